@@ -1,0 +1,123 @@
+"""Image storage on any fsspec file system: a local folder, memory, and later object stores."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from typing import Any
+
+from fsspec import AbstractFileSystem
+from fsspec.core import url_to_fs
+from fsspec.implementations.local import LocalFileSystem
+
+from imagecore import ImageStorage, MediaNotFound, StorageError
+
+
+class FsspecStorage(ImageStorage):
+    """Stores each key as a file under ``root`` on an fsspec file system.
+
+    Writes are all or nothing: on a local disk through a temporary file in the same folder and an
+    atomic rename; elsewhere through a single ``pipe_file``, which object stores and the memory
+    file system apply whole.
+    """
+
+    def __init__(self, fs: AbstractFileSystem, root: str) -> None:
+        self.fs = fs
+        self.root = root.rstrip("/")
+
+    @classmethod
+    def from_url(cls, url: str, **options: Any) -> FsspecStorage:
+        """Storage at an fsspec URL such as ``file:///srv/media`` or ``memory://media``.
+
+        A ``memory://`` URL gets a store of its own: fsspec's memory file system otherwise shares
+        one store among every instance in the process.
+        """
+        if url.startswith("memory://"):
+            options = {"global_store": False, "skip_instance_cache": True, **options}
+        fs, root = url_to_fs(url, **options)
+        return cls(fs, root)
+
+    @property
+    def is_local(self) -> bool:
+        return isinstance(self.fs, LocalFileSystem)
+
+    def write(self, key: str, data: bytes) -> None:
+        path = self._path(key)
+        try:
+            if self.is_local:
+                _write_atomically(path, data)
+            else:
+                self.fs.pipe_file(path, data)
+        except OSError as error:
+            raise StorageError("write", key) from error
+
+    def read(self, key: str) -> bytes:
+        try:
+            data = self.fs.cat_file(self._path(key))
+        except (FileNotFoundError, IsADirectoryError) as error:
+            raise MediaNotFound(key) from error
+        except OSError as error:
+            raise StorageError("read", key) from error
+        return bytes(data)
+
+    def delete(self, key: str) -> None:
+        try:
+            self.fs.rm_file(self._path(key))
+        except FileNotFoundError:
+            pass
+        except OSError as error:
+            raise StorageError("delete", key) from error
+
+    def exists(self, key: str) -> bool:
+        try:
+            return bool(self.fs.isfile(self._path(key)))
+        except OSError as error:
+            raise StorageError("look up", key) from error
+
+    def list(self, folder: str) -> Iterator[str]:
+        try:
+            entries = self.fs.ls(self._path(folder.rstrip("/")), detail=True)
+        except FileNotFoundError:
+            return
+        except OSError as error:
+            raise StorageError("list", folder) from error
+        prefix = folder if folder.endswith("/") else folder + "/"
+        for entry in sorted(entries, key=lambda entry: str(entry["name"])):
+            if entry["type"] == "file":
+                yield prefix + str(entry["name"]).rstrip("/").rpartition("/")[2]
+
+    def _path(self, key: str) -> str:
+        parts = key.split("/")
+        if not key or key.startswith("/") or any(part in ("", ".", "..") for part in parts):
+            raise ValueError(f"not a storage key: {key!r}")
+        return f"{self.root}/{key}"
+
+
+def _write_atomically(path: str, data: bytes) -> None:
+    folder = os.path.dirname(path)
+    os.makedirs(folder, exist_ok=True)
+    # The temporary name starts with a dot so that nothing ever serves or lists it as an image.
+    fd, temporary = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fchmod(file.fileno(), 0o644)
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+    _fsync_folder(folder)
+
+
+def _fsync_folder(folder: str) -> None:
+    # Makes the rename itself survive a power cut, not only the file's bytes.
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,13 @@
+"""The HTTP API of the API guide, on Litestar, with PyJWT bearer tokens."""
+
+from adapters.http.app import HttpConfig, create_app
+from adapters.http.auth import InvalidToken, TokenPolicy, issue_token, user_id_from_token
+
+__all__ = [
+    "HttpConfig",
+    "InvalidToken",
+    "TokenPolicy",
+    "create_app",
+    "issue_token",
+    "user_id_from_token",
+]

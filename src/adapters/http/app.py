@@ -1,0 +1,287 @@
+"""The API guide's routes on Litestar, and the media files they point at.
+
+Handlers translate HTTP to a call on :class:`imagecore.ImageSlots` and back; they run in a thread
+because the core, its storage and its codec are synchronous.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import attrs
+import msgspec
+from litestar import Litestar, Request, Response, Router, delete, get, post, route
+from litestar.datastructures import UploadFile
+from litestar.di import Provide
+from litestar.enums import HttpMethod, RequestEncodingType
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig, ResponseSpec
+from litestar.openapi.spec import Components, Example, SecurityScheme
+from litestar.params import Body, Parameter
+from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
+
+from adapters.http.auth import BearerAuthMiddleware, TokenPolicy
+from adapters.http.errors import ErrorBody, exception_handlers
+from imagecore import DEFAULTS_FOLDER, ImageSlots, Shown, Slot, UserImages
+
+API_PATH = "/api/resume"
+MEDIA_PATH = "/media"
+
+
+@attrs.frozen
+class HttpConfig:
+    """What the HTTP adapter needs besides the core service."""
+
+    tokens: TokenPolicy
+    #: Base URL of the media files: ``/media/`` when this app serves them, or a CDN's URL.
+    media_url: str = "/media/"
+    max_upload_bytes: int = 10 * 1024 * 1024
+    title: str = "imagecore"
+    version: str = "0"
+
+
+@attrs.frozen
+class MediaUrls:
+    base: str
+
+    def of(self, shown: Shown) -> str | None:
+        return None if shown is None else self.base.rstrip("/") + "/" + shown.key
+
+
+class ImageUrls(msgspec.Struct):
+    profile_image: str | None
+    cover_image: str | None
+
+
+class ImagesBody(msgspec.Struct):
+    images: ImageUrls
+
+
+class UploadBody(msgspec.Struct, omit_defaults=True):
+    message: str
+    profile_image: str | None = None
+    cover_image: str | None = None
+
+
+class MessageBody(msgspec.Struct):
+    message: str
+
+
+@dataclass
+class UploadForm:
+    """A multipart form with one image file, or both."""
+
+    profile_image: UploadFile | None = None
+    cover_image: UploadFile | None = None
+
+
+def _errors(*statuses: tuple[int, str, str]) -> dict[int, ResponseSpec]:
+    return {
+        status: ResponseSpec(
+            data_container=ErrorBody,
+            description=description,
+            examples=[Example(value={"error": example})],
+        )
+        for status, description, example in statuses
+    }
+
+
+_UNAUTHORIZED = (
+    401,
+    "Missing, invalid or expired bearer token",
+    "The token has expired; sign in again.",
+)
+_SERVER = (500, "Server error", "Internal server error.")
+_UNAVAILABLE = (
+    503,
+    "Storage or database unavailable",
+    "Image storage is unavailable; please try again later.",
+)
+
+
+@get(
+    "/user-images",
+    summary="Get the user's current images",
+    description="The profile image (the default one when none was uploaded) and the cover image "
+    "(null when none was uploaded).",
+    responses=_errors(_UNAUTHORIZED, _SERVER, _UNAVAILABLE),
+    sync_to_thread=True,
+)
+def current_images(
+    request: Request[str, Any, Any], slots: ImageSlots, urls: MediaUrls
+) -> ImagesBody:
+    images = slots.current(request.user)
+    return ImagesBody(_urls(images, urls))
+
+
+@post(
+    "/user-images",
+    status_code=HTTP_200_OK,
+    summary="Upload a profile image, a cover image, or both",
+    description="Each uploaded image replaces the one in its slot. With both fields, both are "
+    "replaced or neither is.",
+    responses=_errors(
+        (
+            400,
+            "Not an image, a refused image type, or no image field",
+            "The file is not an image. Accepted types: JPEG, PNG, GIF, WebP.",
+        ),
+        _UNAUTHORIZED,
+        (
+            409,
+            "Another request changed the images at the same time",
+            "The images were changed by another request at the same time; please try again.",
+        ),
+        (
+            413,
+            "The request body is over the upload limit",
+            "The upload is too large: the limit is 10 MB (10,485,760 bytes).",
+        ),
+        _SERVER,
+        _UNAVAILABLE,
+    ),
+    sync_to_thread=True,
+)
+def upload_images(
+    request: Request[str, Any, Any],
+    slots: ImageSlots,
+    urls: MediaUrls,
+    data: Annotated[UploadForm, Body(media_type=RequestEncodingType.MULTI_PART)],
+) -> UploadBody:
+    files = {
+        slot: upload.file.read()
+        for slot in Slot
+        if (upload := getattr(data, slot.value)) is not None
+    }
+    images = slots.upload(request.user, files)
+    labels = [slot.label for slot in Slot if slot in files]
+    message = " and ".join([labels[0], *(label.lower() for label in labels[1:])])
+    return UploadBody(
+        message=f"{message} uploaded successfully",
+        **{slot.value: urls.of(images.get(slot)) for slot in files},
+    )
+
+
+@delete(
+    "/user-images",
+    status_code=HTTP_200_OK,
+    summary="Delete the profile image or the cover image",
+    description="Removes the image from its slot and its file from storage.",
+    responses=_errors(
+        (
+            400,
+            "The type parameter is missing or unknown",
+            "The image type must be 'profile_image' or 'cover_image' (got 'avatar').",
+        ),
+        _UNAUTHORIZED,
+        (
+            404,
+            "The slot holds no image",
+            "Profile image not found: there is no profile image to delete.",
+        ),
+        (
+            409,
+            "Another request changed the images at the same time",
+            "The images were changed by another request at the same time; please try again.",
+        ),
+        _SERVER,
+        _UNAVAILABLE,
+    ),
+    sync_to_thread=True,
+)
+def delete_image(
+    request: Request[str, Any, Any],
+    slots: ImageSlots,
+    slot_name: Annotated[
+        str | None,
+        Parameter(
+            query="type",
+            description="Which image to delete.",
+            examples=[Example(value="profile_image"), Example(value="cover_image")],
+        ),
+    ] = None,
+) -> MessageBody:
+    slot = Slot.parse(slot_name)
+    slots.delete(request.user, slot)
+    return MessageBody(f"{slot.label} deleted successfully")
+
+
+@route(
+    "/{key:path}",
+    http_method=[HttpMethod.GET, HttpMethod.HEAD],
+    include_in_schema=False,
+    sync_to_thread=True,
+)
+def media(request: Request[Any, Any, Any], key: str, slots: ImageSlots) -> Response[bytes]:
+    file = slots.media(key.lstrip("/"))
+    etag = '"' + hashlib.blake2b(file.data, digest_size=16).hexdigest() + '"'
+    # Uploaded names change on every upload, so their bytes never change; a default may.
+    cache = (
+        "public, max-age=86400"
+        if file.key.startswith(DEFAULTS_FOLDER)
+        else "public, max-age=31536000, immutable"
+    )
+    headers = {
+        "ETag": etag,
+        "Cache-Control": cache,
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'",
+    }
+    if etag in _etags(request.headers.get("if-none-match")):
+        return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
+    return Response(file.data, media_type=file.media_type, headers=headers)
+
+
+def _urls(images: UserImages, urls: MediaUrls) -> ImageUrls:
+    return ImageUrls(
+        profile_image=urls.of(images.shown(Slot.PROFILE)),
+        cover_image=urls.of(images.shown(Slot.COVER)),
+    )
+
+
+def _etags(header: str | None) -> set[str]:
+    if not header:
+        return set()
+    tags = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+    return tags
+
+
+def create_app(slots: ImageSlots, config: HttpConfig, **litestar_options: Any) -> Litestar:
+    """The HTTP API over ``slots``: the guide's routes in ``/api/resume/``, media in ``/media/``."""
+    api = Router(
+        API_PATH,
+        route_handlers=[current_images, upload_images, delete_image],
+        middleware=[DefineMiddleware(BearerAuthMiddleware, policy=config.tokens)],
+        security=[{"bearer": []}],
+        tags=["user images"],
+    )
+    media_router = Router(MEDIA_PATH, route_handlers=[media])
+    urls = MediaUrls(config.media_url)
+    return Litestar(
+        route_handlers=[api, media_router],
+        dependencies={
+            "slots": Provide(lambda: slots, use_cache=True, sync_to_thread=False),
+            "urls": Provide(lambda: urls, use_cache=True, sync_to_thread=False),
+        },
+        exception_handlers=exception_handlers(config.max_upload_bytes),
+        request_max_body_size=config.max_upload_bytes,
+        openapi_config=OpenAPIConfig(
+            title=config.title,
+            version=config.version,
+            description="A user's profile and cover images.",
+            path="/schema",
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        bearer_format="JWT",
+                        description="An access token: `Authorization: Bearer <token>`.",
+                    )
+                }
+            ),
+        ),
+        **litestar_options,
+    )

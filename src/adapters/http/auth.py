@@ -1,0 +1,121 @@
+"""Bearer tokens: who is asking, decided in one function with the algorithms pinned."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import attrs
+import jwt
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.types import ASGIApp
+
+HMAC_ALGORITHMS = ("HS256",)
+PUBLIC_KEY_ALGORITHMS = ("RS256", "ES256")
+
+
+class InvalidToken(Exception):
+    """The request carries no usable bearer token; the message says why."""
+
+
+@attrs.frozen
+class TokenPolicy:
+    """How bearer tokens are checked.
+
+    ``key`` is a shared secret for HS256, or a PEM public key for RS256 and ES256.
+    """
+
+    key: str = attrs.field(repr=False)
+    algorithms: tuple[str, ...] = HMAC_ALGORITHMS
+    issuer: str | None = None
+    audience: str | None = None
+    #: Seconds of clock difference forgiven when checking ``exp``, ``nbf`` and ``iat``.
+    leeway: int = 30
+
+    @property
+    def can_issue(self) -> bool:
+        """Whether tokens can be signed with this policy's key (a secret, not a public key)."""
+        return self.algorithms == HMAC_ALGORITHMS
+
+    @classmethod
+    def shared_secret(cls, secret: str, **kwargs: Any) -> TokenPolicy:
+        return cls(secret, HMAC_ALGORITHMS, **kwargs)
+
+    @classmethod
+    def public_key(cls, pem: str, **kwargs: Any) -> TokenPolicy:
+        return cls(pem, PUBLIC_KEY_ALGORITHMS, **kwargs)
+
+
+def user_id_from_token(token: str, policy: TokenPolicy) -> str:
+    """The user a valid access token speaks for.
+
+    The user is the ``sub`` claim, or ``user_id`` for tokens of djangorestframework-simplejwt,
+    which have no ``sub``; a simplejwt refresh token is not an access token and is refused.
+    """
+    try:
+        claims = jwt.decode(
+            token,
+            policy.key,
+            algorithms=list(policy.algorithms),
+            issuer=policy.issuer,
+            audience=policy.audience,
+            leeway=policy.leeway,
+            options={"require": ["exp"]},
+        )
+    except jwt.ExpiredSignatureError as error:
+        raise InvalidToken("The token has expired; sign in again.") from error
+    except jwt.MissingRequiredClaimError as error:
+        raise InvalidToken(f"The token has no '{error.claim}' claim.") from error
+    except (jwt.InvalidIssuerError, jwt.InvalidAudienceError) as error:
+        raise InvalidToken(f"The token was not issued for this service: {error}.") from error
+    except jwt.InvalidTokenError as error:
+        raise InvalidToken("The token is invalid.") from error
+    if claims.get("token_type", "access") != "access":
+        raise InvalidToken("This is not an access token; send an access token.")
+    user = claims.get("sub", claims.get("user_id"))
+    if isinstance(user, bool) or not isinstance(user, str | int) or str(user) == "":
+        raise InvalidToken("The token names no user: it needs a 'sub' or 'user_id' claim.")
+    return str(user)
+
+
+def token_from_header(authorization: str | None) -> str:
+    """The token of an ``Authorization: Bearer <token>`` header."""
+    if not authorization:
+        raise InvalidToken("Authentication required: send an 'Authorization: Bearer' header.")
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise InvalidToken("The Authorization header must be 'Bearer <token>'.")
+    return token.strip()
+
+
+def issue_token(subject: str, policy: TokenPolicy, *, ttl: int, now: float | None = None) -> str:
+    """A signed access token for ``subject`` that ``policy`` accepts for ``ttl`` seconds."""
+    if not policy.can_issue:
+        raise ValueError("tokens can only be issued with a shared secret, not a public key")
+    issued = int(time.time() if now is None else now)
+    claims: dict[str, Any] = {"sub": subject, "iat": issued, "exp": issued + ttl}
+    if policy.issuer is not None:
+        claims["iss"] = policy.issuer
+    if policy.audience is not None:
+        claims["aud"] = policy.audience
+    return jwt.encode(claims, policy.key, algorithm=policy.algorithms[0])
+
+
+class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
+    """Sets ``request.user`` to the user id, or answers 401 before the body is read."""
+
+    def __init__(self, app: ASGIApp, policy: TokenPolicy, **kwargs: Any) -> None:
+        super().__init__(app, **kwargs)
+        self.policy = policy
+
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
+        try:
+            token = token_from_header(connection.headers.get("authorization"))
+            user_id = user_id_from_token(token, self.policy)
+        except InvalidToken as error:
+            raise NotAuthorizedException(detail=str(error)) from None
+        return AuthenticationResult(user=user_id, auth=None)

@@ -1,0 +1,116 @@
+"""Every error leaves the API as ``{"error": "<a sentence>"}``; the table of statuses is here."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import msgspec
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
+    HTTP_401_UNAUTHORIZED,
+    HTTP_404_NOT_FOUND,
+    HTTP_405_METHOD_NOT_ALLOWED,
+    HTTP_409_CONFLICT,
+    HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
+)
+from litestar.types import ExceptionHandlersMap
+
+from imagecore import (
+    BackendError,
+    ConcurrentUpdate,
+    ImageCoreError,
+    MediaNotFound,
+    RequestError,
+    SlotEmpty,
+)
+
+log = logging.getLogger("imagecore.http")
+
+#: The core's errors and the status each one answers with; the most specific class wins.
+STATUS_OF: dict[type[ImageCoreError], int] = {
+    SlotEmpty: HTTP_404_NOT_FOUND,
+    MediaNotFound: HTTP_404_NOT_FOUND,
+    RequestError: HTTP_400_BAD_REQUEST,
+    ConcurrentUpdate: HTTP_409_CONFLICT,
+    BackendError: HTTP_503_SERVICE_UNAVAILABLE,
+}
+
+
+class ErrorBody(msgspec.Struct):
+    """The shape of every error response."""
+
+    error: str
+
+
+def status_of(error: ImageCoreError) -> int:
+    for kind in type(error).__mro__:
+        if kind in STATUS_OF:
+            return STATUS_OF[kind]
+    return HTTP_500_INTERNAL_SERVER_ERROR
+
+
+def exception_handlers(max_upload_bytes: int) -> ExceptionHandlersMap:
+    """Handlers for the app's every exception, so that no default error body ever leaves."""
+
+    def core_error(request: Request[Any, Any, Any], error: ImageCoreError) -> Response[ErrorBody]:
+        status = status_of(error)
+        if status >= HTTP_500_INTERNAL_SERVER_ERROR:
+            log.error("%s %s failed: %s", request.method, request.url.path, error, exc_info=error)
+        return _error(status, error.message)
+
+    def http_error(request: Request[Any, Any, Any], error: HTTPException) -> Response[ErrorBody]:
+        status = error.status_code
+        headers = dict(error.headers or {})
+        if status == HTTP_401_UNAUTHORIZED:
+            headers["WWW-Authenticate"] = 'Bearer realm="imagecore"'
+            message = error.detail
+        elif status == HTTP_404_NOT_FOUND:
+            message = f"Not found: {request.url.path}"
+        elif status == HTTP_405_METHOD_NOT_ALLOWED:
+            allowed = headers.get("allow", "")
+            message = f"Method {request.method} is not allowed here; allowed: {allowed}."
+        elif status == HTTP_413_REQUEST_ENTITY_TOO_LARGE:
+            message = f"The upload is too large: the limit is {_size(max_upload_bytes)}."
+        elif isinstance(error, ValidationException):
+            message = _validation_message(error)
+        elif status >= HTTP_500_INTERNAL_SERVER_ERROR:
+            log.error("%s %s failed", request.method, request.url.path, exc_info=error)
+            message = "Internal server error."
+        else:
+            message = error.detail
+        return _error(status, message, headers)
+
+    def unexpected(request: Request[Any, Any, Any], error: Exception) -> Response[ErrorBody]:
+        log.error("%s %s failed", request.method, request.url.path, exc_info=error)
+        return _error(HTTP_500_INTERNAL_SERVER_ERROR, "Internal server error.")
+
+    return {ImageCoreError: core_error, HTTPException: http_error, Exception: unexpected}
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> Response[ErrorBody]:
+    return Response(
+        ErrorBody(message), status_code=status, headers=headers, media_type=MediaType.JSON
+    )
+
+
+def _validation_message(error: ValidationException) -> str:
+    problems = []
+    for item in error.extra if isinstance(error.extra, list) else []:
+        if isinstance(item, dict):
+            where = item.get("key") or item.get("source")
+            problems.append(
+                f"{where}: {item.get('message')}" if where else str(item.get("message"))
+            )
+    detail = "; ".join(problems) or error.detail
+    return f"Invalid request: {detail}"
+
+
+def _size(n: int) -> str:
+    if n % (1024 * 1024) == 0:
+        return f"{n // (1024 * 1024)} MB ({n:,} bytes)"
+    return f"{n:,} bytes"

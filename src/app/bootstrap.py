@@ -1,0 +1,112 @@
+"""The composition root: the only place that knows every adapter.
+
+Tests, the command line and embedding apps all build through these functions; nothing is built
+when a module is imported.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from importlib.metadata import PackageNotFoundError, version
+from importlib.resources import files
+from pathlib import Path
+
+from litestar import Litestar
+
+from adapters.fsspec_storage import FsspecStorage
+from adapters.http import HttpConfig, TokenPolicy, create_app
+from adapters.memory_repository import MemoryRepository
+from adapters.pillow_codec import PillowCodec
+from app.settings import Settings
+from imagecore import ImageCodec, ImageRepository, ImageSlots, ImageStorage, Slot
+
+SECRET_FILE = "jwt-secret"
+
+
+def build_service(
+    settings: Settings,
+    *,
+    storage: ImageStorage | None = None,
+    repository: ImageRepository | None = None,
+    codec: ImageCodec | None = None,
+) -> ImageSlots:
+    """The core service wired to the adapters ``settings`` name, or to the ones given."""
+    storage = storage or FsspecStorage.from_url(settings.media_storage_url)
+    install_defaults(storage)
+    return ImageSlots(
+        storage=storage,
+        repository=repository or MemoryRepository(),
+        codec=codec or PillowCodec(max_pixels=settings.max_pixels),
+    )
+
+
+def build_app(
+    settings: Settings, *, slots: ImageSlots | None = None, tokens: TokenPolicy | None = None
+) -> Litestar:
+    """The HTTP API for ``settings``, over ``slots`` or a service built from the settings."""
+    return create_app(
+        slots or build_service(settings),
+        HttpConfig(
+            tokens=tokens or token_policy(settings),
+            media_url=settings.media_url,
+            max_upload_bytes=settings.max_upload_bytes,
+            version=package_version(),
+        ),
+    )
+
+
+def asgi_app() -> Litestar:
+    """The app for ``uvicorn --factory app.bootstrap:asgi_app``, configured from the environment."""
+    return build_app(Settings.from_env())
+
+
+def token_policy(settings: Settings) -> TokenPolicy:
+    """How tokens are checked: the configured public key or secret, else the data dir's secret."""
+    options = {"issuer": settings.jwt_issuer, "audience": settings.jwt_audience}
+    if settings.jwt_public_key is not None:
+        return TokenPolicy.public_key(settings.jwt_public_key, **options)
+    secret = settings.jwt_secret or stored_secret(settings.data_dir)
+    return TokenPolicy.shared_secret(secret, **options)
+
+
+def stored_secret(data_dir: Path) -> str:
+    """The secret kept in the data dir, created (mode 600) the first time it is needed.
+
+    Several workers may start at once: the secret is written to a private temporary file and
+    linked into place, so every worker reads the same complete secret.
+    """
+    path = data_dir / SECRET_FILE
+    with contextlib.suppress(FileNotFoundError):
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    temporary = data_dir / f".{SECRET_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as file:
+        file.write(secrets.token_urlsafe(48) + "\n")
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        pass
+    finally:
+        temporary.unlink()
+    return path.read_text().strip()
+
+
+def install_defaults(storage: ImageStorage) -> None:
+    """Put each slot's default image in storage, so it is served like any other image."""
+    for slot in Slot:
+        key = slot.policy.fallback
+        if key is None:
+            continue
+        data = (files("app") / "assets" / f"default-{slot.policy.prefix}.png").read_bytes()
+        if not storage.exists(key) or storage.read(key) != data:
+            storage.write(key, data)
+
+
+def package_version() -> str:
+    try:
+        return version("imagecore")
+    except PackageNotFoundError:
+        return "0+unknown"

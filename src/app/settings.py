@@ -1,0 +1,115 @@
+"""Settings from ``IMAGECORE_*`` environment variables: the one place that reads the environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import attrs
+
+MIN_SECRET_LENGTH = 32
+DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+DEFAULT_MAX_PIXELS = 40_000_000
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@attrs.frozen
+class Settings:
+    """Everything a deployment may set. See the README for each variable's meaning."""
+
+    data_dir: Path = Path("var")
+    #: fsspec URL of the media files; ``None`` means the ``media`` folder in ``data_dir``.
+    storage_url: str | None = None
+    media_url: str = "/media/"
+    jwt_secret: str | None = attrs.field(default=None, repr=False)
+    jwt_public_key: str | None = attrs.field(default=None, repr=False)
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
+    max_pixels: int = DEFAULT_MAX_PIXELS
+    log_level: str = "INFO"
+
+    @property
+    def media_storage_url(self) -> str:
+        if self.storage_url is not None:
+            return self.storage_url
+        return (self.data_dir.resolve() / "media").as_uri()
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Settings from ``environ`` (the process environment by default).
+
+        Raises :class:`SettingsError` naming the variable when a value is unusable.
+        """
+        env = _Env(os.environ if environ is None else environ)
+        public_key = env.text("IMAGECORE_JWT_PUBLIC_KEY")
+        if public_key is not None and not public_key.lstrip().startswith("-----BEGIN"):
+            public_key = env.file("IMAGECORE_JWT_PUBLIC_KEY", public_key)
+        secret = env.text("IMAGECORE_JWT_SECRET")
+        if secret is not None and len(secret) < MIN_SECRET_LENGTH:
+            raise SettingsError(
+                f"IMAGECORE_JWT_SECRET must be at least {MIN_SECRET_LENGTH} characters long "
+                f"(got {len(secret)}); a short HS256 secret can be guessed."
+            )
+        media_url = env.text("IMAGECORE_MEDIA_URL") or "/media/"
+        if not media_url.startswith(("/", "http://", "https://")):
+            raise SettingsError(
+                "IMAGECORE_MEDIA_URL must be a path starting with '/' or an http(s):// URL, "
+                f"got {media_url!r}."
+            )
+        return cls(
+            data_dir=Path(env.text("IMAGECORE_DATA_DIR") or "var"),
+            storage_url=env.text("IMAGECORE_STORAGE_URL"),
+            media_url=media_url if media_url.endswith("/") else media_url + "/",
+            jwt_secret=secret,
+            jwt_public_key=public_key,
+            jwt_issuer=env.text("IMAGECORE_JWT_ISSUER"),
+            jwt_audience=env.text("IMAGECORE_JWT_AUDIENCE"),
+            max_upload_bytes=env.positive_int(
+                "IMAGECORE_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES
+            ),
+            max_pixels=env.positive_int("IMAGECORE_MAX_PIXELS", DEFAULT_MAX_PIXELS),
+            log_level=env.choice(
+                "IMAGECORE_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")
+            ),
+        )
+
+
+@attrs.frozen
+class _Env:
+    environ: Mapping[str, str]
+
+    def text(self, name: str) -> str | None:
+        value = self.environ.get(name, "").strip()
+        return value or None
+
+    def positive_int(self, name: str, default: int) -> int:
+        raw = self.text(name)
+        if raw is None:
+            return default
+        try:
+            value = int(raw.replace("_", ""))
+        except ValueError:
+            raise SettingsError(f"{name} must be a whole number, got {raw!r}.") from None
+        if value <= 0:
+            raise SettingsError(f"{name} must be greater than 0, got {value}.")
+        return value
+
+    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+        value = (self.text(name) or default).upper()
+        if value not in choices:
+            raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {value!r}.")
+        return value
+
+    def file(self, name: str, path: str) -> str:
+        try:
+            return Path(path).read_text()
+        except OSError as error:
+            raise SettingsError(
+                f"{name} must be a PEM public key or the path of a file holding one; "
+                f"cannot read {path!r}: {error.strerror}."
+            ) from None

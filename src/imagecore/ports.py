@@ -1,0 +1,78 @@
+"""The ports: what the core needs from the world, named by role and speaking only core types.
+
+Adapters raise only the core's errors (:mod:`imagecore.errors`) through these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Protocol
+
+from imagecore.model import EncodedImage, Slot, UserImages
+
+
+class ImageStorage(Protocol):
+    """Bytes under keys such as ``resume/images/profile_7_1f2e.jpg``.
+
+    Keys are relative POSIX paths the core builds; storages need not check them.
+    Failures raise :class:`~imagecore.errors.StorageError`.
+    """
+
+    def write(self, key: str, data: bytes) -> None:
+        """Store ``data`` under ``key``, all or nothing: a reader never sees a partial file."""
+        ...
+
+    def read(self, key: str) -> bytes:
+        """The bytes under ``key``; :class:`~imagecore.errors.MediaNotFound` if there are none."""
+        ...
+
+    def delete(self, key: str) -> None:
+        """Remove ``key``; removing what is not there is not an error."""
+        ...
+
+    def exists(self, key: str) -> bool:
+        """Whether something is stored under ``key``."""
+        ...
+
+    def list(self, folder: str) -> Iterator[str]:
+        """The keys stored directly in ``folder`` (a key prefix ending in ``/``)."""
+        ...
+
+
+class ImageRepository(Protocol):
+    """Which images each user keeps, with a version compared on every write.
+
+    Failures raise :class:`~imagecore.errors.RepositoryError`.
+    """
+
+    def get(self, user_id: str) -> UserImages:
+        """The user's images; a user never stored has ``UserImages()`` (version 0)."""
+        ...
+
+    def save(self, user_id: str, images: UserImages) -> UserImages:
+        """Commit ``images`` if the stored version still equals ``images.version``.
+
+        Returns what was stored, its version one higher. If another writer committed first,
+        raises :class:`~imagecore.errors.ConcurrentUpdate` and stores nothing.
+        """
+        ...
+
+
+class ImageCodec(Protocol):
+    """Checks uploaded bytes and re-encodes them for a slot.
+
+    Raises :class:`~imagecore.errors.ImageRejected` (or a subclass) for anything it will not
+    store; never lets a decoding library's own exception through.
+    """
+
+    def encode(self, data: bytes, slot: Slot) -> EncodedImage:
+        """The image in ``data``, decoded and re-encoded for ``slot``."""
+        ...
+
+
+class UniqueNames(Protocol):
+    """Produces the part of a stored name that changes on every upload."""
+
+    def __call__(self) -> str:
+        """A fresh, unguessable string of letters and digits."""
+        ...

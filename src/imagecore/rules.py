@@ -1,0 +1,87 @@
+"""Pure decisions: what a change does to a user's images and which files it leaves unreferenced.
+
+Nothing here touches storage or a repository; :mod:`imagecore.service` acts on these decisions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import attrs
+
+from imagecore.errors import SlotEmpty
+from imagecore.model import DEFAULTS_FOLDER, MEDIA_TYPES, Slot, StoredImage, UserImages
+
+#: Longest user id fragment kept in a file name; the unique part keeps names distinct anyway.
+MAX_USER_FRAGMENT = 32
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9-]+")
+
+
+@attrs.frozen
+class Change:
+    """A decided change: the images to commit and the keys that become garbage once committed."""
+
+    images: UserImages
+    garbage: frozenset[str]
+
+
+def safe_user_fragment(user_id: str) -> str:
+    """The user id reduced to letters, digits and hyphens, short enough for any file system.
+
+    The result can never contain a path separator, a dot or a NUL, so a name built from it stays in
+    its folder whatever the id is.
+    """
+    fragment = _UNSAFE.sub("", user_id)[:MAX_USER_FRAGMENT]
+    return fragment or "user"
+
+
+def image_key(slot: Slot, user_id: str, unique: str, extension: str) -> str:
+    """The storage key for a new upload, e.g. ``resume/images/profile_42_9f3a.jpg``."""
+    if extension not in MEDIA_TYPES:
+        raise ValueError(f"no media type for extension {extension!r}")
+    if not unique.isalnum() or not unique.isascii():
+        raise ValueError(f"unique part must be ASCII letters and digits, got {unique!r}")
+    policy = slot.policy
+    return f"{policy.folder}{policy.prefix}_{safe_user_fragment(user_id)}_{unique}.{extension}"
+
+
+def replace(images: UserImages, uploads: Mapping[Slot, StoredImage]) -> Change:
+    """Put each upload in its slot; what the slots held before becomes garbage."""
+    after = images
+    garbage: set[str] = set()
+    for slot, image in uploads.items():
+        old = images.get(slot)
+        if old is not None and old.key != image.key:
+            garbage.add(old.key)
+        after = after.with_image(slot, image)
+    return Change(after, frozenset(garbage))
+
+
+def delete(images: UserImages, slot: Slot) -> Change:
+    """Empty the slot; its image becomes garbage. An empty slot cannot be deleted."""
+    old = images.get(slot)
+    if old is None:
+        raise SlotEmpty(slot.label)
+    return Change(images.with_image(slot, None), frozenset({old.key}))
+
+
+def is_servable(key: str) -> bool:
+    """Whether ``key`` names a file the media route may serve.
+
+    Only files directly in a slot folder or the defaults folder, with an image extension, and
+    without any path trick (``..``, hidden or temporary files, backslashes, NULs).
+    """
+    folder, _, name = key.rpartition("/")
+    folders = {slot.policy.folder for slot in Slot} | {DEFAULTS_FOLDER}
+    stem, dot, extension = name.rpartition(".")
+    return (
+        f"{folder}/" in folders
+        and bool(stem)
+        and bool(dot)
+        and extension in MEDIA_TYPES
+        and not name.startswith(".")
+        and re.fullmatch(r"[A-Za-z0-9_.-]+", name) is not None
+        and ".." not in name
+    )
