@@ -8,6 +8,7 @@ reaches storage.
 from __future__ import annotations
 
 import io
+import re
 import struct
 import threading
 import zlib
@@ -97,7 +98,7 @@ class PillowCodec(ImageCodec):
         except UnidentifiedImageError:
             raise _refusal(data) from None
         except Image.DecompressionBombError as error:
-            raise ImageTooLarge("image", 0, self.max_pixels, "pixels") from error
+            raise ImageTooLarge("image", _pixels_in(error), self.max_pixels, "pixels") from error
         except _DECODE_ERRORS as error:
             raise InvalidImage("The image is corrupt or truncated.", ACCEPTED) from error
         with image:
@@ -142,6 +143,12 @@ def _save(image: Image.Image, format_name: str, options: Mapping[str, object]) -
     out = io.BytesIO()
     image.save(out, format=format_name.upper(), **options)
     return out.getvalue()
+
+
+def _pixels_in(error: Image.DecompressionBombError) -> int | None:
+    # Pillow says "Image size (2500000000 pixels) exceeds limit of ...".
+    match = re.search(r"\((\d+) pixels\)", str(error))
+    return int(match.group(1)) if match else None
 
 
 def _refusal(data: bytes) -> InvalidImage | UnsupportedImageType:

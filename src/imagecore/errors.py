@@ -64,14 +64,13 @@ class UnsupportedImageType(ImageRejected):
 class ImageTooLarge(ImageRejected):
     """The image exceeds a limit: bytes, pixels or frames."""
 
-    def __init__(self, what: str, actual: int, limit: int, unit: str) -> None:
+    def __init__(self, what: str, actual: int | None, limit: int, unit: str) -> None:
         self.what = what
         self.actual = actual
         self.limit = limit
         self.unit = unit
-        super().__init__(
-            f"The {what} is too large: {actual:,} {unit}, the limit is {limit:,} {unit}."
-        )
+        size = "" if actual is None else f" {actual:,} {unit},"
+        super().__init__(f"The {what} is too large:{size} the limit is {limit:,} {unit}.")
 
 
 class UnknownSlot(RequestError):

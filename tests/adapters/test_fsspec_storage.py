@@ -1,0 +1,91 @@
+"""FsspecStorage on a local folder and in memory: the storage contract, and what each adds."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from adapters.fsspec_storage import FsspecStorage
+from imagecore import StorageError
+from tests.contracts.storage import KEY, StorageContract
+
+
+class TestLocalStorage(StorageContract):
+    @pytest.fixture
+    def storage(self, tmp_path: Path) -> FsspecStorage:
+        return FsspecStorage.from_url((tmp_path / "media").as_uri())
+
+
+class TestMemoryStorage(StorageContract):
+    @pytest.fixture
+    def storage(self) -> FsspecStorage:
+        # Each memory storage has a store of its own: nothing leaks between tests.
+        return FsspecStorage.from_url("memory://media")
+
+
+def test_memory_stores_are_isolated() -> None:
+    """Two memory storages at the same URL do not see each other's files."""
+    one = FsspecStorage.from_url("memory://shared-name")
+    two = FsspecStorage.from_url("memory://shared-name")
+    one.write(KEY, b"one")
+    assert not two.exists(KEY)
+
+
+def test_local_write_leaves_no_temporary_file(tmp_path: Path) -> None:
+    """After a write the folder holds only the final file, readable by other processes."""
+    storage = FsspecStorage.from_url(tmp_path.as_uri())
+    storage.write(KEY, b"data")
+    folder = tmp_path / "resume" / "images"
+    assert [p.name for p in folder.iterdir()] == ["profile_1_ab.jpg"]
+    assert (folder / "profile_1_ab.jpg").stat().st_mode & 0o777 == 0o644
+
+
+def test_a_failed_local_write_leaves_neither_a_partial_nor_a_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If the final rename fails, the key does not exist and the temporary file is gone."""
+    storage = FsspecStorage.from_url(tmp_path.as_uri())
+
+    def failing_replace(src: str, dst: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(StorageError):
+        storage.write(KEY, b"data")
+    assert not storage.exists(KEY)
+    assert list((tmp_path / "resume" / "images").iterdir()) == []
+
+
+def test_a_failed_local_write_keeps_the_previous_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write that fails half-way leaves the old bytes under the key."""
+    storage = FsspecStorage.from_url(tmp_path.as_uri())
+    storage.write(KEY, b"old")
+    monkeypatch.setattr(os, "fsync", _raise_eio)
+    with pytest.raises(StorageError):
+        storage.write(KEY, b"new")
+    assert storage.read(KEY) == b"old"
+
+
+def _raise_eio(fd: int) -> None:
+    raise OSError(5, "Input/output error")
+
+
+def test_an_unreadable_location_is_a_storage_error(tmp_path: Path) -> None:
+    """Library errors other than 'not found' become StorageError."""
+    blocker = tmp_path / "file"
+    blocker.write_bytes(b"not a folder")
+    storage = FsspecStorage.from_url(blocker.as_uri())
+    with pytest.raises(StorageError):
+        storage.write(KEY, b"x")
+
+
+@pytest.mark.parametrize("key", ["", "/etc/passwd", "resume/../../x", "a//b", "./a"])
+def test_keys_with_path_tricks_are_refused(tmp_path: Path, key: str) -> None:
+    """The storage itself refuses keys that could leave its root."""
+    storage = FsspecStorage.from_url(tmp_path.as_uri())
+    with pytest.raises(ValueError, match="not a storage key"):
+        storage.write(key, b"x")

@@ -1,0 +1,76 @@
+"""What every ImageRepository promises."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from imagecore import ConcurrentUpdate, ImageRepository, Slot, StoredImage, UserImages
+
+PROFILE = StoredImage("resume/images/profile_1_a.jpg", "image/jpeg", 800, 600, 12345)
+COVER = StoredImage("resume/covers/cover_1_b.webp", "image/webp", 2400, 1200, 54321)
+
+
+class RepositoryContract:
+    """Mix into a test class that provides a ``repository`` fixture holding an empty repository."""
+
+    @pytest.fixture
+    def repository(self) -> ImageRepository:
+        raise NotImplementedError("provide an empty repository")
+
+    def test_an_unknown_user_has_no_images_at_version_0(self, repository: ImageRepository) -> None:
+        """A user never stored reads as empty slots at version 0."""
+        assert repository.get("nobody") == UserImages()
+
+    def test_saved_images_read_back_with_the_next_version(
+        self, repository: ImageRepository
+    ) -> None:
+        """save returns and stores the images with the version one higher, every field intact."""
+        saved = repository.save("u1", UserImages(profile_image=PROFILE, cover_image=COVER))
+        assert saved == UserImages(profile_image=PROFILE, cover_image=COVER, version=1)
+        assert repository.get("u1") == saved
+        emptied = repository.save("u1", saved.with_image(Slot.PROFILE, None))
+        assert repository.get("u1") == UserImages(cover_image=COVER, version=2)
+        assert emptied.version == 2
+
+    def test_a_stale_version_is_refused_and_stores_nothing(
+        self, repository: ImageRepository
+    ) -> None:
+        """Saving on top of an older version raises ConcurrentUpdate and keeps the newer state."""
+        first = repository.save("u1", UserImages(profile_image=PROFILE))
+        with pytest.raises(ConcurrentUpdate):
+            repository.save("u1", UserImages(cover_image=COVER))  # version 0: stale
+        assert repository.get("u1") == first
+
+    def test_users_do_not_share_rows(self, repository: ImageRepository) -> None:
+        """Each user id has its own images and version, however similar the ids."""
+        repository.save("1", UserImages(profile_image=PROFILE))
+        repository.save("01", UserImages(cover_image=COVER))
+        repository.save("../1", UserImages())
+        assert repository.get("1") == UserImages(profile_image=PROFILE, version=1)
+        assert repository.get("01") == UserImages(cover_image=COVER, version=1)
+        assert repository.get("../1") == UserImages(version=1)
+
+    def test_of_racing_writers_exactly_one_wins(self, repository: ImageRepository) -> None:
+        """Writers saving on one version at once: one commits, the rest get ConcurrentUpdate."""
+        base = repository.save("u1", UserImages())
+        outcomes: list[str] = []
+        start = threading.Barrier(8)
+
+        def write(n: int) -> None:
+            image = StoredImage(f"resume/images/profile_1_{n}.png", "image/png", 1, 1, 1)
+            start.wait()
+            try:
+                repository.save("u1", base.with_image(Slot.PROFILE, image))
+                outcomes.append("won")
+            except ConcurrentUpdate:
+                outcomes.append("lost")
+
+        threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(outcomes) == ["lost"] * 7 + ["won"]
+        assert repository.get("u1").version == 2

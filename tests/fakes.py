@@ -1,0 +1,71 @@
+"""Fakes for the core's unit and property tests: small, honest, and watching what happens."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from imagecore import (
+    EncodedImage,
+    ImageCodec,
+    ImageStorage,
+    InvalidImage,
+    MediaNotFound,
+    Slot,
+    UnsupportedImageType,
+)
+
+#: What FakeCodec accepts: bytes that start with this.
+IMAGE = b"IMG:"
+
+
+def image_bytes(label: str = "x") -> bytes:
+    return IMAGE + label.encode()
+
+
+class DictStorage(ImageStorage):
+    """Storage in a dict that remembers every key it was ever asked to write."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+        self.written: list[str] = []
+
+    def write(self, key: str, data: bytes) -> None:
+        self.written.append(key)
+        self.files[key] = data
+
+    def read(self, key: str) -> bytes:
+        try:
+            return self.files[key]
+        except KeyError:
+            raise MediaNotFound(key) from None
+
+    def delete(self, key: str) -> None:
+        self.files.pop(key, None)
+
+    def exists(self, key: str) -> bool:
+        return key in self.files
+
+    def list(self, folder: str) -> Iterator[str]:
+        yield from sorted(key for key in self.files if key.rpartition("/")[0] + "/" == folder)
+
+
+class FakeCodec(ImageCodec):
+    """Accepts bytes starting with ``IMG:`` as PNG; ``%PDF`` is unsupported; the rest invalid."""
+
+    def encode(self, data: bytes, slot: Slot) -> EncodedImage:
+        if data.startswith(b"%PDF"):
+            raise UnsupportedImageType("PDF", ("PNG",))
+        if not data.startswith(IMAGE):
+            raise InvalidImage("The file is not an image.", ("PNG",))
+        return EncodedImage(b"PNG:" + data[len(IMAGE) :], "png", 1, 1)
+
+
+class Counter:
+    """Unique names 0001, 0002, ...: predictable, and never the same twice."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self) -> str:
+        self.count += 1
+        return f"{self.count:04d}"
