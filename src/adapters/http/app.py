@@ -14,12 +14,12 @@ import attrs
 import msgspec
 from litestar import Litestar, Request, Response, Router, delete, get, post, route
 from litestar.datastructures import UploadFile
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.enums import HttpMethod, RequestEncodingType
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.spec import Components, Example, SecurityScheme
-from litestar.params import Body, Parameter
+from litestar.params import Body, FromPath, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
 
 from adapters.http.auth import BearerAuthMiddleware, TokenPolicy
@@ -83,6 +83,7 @@ def _errors(*statuses: tuple[int, str, str]) -> dict[int, ResponseSpec]:
             data_container=ErrorBody,
             description=description,
             examples=[Example(value={"error": example})],
+            generate_examples=False,
         )
         for status, description, example in statuses
     }
@@ -110,7 +111,9 @@ _UNAVAILABLE = (
     sync_to_thread=True,
 )
 def current_images(
-    request: Request[str, Any, Any], slots: ImageSlots, urls: MediaUrls
+    request: Request[str, Any, Any],
+    slots: NamedDependency[ImageSlots],
+    urls: NamedDependency[MediaUrls],
 ) -> ImagesBody:
     images = slots.current(request.user)
     return ImagesBody(_urls(images, urls))
@@ -146,8 +149,8 @@ def current_images(
 )
 def upload_images(
     request: Request[str, Any, Any],
-    slots: ImageSlots,
-    urls: MediaUrls,
+    slots: NamedDependency[ImageSlots],
+    urls: NamedDependency[MediaUrls],
     data: Annotated[UploadForm, Body(media_type=RequestEncodingType.MULTI_PART)],
 ) -> UploadBody:
     files = {
@@ -193,12 +196,13 @@ def upload_images(
 )
 def delete_image(
     request: Request[str, Any, Any],
-    slots: ImageSlots,
+    slots: NamedDependency[ImageSlots],
     slot_name: Annotated[
         str | None,
-        Parameter(
-            query="type",
+        QueryParameter(
+            name="type",
             description="Which image to delete.",
+            schema_extra={"enum": [slot.value for slot in Slot]},
             examples=[Example(value="profile_image"), Example(value="cover_image")],
         ),
     ] = None,
@@ -214,7 +218,9 @@ def delete_image(
     include_in_schema=False,
     sync_to_thread=True,
 )
-def media(request: Request[Any, Any, Any], key: str, slots: ImageSlots) -> Response[bytes]:
+def media(
+    request: Request[Any, Any, Any], key: FromPath[str], slots: NamedDependency[ImageSlots]
+) -> Response[bytes]:
     file = slots.media(key.lstrip("/"))
     etag = '"' + hashlib.blake2b(file.data, digest_size=16).hexdigest() + '"'
     # Uploaded names change on every upload, so their bytes never change; a default may.
@@ -267,6 +273,8 @@ def create_app(slots: ImageSlots, config: HttpConfig, **litestar_options: Any) -
         },
         exception_handlers=exception_handlers(config.max_upload_bytes),
         request_max_body_size=config.max_upload_bytes,
+        # Logging belongs to the process (the CLI, or the host app embedding this one).
+        logging_config=None,
         openapi_config=OpenAPIConfig(
             title=config.title,
             version=config.version,

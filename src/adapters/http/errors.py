@@ -26,10 +26,13 @@ from imagecore import (
     ImageCoreError,
     MediaNotFound,
     RequestError,
+    Slot,
     SlotEmpty,
 )
 
 log = logging.getLogger("imagecore.http")
+
+SLOT_FIELDS = frozenset(slot.value for slot in Slot)
 
 #: The core's errors and the status each one answers with; the most specific class wins.
 STATUS_OF: dict[type[ImageCoreError], int] = {
@@ -78,6 +81,11 @@ def exception_handlers(max_upload_bytes: int) -> ExceptionHandlersMap:
             message = f"The upload is too large: the limit is {_size(max_upload_bytes)}."
         elif isinstance(error, ValidationException):
             message = _validation_message(error)
+        elif status == HTTP_400_BAD_REQUEST and request.method == "POST":
+            message = (
+                "The body must be multipart/form-data with a 'profile_image' or 'cover_image' "
+                f"file ({error.detail})."
+            )
         elif status >= HTTP_500_INTERNAL_SERVER_ERROR:
             log.error("%s %s failed", request.method, request.url.path, exc_info=error)
             message = "Internal server error."
@@ -101,13 +109,17 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None) -> 
 def _validation_message(error: ValidationException) -> str:
     problems = []
     for item in error.extra if isinstance(error.extra, list) else []:
-        if isinstance(item, dict):
-            where = item.get("key") or item.get("source")
-            problems.append(
-                f"{where}: {item.get('message')}" if where else str(item.get("message"))
-            )
+        if not isinstance(item, dict):
+            continue
+        where = item.get("key") or item.get("source")
+        if where in SLOT_FIELDS:
+            problems.append(f"'{where}' must be a file, sent with a file name")
+        elif where:
+            problems.append(f"{where}: {item.get('message')}")
+        else:
+            problems.append(str(item.get("message")))
     detail = "; ".join(problems) or error.detail
-    return f"Invalid request: {detail}"
+    return f"Invalid request: {detail}."
 
 
 def _size(n: int) -> str:

@@ -1,0 +1,83 @@
+"""The imagecore command: help, tokens and configuration errors."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from adapters.http import user_id_from_token
+from app.bootstrap import token_policy
+from app.cli import main
+from app.settings import Settings
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test runs with its own data dir and no other IMAGECORE_* variable."""
+    for name in list(os.environ):
+        if name.startswith("IMAGECORE_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("IMAGECORE_DATA_DIR", str(tmp_path))
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        ([], ["serve", "token", "IMAGECORE_"]),
+        (["serve"], ["--host", "--port", "--workers", "examples:"]),
+        (["token"], ["SUBJECT", "--ttl", "examples:"]),
+    ],
+)
+def test_every_command_has_help_with_examples(
+    argv: list[str], expected: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--help works on the command and each subcommand, and shows what it takes."""
+    with pytest.raises(SystemExit) as exit_:
+        main([*argv, "--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    for text in expected:
+        assert text in out
+
+
+def test_token_prints_a_token_the_server_accepts(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`imagecore token alice` prints a token for alice, signed with the kept secret."""
+    assert main(["token", "alice", "--ttl", "120"]) == 0
+    token = capsys.readouterr().out.strip()
+    assert user_id_from_token(token, token_policy(Settings(data_dir=data_dir))) == "alice"
+
+
+def test_a_bad_setting_stops_with_a_message_naming_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A malformed variable exits with status 2 and says which variable is wrong."""
+    monkeypatch.setenv("IMAGECORE_MAX_UPLOAD_BYTES", "lots")
+    with pytest.raises(SystemExit) as exit_:
+        main(["token", "alice"])
+    assert exit_.value.code == 2
+    assert "IMAGECORE_MAX_UPLOAD_BYTES must be a whole number" in capsys.readouterr().err
+
+
+def test_a_token_cannot_be_made_from_a_public_key(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With only a public key configured, `token` explains it cannot sign."""
+    monkeypatch.setenv(
+        "IMAGECORE_JWT_PUBLIC_KEY", "-----BEGIN PUBLIC KEY-----\nx\n-----END PUBLIC KEY-----"
+    )
+    assert main(["token", "alice"]) == 2
+    assert "public key" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [["token", "a", "--ttl", "0"], ["serve", "--workers", "x"]])
+def test_bad_arguments_are_refused(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """Non-positive or non-numeric values exit 2 with a usage message."""
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    assert "usage:" in capsys.readouterr().err

@@ -1,0 +1,81 @@
+"""Settings come from IMAGECORE_* variables; a bad one stops start-up naming the variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.settings import Settings, SettingsError
+
+
+def test_defaults_need_no_variable_at_all() -> None:
+    """With an empty environment: ./var, its media folder, /media/, 10 MB, 40 MP."""
+    settings = Settings.from_env({})
+    assert settings.data_dir == Path("var")
+    assert settings.media_storage_url == (Path("var").resolve() / "media").as_uri()
+    assert settings.media_url == "/media/"
+    assert settings.max_upload_bytes == 10 * 1024 * 1024
+    assert settings.max_pixels == 40_000_000
+    assert settings.jwt_secret is None and settings.jwt_public_key is None
+
+
+def test_every_variable_is_read() -> None:
+    """Each documented variable sets its field."""
+    settings = Settings.from_env(
+        {
+            "IMAGECORE_DATA_DIR": "/srv/images",
+            "IMAGECORE_STORAGE_URL": "memory://media",
+            "IMAGECORE_MEDIA_URL": "https://cdn.example.com/m",
+            "IMAGECORE_JWT_SECRET": "k" * 32,
+            "IMAGECORE_JWT_ISSUER": "https://auth.example.com",
+            "IMAGECORE_JWT_AUDIENCE": "images",
+            "IMAGECORE_MAX_UPLOAD_BYTES": "5_000_000",
+            "IMAGECORE_MAX_PIXELS": "1000000",
+            "IMAGECORE_LOG_LEVEL": "debug",
+        }
+    )
+    assert settings == Settings(
+        data_dir=Path("/srv/images"),
+        storage_url="memory://media",
+        media_url="https://cdn.example.com/m/",
+        jwt_secret="k" * 32,
+        jwt_issuer="https://auth.example.com",
+        jwt_audience="images",
+        max_upload_bytes=5_000_000,
+        max_pixels=1_000_000,
+        log_level="DEBUG",
+    )
+
+
+def test_a_public_key_may_be_given_inline_or_as_a_file(tmp_path: Path) -> None:
+    """IMAGECORE_JWT_PUBLIC_KEY takes PEM text, or the path of a PEM file."""
+    pem = "-----BEGIN PUBLIC KEY-----\nMFkw...\n-----END PUBLIC KEY-----\n"
+    assert Settings.from_env({"IMAGECORE_JWT_PUBLIC_KEY": pem}).jwt_public_key == pem.strip()
+    path = tmp_path / "key.pem"
+    path.write_text(pem)
+    assert Settings.from_env({"IMAGECORE_JWT_PUBLIC_KEY": str(path)}).jwt_public_key == pem
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("IMAGECORE_MAX_UPLOAD_BYTES", "ten", "IMAGECORE_MAX_UPLOAD_BYTES must be a whole number"),
+        ("IMAGECORE_MAX_UPLOAD_BYTES", "0", "IMAGECORE_MAX_UPLOAD_BYTES must be greater than 0"),
+        ("IMAGECORE_MAX_PIXELS", "-5", "IMAGECORE_MAX_PIXELS must be greater than 0"),
+        ("IMAGECORE_JWT_SECRET", "short", "IMAGECORE_JWT_SECRET must be at least 32 characters"),
+        ("IMAGECORE_MEDIA_URL", "cdn.example.com", "IMAGECORE_MEDIA_URL must be a path"),
+        ("IMAGECORE_LOG_LEVEL", "loud", "IMAGECORE_LOG_LEVEL must be one of"),
+        ("IMAGECORE_JWT_PUBLIC_KEY", "/no/such/key.pem", "IMAGECORE_JWT_PUBLIC_KEY must be a PEM"),
+    ],
+)
+def test_bad_values_name_their_variable(name: str, value: str, message: str) -> None:
+    """A malformed value raises SettingsError whose message starts with the variable's name."""
+    with pytest.raises(SettingsError) as error:
+        Settings.from_env({name: value})
+    assert str(error.value).startswith(message)
+
+
+def test_secrets_stay_out_of_the_repr() -> None:
+    """Printing the settings never shows the secret."""
+    assert "k" * 32 not in repr(Settings.from_env({"IMAGECORE_JWT_SECRET": "k" * 32}))

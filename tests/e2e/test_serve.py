@@ -1,0 +1,92 @@
+"""`imagecore serve` as a real process: the guide's flows over real HTTP."""
+
+from __future__ import annotations
+
+import socket
+
+import httpx
+
+from tests import images
+from tests.e2e.conftest import Server
+
+API = "/api/resume/user-images/"
+
+
+def test_the_guide_s_flows_over_http(server: Server) -> None:
+    """Load, upload both, fetch media, replace, refuse junk, delete both, load the default."""
+    auth = {"Authorization": f"Bearer {server.token}"}
+    with httpx.Client(base_url=server.base_url, headers=auth) as http:
+        assert http.get(API).json() == {
+            "images": {"profile_image": "/media/resume/defaults/profile.png", "cover_image": None}
+        }
+        profile = http.post(API, files={"profile_image": ("me.jpg", images.jpeg_with_metadata())})
+        assert profile.status_code == 200
+        assert profile.json()["message"] == "Profile image uploaded successfully"
+        cover = http.post(API, files={"cover_image": ("banner.png", images.png(size=(300, 100)))})
+        assert cover.json()["message"] == "Cover image uploaded successfully"
+        urls = http.get(API).json()["images"]
+        assert urls == {
+            "profile_image": profile.json()["profile_image"],
+            "cover_image": cover.json()["cover_image"],
+        }
+
+        photo = http.get(urls["profile_image"])
+        assert photo.headers["content-type"] == "image/jpeg"
+        assert b"SERIAL-12345" not in photo.content
+        assert (
+            http.get(
+                urls["profile_image"], headers={"If-None-Match": photo.headers["etag"]}
+            ).status_code
+            == 304
+        )
+        assert images.decode(http.get(urls["cover_image"]).content).size == (300, 100)
+
+        replaced = http.post(API, files={"cover_image": ("b.png", images.png())}).json()[
+            "cover_image"
+        ]
+        assert replaced != urls["cover_image"]
+        assert http.get(urls["cover_image"]).status_code == 404
+
+        junk = http.post(API, files={"cover_image": ("x.png", b"<html>not an image</html>")})
+        assert junk.status_code == 400 and set(junk.json()) == {"error"}
+        assert http.get(API).json()["images"]["cover_image"] == replaced
+
+        for slot, label in (("profile_image", "Profile"), ("cover_image", "Cover")):
+            deleted = http.delete(API, params={"type": slot})
+            assert deleted.json() == {"message": f"{label} image deleted successfully"}
+        assert http.get(API).json()["images"]["cover_image"] is None
+        default = http.get(http.get(API).json()["images"]["profile_image"])
+        assert default.status_code == 200 and default.headers["content-type"] == "image/png"
+        assert http.delete(API, params={"type": "cover_image"}).status_code == 404
+
+    stored = {p.name for p in (server.data_dir / "media" / "resume").rglob("*") if p.is_file()}
+    assert stored == {"profile.png"}  # only the default is left
+
+
+def test_the_start_up_banner_says_where_data_lives(server: Server) -> None:
+    """The banner names the data dir and storage, and gives a token and a curl example."""
+    banner = server.log.read_text()
+    assert str(server.data_dir) in banner
+    assert 'curl -H "Authorization: Bearer $TOKEN"' in banner
+    assert f"{server.base_url}/api/resume/user-images/" in banner
+
+
+def test_an_oversized_body_is_refused_before_it_is_sent(server: Server) -> None:
+    """A 4 GB Content-Length gets 413 at once; the server does not wait for the body."""
+    request = (
+        f"POST {API} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Authorization: Bearer {server.token}\r\n"
+        "Content-Type: multipart/form-data; boundary=x\r\n"
+        f"Content-Length: {4 * 1024**3}\r\n\r\n"
+    ).encode()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(request)
+        answer = ""
+        while not answer.endswith("}"):
+            chunk = sock.recv(65536).decode(errors="replace")
+            assert chunk, f"connection closed after {answer!r}"
+            answer += chunk
+    assert answer.startswith("HTTP/1.1 413")
+    assert '{"error":"The upload is too large' in answer
+    with httpx.Client(base_url=server.base_url) as http:
+        assert http.get(API, headers={"Authorization": f"Bearer {server.token}"}).status_code == 200

@@ -1,0 +1,105 @@
+"""The core inside another Python program: no HTTP, no settings, adapters picked by the host."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import attrs
+import pytest
+
+from adapters.fsspec_storage import FsspecStorage
+from adapters.pillow_codec import PillowCodec
+from imagecore import (
+    ConcurrentUpdate,
+    ImageRejected,
+    ImageRepository,
+    ImageSlots,
+    Slot,
+    StoredImage,
+    UserImages,
+)
+from tests import images
+from tests.contracts.repository import RepositoryContract
+
+
+class HostRepository(ImageRepository):
+    """What a host app might write: the images as columns of its own users table."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        # One connection shared by threads: without the lock their transactions interleave, as
+        # the contract's race test shows.
+        self.lock = threading.Lock()
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, version INTEGER NOT NULL, "
+            "profile TEXT, cover TEXT)"
+        )
+
+    def get(self, user_id: str) -> UserImages:
+        with self.lock:
+            row = self.db.execute(
+                "SELECT version, profile, cover FROM users WHERE id = ?", (user_id,)
+            ).fetchone()
+        if row is None:
+            return UserImages()
+        return UserImages(profile_image=_image(row[1]), cover_image=_image(row[2]), version=row[0])
+
+    def save(self, user_id: str, images: UserImages) -> UserImages:
+        with self.lock, self.db:
+            values = (_text(images.profile_image), _text(images.cover_image))
+            if images.version == 0:
+                done = self.db.execute(
+                    "INSERT OR IGNORE INTO users VALUES (?, 1, ?, ?)", (user_id, *values)
+                )
+            else:
+                done = self.db.execute(
+                    "UPDATE users SET version = version + 1, profile = ?, cover = ? "
+                    "WHERE id = ? AND version = ?",
+                    (*values, user_id, images.version),
+                )
+            if done.rowcount != 1:
+                raise ConcurrentUpdate()
+        return attrs.evolve(images, version=images.version + 1)
+
+
+def _text(image: StoredImage | None) -> str | None:
+    if image is None:
+        return None
+    return "|".join(map(str, attrs.astuple(image)))
+
+
+def _image(text: str | None) -> StoredImage | None:
+    if text is None:
+        return None
+    key, media_type, width, height, size = text.split("|")
+    return StoredImage(key, media_type, int(width), int(height), int(size))
+
+
+class TestHostRepositoryKeepsTheContract(RepositoryContract):
+    """A host's own adapter is checked by the same contract suite as ours."""
+
+    @pytest.fixture
+    def repository(self) -> HostRepository:
+        return HostRepository(sqlite3.connect(":memory:", check_same_thread=False))
+
+
+def test_a_host_app_runs_the_use_cases_with_its_own_adapters(tmp_path: Path) -> None:
+    """Upload, replace, refuse and delete through the core with real storage and codec."""
+    slots = ImageSlots(
+        storage=FsspecStorage.from_url(tmp_path.as_uri()),
+        repository=HostRepository(sqlite3.connect(tmp_path / "host.db")),
+        codec=PillowCodec(boxes={Slot.PROFILE: (100, 100), Slot.COVER: (300, 100)}),
+    )
+    first = slots.upload("7", {Slot.PROFILE: images.jpeg(size=(400, 200))}).profile_image
+    assert first is not None and (first.width, first.height) == (100, 50)
+    second = slots.upload("7", {Slot.PROFILE: images.png()}).profile_image
+    assert second is not None and second.media_type == "image/png"
+    assert not (tmp_path / first.key).exists()
+    with pytest.raises(ImageRejected):
+        slots.upload("7", {Slot.COVER: b"GIF89a broken"})
+    assert slots.current("7").profile_image == second
+    slots.delete("7", Slot.PROFILE)
+    assert not (tmp_path / second.key).exists()
+    assert slots.current("7") == UserImages(version=3)

@@ -1,0 +1,127 @@
+"""Every example of the API guide, through the app as deployed, with exact shapes and messages."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from litestar.testing import TestClient
+
+from adapters.fsspec_storage import FsspecStorage
+from tests import images
+from tests.http.conftest import API, uploaded_files
+
+PROFILE_URL = re.compile(r"/media/resume/images/profile_123_[0-9a-f]{16}\.(png|jpg)")
+COVER_URL = re.compile(r"/media/resume/covers/cover_123_[0-9a-f]{16}\.(png|jpg)")
+BOTH_FORMS = pytest.mark.parametrize("path", [API, API.rstrip("/")])
+
+
+def upload(client: TestClient, auth: dict[str, str], path: str = API, **files: bytes):  # type: ignore[no-untyped-def]
+    parts = {
+        field: (f"{field}.img", data, "application/octet-stream") for field, data in files.items()
+    }
+    return client.post(path, headers=auth, files=parts)
+
+
+@BOTH_FORMS
+def test_get_current_images_of_a_new_user(
+    client: TestClient, auth: dict[str, str], path: str
+) -> None:
+    """GET answers the default profile image and a null cover for a user with no uploads."""
+    response = client.get(path, headers=auth)
+    assert response.status_code == 200
+    assert response.json() == {
+        "images": {"profile_image": "/media/resume/defaults/profile.png", "cover_image": None}
+    }
+
+
+@BOTH_FORMS
+def test_upload_profile_image(client: TestClient, auth: dict[str, str], path: str) -> None:
+    """POST with profile_image answers 200 with the guide's message and the new URL."""
+    response = upload(client, auth, path, profile_image=images.jpeg())
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"message", "profile_image"}
+    assert body["message"] == "Profile image uploaded successfully"
+    assert PROFILE_URL.fullmatch(body["profile_image"])
+    assert client.get(API, headers=auth).json()["images"]["profile_image"] == body["profile_image"]
+
+
+@BOTH_FORMS
+def test_upload_cover_image(client: TestClient, auth: dict[str, str], path: str) -> None:
+    """POST with cover_image answers 200 with the guide's message and the new URL."""
+    response = upload(client, auth, path, cover_image=images.png())
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"message", "cover_image"}
+    assert body["message"] == "Cover image uploaded successfully"
+    assert COVER_URL.fullmatch(body["cover_image"])
+    current = client.get(API, headers=auth).json()["images"]
+    assert current == {
+        "profile_image": "/media/resume/defaults/profile.png",
+        "cover_image": body["cover_image"],
+    }
+
+
+def test_upload_both_images_in_one_request(client: TestClient, auth: dict[str, str]) -> None:
+    """Both fields at once replace both images; the message names both."""
+    response = upload(client, auth, profile_image=images.jpeg(), cover_image=images.png())
+    assert response.status_code == 200
+    body = response.json()
+    assert body["message"] == "Profile image and cover image uploaded successfully"
+    assert PROFILE_URL.fullmatch(body["profile_image"])
+    assert COVER_URL.fullmatch(body["cover_image"])
+    assert client.get(API, headers=auth).json()["images"] == {
+        "profile_image": body["profile_image"],
+        "cover_image": body["cover_image"],
+    }
+
+
+@BOTH_FORMS
+@pytest.mark.parametrize(
+    ("slot", "label"), [("profile_image", "Profile"), ("cover_image", "Cover")]
+)
+def test_delete_image(
+    client: TestClient, auth: dict[str, str], media: FsspecStorage, path: str, slot: str, label: str
+) -> None:
+    """DELETE ?type=... answers the guide's message; the slot falls back and the file is gone."""
+    url = upload(client, auth, **{slot: images.png()}).json()[slot]
+    assert uploaded_files(media) == {url.removeprefix("/media/")}
+    response = client.delete(f"{path}?type={slot}", headers=auth)
+    assert response.status_code == 200
+    assert response.json() == {"message": f"{label} image deleted successfully"}
+    assert uploaded_files(media) == set()
+    expected = "/media/resume/defaults/profile.png" if slot == "profile_image" else None
+    assert client.get(API, headers=auth).json()["images"][slot] == expected
+
+
+def test_replacing_serves_the_new_image_and_removes_the_old(
+    client: TestClient, auth: dict[str, str], media: FsspecStorage
+) -> None:
+    """A second upload gets a new URL; the old URL is gone and only the new file is stored."""
+    first = upload(client, auth, profile_image=images.png(color=(255, 0, 0))).json()[
+        "profile_image"
+    ]
+    second = upload(client, auth, profile_image=images.png(color=(0, 0, 255))).json()[
+        "profile_image"
+    ]
+    assert first != second
+    assert client.get(first).status_code == 404
+    assert images.decode(client.get(second).content).convert("RGB").getpixel((0, 0)) == (0, 0, 255)
+    assert uploaded_files(media) == {second.removeprefix("/media/")}
+
+
+def test_the_guide_s_javascript_flow(client: TestClient, auth: dict[str, str]) -> None:
+    """The UserImagesService sequence: load, upload both, load, delete both, load."""
+    assert client.get(API, headers=auth).json()["images"]["cover_image"] is None
+    profile = upload(client, auth, profile_image=images.jpeg()).json()["profile_image"]
+    cover = upload(client, auth, cover_image=images.jpeg()).json()["cover_image"]
+    assert client.get(API, headers=auth).json() == {
+        "images": {"profile_image": profile, "cover_image": cover}
+    }
+    assert client.get(profile).headers["content-type"] == "image/jpeg"
+    for slot in ("profile_image", "cover_image"):
+        assert client.delete(f"{API}?type={slot}", headers=auth).status_code == 200
+    assert client.get(API, headers=auth).json() == {
+        "images": {"profile_image": "/media/resume/defaults/profile.png", "cover_image": None}
+    }

@@ -1,0 +1,96 @@
+"""The OpenAPI document at /schema describes the guide's contract."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+PATH = "/api/resume/user-images"
+
+
+@pytest.fixture
+def schema(client: TestClient) -> dict[str, Any]:
+    response = client.get("/schema/openapi.json")
+    assert response.status_code == 200
+    return response.json()  # type: ignore[no-any-return]
+
+
+def resolve(schema: dict[str, Any], ref: dict[str, Any]) -> dict[str, Any]:
+    name = ref["$ref"].rpartition("/")[2]
+    return schema["components"]["schemas"][name]  # type: ignore[no-any-return]
+
+
+def test_the_three_operations_and_nothing_else(schema: dict[str, Any]) -> None:
+    """The API path has GET, POST and DELETE; media routes are not part of the API."""
+    assert list(schema["paths"]) == [PATH]
+    assert set(schema["paths"][PATH]) == {"get", "post", "delete"}
+
+
+def test_the_upload_body_is_multipart_with_both_file_fields(schema: dict[str, Any]) -> None:
+    """POST takes multipart/form-data with optional binary profile_image and cover_image."""
+    body = schema["paths"][PATH]["post"]["requestBody"]["content"]["multipart/form-data"]
+    form = resolve(schema, body["schema"])
+    assert set(form["properties"]) == {"profile_image", "cover_image"}
+    for field in form["properties"].values():
+        assert {"type": "string", "format": "binary"}.items() <= field["oneOf"][0].items()
+
+
+def test_delete_takes_the_type_query_parameter(schema: dict[str, Any]) -> None:
+    """DELETE documents ?type= with its two values."""
+    (parameter,) = schema["paths"][PATH]["delete"]["parameters"]
+    assert parameter["name"] == "type" and parameter["in"] == "query"
+    assert parameter["schema"]["enum"] == ["profile_image", "cover_image"]
+
+
+def test_every_operation_needs_the_bearer_scheme(schema: dict[str, Any]) -> None:
+    """The bearer scheme is declared and required by each operation."""
+    assert schema["components"]["securitySchemes"]["bearer"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "An access token: `Authorization: Bearer <token>`.",
+    }
+    for operation in schema["paths"][PATH].values():
+        assert operation["security"] == [{"bearer": []}]
+
+
+@pytest.mark.parametrize(
+    ("method", "statuses"),
+    [
+        ("get", {"200", "401", "500", "503"}),
+        ("post", {"200", "400", "401", "409", "413", "500", "503"}),
+        ("delete", {"200", "400", "401", "404", "409", "500", "503"}),
+    ],
+)
+def test_every_error_response_is_documented_with_the_error_shape(
+    schema: dict[str, Any], method: str, statuses: set[str]
+) -> None:
+    """Each operation lists its errors, each as {"error": string} with an example."""
+    responses = schema["paths"][PATH][method]["responses"]
+    assert set(responses) == statuses
+    for status in statuses - {"200"}:
+        content = responses[status]["content"]["application/json"]
+        error = resolve(schema, content["schema"])
+        assert error["required"] == ["error"]
+        assert error["properties"]["error"]["type"] == "string"
+        (example,) = content["examples"].values()
+        assert set(example["value"]) == {"error"}
+
+
+def test_success_bodies_have_the_guide_s_fields(schema: dict[str, Any]) -> None:
+    """GET gives {images: {...}}; POST a message and URLs; DELETE a message."""
+    operations = schema["paths"][PATH]
+    ok = {
+        m: resolve(
+            schema, operations[m]["responses"]["200"]["content"]["application/json"]["schema"]
+        )
+        for m in operations
+    }
+    assert set(resolve(schema, ok["get"]["properties"]["images"])["properties"]) == {
+        "profile_image",
+        "cover_image",
+    }
+    assert set(ok["post"]["properties"]) == {"message", "profile_image", "cover_image"}
+    assert set(ok["delete"]["properties"]) == {"message"}
