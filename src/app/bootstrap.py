@@ -19,6 +19,7 @@ from adapters.fsspec_storage import FsspecStorage
 from adapters.http import HttpConfig, TokenPolicy, create_app
 from adapters.memory_repository import MemoryRepository
 from adapters.pillow_codec import PillowCodec
+from adapters.sqlite_repository import SqliteRepository
 from app.settings import Settings
 from imagecore import ImageCodec, ImageRepository, ImageSlots, ImageStorage, Slot
 
@@ -37,9 +38,22 @@ def build_service(
     install_defaults(storage)
     return ImageSlots(
         storage=storage,
-        repository=repository or MemoryRepository(),
+        repository=repository or build_repository(settings),
         codec=codec or PillowCodec(max_pixels=settings.max_pixels),
     )
+
+
+def build_repository(settings: Settings) -> ImageRepository:
+    """The repository the database URL names: a SQLite file, or memory."""
+    url = settings.database
+    if url.startswith("memory:"):
+        return MemoryRepository()
+    return SqliteRepository(url.removeprefix("sqlite:///"))
+
+
+def shares_state(settings: Settings) -> bool:
+    """Whether several processes built from ``settings`` see the same images."""
+    return not settings.database.startswith("memory:")
 
 
 def build_app(

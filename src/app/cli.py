@@ -7,8 +7,10 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from litestar import Litestar
+
 from adapters.http import TokenPolicy, issue_token
-from app.bootstrap import build_app, package_version, token_policy
+from app.bootstrap import build_app, package_version, shares_state, token_policy
 from app.settings import Settings, SettingsError
 
 DEMO_USER = "demo"
@@ -35,16 +37,22 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    if args.workers > 1:
+    if args.workers > 1 and not shares_state(settings):
         # Each worker would keep its own in-memory repository and disagree with the others.
-        log.error("--workers above 1 needs a shared database; this version keeps state in memory")
+        log.error("--workers above 1 needs a database all workers share, not memory:")
         return 2
+    # Resolved before any worker starts, so that all of them read the same generated secret.
     policy = token_policy(settings)
-    app = build_app(settings, tokens=policy)
     base = f"http://{_host_for_url(args.host)}:{args.port}"
-    _banner(settings, base, policy)
+    app: Litestar | str = build_app(settings, tokens=policy)
+    if args.workers > 1:
+        # Worker processes build their own app from the same environment.
+        app = "app.bootstrap:asgi_app"
+    _banner(settings, base, policy, args.workers)
     uvicorn.run(
         app,
+        factory=isinstance(app, str),
+        workers=args.workers,
         host=args.host,
         port=args.port,
         loop="uvloop",
@@ -65,13 +73,16 @@ def token(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _banner(settings: Settings, base: str, policy: TokenPolicy) -> None:
+def _banner(settings: Settings, base: str, policy: TokenPolicy, workers: int) -> None:
+    database = settings.database
+    if not shares_state(settings):
+        database += " (forgotten when the server stops)"
     lines = [
-        f"imagecore {package_version()}",
+        f"imagecore {package_version()}, {workers} worker{'s' if workers > 1 else ''}",
         f"  data dir:   {settings.data_dir.resolve()}",
         f"  storage:    {settings.media_storage_url}",
+        f"  database:   {database}",
         f"  media URL:  {settings.media_url}",
-        "  repository: in memory (images are forgotten when the server stops)",
         f"  API:        {base}/api/resume/user-images/   docs: {base}/schema",
     ]
     if policy.can_issue:

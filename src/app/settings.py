@@ -9,6 +9,7 @@ from pathlib import Path
 import attrs
 
 MIN_SECRET_LENGTH = 32
+DATABASE_SCHEMES = ("sqlite:///", "memory:")
 DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_PIXELS = 40_000_000
 
@@ -24,6 +25,8 @@ class Settings:
     data_dir: Path = Path("var")
     #: fsspec URL of the media files; ``None`` means the ``media`` folder in ``data_dir``.
     storage_url: str | None = None
+    #: ``sqlite:///<path>`` or ``memory:``; ``None`` means ``imagecore.db`` in ``data_dir``.
+    database_url: str | None = None
     media_url: str = "/media/"
     jwt_secret: str | None = attrs.field(default=None, repr=False)
     jwt_public_key: str | None = attrs.field(default=None, repr=False)
@@ -38,6 +41,13 @@ class Settings:
         if self.storage_url is not None:
             return self.storage_url
         return (self.data_dir.resolve() / "media").as_uri()
+
+    @property
+    def database(self) -> str:
+        """The database URL in force."""
+        if self.database_url is not None:
+            return self.database_url
+        return "sqlite:///" + str(self.data_dir.resolve() / "imagecore.db")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -61,9 +71,16 @@ class Settings:
                 "IMAGECORE_MEDIA_URL must be a path starting with '/' or an http(s):// URL, "
                 f"got {media_url!r}."
             )
+        database_url = env.text("IMAGECORE_DATABASE_URL")
+        if database_url is not None and not database_url.startswith(DATABASE_SCHEMES):
+            raise SettingsError(
+                "IMAGECORE_DATABASE_URL must start with "
+                f"{' or '.join(repr(s) for s in DATABASE_SCHEMES)}, got {database_url!r}."
+            )
         return cls(
             data_dir=Path(env.text("IMAGECORE_DATA_DIR") or "var"),
             storage_url=env.text("IMAGECORE_STORAGE_URL"),
+            database_url=database_url,
             media_url=media_url if media_url.endswith("/") else media_url + "/",
             jwt_secret=secret,
             jwt_public_key=public_key,

@@ -9,6 +9,7 @@ from pathlib import Path
 from adapters.fsspec_storage import FsspecStorage
 from adapters.http import issue_token, user_id_from_token
 from adapters.memory_repository import MemoryRepository
+from adapters.sqlite_repository import SqliteRepository
 from app.bootstrap import build_service, stored_secret, token_policy
 from app.settings import Settings
 from imagecore import Slot
@@ -17,13 +18,25 @@ from tests.fakes import DictStorage
 
 
 def test_build_service_wires_the_configured_adapters(tmp_path: Path) -> None:
-    """By default: local files under the data dir, a memory repository, the Pillow codec."""
+    """By default: files and a SQLite database in the data dir, and the Pillow codec."""
     slots = build_service(Settings(data_dir=tmp_path))
     image = slots.upload("u", {Slot.PROFILE: images.png()}).profile_image
     assert image is not None
     assert (tmp_path / "media" / image.key).is_file()
     assert isinstance(slots.storage, FsspecStorage)
-    assert isinstance(slots.repository, MemoryRepository)
+    assert isinstance(slots.repository, SqliteRepository)
+    assert slots.repository.path == tmp_path / "imagecore.db"
+    assert build_service(Settings(data_dir=tmp_path)).current("u").profile_image == image
+
+
+def test_the_database_url_picks_the_repository(tmp_path: Path) -> None:
+    """memory: gives the in-memory repository; sqlite:/// a SQLite file at the given path."""
+    memory = build_service(Settings(data_dir=tmp_path, database_url="memory:"))
+    assert isinstance(memory.repository, MemoryRepository)
+    url = f"sqlite:///{tmp_path}/elsewhere.db"
+    sqlite = build_service(Settings(data_dir=tmp_path, database_url=url))
+    assert isinstance(sqlite.repository, SqliteRepository)
+    assert sqlite.repository.path == tmp_path / "elsewhere.db"
 
 
 def test_overrides_replace_any_adapter(tmp_path: Path) -> None:

@@ -81,3 +81,12 @@ def test_bad_arguments_are_refused(argv: list[str], capsys: pytest.CaptureFixtur
         main(argv)
     assert exit_.value.code == 2
     assert "usage:" in capsys.readouterr().err
+
+
+def test_several_workers_need_a_shared_database(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With the in-memory repository, --workers above 1 is refused before anything starts."""
+    monkeypatch.setenv("IMAGECORE_DATABASE_URL", "memory:")
+    assert main(["serve", "--workers", "2"]) == 2
+    assert "--workers above 1 needs a database all workers share" in caplog.text

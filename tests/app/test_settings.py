@@ -18,6 +18,7 @@ def test_defaults_need_no_variable_at_all() -> None:
     assert settings.max_upload_bytes == 10 * 1024 * 1024
     assert settings.max_pixels == 40_000_000
     assert settings.jwt_secret is None and settings.jwt_public_key is None
+    assert settings.database == "sqlite:///" + str(Path("var").resolve() / "imagecore.db")
 
 
 def test_every_variable_is_read() -> None:
@@ -26,6 +27,7 @@ def test_every_variable_is_read() -> None:
         {
             "IMAGECORE_DATA_DIR": "/srv/images",
             "IMAGECORE_STORAGE_URL": "memory://media",
+            "IMAGECORE_DATABASE_URL": "sqlite:////srv/images/db.sqlite",
             "IMAGECORE_MEDIA_URL": "https://cdn.example.com/m",
             "IMAGECORE_JWT_SECRET": "k" * 32,
             "IMAGECORE_JWT_ISSUER": "https://auth.example.com",
@@ -38,6 +40,7 @@ def test_every_variable_is_read() -> None:
     assert settings == Settings(
         data_dir=Path("/srv/images"),
         storage_url="memory://media",
+        database_url="sqlite:////srv/images/db.sqlite",
         media_url="https://cdn.example.com/m/",
         jwt_secret="k" * 32,
         jwt_issuer="https://auth.example.com",
@@ -66,6 +69,7 @@ def test_a_public_key_may_be_given_inline_or_as_a_file(tmp_path: Path) -> None:
         ("IMAGECORE_JWT_SECRET", "short", "IMAGECORE_JWT_SECRET must be at least 32 characters"),
         ("IMAGECORE_MEDIA_URL", "cdn.example.com", "IMAGECORE_MEDIA_URL must be a path"),
         ("IMAGECORE_LOG_LEVEL", "loud", "IMAGECORE_LOG_LEVEL must be one of"),
+        ("IMAGECORE_DATABASE_URL", "mysql://db/images", "IMAGECORE_DATABASE_URL must start with"),
         ("IMAGECORE_JWT_PUBLIC_KEY", "/no/such/key.pem", "IMAGECORE_JWT_PUBLIC_KEY must be a PEM"),
     ],
 )

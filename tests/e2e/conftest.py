@@ -36,7 +36,7 @@ def free_port() -> int:
 
 
 def start_server(
-    data_dir: Path, env: dict[str, str] | None = None
+    data_dir: Path, *args: str, env: dict[str, str] | None = None
 ) -> tuple[subprocess.Popen[bytes], Server]:
     """Start `imagecore serve` on a free port and wait until it answers."""
     port = free_port()
@@ -45,7 +45,7 @@ def start_server(
     environ |= {"IMAGECORE_DATA_DIR": str(data_dir), **(env or {})}
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [str(IMAGECORE), "serve", "--port", str(port)],
+            [str(IMAGECORE), "serve", "--port", str(port), *args],
             stdout=out,
             stderr=subprocess.STDOUT,
             env=environ,

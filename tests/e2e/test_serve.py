@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
 import httpx
 
 from tests import images
-from tests.e2e.conftest import Server
+from tests.e2e.conftest import Server, start_server, stop_server
 
 API = "/api/resume/user-images/"
 
@@ -90,3 +91,49 @@ def test_an_oversized_body_is_refused_before_it_is_sent(server: Server) -> None:
     assert '{"error":"The upload is too large' in answer
     with httpx.Client(base_url=server.base_url) as http:
         assert http.get(API, headers={"Authorization": f"Bearer {server.token}"}).status_code == 200
+
+
+def test_images_survive_a_restart(tmp_path: Path) -> None:
+    """A server started again on the same data dir serves every image it had, with its token."""
+    process, server = start_server(tmp_path / "data")
+    try:
+        auth = {"Authorization": f"Bearer {server.token}"}
+        files = {"profile_image": ("a.png", images.png()), "cover_image": ("b.jpg", images.jpeg())}
+        before = httpx.post(server.base_url + API, headers=auth, files=files).json()
+    finally:
+        stop_server(process)
+    process, again = start_server(tmp_path / "data")
+    try:
+        # The first run's token still works: the secret was kept in the data dir.
+        current = httpx.get(again.base_url + API, headers=auth).json()["images"]
+        assert current == {
+            "profile_image": before["profile_image"],
+            "cover_image": before["cover_image"],
+        }
+        assert httpx.get(again.base_url + current["cover_image"]).status_code == 200
+    finally:
+        stop_server(process)
+
+
+def test_worker_processes_share_one_state(tmp_path: Path) -> None:
+    """With --workers 2, every request sees the same images, whichever worker answers it."""
+    process, server = start_server(tmp_path / "data", "--workers", "2")
+    try:
+        auth = {"Authorization": f"Bearer {server.token}"}
+        files = {"cover_image": ("b.png", images.png())}
+        url = httpx.post(server.base_url + API, headers=auth, files=files).json()["cover_image"]
+
+        def covers_seen() -> set[str | None]:
+            # A new connection per request, so that the workers take turns.
+            return {
+                httpx.get(server.base_url + API, headers=auth).json()["images"]["cover_image"]
+                for _ in range(20)
+            }
+
+        assert covers_seen() == {url}
+        deleted = httpx.delete(server.base_url + API, headers=auth, params={"type": "cover_image"})
+        assert deleted.status_code == 200
+        assert covers_seen() == {None}
+        assert "2 workers" in server.log.read_text()
+    finally:
+        stop_server(process)

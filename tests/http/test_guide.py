@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import re
 
+import attrs
 import pytest
 from litestar.testing import TestClient
 
 from adapters.fsspec_storage import FsspecStorage
+from app.bootstrap import build_app
+from app.settings import Settings
+from imagecore import ImageSlots
 from tests import images
 from tests.http.conftest import API, uploaded_files
 
@@ -125,3 +129,16 @@ def test_the_guide_s_javascript_flow(client: TestClient, auth: dict[str, str]) -
     assert client.get(API, headers=auth).json() == {
         "images": {"profile_image": "/media/resume/defaults/profile.png", "cover_image": None}
     }
+
+
+def test_urls_point_at_a_cdn_when_configured(
+    settings: Settings, service: ImageSlots, auth: dict[str, str]
+) -> None:
+    """With IMAGECORE_MEDIA_URL set to a CDN, every URL the API answers starts with it."""
+    cdn = attrs.evolve(settings, media_url="https://cdn.example.com/media/")
+    with TestClient(build_app(cdn, slots=service)) as client:
+        assert client.get(API, headers=auth).json()["images"]["profile_image"] == (
+            "https://cdn.example.com/media/resume/defaults/profile.png"
+        )
+        url = upload(client, auth, cover_image=images.png()).json()["cover_image"]
+        assert url.startswith("https://cdn.example.com/media/resume/covers/cover_123_")

@@ -1,0 +1,129 @@
+"""An image repository in a SQLite file: durable on one machine, shared by its worker processes.
+
+One row per user holds each slot's image as JSON and a version. A write is a single statement that
+only matches the version it read, so of two racing writers exactly one wins. The database runs in
+WAL mode, so readers never wait for a writer, and each thread keeps one connection for its life.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from pathlib import Path
+
+import attrs
+
+from imagecore import (
+    ConcurrentUpdate,
+    ImageRepository,
+    RepositoryError,
+    Slot,
+    StoredImage,
+    UserImages,
+)
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS user_images (
+    user_id TEXT PRIMARY KEY NOT NULL,
+    version INTEGER NOT NULL,
+    profile_image TEXT,
+    cover_image TEXT
+)
+"""
+_GET = "SELECT version, profile_image, cover_image FROM user_images WHERE user_id = ?"
+_INSERT = (
+    "INSERT INTO user_images (user_id, version, profile_image, cover_image) VALUES (?, 1, ?, ?) "
+    "ON CONFLICT (user_id) DO NOTHING"
+)
+_UPDATE = (
+    "UPDATE user_images SET version = version + 1, profile_image = ?, cover_image = ? "
+    "WHERE user_id = ? AND version = ?"
+)
+
+
+class SqliteRepository(ImageRepository):
+    """Keeps each user's images in the SQLite database at ``path``, created if missing."""
+
+    def __init__(self, path: str | Path, *, busy_timeout: float = 5.0) -> None:
+        self.path = Path(path)
+        self.busy_timeout = busy_timeout
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._migrate(self._connection())
+        except (OSError, sqlite3.Error) as error:
+            raise RepositoryError(f"cannot open the database at {self.path}: {error}") from error
+
+    def get(self, user_id: str) -> UserImages:
+        try:
+            row = self._connection().execute(_GET, (user_id,)).fetchone()
+        except sqlite3.Error as error:
+            raise RepositoryError(f"cannot read images of a user: {error}") from error
+        if row is None:
+            return UserImages()
+        version, profile, cover = row
+        return UserImages(profile_image=_image(profile), cover_image=_image(cover), version=version)
+
+    def save(self, user_id: str, images: UserImages) -> UserImages:
+        profile, cover = _json(images.get(Slot.PROFILE)), _json(images.get(Slot.COVER))
+        try:
+            if images.version == 0:
+                done = self._connection().execute(_INSERT, (user_id, profile, cover))
+            else:
+                done = self._connection().execute(
+                    _UPDATE, (profile, cover, user_id, images.version)
+                )
+        except sqlite3.Error as error:
+            raise RepositoryError(f"cannot save images of a user: {error}") from error
+        if done.rowcount != 1:
+            raise ConcurrentUpdate()
+        return attrs.evolve(images, version=images.version + 1)
+
+    def close(self) -> None:
+        """Close every connection this repository opened, in any thread."""
+        with self._lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+    def _connection(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            # Autocommit: every statement is its own transaction, and each write is one statement.
+            connection = sqlite3.connect(
+                self.path,
+                timeout=self.busy_timeout,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("PRAGMA synchronous = FULL")
+            self._local.connection = connection
+            with self._lock:
+                self._connections.append(connection)
+        return connection
+
+    @staticmethod
+    def _migrate(connection: sqlite3.Connection) -> None:
+        (found,) = connection.execute("PRAGMA user_version").fetchone()
+        if found > SCHEMA_VERSION:
+            raise RepositoryError(
+                f"the database has schema version {found}; this imagecore knows up to "
+                f"{SCHEMA_VERSION}: upgrade imagecore"
+            )
+        connection.execute(_SCHEMA)
+        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _json(image: StoredImage | None) -> str | None:
+    return None if image is None else json.dumps(attrs.asdict(image), separators=(",", ":"))
+
+
+def _image(text: str | None) -> StoredImage | None:
+    return None if text is None else StoredImage(**json.loads(text))

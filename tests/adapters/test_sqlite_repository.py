@@ -1,0 +1,77 @@
+"""SqliteRepository: the repository contract, durability, and processes sharing one file."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from adapters.sqlite_repository import SqliteRepository
+from imagecore import ConcurrentUpdate, RepositoryError, Slot, StoredImage, UserImages
+from tests.contracts.repository import PROFILE, RepositoryContract
+
+
+class TestSqliteRepository(RepositoryContract):
+    @pytest.fixture
+    def repository(self, tmp_path: Path) -> Iterator[SqliteRepository]:
+        repository = SqliteRepository(tmp_path / "images.db")
+        yield repository
+        repository.close()
+
+
+def test_images_survive_reopening(tmp_path: Path) -> None:
+    """What one repository saved, another opened on the same file reads."""
+    first = SqliteRepository(tmp_path / "images.db")
+    saved = first.save("u1", UserImages(profile_image=PROFILE))
+    first.close()
+    assert SqliteRepository(tmp_path / "images.db").get("u1") == saved
+
+
+def test_the_database_runs_in_wal_mode(tmp_path: Path) -> None:
+    """WAL lets readers go on while a writer commits."""
+    SqliteRepository(tmp_path / "images.db").get("x")
+    with sqlite3.connect(tmp_path / "images.db") as db:
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
+    """A database written by a newer imagecore is not touched."""
+    with sqlite3.connect(tmp_path / "images.db") as db:
+        db.execute("PRAGMA user_version = 99")
+    with pytest.raises(RepositoryError, match="schema version 99"):
+        SqliteRepository(tmp_path / "images.db")
+
+
+def test_an_unusable_path_is_a_repository_error(tmp_path: Path) -> None:
+    """A path that cannot hold a database fails with RepositoryError naming it."""
+    (tmp_path / "file").write_text("not a folder")
+    with pytest.raises(RepositoryError, match="cannot open the database"):
+        SqliteRepository(tmp_path / "file" / "images.db")
+
+
+def _race(path: str, n: int, barrier: multiprocessing.synchronize.Barrier) -> str:  # type: ignore[name-defined]
+    repository = SqliteRepository(path)
+    base = repository.get("u1")
+    image = StoredImage(f"resume/images/profile_1_{n}.png", "image/png", 1, 1, 1)
+    barrier.wait()
+    try:
+        repository.save("u1", base.with_image(Slot.PROFILE, image))
+    except ConcurrentUpdate:
+        return "lost"
+    return "won"
+
+
+def test_worker_processes_racing_on_one_file_produce_one_winner(tmp_path: Path) -> None:
+    """Several processes saving on the same version: exactly one commits."""
+    path = str(tmp_path / "images.db")
+    SqliteRepository(path).save("u1", UserImages())
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager:
+        barrier = manager.Barrier(4)
+        with context.Pool(4) as pool:
+            outcomes = pool.starmap(_race, [(path, n, barrier) for n in range(4)])
+    assert sorted(outcomes) == ["lost", "lost", "lost", "won"]
+    assert SqliteRepository(path).get("u1").version == 2
