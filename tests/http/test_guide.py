@@ -40,31 +40,32 @@ def test_get_current_images_of_a_new_user(
 
 
 @BOTH_FORMS
-def test_upload_profile_image(client: TestClient, auth: dict[str, str], path: str) -> None:
-    """POST with profile_image answers 200 with the guide's message and the new URL."""
-    response = upload(client, auth, path, profile_image=images.jpeg())
+@pytest.mark.parametrize(
+    ("slot", "label", "url", "other", "other_shows"),
+    [
+        ("profile_image", "Profile", PROFILE_URL, "cover_image", None),
+        ("cover_image", "Cover", COVER_URL, "profile_image", "/media/resume/defaults/profile.png"),
+    ],
+)
+def test_upload_one_image(
+    client: TestClient,
+    auth: dict[str, str],
+    path: str,
+    slot: str,
+    label: str,
+    url: re.Pattern[str],
+    other: str,
+    other_shows: str | None,
+) -> None:
+    """POST with one field answers 200 with the guide's message and the new URL only."""
+    response = upload(client, auth, path, **{slot: images.jpeg()})
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"message", "profile_image"}
-    assert body["message"] == "Profile image uploaded successfully"
-    assert PROFILE_URL.fullmatch(body["profile_image"])
-    assert client.get(API, headers=auth).json()["images"]["profile_image"] == body["profile_image"]
-
-
-@BOTH_FORMS
-def test_upload_cover_image(client: TestClient, auth: dict[str, str], path: str) -> None:
-    """POST with cover_image answers 200 with the guide's message and the new URL."""
-    response = upload(client, auth, path, cover_image=images.png())
-    assert response.status_code == 200
-    body = response.json()
-    assert set(body) == {"message", "cover_image"}
-    assert body["message"] == "Cover image uploaded successfully"
-    assert COVER_URL.fullmatch(body["cover_image"])
+    assert set(body) == {"message", slot}
+    assert body["message"] == f"{label} image uploaded successfully"
+    assert url.fullmatch(body[slot])
     current = client.get(API, headers=auth).json()["images"]
-    assert current == {
-        "profile_image": "/media/resume/defaults/profile.png",
-        "cover_image": body["cover_image"],
-    }
+    assert current == {slot: body[slot], other: other_shows}
 
 
 def test_upload_both_images_in_one_request(client: TestClient, auth: dict[str, str]) -> None:
