@@ -69,3 +69,159 @@ def png_claiming_size(width: int, height: int) -> bytes:
     fields = struct.pack(">II", width, height) + data[ihdr_start + 8 : ihdr_start + 13]
     crc = struct.pack(">I", zlib.crc32(b"IHDR" + fields))
     return data[:ihdr_start] + fields + crc + data[ihdr_start + 17 :]
+
+
+# --- Pictures whose pixels tell whether they were turned, cropped or colour-converted ----------
+
+RED, GREEN, BLUE, GREY = (230, 20, 20), (20, 200, 20), (20, 20, 230), (128, 128, 128)
+
+
+def marked(size: tuple[int, int] = (60, 40)) -> Image.Image:
+    """Grey, with a red top-left, a green top-right and a blue bottom-left corner block."""
+    width, height = size
+    image = Image.new("RGB", size, GREY)
+    bw, bh = width // 4, height // 4
+    image.paste(RED, (0, 0, bw, bh))
+    image.paste(GREEN, (width - bw, 0, width, bh))
+    image.paste(BLUE, (0, height - bh, bw, height))
+    return image
+
+
+def corners(image: Image.Image) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+    """The colours near the top-left, top-right and bottom-left corners."""
+    rgb = image.convert("RGB")
+    w, h = rgb.size
+    dx, dy = max(1, w // 16), max(1, h // 16)
+    return (
+        rgb.getpixel((dx, dy)),  # type: ignore[return-value]
+        rgb.getpixel((w - 1 - dx, dy)),
+        rgb.getpixel((dx, h - 1 - dy)),
+    )
+
+
+def close(color: tuple[int, ...], expected: tuple[int, ...], tolerance: int = 40) -> bool:
+    return all(abs(a - b) <= tolerance for a, b in zip(color, expected, strict=False))
+
+
+#: How to store a picture so that a viewer applying EXIF orientation N shows it upright:
+#: the inverse of the transform the orientation asks for (EXIF 2.32, tag 0x0112).
+STORE_FOR_ORIENTATION: dict[int, Image.Transpose | None] = {
+    1: None,
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_90,  # shown after turning 90 degrees clockwise
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_270,  # shown after turning 90 degrees anticlockwise
+}
+
+
+def phone_photo(
+    orientation: int, size: tuple[int, int] = (60, 40), format_name: str = "JPEG"
+) -> bytes:
+    """The marked picture stored turned for ``orientation``, with GPS, a serial and a comment."""
+    upright = marked(size)
+    method = STORE_FOR_ORIENTATION[orientation]
+    stored = upright if method is None else upright.transpose(method)
+    exif = Image.Exif()
+    exif[ORIENTATION] = orientation
+    exif[0xA431] = "SERIAL-12345"
+    exif.get_ifd(GPS_IFD).update({1: "N", 2: (51.0, 30.0, 0.0), 3: "W", 4: (0.0, 7.0, 0.0)})
+    options: dict[str, object] = {"exif": exif}
+    if format_name == "JPEG":
+        options |= {"comment": b"secret comment", "quality": 95}
+    return encode(stored, format_name, **options)
+
+
+# --- Files built byte by byte, for what Pillow's encoders will not write -----------------------
+
+
+def png_chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+def png16_rgb(size: tuple[int, int], rgb16: tuple[int, int, int]) -> bytes:
+    """A 16-bit-per-channel RGB PNG of one colour."""
+    width, height = size
+    row = b"\x00" + struct.pack(">HHH", *rgb16) * width
+    header = struct.pack(">IIBBBBB", width, height, 16, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", header)
+        + png_chunk(b"IDAT", zlib.compress(row * height))
+        + png_chunk(b"IEND", b"")
+    )
+
+
+def jpeg_with_segments(data: bytes, *segments: tuple[int, bytes]) -> bytes:
+    """``data`` (a JPEG) with extra APPn/COM segments inserted right after its SOI marker."""
+    extra = b"".join(
+        bytes([0xFF, marker]) + struct.pack(">H", len(body) + 2) + body for marker, body in segments
+    )
+    return data[:2] + extra + data[2:]
+
+
+def gif_claiming_size(width: int, height: int) -> bytes:
+    """A tiny GIF whose logical screen declares ``width`` x ``height``: a decompression bomb."""
+    data = encode(Image.new("P", (1, 1)), "GIF")
+    return data[:6] + struct.pack("<HH", width, height) + data[10:]
+
+
+def _s15(value: float) -> bytes:
+    return struct.pack(">i", round(value * 65536))
+
+
+def swapped_primaries_icc() -> bytes:
+    """An RGB ICC profile whose red and green primaries are sRGB's green and red.
+
+    A pixel (255, 0, 0) tagged with it is, correctly converted, pure sRGB green: a colour
+    management test no rounding can pass by accident.
+    """
+    srgb_red, srgb_green, srgb_blue = (
+        (0.4361, 0.2225, 0.0139),
+        (0.3851, 0.7169, 0.0971),
+        (0.1431, 0.0606, 0.7141),
+    )
+
+    def xyz(values: tuple[float, float, float]) -> bytes:
+        return b"XYZ " + b"\x00" * 4 + b"".join(_s15(v) for v in values)
+
+    gamma = b"curv" + b"\x00" * 4 + struct.pack(">IH", 1, 0x0233) + b"\x00\x00"  # gamma 2.2
+    text = b"Swapped primaries\x00"
+    desc = b"desc" + b"\x00" * 4 + struct.pack(">I", len(text)) + text + b"\x00" * 79
+    tags = [
+        (b"desc", desc),
+        (b"wtpt", xyz((0.9642, 1.0, 0.8249))),
+        (b"rXYZ", xyz(srgb_green)),
+        (b"gXYZ", xyz(srgb_red)),
+        (b"bXYZ", xyz(srgb_blue)),
+        (b"rTRC", gamma),
+        (b"gTRC", gamma),
+        (b"bTRC", gamma),
+        (b"cprt", b"text" + b"\x00" * 4 + b"none\x00"),
+    ]
+    offset = 128 + 4 + 12 * len(tags)
+    table, blobs = b"", b""
+    for signature, blob in tags:
+        blob += b"\x00" * (-len(blob) % 4)
+        table += signature + struct.pack(">II", offset + len(blobs), len(blob))
+        blobs += blob
+    body = struct.pack(">I", len(tags)) + table + blobs
+    header = (
+        struct.pack(">I", 128 + len(body))
+        + b"none"
+        + bytes([2, 0x10, 0, 0])
+        + b"mntrRGB XYZ "
+        + bytes(12)
+        + b"acsp"
+        + b"APPL"
+        + bytes(4 + 4 + 4 + 8 + 4)
+        + _s15(0.9642)
+        + _s15(1.0)
+        + _s15(0.8249)
+        + b"none"
+        + bytes(16 + 28)
+    )
+    assert len(header) == 128, len(header)
+    return header + body

@@ -18,7 +18,7 @@ from litestar import Litestar
 from adapters.fsspec_storage import FsspecStorage
 from adapters.http import HttpConfig, TokenPolicy, create_app
 from adapters.memory_repository import MemoryRepository
-from adapters.pillow_codec import PillowCodec
+from adapters.pillow_codec import Limits, PillowCodec
 from adapters.sqlite_repository import SqliteRepository
 from app.settings import Settings
 from imagecore import ImageCodec, ImageRepository, ImageSlots, ImageStorage, Slot
@@ -39,7 +39,7 @@ def build_service(
     return ImageSlots(
         storage=storage,
         repository=repository or build_repository(settings),
-        codec=codec or PillowCodec(max_pixels=settings.max_pixels),
+        codec=codec or PillowCodec(limits=Limits(max_pixels=settings.max_pixels)),
     )
 
 

@@ -7,7 +7,7 @@ import io
 import pytest
 from PIL import Image
 
-from adapters.pillow_codec import PillowCodec
+from adapters.pillow_codec import Limits, PillowCodec
 from imagecore import ImageTooLarge, InvalidImage, Slot, UnsupportedImageType
 from tests import images
 
@@ -154,7 +154,7 @@ def test_a_decompression_bomb_is_refused_from_its_header(codec: PillowCodec) -> 
 
 def test_the_pixel_limit_is_configurable(codec: PillowCodec) -> None:
     """A smaller limit refuses images just above it and accepts those at it."""
-    small = PillowCodec(max_pixels=100 * 100)
+    small = PillowCodec(limits=Limits(max_pixels=100 * 100))
     small.encode(images.png(size=(100, 100)), Slot.PROFILE)
     with pytest.raises(ImageTooLarge):
         small.encode(images.png(size=(101, 100)), Slot.PROFILE)
@@ -163,4 +163,4 @@ def test_the_pixel_limit_is_configurable(codec: PillowCodec) -> None:
 def test_limits_above_pillows_own_are_refused() -> None:
     """Our pixel check must come before Pillow's, which only warns below twice its limit."""
     with pytest.raises(ValueError, match="max_pixels"):
-        PillowCodec(max_pixels=10**10)
+        PillowCodec(limits=Limits(max_pixels=10**10))

@@ -10,7 +10,7 @@ import attrs
 import pytest
 
 from adapters.fsspec_storage import FsspecStorage
-from adapters.pillow_codec import PillowCodec
+from adapters.pillow_codec import OutputBox, PillowCodec
 from imagecore import (
     ConcurrentUpdate,
     ImageRejected,
@@ -90,7 +90,9 @@ def test_a_host_app_runs_the_use_cases_with_its_own_adapters(tmp_path: Path) -> 
     slots = ImageSlots(
         storage=FsspecStorage.from_url(tmp_path.as_uri()),
         repository=HostRepository(sqlite3.connect(tmp_path / "host.db")),
-        codec=PillowCodec(boxes={Slot.PROFILE: (100, 100), Slot.COVER: (300, 100)}),
+        codec=PillowCodec(
+            boxes={Slot.PROFILE: OutputBox(100, 100), Slot.COVER: OutputBox(300, 100)}
+        ),
     )
     first = slots.upload("7", {Slot.PROFILE: images.jpeg(size=(400, 200))}).profile_image
     assert first is not None and (first.width, first.height) == (100, 50)

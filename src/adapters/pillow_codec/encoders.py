@@ -1,0 +1,69 @@
+"""Writing pixels out in each format, with nothing but pixels (and frame timing) in the file."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import attrs
+from PIL import Image
+
+from adapters.pillow_codec.pixels import flatten
+
+
+@attrs.frozen
+class Format:
+    """An output format: Pillow's name for it, our file extension, and its encoder options."""
+
+    pillow: str
+    extension: str
+    options: dict[str, object] = attrs.field(factory=dict, hash=False)
+    alpha: bool = True
+
+
+JPEG = Format("JPEG", "jpg", {"quality": 85, "optimize": True, "progressive": True}, alpha=False)
+PNG = Format("PNG", "png", {"compress_level": 6})
+GIF = Format("GIF", "gif")
+WEBP = Format("WEBP", "webp", {"quality": 85, "method": 4})
+
+#: The output format for each accepted input format; MPO is a phone camera's multi-picture JPEG.
+BY_INPUT = {"JPEG": JPEG, "MPO": JPEG, "PNG": PNG, "GIF": GIF, "WEBP": WEBP}
+
+
+def encode_still(image: Image.Image, output: Format) -> bytes:
+    if not output.alpha:
+        image = flatten(image)
+    _strip(image)
+    out = io.BytesIO()
+    image.save(out, format=output.pillow, **output.options)
+    return out.getvalue()
+
+
+def encode_animation(
+    frames: Sequence[Image.Image], durations: Sequence[int], loop: int | None, output: Format
+) -> bytes:
+    """Every frame, each shown for its own duration; the loop count kept when the source had one."""
+    for frame in frames:
+        _strip(frame)
+    options: dict[str, object] = dict(output.options)
+    if loop is not None:
+        options["loop"] = loop
+    if output is GIF:
+        # Frames are whole pictures: each replaces the last rather than being drawn over it.
+        options["disposal"] = 2
+    out = io.BytesIO()
+    frames[0].save(
+        out,
+        format=output.pillow,
+        save_all=True,
+        append_images=list(frames[1:]),
+        # One duration per frame: the GIF writer merges identical neighbours and adds theirs up.
+        duration=list(durations),
+        **options,
+    )
+    return out.getvalue()
+
+
+def _strip(image: Image.Image) -> None:
+    # Encoders copy EXIF, XMP, ICC profiles, comments and text chunks from .info when present.
+    image.info.clear()

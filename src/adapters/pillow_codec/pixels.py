@@ -1,0 +1,135 @@
+"""Pixels made upright, sized and colour-correct: the decisions, each a small function."""
+
+from __future__ import annotations
+
+import io
+import math
+from functools import cache
+
+import attrs
+from PIL import Image, ImageCms
+
+#: Orientations 5 to 8 turn the picture a quarter: its stored width is its shown height.
+QUARTER_TURNS = frozenset({5, 6, 7, 8})
+RESAMPLE = Image.Resampling.LANCZOS
+#: Resize through a fast box reduction first when shrinking more than this factor.
+REDUCING_GAP = 3.0
+
+
+@attrs.frozen
+class OutputBox:
+    """The size a slot's images are brought to.
+
+    ``fit`` (the default) scales down to fit inside the box, keeping the aspect ratio. ``fill``
+    crops around the centre to the box's aspect ratio, then scales down to exactly the box. Images
+    are never scaled up.
+    """
+
+    width: int = attrs.field(validator=attrs.validators.gt(0))
+    height: int = attrs.field(validator=attrs.validators.gt(0))
+    fill: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.width}x{self.height}{' fill' if self.fill else ''}"
+
+
+@attrs.frozen
+class Plan:
+    """What to cut from the upright image (left, top, right, bottom) and the size to scale it to."""
+
+    crop: tuple[float, float, float, float]
+    size: tuple[int, int]
+
+
+def plan(width: int, height: int, box: OutputBox) -> Plan:
+    """How to bring an upright ``width`` x ``height`` image to ``box``."""
+    full = (0.0, 0.0, float(width), float(height))
+    if not box.fill:
+        scale = min(box.width / width, box.height / height, 1.0)
+        return Plan(full, (max(1, round(width * scale)), max(1, round(height * scale))))
+    # Crop the largest centred region with the box's aspect ratio, then scale it down to the box
+    # (or keep it, if it is smaller than the box: never scale up).
+    aspect = box.width / box.height
+    crop_w, crop_h = (
+        (height * aspect, height) if width / height > aspect else (width, width / aspect)
+    )
+    left, top = (width - crop_w) / 2, (height - crop_h) / 2
+    scale = min(box.width / crop_w, 1.0)
+    size = (max(1, round(crop_w * scale)), max(1, round(crop_h * scale)))
+    return Plan((left, top, left + crop_w, top + crop_h), size)
+
+
+def draft_size(width: int, height: int, orientation: int, box: OutputBox) -> tuple[int, int]:
+    """The smallest stored-orientation size a JPEG may be decoded at and still give the plan.
+
+    JPEG decoders can scale by 1/2, 1/4 or 1/8 while decoding; asking for this size lets Pillow
+    pick the largest such reduction that keeps every pixel the plan needs.
+    """
+    turned = orientation in QUARTER_TURNS
+    upright = (height, width) if turned else (width, height)
+    target = plan(*upright, box)
+    left, top, right, bottom = target.crop
+    factor = min((right - left) / target.size[0], (bottom - top) / target.size[1])
+    need = (math.ceil(upright[0] / factor), math.ceil(upright[1] / factor))
+    return (need[1], need[0]) if turned else need
+
+
+def resize(image: Image.Image, box: OutputBox) -> Image.Image:
+    """The upright image cropped and scaled as :func:`plan` says, in one resampling pass."""
+    target = plan(image.width, image.height, box)
+    if target.size == image.size and target.crop == (0, 0, image.width, image.height):
+        return image
+    return image.resize(target.size, RESAMPLE, box=target.crop, reducing_gap=REDUCING_GAP)
+
+
+def to_display_mode(image: Image.Image) -> Image.Image:
+    """The image in sRGB as L, RGB or RGBA: the modes every encoder we use can write.
+
+    An embedded ICC profile is converted to sRGB and then dropped, rather than carried over:
+    browsers show untagged images as sRGB, so the colours stay the same, and the stored file
+    carries no profile bytes (which can be large, and can name the device that made them).
+    """
+    has_alpha = image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or ("transparency" in image.info)
+    icc = image.info.get("icc_profile")
+    if icc and image.mode in ("RGB", "RGBA", "CMYK"):
+        converted = _to_srgb(image, icc, "RGBA" if has_alpha else "RGB")
+        if converted is not None:
+            return converted
+    if image.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
+        # A straight convert to 8 bits would clip everything above 255 to white.
+        image = image.convert("I").point(lambda value: value * (1 / 256)).convert("L")
+    if image.mode == "F":
+        image = image.convert("L")
+    if has_alpha:
+        return image if image.mode == "RGBA" else image.convert("RGBA")
+    if image.mode in ("1", "L"):
+        return image.convert("L") if image.mode == "1" else image
+    return image if image.mode == "RGB" else image.convert("RGB")
+
+
+def flatten(image: Image.Image, background: tuple[int, int, int] = (255, 255, 255)) -> Image.Image:
+    """The image on an opaque background, for formats that cannot hold transparency."""
+    if image.mode != "RGBA":
+        return image
+    canvas = Image.new("RGB", image.size, background)
+    canvas.paste(image, mask=image.getchannel("A"))
+    return canvas
+
+
+def _to_srgb(image: Image.Image, icc: bytes, mode: str) -> Image.Image | None:
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        if "sRGB" in ImageCms.getProfileDescription(source) and image.mode != "CMYK":
+            return image if image.mode == mode else image.convert(mode)
+        if image.mode == "RGBA" or mode == "RGBA":
+            image = image.convert("RGBA")
+        converted = ImageCms.profileToProfile(image, source, _srgb(), outputMode=mode)
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        # A broken or mismatched profile is ignored, as browsers ignore it.
+        return None
+    return converted
+
+
+@cache
+def _srgb() -> ImageCms.ImageCmsProfile:
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
