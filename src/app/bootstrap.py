@@ -39,7 +39,20 @@ def build_service(
     return ImageSlots(
         storage=storage,
         repository=repository or build_repository(settings),
-        codec=codec or PillowCodec(limits=Limits(max_pixels=settings.max_pixels)),
+        codec=codec or build_codec(settings),
+    )
+
+
+def build_codec(settings: Settings) -> PillowCodec:
+    return PillowCodec(
+        boxes={Slot.PROFILE: settings.profile_box, Slot.COVER: settings.cover_box},
+        limits=Limits(
+            max_pixels=settings.max_pixels,
+            max_frames=settings.max_frames,
+            max_animation_pixels=settings.max_animation_pixels,
+        ),
+        stills_as_webp=settings.stills_as_webp,
+        max_concurrent=settings.max_concurrent_decodes,
     )
 
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
 import attrs
+
+from adapters.pillow_codec import DEFAULT_BOXES, OutputBox
+from imagecore import Slot
 
 MIN_SECRET_LENGTH = 32
 DATABASE_SCHEMES = ("sqlite:///", "memory:")
@@ -34,6 +38,12 @@ class Settings:
     jwt_audience: str | None = None
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     max_pixels: int = DEFAULT_MAX_PIXELS
+    max_frames: int = 200
+    max_animation_pixels: int = 100_000_000
+    profile_box: OutputBox = DEFAULT_BOXES[Slot.PROFILE]
+    cover_box: OutputBox = DEFAULT_BOXES[Slot.COVER]
+    stills_as_webp: bool = False
+    max_concurrent_decodes: int = 2
     log_level: str = "INFO"
 
     @property
@@ -90,6 +100,12 @@ class Settings:
                 "IMAGECORE_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES
             ),
             max_pixels=env.positive_int("IMAGECORE_MAX_PIXELS", DEFAULT_MAX_PIXELS),
+            max_frames=env.positive_int("IMAGECORE_MAX_FRAMES", 200),
+            max_animation_pixels=env.positive_int("IMAGECORE_MAX_ANIMATION_PIXELS", 100_000_000),
+            profile_box=env.box("IMAGECORE_PROFILE", DEFAULT_BOXES[Slot.PROFILE]),
+            cover_box=env.box("IMAGECORE_COVER", DEFAULT_BOXES[Slot.COVER]),
+            stills_as_webp=env.flag("IMAGECORE_STILLS_AS_WEBP"),
+            max_concurrent_decodes=env.positive_int("IMAGECORE_MAX_CONCURRENT_DECODES", 2),
             log_level=env.choice(
                 "IMAGECORE_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")
             ),
@@ -115,6 +131,26 @@ class _Env:
         if value <= 0:
             raise SettingsError(f"{name} must be greater than 0, got {value}.")
         return value
+
+    def box(self, prefix: str, default: OutputBox) -> OutputBox:
+        """A box from ``<prefix>_SIZE`` (``WIDTHxHEIGHT``) and ``<prefix>_MODE`` (fit or fill)."""
+        size = self.text(f"{prefix}_SIZE")
+        width, height = default.width, default.height
+        if size is not None:
+            match = re.fullmatch(r"([1-9][0-9]{0,4})x([1-9][0-9]{0,4})", size.lower())
+            if match is None:
+                raise SettingsError(
+                    f"{prefix}_SIZE must be WIDTHxHEIGHT in pixels, like 800x800, got {size!r}."
+                )
+            width, height = int(match.group(1)), int(match.group(2))
+        mode = self.choice(f"{prefix}_MODE", "FILL" if default.fill else "FIT", ("FIT", "FILL"))
+        return OutputBox(width, height, fill=mode == "FILL")
+
+    def flag(self, name: str) -> bool:
+        raw = (self.text(name) or "false").lower()
+        if raw not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            raise SettingsError(f"{name} must be true or false, got {raw!r}.")
+        return raw in ("1", "true", "yes", "on")
 
     def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
         value = (self.text(name) or default).upper()

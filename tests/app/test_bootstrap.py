@@ -6,13 +6,16 @@ import stat
 import threading
 from pathlib import Path
 
+import pytest
+
 from adapters.fsspec_storage import FsspecStorage
 from adapters.http import issue_token, user_id_from_token
 from adapters.memory_repository import MemoryRepository
+from adapters.pillow_codec import OutputBox
 from adapters.sqlite_repository import SqliteRepository
 from app.bootstrap import build_service, stored_secret, token_policy
 from app.settings import Settings
-from imagecore import Slot
+from imagecore import ImageTooLarge, Slot
 from tests import images
 from tests.fakes import DictStorage
 
@@ -89,3 +92,19 @@ def test_a_configured_secret_wins_over_the_kept_one(tmp_path: Path) -> None:
     policy = token_policy(Settings(data_dir=tmp_path, jwt_secret="c" * 40))
     assert policy.key == "c" * 40
     assert not (tmp_path / "jwt-secret").exists()
+
+
+def test_the_codec_follows_the_settings(tmp_path: Path) -> None:
+    """Boxes, fill mode, WebP stills and the limits reach the codec."""
+    settings = Settings(
+        data_dir=tmp_path,
+        profile_box=OutputBox(100, 100, fill=True),
+        stills_as_webp=True,
+        max_pixels=1000,
+    )
+    slots = build_service(settings, storage=DictStorage())
+    image = slots.upload("u", {Slot.PROFILE: images.png(size=(30, 20))}).profile_image
+    assert image is not None and image.media_type == "image/webp"
+    assert (image.width, image.height) == (20, 20)
+    with pytest.raises(ImageTooLarge):
+        slots.upload("u", {Slot.COVER: images.png(size=(40, 30))})

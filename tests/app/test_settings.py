@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.pillow_codec import OutputBox
 from app.settings import Settings, SettingsError
 
 
@@ -35,6 +36,13 @@ def test_every_variable_is_read() -> None:
             "IMAGECORE_MAX_UPLOAD_BYTES": "5_000_000",
             "IMAGECORE_MAX_PIXELS": "1000000",
             "IMAGECORE_LOG_LEVEL": "debug",
+            "IMAGECORE_MAX_FRAMES": "50",
+            "IMAGECORE_MAX_ANIMATION_PIXELS": "2000000",
+            "IMAGECORE_PROFILE_SIZE": "400x400",
+            "IMAGECORE_PROFILE_MODE": "fill",
+            "IMAGECORE_COVER_SIZE": "1500X500",
+            "IMAGECORE_STILLS_AS_WEBP": "yes",
+            "IMAGECORE_MAX_CONCURRENT_DECODES": "4",
         }
     )
     assert settings == Settings(
@@ -48,6 +56,12 @@ def test_every_variable_is_read() -> None:
         max_upload_bytes=5_000_000,
         max_pixels=1_000_000,
         log_level="DEBUG",
+        max_frames=50,
+        max_animation_pixels=2_000_000,
+        profile_box=OutputBox(400, 400, fill=True),
+        cover_box=OutputBox(1500, 500),
+        stills_as_webp=True,
+        max_concurrent_decodes=4,
     )
 
 
@@ -70,6 +84,11 @@ def test_a_public_key_may_be_given_inline_or_as_a_file(tmp_path: Path) -> None:
         ("IMAGECORE_MEDIA_URL", "cdn.example.com", "IMAGECORE_MEDIA_URL must be a path"),
         ("IMAGECORE_LOG_LEVEL", "loud", "IMAGECORE_LOG_LEVEL must be one of"),
         ("IMAGECORE_DATABASE_URL", "mysql://db/images", "IMAGECORE_DATABASE_URL must start with"),
+        ("IMAGECORE_PROFILE_SIZE", "800", "IMAGECORE_PROFILE_SIZE must be WIDTHxHEIGHT"),
+        ("IMAGECORE_COVER_SIZE", "0x100", "IMAGECORE_COVER_SIZE must be WIDTHxHEIGHT"),
+        ("IMAGECORE_COVER_MODE", "stretch", "IMAGECORE_COVER_MODE must be one of FIT, FILL"),
+        ("IMAGECORE_STILLS_AS_WEBP", "maybe", "IMAGECORE_STILLS_AS_WEBP must be true or false"),
+        ("IMAGECORE_MAX_FRAMES", "0", "IMAGECORE_MAX_FRAMES must be greater than 0"),
         ("IMAGECORE_JWT_PUBLIC_KEY", "/no/such/key.pem", "IMAGECORE_JWT_PUBLIC_KEY must be a PEM"),
     ],
 )
