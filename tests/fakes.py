@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from adapters.memory_repository import MemoryRepository
 from imagecore import (
     EncodedImage,
     ImageCodec,
@@ -12,6 +13,7 @@ from imagecore import (
     MediaNotFound,
     Slot,
     UnsupportedImageType,
+    UserImages,
 )
 
 #: What FakeCodec accepts: bytes that start with this.
@@ -22,15 +24,24 @@ def image_bytes(label: str = "x") -> bytes:
     return IMAGE + label.encode()
 
 
-class DictStorage(ImageStorage):
-    """Storage in a dict that remembers every key it was ever asked to write."""
+#: What happened, in order: ("write", key), ("delete", key) or ("save", referenced keys).
+Journal = list[tuple[str, object]]
 
-    def __init__(self) -> None:
+
+class DictStorage(ImageStorage):
+    """Storage in a dict that remembers every key it was ever asked to write.
+
+    Given a journal, it also logs each write and delete there.
+    """
+
+    def __init__(self, journal: Journal | None = None) -> None:
         self.files: dict[str, bytes] = {}
         self.written: list[str] = []
+        self.journal = journal if journal is not None else []
 
     def write(self, key: str, data: bytes) -> None:
         self.written.append(key)
+        self.journal.append(("write", key))
         self.files[key] = data
 
     def read(self, key: str) -> bytes:
@@ -40,6 +51,7 @@ class DictStorage(ImageStorage):
             raise MediaNotFound(key) from None
 
     def delete(self, key: str) -> None:
+        self.journal.append(("delete", key))
         self.files.pop(key, None)
 
     def exists(self, key: str) -> bool:
@@ -47,6 +59,19 @@ class DictStorage(ImageStorage):
 
     def list(self, folder: str) -> Iterator[str]:
         yield from sorted(key for key in self.files if key.rpartition("/")[0] + "/" == folder)
+
+
+class JournalRepository(MemoryRepository):
+    """A memory repository that logs each commit, with the keys it references, to a journal."""
+
+    def __init__(self, journal: Journal) -> None:
+        super().__init__()
+        self.journal = journal
+
+    def save(self, user_id: str, images: UserImages) -> UserImages:
+        committed = super().save(user_id, images)
+        self.journal.append(("save", committed.keys()))
+        return committed
 
 
 class FakeCodec(ImageCodec):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
@@ -13,6 +14,9 @@ from fsspec.core import url_to_fs
 from fsspec.implementations.local import LocalFileSystem
 
 from imagecore import ImageStorage, MediaNotFound, StorageError
+
+#: Errors that mean "there is no such file here", however the path was odd.
+_NO_SUCH = frozenset({errno.ENOENT, errno.ENOTDIR, errno.ENAMETOOLONG, errno.EISDIR})
 
 
 class FsspecStorage(ImageStorage):
@@ -56,9 +60,9 @@ class FsspecStorage(ImageStorage):
     def read(self, key: str) -> bytes:
         try:
             data = self.fs.cat_file(self._path(key))
-        except (FileNotFoundError, IsADirectoryError) as error:
-            raise MediaNotFound(key) from error
         except OSError as error:
+            if isinstance(error, FileNotFoundError | IsADirectoryError) or error.errno in _NO_SUCH:
+                raise MediaNotFound(key) from error
             raise StorageError("read", key) from error
         return bytes(data)
 

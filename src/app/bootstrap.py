@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+from collections.abc import Iterator
 from importlib.metadata import PackageNotFoundError, version
 from importlib.resources import files
 from pathlib import Path
@@ -20,8 +21,8 @@ from adapters.http import HttpConfig, TokenPolicy, create_app
 from adapters.memory_repository import MemoryRepository
 from adapters.pillow_codec import Limits, PillowCodec
 from adapters.sqlite_repository import SqliteRepository
-from app.settings import Settings
-from imagecore import ImageCodec, ImageRepository, ImageSlots, ImageStorage, Slot
+from app.settings import Settings, SettingsError
+from imagecore import ImageCodec, ImageCoreError, ImageRepository, ImageSlots, ImageStorage, Slot
 
 SECRET_FILE = "jwt-secret"
 
@@ -33,9 +34,14 @@ def build_service(
     repository: ImageRepository | None = None,
     codec: ImageCodec | None = None,
 ) -> ImageSlots:
-    """The core service wired to the adapters ``settings`` name, or to the ones given."""
-    storage = storage or FsspecStorage.from_url(settings.media_storage_url)
-    install_defaults(storage)
+    """The core service wired to the adapters ``settings`` name, or to the ones given.
+
+    Raises :class:`SettingsError`, naming the variable, when a configured place is unusable.
+    """
+    variable = "IMAGECORE_STORAGE_URL" if settings.storage_url else "IMAGECORE_DATA_DIR"
+    with _blaming(variable, f"storage {settings.media_storage_url!r}"):
+        storage = storage or FsspecStorage.from_url(settings.media_storage_url)
+        install_defaults(storage)
     return ImageSlots(
         storage=storage,
         repository=repository or build_repository(settings),
@@ -61,7 +67,21 @@ def build_repository(settings: Settings) -> ImageRepository:
     url = settings.database
     if url.startswith("memory:"):
         return MemoryRepository()
-    return SqliteRepository(url.removeprefix("sqlite:///"))
+    variable = "IMAGECORE_DATABASE_URL" if settings.database_url else "IMAGECORE_DATA_DIR"
+    with _blaming(variable, f"database {url!r}"):
+        return SqliteRepository(url.removeprefix("sqlite:///"))
+
+
+@contextlib.contextmanager
+def _blaming(variable: str, what: str) -> Iterator[None]:
+    """Turns a failure to open a configured place into a SettingsError naming its variable."""
+    try:
+        yield
+    except (ImageCoreError, OSError, ValueError, ImportError) as error:
+        reason = error.message if isinstance(error, ImageCoreError) else str(error)
+        cause = error.__cause__ if isinstance(error, ImageCoreError) else None
+        detail = f"{reason} ({cause})" if cause else reason
+        raise SettingsError(f"{variable}: cannot use {what}: {detail}") from error
 
 
 def shares_state(settings: Settings) -> bool:
@@ -93,22 +113,27 @@ def token_policy(settings: Settings) -> TokenPolicy:
     """How tokens are checked: the configured public key or secret, else the data dir's secret."""
     options = {"issuer": settings.jwt_issuer, "audience": settings.jwt_audience}
     if settings.jwt_public_key is not None:
-        return TokenPolicy.public_key(settings.jwt_public_key, **options)
+        try:
+            return TokenPolicy.public_key(settings.jwt_public_key, **options)
+        except ValueError as error:
+            raise SettingsError(f"IMAGECORE_JWT_PUBLIC_KEY is unusable: {error}.") from None
     secret = settings.jwt_secret or stored_secret(settings.data_dir)
     return TokenPolicy.shared_secret(secret, **options)
 
 
 def stored_secret(data_dir: Path) -> str:
-    """The secret kept in the data dir, created (mode 600) the first time it is needed.
+    """The secret kept in the data dir, created (mode 600) the first time it is needed."""
+    with _blaming("IMAGECORE_DATA_DIR", f"data dir {str(data_dir)!r}"):
+        return _read_or_create_secret(data_dir / SECRET_FILE)
 
-    Several workers may start at once: the secret is written to a private temporary file and
-    linked into place, so every worker reads the same complete secret.
-    """
-    path = data_dir / SECRET_FILE
+
+def _read_or_create_secret(path: Path) -> str:
+    # Several workers may start at once: the secret is written to a private temporary file and
+    # linked into place, so every worker reads the same complete secret.
     with contextlib.suppress(FileNotFoundError):
         return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    temporary = data_dir / f".{SECRET_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as file:
         file.write(secrets.token_urlsafe(48) + "\n")

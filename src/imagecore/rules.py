@@ -16,6 +16,9 @@ from imagecore.model import DEFAULTS_FOLDER, MEDIA_TYPES, Slot, StoredImage, Use
 #: Longest user id fragment kept in a file name; the unique part keeps names distinct anyway.
 MAX_USER_FRAGMENT = 32
 
+#: Longest file name the media route looks up; every name the core makes is far shorter.
+MAX_NAME = 128
+
 _UNSAFE = re.compile(r"[^A-Za-z0-9-]+")
 
 
@@ -77,7 +80,8 @@ def is_servable(key: str) -> bool:
     folders = {slot.policy.folder for slot in Slot} | {DEFAULTS_FOLDER}
     stem, dot, extension = name.rpartition(".")
     return (
-        f"{folder}/" in folders
+        len(name) <= MAX_NAME
+        and f"{folder}/" in folders
         and bool(stem)
         and bool(dot)
         and extension in MEDIA_TYPES

@@ -8,7 +8,9 @@ sweep removes it later), never a reference to a file that is not there.
 from __future__ import annotations
 
 import logging
+import random
 import secrets
+import time
 from collections.abc import Callable, Iterable, Mapping
 
 import attrs
@@ -35,7 +37,7 @@ class ImageSlots:
     codec: ImageCodec
     unique: UniqueNames = random_unique
     #: How often a write is retried when another writer commits first.
-    max_attempts: int = attrs.field(default=5, validator=attrs.validators.ge(1))
+    max_attempts: int = attrs.field(default=8, validator=attrs.validators.ge(1))
 
     def current(self, user_id: str) -> UserImages:
         """The user's images; ``UserImages.shown`` gives what each slot displays."""
@@ -84,7 +86,10 @@ class ImageSlots:
         return MediaFile(key=key, data=data, media_type=MEDIA_TYPES[key.rpartition(".")[2]])
 
     def _commit(self, user_id: str, decide: Callable[[UserImages], rules.Change]) -> rules.Change:
-        for _ in range(self.max_attempts):
+        for attempt in range(self.max_attempts):
+            if attempt:
+                # Writers that collided once would collide again if they retried in step.
+                time.sleep(random.uniform(0, 0.002 * 2**attempt))
             change = decide(self.repository.get(user_id))
             try:
                 committed = self.repository.save(user_id, change.images)

@@ -122,6 +122,35 @@ def test_public_key_tokens(algorithm: str) -> None:
     assert user_id_from_token(token, policy) == "bob"
 
 
+def test_a_token_for_another_key_type_is_refused_not_crashed() -> None:
+    """An ES256 token against an RSA key is an invalid token (PyJWT raises InvalidKeyError)."""
+    private, _ = pem_pair("ES256")
+    policy = TokenPolicy.public_key(pem_pair("RS256")[1])
+    token = signed({"sub": "x", "exp": later()}, key=private, algorithm="ES256")
+    with pytest.raises(InvalidToken, match="invalid"):
+        user_id_from_token(token, policy)
+
+
+def _p384() -> str:
+    key = ec.generate_private_key(ec.SECP384R1()).public_key()
+    return key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+
+
+@pytest.mark.parametrize(
+    ("pem", "message"),
+    [
+        ("-----BEGIN PUBLIC KEY-----\ngarbage\n-----END PUBLIC KEY-----\n", "not a PEM"),
+        (_p384(), "RSA .for RS256. or EC P-256"),
+    ],
+)
+def test_unusable_public_keys_are_refused_up_front(pem: str, message: str) -> None:
+    """A key that is not RSA or P-256 is refused when the policy is made, not per request."""
+    with pytest.raises(ValueError, match=message):
+        TokenPolicy.public_key(pem)
+
+
 def test_a_public_key_policy_refuses_hmac_tokens_made_with_the_key_text() -> None:
     """The classic confusion attack (HS256 signed with the public key's text) is refused."""
     _, public = pem_pair("RS256")

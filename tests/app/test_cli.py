@@ -11,6 +11,7 @@ from adapters.http import user_id_from_token
 from app.bootstrap import token_policy
 from app.cli import main
 from app.settings import Settings
+from tests.adapters.test_bearer_auth import pem_pair
 
 
 @pytest.fixture(autouse=True)
@@ -67,11 +68,51 @@ def test_a_token_cannot_be_made_from_a_public_key(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """With only a public key configured, `token` explains it cannot sign."""
-    monkeypatch.setenv(
-        "IMAGECORE_JWT_PUBLIC_KEY", "-----BEGIN PUBLIC KEY-----\nx\n-----END PUBLIC KEY-----"
-    )
+    monkeypatch.setenv("IMAGECORE_JWT_PUBLIC_KEY", pem_pair("ES256")[1])
     assert main(["token", "alice"]) == 2
     assert "public key" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        (
+            "IMAGECORE_JWT_PUBLIC_KEY",
+            "-----BEGIN PUBLIC KEY-----\nx\n-----END PUBLIC KEY-----",
+            "not a PEM public key",
+        ),
+        ("IMAGECORE_STORAGE_URL", "bogus://bucket/x", "cannot use storage 'bogus://bucket/x'"),
+        ("IMAGECORE_DATABASE_URL", "sqlite:////proc/no/such/dir/images.db", "cannot use database"),
+    ],
+)
+def test_an_unusable_place_stops_start_up_naming_its_variable(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    value: str,
+    says: str,
+) -> None:
+    """A key, storage or database that cannot be used is a configuration error, not a crash."""
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SystemExit) as exit_:
+        main(["serve", "--port", "1"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert f"imagecore: configuration error: {name}" in err
+    assert says in err
+    assert "Traceback" not in err
+
+
+def test_a_data_dir_that_is_a_file_is_a_configuration_error(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """IMAGECORE_DATA_DIR pointing at a file stops start-up with a message naming it."""
+    blocker = data_dir / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("IMAGECORE_DATA_DIR", str(blocker))
+    with pytest.raises(SystemExit):
+        main(["token", "x"])
+    assert "IMAGECORE_DATA_DIR" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("argv", [["token", "a", "--ttl", "0"], ["serve", "--workers", "x"]])

@@ -72,13 +72,17 @@ def test_the_start_up_banner_says_where_data_lives(server: Server) -> None:
     assert f"{server.base_url}/api/resume/user-images/" in banner
 
 
-def test_an_oversized_body_is_refused_before_it_is_sent(server: Server) -> None:
-    """A 4 GB Content-Length gets 413 at once; the server does not wait for the body."""
+def answer_to_headers_alone(server: Server, length: int, authorization: str | None) -> str:
+    """Send a POST's headers, promising ``length`` bytes of body that never come; read the answer.
+
+    A server that waited for the body would never answer, and the socket timeout would fail the
+    test.
+    """
     request = (
         f"POST {API} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-        f"Authorization: Bearer {server.token}\r\n"
-        "Content-Type: multipart/form-data; boundary=x\r\n"
-        f"Content-Length: {4 * 1024**3}\r\n\r\n"
+        + (f"Authorization: {authorization}\r\n" if authorization else "")
+        + "Content-Type: multipart/form-data; boundary=x\r\n"
+        + f"Content-Length: {length}\r\n\r\n"
     ).encode()
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
         sock.sendall(request)
@@ -87,10 +91,23 @@ def test_an_oversized_body_is_refused_before_it_is_sent(server: Server) -> None:
             chunk = sock.recv(65536).decode(errors="replace")
             assert chunk, f"connection closed after {answer!r}"
             answer += chunk
+    return answer
+
+
+def test_an_oversized_body_is_refused_before_it_is_sent(server: Server) -> None:
+    """A 4 GB Content-Length gets 413 at once; the server does not wait for the body."""
+    answer = answer_to_headers_alone(server, 4 * 1024**3, f"Bearer {server.token}")
     assert answer.startswith("HTTP/1.1 413")
     assert '{"error":"The upload is too large' in answer
     with httpx.Client(base_url=server.base_url) as http:
         assert http.get(API, headers={"Authorization": f"Bearer {server.token}"}).status_code == 200
+
+
+def test_a_request_without_a_token_is_refused_before_its_body_is_read(server: Server) -> None:
+    """An unauthenticated upload gets 401 from its headers alone, within the size limit too."""
+    answer = answer_to_headers_alone(server, 1024, None)
+    assert answer.startswith("HTTP/1.1 401")
+    assert "www-authenticate: Bearer" in answer
 
 
 def test_images_survive_a_restart(tmp_path: Path) -> None:

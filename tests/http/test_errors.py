@@ -41,15 +41,52 @@ def test_an_empty_body_is_400(client: TestClient, auth: dict[str, str]) -> None:
     error_of(response)
 
 
-def test_a_text_field_instead_of_a_file_is_400(client: TestClient, auth: dict[str, str]) -> None:
-    """A form field sent as text, not as a file, is refused with a message naming the field."""
-    response = client.post(
-        API, headers=auth, data={"profile_image": "hello"}, files={"other": ("x", b"1")}
+def multipart(*parts: tuple[bytes, bytes]) -> tuple[dict[str, str], bytes]:
+    """Headers and body of a hand-made multipart form: (Content-Disposition params, content)."""
+    body = b"".join(
+        b"--b0und\r\nContent-Disposition: form-data; " + params + b"\r\n\r\n" + content + b"\r\n"
+        for params, content in parts
     )
+    return {"Content-Type": "multipart/form-data; boundary=b0und"}, body + b"--b0und--\r\n"
+
+
+FILE_PART = "Invalid request: send each image as one file part with a file name"
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [
+        [(b'name="profile_image"', b"hello")],
+        [(b'name="profile_image"', images.png())],
+        [(b'name="cover_image"', images.jpeg())],
+        [(b'name="note"', b"\xff\xfe"), (b'name="cover_image"; filename="a.png"', images.png())],
+        [
+            (b'name="profile_image"; filename="a.png"', images.png()),
+            (b'name="profile_image"; filename="b.png"', images.png()),
+        ],
+    ],
+    ids=["text", "png without file name", "jpeg without file name", "binary text field", "twice"],
+)
+def test_a_slot_field_that_is_not_one_file_is_400(
+    client: TestClient, auth: dict[str, str], media_files: Callable[[], set[str]], parts: list
+) -> None:
+    """Text, bytes without a file name (curl -F 'x=<file') or two files in one field: a 400."""
+    headers, body = multipart(*parts)
+    response = client.post(API, headers={**auth, **headers}, content=body)
     assert response.status_code == 400
-    assert error_of(response) == (
-        "Invalid request: 'profile_image' must be a file, sent with a file name."
+    assert error_of(response).startswith(FILE_PART)
+    assert media_files() == set()
+
+
+def test_an_empty_file_input_is_ignored(client: TestClient, auth: dict[str, str]) -> None:
+    """A browser form sends an empty file part for an empty input; the other image still goes."""
+    headers, body = multipart(
+        (b'name="profile_image"; filename=""', b""),
+        (b'name="cover_image"; filename="c.png"', images.png()),
     )
+    response = client.post(API, headers={**auth, **headers}, content=body)
+    assert response.status_code == 200
+    assert set(response.json()) == {"message", "cover_image"}
 
 
 @pytest.mark.parametrize(
@@ -118,7 +155,14 @@ def test_a_truncated_image_is_400(client: TestClient, auth: dict[str, str]) -> N
 
 @pytest.mark.parametrize(
     "query",
-    ["", "?type=", "?type=avatar", "?type=profile_image,cover_image", "?kind=profile_image"],
+    [
+        "",
+        "?type=",
+        "?type=avatar",
+        "?type=profile_image,cover_image",
+        "?type=profile_image&type=cover_image",
+        "?kind=profile_image",
+    ],
 )
 def test_delete_needs_a_known_type(client: TestClient, auth: dict[str, str], query: str) -> None:
     """DELETE without a valid type answers 400 naming the accepted values."""

@@ -48,6 +48,8 @@ def test_an_etag_answers_304_when_unchanged(client: TestClient, uploaded: dict[s
     assert again.status_code == 304
     assert again.content == b""
     assert again.headers["etag"] == etag
+    star = client.get(uploaded["cover_image"], headers={"If-None-Match": "*"})
+    assert star.status_code == 304
     listed = client.get(uploaded["cover_image"], headers={"If-None-Match": f'"nope", W/{etag}'})
     assert listed.status_code == 304
     other = client.get(uploaded["cover_image"], headers={"If-None-Match": '"other"'})
@@ -94,6 +96,8 @@ def test_media_needs_no_token(client: TestClient, uploaded: dict[str, str]) -> N
         "/media/resume/images/",
         "/media/",
         "/media/resume/images/.hidden.png",
+        "/media/resume/images/" + "a" * 5000 + ".png",
+        "/media/resume/images/" + "a" * 200 + ".png",
     ],
 )
 def test_missing_files_and_escapes_are_404(client: TestClient, path: str, tmp_path: Path) -> None:

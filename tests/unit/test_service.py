@@ -20,7 +20,7 @@ from imagecore import (
     UnsupportedImageType,
     UserImages,
 )
-from tests.fakes import Counter, DictStorage, FakeCodec, image_bytes
+from tests.fakes import Counter, DictStorage, FakeCodec, Journal, JournalRepository, image_bytes
 
 
 def test_a_new_user_sees_the_default_profile_and_no_cover(slots: ImageSlots) -> None:
@@ -162,16 +162,19 @@ class FailingStorage(DictStorage):
 
 
 class FailingRepository(MemoryRepository):
-    """Refuses every save: with a conflict, or with a database error."""
+    """Refuses every save while ``failing``: with a conflict, or with a database error."""
 
     def __init__(self, error: Exception) -> None:
         super().__init__()
         self.error = error
         self.saves = 0
+        self.failing = True
 
     def save(self, user_id: str, images: UserImages) -> UserImages:
         self.saves += 1
-        raise self.error
+        if self.failing:
+            raise self.error
+        return super().save(user_id, images)
 
 
 def test_a_failed_second_write_removes_the_first(slots: ImageSlots) -> None:
@@ -244,3 +247,50 @@ def test_a_file_that_cannot_be_removed_does_not_fail_the_committed_change() -> N
     assert images.profile_image is not None
     assert images.profile_image.key == "resume/images/profile_alice_0002.png"
     assert len(storage.files) == 2  # the orphan waits for the sweep
+
+
+@pytest.fixture
+def journal() -> Journal:
+    return []
+
+
+@pytest.fixture
+def journaled(journal: Journal) -> ImageSlots:
+    """The service on a storage and repository that log, in one journal, what they do."""
+    return ImageSlots(
+        DictStorage(journal), JournalRepository(journal), FakeCodec(), unique=Counter()
+    )
+
+
+def test_a_replace_writes_then_commits_then_removes(
+    journaled: ImageSlots, journal: Journal
+) -> None:
+    """The new file is written, then referenced, and only then is the old file removed."""
+    old = journaled.upload("alice", {Slot.PROFILE: image_bytes("1")}).profile_image
+    journal.clear()
+    new = journaled.upload("alice", {Slot.PROFILE: image_bytes("2")}).profile_image
+    assert old is not None and new is not None
+    assert journal == [("write", new.key), ("save", {new.key}), ("delete", old.key)]
+
+
+def test_a_delete_commits_then_removes(journaled: ImageSlots, journal: Journal) -> None:
+    """The reference goes first; the file is removed only after that is committed."""
+    old = journaled.upload("alice", {Slot.COVER: image_bytes("c")}).cover_image
+    journal.clear()
+    journaled.delete("alice", Slot.COVER)
+    assert old is not None
+    assert journal == [("save", set()), ("delete", old.key)]
+
+
+def test_a_failed_commit_of_a_replace_leaves_the_old_image_untouched() -> None:
+    """If the commit fails, the old image stays referenced and stored; the new file is removed."""
+    storage, repository = DictStorage(), FailingRepository(RepositoryError("database down"))
+    service = ImageSlots(storage, repository, FakeCodec(), unique=Counter())
+    repository.failing = False
+    old = service.upload("alice", {Slot.PROFILE: image_bytes("old")})
+    repository.failing = True
+    with pytest.raises(RepositoryError):
+        service.upload("alice", {Slot.PROFILE: image_bytes("new")})
+    assert service.current("alice") == old
+    assert storage.files == {"resume/images/profile_alice_0001.png": b"PNG:old"}
+    assert storage.written[-1] == "resume/images/profile_alice_0002.png"

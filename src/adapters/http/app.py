@@ -24,7 +24,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
 
 from adapters.http.auth import BearerAuthMiddleware, TokenPolicy
 from adapters.http.errors import ErrorBody, exception_handlers
-from imagecore import DEFAULTS_FOLDER, ImageSlots, Shown, Slot, UserImages
+from imagecore import DEFAULTS_FOLDER, ImageSlots, Shown, Slot, UnknownSlot, UserImages
 
 API_PATH = "/api/resume"
 MEDIA_PATH = "/media"
@@ -207,6 +207,8 @@ def delete_image(
         ),
     ] = None,
 ) -> MessageBody:
+    if len(request.query_params.getall("type", [])) > 1:
+        raise UnknownSlot(", ".join(request.query_params.getall("type")))
     slot = Slot.parse(slot_name)
     slots.delete(request.user, slot)
     return MessageBody(f"{slot.label} deleted successfully")
@@ -235,7 +237,8 @@ def media(
         "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": "default-src 'none'",
     }
-    if etag in _etags(request.headers.get("if-none-match")):
+    wanted = _etags(request.headers.get("if-none-match"))
+    if etag in wanted or "*" in wanted:
         return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
     return Response(file.data, media_type=file.media_type, headers=headers)
 

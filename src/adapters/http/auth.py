@@ -7,13 +7,15 @@ from typing import Any
 
 import attrs
 import jwt
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.types import ASGIApp
 
 HMAC_ALGORITHMS = ("HS256",)
-PUBLIC_KEY_ALGORITHMS = ("RS256", "ES256")
 
 
 class InvalidToken(Exception):
@@ -45,7 +47,17 @@ class TokenPolicy:
 
     @classmethod
     def public_key(cls, pem: str, **kwargs: Any) -> TokenPolicy:
-        return cls(pem, PUBLIC_KEY_ALGORITHMS, **kwargs)
+        """A policy for tokens signed by the private half of ``pem``: RS256 for an RSA key,
+        ES256 for a P-256 key. Raises ValueError for anything else."""
+        try:
+            key = serialization.load_pem_public_key(pem.encode())
+        except (ValueError, TypeError, UnsupportedAlgorithm) as error:
+            raise ValueError(f"not a PEM public key: {error}") from None
+        if isinstance(key, rsa.RSAPublicKey):
+            return cls(pem, ("RS256",), **kwargs)
+        if isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1):
+            return cls(pem, ("ES256",), **kwargs)
+        raise ValueError("the public key must be RSA (for RS256) or EC P-256 (for ES256)")
 
 
 def user_id_from_token(token: str, policy: TokenPolicy) -> str:
@@ -70,7 +82,8 @@ def user_id_from_token(token: str, policy: TokenPolicy) -> str:
         raise InvalidToken(f"The token has no '{error.claim}' claim.") from error
     except (jwt.InvalidIssuerError, jwt.InvalidAudienceError) as error:
         raise InvalidToken(f"The token was not issued for this service: {error}.") from error
-    except jwt.InvalidTokenError as error:
+    except jwt.PyJWTError as error:
+        # Includes InvalidKeyError, which a token naming an algorithm of another key type raises.
         raise InvalidToken("The token is invalid.") from error
     if claims.get("token_type", "access") != "access":
         raise InvalidToken("This is not an access token; send an access token.")

@@ -33,6 +33,10 @@ from imagecore import (
 log = logging.getLogger("imagecore.http")
 
 SLOT_FIELDS = frozenset(slot.value for slot in Slot)
+FILE_PART_MESSAGE = (
+    "Invalid request: send each image as one file part with a file name "
+    "(curl -F 'profile_image=@photo.jpg')."
+)
 
 #: The core's errors and the status each one answers with; the most specific class wins.
 STATUS_OF: dict[type[ImageCoreError], int] = {
@@ -93,11 +97,23 @@ def exception_handlers(max_upload_bytes: int) -> ExceptionHandlersMap:
             message = error.detail
         return _error(status, message, headers)
 
+    def undecodable_form(
+        request: Request[Any, Any, Any], error: UnicodeDecodeError
+    ) -> Response[ErrorBody]:
+        # Litestar decodes a form part sent without a file name as text; an image sent that way
+        # (curl -F 'profile_image=<photo.jpg') fails there, before any handler runs.
+        return _error(HTTP_400_BAD_REQUEST, FILE_PART_MESSAGE)
+
     def unexpected(request: Request[Any, Any, Any], error: Exception) -> Response[ErrorBody]:
         log.error("%s %s failed", request.method, request.url.path, exc_info=error)
         return _error(HTTP_500_INTERNAL_SERVER_ERROR, "Internal server error.")
 
-    return {ImageCoreError: core_error, HTTPException: http_error, Exception: unexpected}
+    return {
+        ImageCoreError: core_error,
+        HTTPException: http_error,
+        UnicodeDecodeError: undecodable_form,
+        Exception: unexpected,
+    }
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> Response[ErrorBody]:
@@ -113,7 +129,7 @@ def _validation_message(error: ValidationException) -> str:
             continue
         where = item.get("key") or item.get("source")
         if where in SLOT_FIELDS:
-            problems.append(f"'{where}' must be a file, sent with a file name")
+            return FILE_PART_MESSAGE
         elif where:
             problems.append(f"{where}: {item.get('message')}")
         else:

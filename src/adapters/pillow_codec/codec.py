@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import re
 import struct
 import threading
@@ -11,18 +12,38 @@ import zlib
 from collections.abc import Mapping
 
 import attrs
-from PIL import Image, ImageFile, ImageOps, ImageSequence, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageSequence, UnidentifiedImageError
 
 from adapters.pillow_codec import encoders
 from adapters.pillow_codec.pixels import OutputBox, draft_size, resize, to_display_mode
 from adapters.pillow_codec.sniff import refusal
-from imagecore import EncodedImage, ImageCodec, ImageTooLarge, InvalidImage, Slot
+from imagecore import (
+    EncodedImage,
+    ImageCodec,
+    ImageRejected,
+    ImageTooLarge,
+    InvalidImage,
+    Slot,
+)
+
+log = logging.getLogger(__name__)
 
 ACCEPTED = ("JPEG", "PNG", "GIF", "WebP")
 #: Pillow's decoders that may run; no other (EPS, TIFF, PSD, ...) is ever reached.
 DECODERS = ["JPEG", "PNG", "GIF", "WEBP"]
 ANIMATED = frozenset({"GIF", "WEBP"})
 ORIENTATION = 0x0112
+#: What turns a picture stored with each EXIF orientation (tag 0x0112) upright.
+UPRIGHT: dict[int, Image.Transpose | None] = {
+    1: None,
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 
 DEFAULT_BOXES: Mapping[Slot, OutputBox] = {
     Slot.PROFILE: OutputBox(800, 800),
@@ -79,11 +100,18 @@ class PillowCodec(ImageCodec):
         with self._decoding:
             try:
                 return self._encode(data, self.boxes[slot])
+            except ImageRejected:
+                raise
             except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
                 raise ImageTooLarge(
                     "image", _pixels_in(error), self.limits.max_pixels, "pixels"
                 ) from error
             except _DECODE_ERRORS as error:
+                raise InvalidImage("The image is corrupt or truncated.", ACCEPTED) from error
+            except Exception as error:
+                # Decoders meet hostile bytes in ways no list of exceptions foresees (a TypeError
+                # deep in an EXIF parser, say); the upload is refused, and the log keeps the trace.
+                log.warning("refused an upload Pillow could not process", exc_info=True)
                 raise InvalidImage("The image is corrupt or truncated.", ACCEPTED) from error
 
     def _encode(self, data: bytes, box: OutputBox) -> EncodedImage:
@@ -107,12 +135,13 @@ class PillowCodec(ImageCodec):
 
     @staticmethod
     def _still(image: ImageFile.ImageFile, box: OutputBox) -> Image.Image:
-        orientation = image.getexif().get(ORIENTATION, 1)
+        orientation = _orientation(image)
         if image.format in ("JPEG", "MPO"):
             # Decode at 1/2, 1/4 or 1/8 scale when the box allows: less work, far less memory.
             image.draft(image.mode, draft_size(image.width, image.height, orientation, box))
         image.load()
-        upright = ImageOps.exif_transpose(image, in_place=False) if orientation != 1 else image
+        method = UPRIGHT.get(orientation)
+        upright = image.transpose(method) if method is not None else image
         return resize(to_display_mode(upright), box)
 
     def _animation(
@@ -134,6 +163,15 @@ class PillowCodec(ImageCodec):
             frames.append(resize(rgba, box))
         data = encoders.encode_animation(frames, durations, loop, output)
         return EncodedImage(data, output.extension, frames[0].width, frames[0].height)
+
+
+def _orientation(image: Image.Image) -> int:
+    # Unreadable EXIF counts as no orientation, as in browsers.
+    try:
+        value = image.getexif().get(ORIENTATION, 1)
+    except Exception:
+        return 1
+    return value if isinstance(value, int) and value in UPRIGHT else 1
 
 
 def _pixels_in(error: Exception) -> int | None:

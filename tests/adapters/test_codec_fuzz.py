@@ -1,0 +1,84 @@
+"""Mutated real images: the codec answers with a clean image or an ImageRejected, nothing else."""
+
+from __future__ import annotations
+
+import io
+import os
+from functools import cache
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from adapters.pillow_codec import DEFAULT_BOXES, PillowCodec
+from imagecore import ImageRejected, Slot
+from tests import images
+
+#: `make fuzz` raises this; `make test` runs a bounded number.
+EXAMPLES = int(os.environ.get("IMAGECORE_FUZZ_EXAMPLES", "150"))
+
+
+@cache
+def seeds() -> tuple[bytes, ...]:
+    frames = [Image.new("RGB", (30, 30), (i * 50, 0, 0)) for i in range(4)]
+    return (
+        images.jpeg(size=(120, 80)),
+        images.phone_photo(6),
+        images.png_with_text(),
+        images.encode(Image.new("P", (30, 30), 3), "PNG", transparency=3),
+        images.png16_rgb((16, 16), (1000, 2000, 3000)),
+        images.gif(),
+        images.webp(),
+        images.encode(frames[0], "GIF", save_all=True, append_images=frames[1:]),
+        images.encode(frames[0], "WEBP", save_all=True, append_images=frames[1:]),
+        images.encode(Image.new("CMYK", (30, 30)), "JPEG"),
+    )
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> bytes:
+    data = bytearray(draw(st.sampled_from(seeds())))
+    for _ in range(draw(st.integers(1, 6))):
+        at = draw(st.integers(0, len(data) - 1))
+        kind = draw(st.sampled_from(["flip", "cut", "insert", "truncate", "splice"]))
+        if kind == "flip":
+            data[at] ^= 1 << draw(st.integers(0, 7))
+        elif kind == "cut":
+            del data[at : at + draw(st.integers(1, 32))]
+        elif kind == "insert":
+            data[at:at] = draw(st.binary(min_size=1, max_size=16))
+        elif kind == "truncate":
+            del data[at:]
+        else:  # a chunk of another seed spliced in
+            other = draw(st.sampled_from(seeds()))
+            start = draw(st.integers(0, len(other) - 1))
+            data[at:at] = other[start : start + draw(st.integers(1, 64))]
+        if not data:
+            break
+    return bytes(data)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=mutated(), slot=st.sampled_from(list(Slot)))
+def test_mutated_images_give_a_clean_image_or_a_refusal(data: bytes, slot: Slot) -> None:
+    """No library error escapes; what is accepted decodes as its format and fits its box."""
+    codec = _codec()
+    try:
+        encoded = codec.encode(data, slot)
+    except ImageRejected:
+        return
+    stored = Image.open(io.BytesIO(encoded.data))
+    stored.load()
+    assert (
+        stored.format
+        == {"jpg": "JPEG", "png": "PNG", "gif": "GIF", "webp": "WEBP"}[encoded.extension]
+    )
+    box = DEFAULT_BOXES[slot]
+    assert (stored.width, stored.height) == (encoded.width, encoded.height)
+    assert stored.width <= box.width and stored.height <= box.height
+    assert not stored.getexif() and "icc_profile" not in stored.info
+
+
+@cache
+def _codec() -> PillowCodec:
+    return PillowCodec()
