@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check --quiet
 
-.PHONY: run test lint typecheck unit clean
+.PHONY: run test lint typecheck bench fuzz clean
 
 run: $(VENV)/.run
 	$(BIN)/imagecore serve $(ARGS)
@@ -14,11 +14,19 @@ test: lint typecheck
 
 lint: $(VENV)/.dev
 	$(BIN)/lint-imports
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 
 typecheck: $(VENV)/.dev
 	$(BIN)/mypy
+
+# Not a test: prints medians and ratios, and writes bench/results.json.
+bench: $(VENV)/.bench
+	$(BIN)/python -m bench $(ARGS)
+
+# The codec fuzz of `make test`, run for much longer.
+fuzz: $(VENV)/.dev
+	IMAGECORE_FUZZ_EXAMPLES=$${EXAMPLES:-20000} $(BIN)/pytest tests/adapters/test_codec_fuzz.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +38,10 @@ $(VENV)/.run: pyproject.toml | $(BIN)/python
 $(VENV)/.dev: pyproject.toml | $(BIN)/python
 	$(PIP) install --editable '.[dev]'
 	touch $@ $(VENV)/.run
+
+$(VENV)/.bench: pyproject.toml | $(BIN)/python
+	$(PIP) install --editable '.[dev,bench]'
+	touch $@ $(VENV)/.dev $(VENV)/.run
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

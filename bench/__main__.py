@@ -1,0 +1,294 @@
+"""`make bench`: the codec against naive Pillow and libvips, then through a live server.
+
+Every figure is a median over repeats run side by side in one process (contenders interleaved, so
+machine noise hits them alike), and every comparison is a ratio from the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import PIL
+
+from bench.contenders import Contender, codec, naive, pyvips_thumbnail
+from bench.inputs import Case, cases
+from imagecore import Slot
+
+RESULTS = Path(__file__).with_name("results.json")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="make bench", description=__doc__)
+    parser.add_argument("--repeats", type=int, default=7, help="timed runs per case (median)")
+    parser.add_argument("--quick", action="store_true", help="2 repeats, for a smoke run")
+    args = parser.parse_args()
+    repeats = 2 if args.quick else args.repeats
+
+    contenders: dict[str, Contender] = {"codec": codec(), "naive": naive}
+    vips = pyvips_thumbnail()
+    if vips is not None:
+        contenders["pyvips"] = vips
+    else:
+        print("pyvips is not installed: `pip install -e '.[bench]'` adds it\n")
+
+    report: dict[str, Any] = {"machine": machine(), "repeats": repeats, "cases": []}
+    all_cases = cases()
+    for number, case in enumerate(all_cases, 1):
+        print(f"[{number}/{len(all_cases)}] {case.name}", file=sys.stderr, flush=True)
+        report["cases"].append(measure(case, contenders, repeats))
+    photo = all_cases[0]
+    print("[server] HTTP round trip", file=sys.stderr, flush=True)
+    report["http"] = http_round_trip(photo, contenders["codec"], repeats)
+    print("[threads] throughput", file=sys.stderr, flush=True)
+    report["threads"] = throughput(photo, max(8, 4 * repeats))
+    report["targets"] = targets(report)
+    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
+    print(render(report))
+    print(f"\nwritten to {RESULTS}")
+
+
+def measure(case: Case, contenders: dict[str, Contender], repeats: int) -> dict[str, Any]:
+    times: dict[str, list[float]] = {name: [] for name in contenders}
+    sizes: dict[str, int] = {}
+    for name, run in contenders.items():  # warm up: imports, caches, lazy initialisation
+        sizes[name] = len(run(case.data, case.slot))
+    for _ in range(repeats):
+        for name, run in contenders.items():
+            started = time.perf_counter()
+            run(case.data, case.slot)
+            times[name].append((time.perf_counter() - started) * 1000)
+    row: dict[str, Any] = {"case": case.name, "input_bytes": len(case.data)}
+    for name in contenders:
+        row[name] = {
+            "median_ms": round(statistics.median(times[name]), 1),
+            "peak_extra_mb": round(peak_extra_memory(name, case), 1),
+            "output_bytes": sizes[name],
+        }
+    codec_ms = row["codec"]["median_ms"]
+    row["codec_vs_naive"] = round(codec_ms / row["naive"]["median_ms"], 2)
+    if "pyvips" in row:
+        row["codec_vs_pyvips"] = round(codec_ms / row["pyvips"]["median_ms"], 2)
+    row["memory_vs_naive"] = round(
+        row["codec"]["peak_extra_mb"] / max(row["naive"]["peak_extra_mb"], 0.1), 2
+    )
+    return row
+
+
+def peak_extra_memory(contender: str, case: Case) -> float:
+    """MB of resident memory one run adds at its peak, measured in a fresh interpreter.
+
+    A fresh process (not a fork: libvips' threads do not survive one) loads everything, warms
+    up on a small image, then runs once; the figure is its peak RSS minus its RSS before the run.
+    """
+    with tempfile.NamedTemporaryFile() as file:
+        file.write(case.data)
+        file.flush()
+        out = subprocess.run(
+            [sys.executable, "-m", "bench.memory", contender, case.slot.value, file.name],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+    return float(out.stdout.strip())
+
+
+def http_round_trip(case: Case, run: Contender, repeats: int) -> dict[str, Any]:
+    """Upload ``case`` to a live `imagecore serve` and compare with the codec alone."""
+    with tempfile.TemporaryDirectory() as data_dir, _server(Path(data_dir)) as (base, token):
+        headers = {"Authorization": f"Bearer {token}"}
+        field = case.slot.value
+        with httpx.Client(base_url=base, headers=headers, timeout=60) as http:
+            http.post("/api/resume/user-images/", files={field: ("a.jpg", case.data)})
+            server, alone = [], []
+            for _ in range(repeats):
+                started = time.perf_counter()
+                response = http.post(
+                    "/api/resume/user-images/", files={field: ("a.jpg", case.data)}
+                )
+                server.append((time.perf_counter() - started) * 1000)
+                response.raise_for_status()
+                started = time.perf_counter()
+                run(case.data, case.slot)
+                alone.append((time.perf_counter() - started) * 1000)
+    upload_ms, codec_ms = statistics.median(server), statistics.median(alone)
+    return {
+        "case": case.name,
+        "upload_ms": round(upload_ms, 1),
+        "codec_ms": round(codec_ms, 1),
+        "ratio": round(upload_ms / codec_ms, 2),
+    }
+
+
+@contextlib.contextmanager
+def _server(data_dir: Path) -> Iterator[tuple[str, str]]:
+    """A live `imagecore serve` on a free port: its base URL and the token it printed."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    log = data_dir / "serve.log"
+    executable = Path(sys.executable).with_name("imagecore")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IMAGECORE_")}
+    env |= {"IMAGECORE_DATA_DIR": str(data_dir), "IMAGECORE_LOG_LEVEL": "WARNING"}
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(executable), "serve", "--port", str(port)], stdout=out, stderr=out, env=env
+        )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            match = re.search(r"export TOKEN=(\S+)", log.read_text())
+            try:
+                if match and httpx.get(base + "/api/resume/user-images/").status_code == 401:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("imagecore serve did not start:\n" + log.read_text())
+            time.sleep(0.1)
+        yield base, match.group(1)
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def throughput(case: Case, images: int) -> dict[str, Any]:
+    """Images per second through one codec with one worker thread, then two."""
+    run = codec()
+    run(case.data, case.slot)
+    rates = {}
+    for threads in (1, 2):
+        with ThreadPoolExecutor(threads) as pool:
+            started = time.perf_counter()
+            list(pool.map(lambda _: run(case.data, case.slot), range(images)))
+            rates[threads] = images / (time.perf_counter() - started)
+    return {
+        "case": case.name,
+        "images": images,
+        "one_thread_per_s": round(rates[1], 2),
+        "two_threads_per_s": round(rates[2], 2),
+        "ratio": round(rates[2] / rates[1], 2),
+    }
+
+
+def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = {row["case"]: row for row in report["cases"]}
+    checks: list[tuple[str, float | None, Callable[[float], bool], str]] = []
+    for slot in (Slot.PROFILE, Slot.COVER):
+        row = rows[f"12 MP JPEG -> {slot.name.lower()}"]
+        checks += [
+            (
+                f"12 MP JPEG {slot.name.lower()}: codec/pyvips",
+                row.get("codec_vs_pyvips"),
+                lambda r: r <= 1.0,
+                "<= 1.0",
+            ),
+            (
+                f"12 MP JPEG {slot.name.lower()}: codec/naive",
+                row["codec_vs_naive"],
+                lambda r: r <= 1 / 3,
+                "<= 0.33 (3x faster)",
+            ),
+            (
+                f"12 MP JPEG {slot.name.lower()}: memory codec/naive",
+                row["memory_vs_naive"],
+                lambda r: r <= 0.3,
+                "<= 0.3",
+            ),
+        ]
+    png = rows["2000x1500 PNG -> profile"]
+    checks.append(("PNG: codec/pyvips", png.get("codec_vs_pyvips"), lambda r: r <= 1.5, "<= 1.5"))
+    checks.append(
+        ("2 threads / 1 thread", report["threads"]["ratio"], lambda r: r >= 1.7, ">= 1.7")
+    )
+    checks.append(
+        ("HTTP upload / codec alone", report["http"]["ratio"], lambda r: r <= 1.25, "<= 1.25")
+    )
+    return [
+        {
+            "target": name,
+            "want": want,
+            "measured": value,
+            "holds": None if value is None else check(value),
+        }
+        for name, value, check, want in checks
+    ]
+
+
+def render(report: dict[str, Any]) -> str:
+    names = [n for n in ("codec", "naive", "pyvips") if n in report["cases"][0]]
+    lines = [f"machine: {report['machine']['summary']}", f"median of {report['repeats']} runs", ""]
+    head = "| case | " + " | ".join(f"{n} ms" for n in names) + " | codec/naive | codec/pyvips | "
+    head += (
+        " | ".join(f"{n} peak MB" for n in names)
+        + " | "
+        + " | ".join(f"{n} KB out" for n in names)
+        + " |"
+    )
+    lines += [head, "|" + "---|" * (head.count("|") - 1)]
+    for row in report["cases"]:
+        cells = [row["case"]]
+        cells += [f"{row[n]['median_ms']:.1f}" for n in names]
+        cells += [f"{row['codec_vs_naive']:.2f}", f"{row.get('codec_vs_pyvips', '-')}"]
+        cells += [f"{row[n]['peak_extra_mb']:.1f}" for n in names]
+        cells += [f"{row[n]['output_bytes'] / 1024:.0f}" for n in names]
+        lines.append("| " + " | ".join(cells) + " |")
+    http, threads = report["http"], report["threads"]
+    lines += [
+        "",
+        f"HTTP upload round trip ({http['case']}): {http['upload_ms']} ms, codec alone "
+        f"{http['codec_ms']} ms, ratio {http['ratio']}",
+        f"throughput ({threads['case']}, {threads['images']} images): 1 thread "
+        f"{threads['one_thread_per_s']}/s, 2 threads {threads['two_threads_per_s']}/s, "
+        f"ratio {threads['ratio']}",
+        "",
+        "| target | want | measured | holds |",
+        "|---|---|---|---|",
+    ]
+    for target in report["targets"]:
+        holds = {True: "yes", False: "NO", None: "n/a"}[target["holds"]]
+        lines.append(f"| {target['target']} | {target['want']} | {target['measured']} | {holds} |")
+    return "\n".join(lines)
+
+
+def machine() -> dict[str, Any]:
+    cpu = platform.processor() or platform.machine()
+    try:
+        models = re.findall(r"model name\s*:\s*(.+)", Path("/proc/cpuinfo").read_text())
+        cpu = models[0] if models else cpu
+    except OSError:
+        pass
+    info: dict[str, Any] = {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "pillow": PIL.__version__,
+    }
+    try:
+        import pyvips  # type: ignore[import-not-found,import-untyped,unused-ignore]
+
+        info["libvips"] = ".".join(str(pyvips.version(i)) for i in range(3))
+    except (ImportError, OSError):
+        pass
+    info["summary"] = ", ".join(f"{k} {v}" for k, v in info.items())
+    return info
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+"""The three ways of making a stored image that the benchmark sets side by side."""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Callable
+
+from PIL import Image, ImageOps
+
+from adapters.pillow_codec import DEFAULT_BOXES, PillowCodec
+from imagecore import Slot
+
+Contender = Callable[[bytes, Slot], bytes]
+
+_SAVE_OPTIONS: dict[str, dict[str, object]] = {
+    "JPEG": {"quality": 85, "optimize": True, "progressive": True},
+    "PNG": {"compress_level": 6},
+    "GIF": {},
+    "WEBP": {"quality": 85},
+}
+
+
+def codec() -> Contender:
+    """This project's codec, as the server builds it."""
+    pillow_codec = PillowCodec()
+    return lambda data, slot: pillow_codec.encode(data, slot).data
+
+
+def naive(data: bytes, slot: Slot) -> bytes:
+    """What most code does: open, load in full, turn, shrink, save (first frame only)."""
+    box = DEFAULT_BOXES[slot]
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    format_name = str(image.format)
+    image = ImageOps.exif_transpose(image)
+    if box.fill:
+        image = ImageOps.fit(image, (box.width, box.height))
+    else:
+        image.thumbnail((box.width, box.height))
+    out = io.BytesIO()
+    image.save(out, format=format_name, **_SAVE_OPTIONS[format_name])
+    return out.getvalue()
+
+
+def pyvips_thumbnail() -> Contender | None:
+    """libvips' thumbnail (shrink-on-load, auto-rotate), saved like ours; None if not installed."""
+    # One libvips thread, like one request's decode here: a fair per-image comparison.
+    os.environ.setdefault("VIPS_CONCURRENCY", "1")
+    try:
+        import pyvips  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    except (ImportError, OSError):
+        return None
+    pyvips.cache_set_max(0)
+    savers: dict[bytes, tuple[str, dict[str, object]]] = {
+        b"\xff\xd8": (".jpg", {"Q": 85, "optimize_coding": True, "interlace": True}),
+        b"\x89P": (".png", {"compression": 6}),
+        b"GI": (".gif", {}),
+        b"RI": (".webp", {"Q": 85}),
+    }
+
+    def thumbnail(data: bytes, slot: Slot) -> bytes:
+        box = DEFAULT_BOXES[slot]
+        suffix, options = savers[data[:2]]
+        image = pyvips.Image.thumbnail_buffer(
+            data,
+            box.width,
+            height=box.height,
+            size="down",
+            crop="centre" if box.fill else "none",
+            option_string="n=-1" if suffix in (".gif", ".webp") else "",
+        )
+        return bytes(image.write_to_buffer(suffix, keep="none", **options))
+
+    return thumbnail

@@ -1,0 +1,52 @@
+"""Decoding runs off the event loop: a slow upload never holds up anybody else's request."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from litestar.testing import TestClient
+
+from adapters.pillow_codec import PillowCodec
+from app.bootstrap import build_app, build_service
+from app.settings import Settings
+from imagecore import EncodedImage, ImageCodec, Slot
+from tests import images
+from tests.http.conftest import API
+
+
+class HeldCodec(ImageCodec):
+    """The real codec, held at the door until the test lets it through."""
+
+    def __init__(self) -> None:
+        self.inner = PillowCodec()
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def encode(self, data: bytes, slot: Slot) -> EncodedImage:
+        self.entered.set()
+        assert self.release.wait(30), "never released"
+        return self.inner.encode(data, slot)
+
+
+def test_a_request_is_answered_while_an_upload_is_being_decoded(
+    settings: Settings, tmp_path: Path, auth: dict[str, str]
+) -> None:
+    """While one upload sits in the codec, another user's GET is answered."""
+    codec = HeldCodec()
+    service = build_service(settings, codec=codec)
+    outcome: dict[str, int] = {}
+    with TestClient(build_app(settings, slots=service)) as client:
+
+        def upload() -> None:
+            files = {"profile_image": ("a.jpg", images.jpeg())}
+            outcome["upload"] = client.post(API, headers=auth, files=files).status_code
+
+        uploader = threading.Thread(target=upload)
+        uploader.start()
+        assert codec.entered.wait(30)
+        assert client.get(API, headers=auth).status_code == 200
+        assert "upload" not in outcome  # the upload was still in the codec meanwhile
+        codec.release.set()
+        uploader.join(30)
+    assert outcome == {"upload": 200}
