@@ -7,23 +7,22 @@ because the core, its storage and its codec are synchronous.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 import attrs
 import msgspec
 from litestar import Litestar, Request, Response, Router, delete, get, post, route
-from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency, Provide
-from litestar.enums import HttpMethod, RequestEncodingType
+from litestar.enums import HttpMethod
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.spec import Components, Example, SecurityScheme
-from litestar.params import Body, FromPath, QueryParameter
+from litestar.params import FromPath, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
 
 from adapters.http.auth import BearerAuthMiddleware, TokenPolicy
 from adapters.http.errors import ErrorBody, exception_handlers
+from adapters.http.forms import UploadOperation, read_image_form
 from imagecore import DEFAULTS_FOLDER, ImageSlots, Shown, Slot, UnknownSlot, UserImages
 
 API_PATH = "/api/resume"
@@ -67,14 +66,6 @@ class UploadBody(msgspec.Struct, omit_defaults=True):
 
 class MessageBody(msgspec.Struct):
     message: str
-
-
-@dataclass
-class UploadForm:
-    """A multipart form with one image file, or both."""
-
-    profile_image: UploadFile | None = None
-    cover_image: UploadFile | None = None
 
 
 def _errors(*statuses: tuple[int, str, str]) -> dict[int, ResponseSpec]:
@@ -145,25 +136,22 @@ def current_images(
         _SERVER,
         _UNAVAILABLE,
     ),
+    dependencies={"form": Provide(read_image_form)},
+    operation_class=UploadOperation,
     sync_to_thread=True,
 )
 def upload_images(
     request: Request[str, Any, Any],
     slots: NamedDependency[ImageSlots],
     urls: NamedDependency[MediaUrls],
-    data: Annotated[UploadForm, Body(media_type=RequestEncodingType.MULTI_PART)],
+    form: NamedDependency[dict[Slot, bytes]],
 ) -> UploadBody:
-    files = {
-        slot: upload.file.read()
-        for slot in Slot
-        if (upload := getattr(data, slot.value)) is not None
-    }
-    images = slots.upload(request.user, files)
-    labels = [slot.label for slot in Slot if slot in files]
+    images = slots.upload(request.user, form)
+    labels = [slot.label for slot in Slot if slot in form]
     message = " and ".join([labels[0], *(label.lower() for label in labels[1:])])
     return UploadBody(
         message=f"{message} uploaded successfully",
-        **{slot.value: urls.of(images.get(slot)) for slot in files},
+        **{slot.value: urls.of(images.get(slot)) for slot in form},
     )
 
 

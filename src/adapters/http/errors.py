@@ -26,17 +26,11 @@ from imagecore import (
     ImageCoreError,
     MediaNotFound,
     RequestError,
-    Slot,
     SlotEmpty,
 )
 
 log = logging.getLogger("imagecore.http")
 
-SLOT_FIELDS = frozenset(slot.value for slot in Slot)
-FILE_PART_MESSAGE = (
-    "Invalid request: send each image as one file part with a file name "
-    "(curl -F 'profile_image=@photo.jpg')."
-)
 
 #: The core's errors and the status each one answers with; the most specific class wins.
 STATUS_OF: dict[type[ImageCoreError], int] = {
@@ -85,24 +79,12 @@ def exception_handlers(max_upload_bytes: int) -> ExceptionHandlersMap:
             message = f"The upload is too large: the limit is {_size(max_upload_bytes)}."
         elif isinstance(error, ValidationException):
             message = _validation_message(error)
-        elif status == HTTP_400_BAD_REQUEST and request.method == "POST":
-            message = (
-                "The body must be multipart/form-data with a 'profile_image' or 'cover_image' "
-                f"file ({error.detail})."
-            )
         elif status >= HTTP_500_INTERNAL_SERVER_ERROR:
             log.error("%s %s failed", request.method, request.url.path, exc_info=error)
             message = "Internal server error."
         else:
             message = error.detail
         return _error(status, message, headers)
-
-    def undecodable_form(
-        request: Request[Any, Any, Any], error: UnicodeDecodeError
-    ) -> Response[ErrorBody]:
-        # Litestar decodes a form part sent without a file name as text; an image sent that way
-        # (curl -F 'profile_image=<photo.jpg') fails there, before any handler runs.
-        return _error(HTTP_400_BAD_REQUEST, FILE_PART_MESSAGE)
 
     def unexpected(request: Request[Any, Any, Any], error: Exception) -> Response[ErrorBody]:
         log.error("%s %s failed", request.method, request.url.path, exc_info=error)
@@ -111,7 +93,6 @@ def exception_handlers(max_upload_bytes: int) -> ExceptionHandlersMap:
     return {
         ImageCoreError: core_error,
         HTTPException: http_error,
-        UnicodeDecodeError: undecodable_form,
         Exception: unexpected,
     }
 
@@ -128,9 +109,7 @@ def _validation_message(error: ValidationException) -> str:
         if not isinstance(item, dict):
             continue
         where = item.get("key") or item.get("source")
-        if where in SLOT_FIELDS:
-            return FILE_PART_MESSAGE
-        elif where:
+        if where:
             problems.append(f"{where}: {item.get('message')}")
         else:
             problems.append(str(item.get("message")))

@@ -1,0 +1,102 @@
+"""Reading the upload form: the image parts of a multipart body, in memory, as bytes.
+
+Litestar's own form parsing decodes a part sent without a file name as text, and spools each file
+over 1 MB to a temporary file on disk. Neither suits an image upload: the body is already capped
+by the upload limit, and the codec decides what a part is by its content, not by its file name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Request
+from litestar.exceptions import ClientException
+from litestar.openapi.spec import OpenAPIMediaType as MediaTypeSpec
+from litestar.openapi.spec import Operation, RequestBody, Schema
+from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
+from multipart import (
+    MultipartSegment,
+    ParserError,
+    ParserLimitReached,
+    PushMultipartParser,
+    parse_options_header,
+)
+
+from imagecore import Slot
+
+#: More parts than this is not an image upload.
+MAX_PARTS = 16
+
+
+class FormError(ClientException):
+    """The body is not a form we can read; the detail says why, in a sentence."""
+
+
+async def read_image_form(request: Request[Any, Any, Any]) -> dict[Slot, bytes]:
+    """The bytes of each slot's part. Other parts are ignored, and so is an empty file input."""
+    media_type, options = parse_options_header(request.headers.get("content-type", ""))
+    boundary = options.get("boundary")
+    if media_type != "multipart/form-data" or not boundary:
+        raise FormError(
+            "The body must be multipart/form-data with a 'profile_image' or 'cover_image' file."
+        )
+    parts: dict[Slot, bytes] = {}
+    segment: MultipartSegment | None = None
+    content = bytearray()
+    try:
+        with PushMultipartParser(boundary, max_segment_count=MAX_PARTS) as parser:
+            stream = request.stream()
+            while not parser.closed:
+                chunk = await anext(stream, b"")
+                for event in parser.parse(chunk):
+                    if isinstance(event, MultipartSegment):
+                        segment, content = event, bytearray()
+                    elif event is not None:
+                        content += event
+                    elif segment is not None:
+                        _keep(parts, segment, bytes(content))
+    except ParserLimitReached:
+        raise FormError(f"The form has too many parts: at most {MAX_PARTS} are read.") from None
+    except ParserError as error:
+        raise FormError(f"The multipart/form-data body is malformed: {error}.") from None
+    return parts
+
+
+def _keep(parts: dict[Slot, bytes], segment: MultipartSegment, content: bytes) -> None:
+    slot = next((slot for slot in Slot if slot.value == segment.name), None)
+    if slot is None:
+        return
+    if segment.filename == "" and not content:
+        return  # what a browser sends for a file input left empty
+    if slot in parts:
+        raise FormError(f"Send one '{slot.value}' file, not several.")
+    parts[slot] = content
+
+
+@dataclass
+class UploadOperation(Operation):
+    """The upload's OpenAPI operation, with the form the handler reads itself."""
+
+    def __post_init__(self) -> None:
+        file = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+        self.request_body = RequestBody(
+            required=True,
+            description="One or both images. Each is judged by its content: JPEG, PNG, GIF or "
+            "WebP.",
+            content={
+                "multipart/form-data": MediaTypeSpec(
+                    schema=Schema(
+                        type=OpenAPIType.OBJECT,
+                        properties={
+                            slot.value: Schema(
+                                type=file.type,
+                                format=file.format,
+                                description=f"The new {slot.label.lower()}.",
+                            )
+                            for slot in Slot
+                        },
+                    )
+                )
+            },
+        )
