@@ -5,12 +5,13 @@ from __future__ import annotations
 import io
 import threading
 import time
+import warnings
 
 import pytest
 from PIL import Image, ImageFile
 
 from adapters.pillow_codec import Limits, OutputBox, PillowCodec
-from adapters.pillow_codec.pixels import flatten
+from adapters.pillow_codec.pixels import draft_size, flatten
 from imagecore import ImageTooLarge, Slot
 from tests import containers, images
 
@@ -397,3 +398,39 @@ def test_concurrent_decodes_are_bounded() -> None:
     for thread in threads:
         thread.join()
     assert most == 2
+
+
+# --- Decoding only what is needed ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("orientation", "box", "expected"),
+    [
+        (1, OutputBox(2400, 1200), (1600, 1200)),
+        (6, OutputBox(2400, 1200), (1200, 900)),  # upright 900x1200, stored turned
+        (8, OutputBox(2400, 1200), (1200, 900)),
+        (3, OutputBox(2400, 1200), (1600, 1200)),
+        (1, OutputBox(400, 400, fill=True), (534, 400)),  # the centre 3000x3000 must reach 400
+    ],
+)
+def test_jpeg_drafts_are_sized_for_the_upright_box(
+    orientation: int, box: OutputBox, expected: tuple[int, int]
+) -> None:
+    """The decode size asked of a 4000x3000 JPEG follows its shown, not its stored, shape."""
+    assert draft_size(4000, 3000, orientation, box) == expected
+
+
+def test_a_12_megapixel_jpeg_is_decoded_at_a_quarter_for_a_profile() -> None:
+    """DCT scaling: a 4000x3000 photo for an 800x800 box is decoded at 1000x750, not in full."""
+    image = Image.open(io.BytesIO(images.jpeg(size=(4000, 3000))))
+    image.draft(image.mode, draft_size(4000, 3000, 6, PROFILE))
+    assert image.size == (1000, 750)
+
+
+def test_decompression_bomb_warnings_are_errors() -> None:
+    """Pillow's bomb warning (between its limit and twice that) is raised as an error."""
+    PillowCodec()
+    assert any(
+        action == "error" and category is Image.DecompressionBombWarning
+        for action, _, category, _, _ in warnings.filters
+    )
