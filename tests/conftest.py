@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Iterator
+
+import psycopg
 import pytest
 
 from adapters.memory_repository import MemoryRepository
@@ -23,3 +28,35 @@ def repository() -> MemoryRepository:
 def slots(storage: DictStorage, repository: MemoryRepository) -> ImageSlots:
     """The core service on fakes, with predictable unique names."""
     return ImageSlots(storage=storage, repository=repository, codec=FakeCodec(), unique=Counter())
+
+
+POSTGRES_URL = os.environ.get(
+    "IMAGECORE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A URL of the test PostgreSQL database whose search path is a schema of this test's own.
+
+    Skips when no server answers, unless IMAGECORE_REQUIRE_POSTGRES is set (as CI does), so that
+    a missing server can never pass for a green run there.
+    """
+    try:
+        admin = psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as error:
+        message = (
+            f"PostgreSQL is not reachable at {POSTGRES_URL} ({str(error).strip()}). Start one "
+            "(trust auth, database 'test'), or point IMAGECORE_TEST_POSTGRES_URL at yours."
+        )
+        if os.environ.get("IMAGECORE_REQUIRE_POSTGRES"):
+            pytest.fail(message)
+        pytest.skip(message)
+    schema = f"imagecore_test_{uuid.uuid4().hex[:12]}"
+    with admin:
+        admin.execute(f'CREATE SCHEMA "{schema}"')
+        try:
+            separator = "&" if "?" in POSTGRES_URL else "?"
+            yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+        finally:
+            admin.execute(f'DROP SCHEMA "{schema}" CASCADE')

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 
 from adapters.memory_repository import MemoryRepository
 from imagecore import (
@@ -12,6 +13,7 @@ from imagecore import (
     InvalidImage,
     MediaNotFound,
     Slot,
+    StoredFile,
     UnsupportedImageType,
     UserImages,
 )
@@ -34,8 +36,12 @@ class DictStorage(ImageStorage):
     Given a journal, it also logs each write and delete there.
     """
 
-    def __init__(self, journal: Journal | None = None) -> None:
+    def __init__(
+        self, journal: Journal | None = None, clock: Callable[[], float] = time.time
+    ) -> None:
         self.files: dict[str, bytes] = {}
+        self.modified: dict[str, float] = {}
+        self.clock = clock
         self.written: list[str] = []
         self.journal = journal if journal is not None else []
 
@@ -43,6 +49,7 @@ class DictStorage(ImageStorage):
         self.written.append(key)
         self.journal.append(("write", key))
         self.files[key] = data
+        self.modified[key] = self.clock()
 
     def read(self, key: str) -> bytes:
         try:
@@ -57,8 +64,10 @@ class DictStorage(ImageStorage):
     def exists(self, key: str) -> bool:
         return key in self.files
 
-    def list(self, folder: str) -> Iterator[str]:
-        yield from sorted(key for key in self.files if key.rpartition("/")[0] + "/" == folder)
+    def list(self, folder: str) -> Iterator[StoredFile]:
+        for key in sorted(self.files):
+            if key.rpartition("/")[0] + "/" == folder:
+                yield StoredFile(key, len(self.files[key]), self.modified[key])
 
 
 class JournalRepository(MemoryRepository):
@@ -70,7 +79,7 @@ class JournalRepository(MemoryRepository):
 
     def save(self, user_id: str, images: UserImages) -> UserImages:
         committed = super().save(user_id, images)
-        self.journal.append(("save", committed.keys()))
+        self.journal.append(("save", committed.references()))
         return committed
 
 

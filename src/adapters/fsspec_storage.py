@@ -6,14 +6,16 @@ import contextlib
 import errno
 import os
 import tempfile
+import time
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from fsspec import AbstractFileSystem
 from fsspec.core import url_to_fs
 from fsspec.implementations.local import LocalFileSystem
 
-from imagecore import ImageStorage, MediaNotFound, StorageError
+from imagecore import ImageStorage, MediaNotFound, StorageError, StoredFile
 
 #: Errors that mean "there is no such file here", however the path was odd.
 _NO_SUCH = frozenset({errno.ENOENT, errno.ENOTDIR, errno.ENAMETOOLONG, errno.EISDIR})
@@ -80,9 +82,9 @@ class FsspecStorage(ImageStorage):
         except OSError as error:
             raise StorageError("look up", key) from error
 
-    def list(self, folder: str) -> Iterator[str]:
+    def list(self, folder: str) -> Iterator[StoredFile]:
         try:
-            entries = self.fs.ls(self._path(folder.rstrip("/")), detail=True)
+            entries = self.fs.ls(self._path(folder.rstrip("/")), detail=True, refresh=True)
         except FileNotFoundError:
             return
         except OSError as error:
@@ -90,13 +92,26 @@ class FsspecStorage(ImageStorage):
         prefix = folder if folder.endswith("/") else folder + "/"
         for entry in sorted(entries, key=lambda entry: str(entry["name"])):
             if entry["type"] == "file":
-                yield prefix + str(entry["name"]).rstrip("/").rpartition("/")[2]
+                name = str(entry["name"]).rstrip("/").rpartition("/")[2]
+                yield StoredFile(prefix + name, int(entry.get("size") or 0), _modified(entry))
 
     def _path(self, key: str) -> str:
         parts = key.split("/")
         if not key or key.startswith("/") or any(part in ("", ".", "..") for part in parts):
             raise ValueError(f"not a storage key: {key!r}")
         return f"{self.root}/{key}"
+
+
+def _modified(entry: dict[str, Any]) -> float:
+    """When a listed file was last written, whichever name the file system gives it."""
+    for name in ("mtime", "LastModified", "last_modified", "created"):
+        value = entry.get(name)
+        if isinstance(value, datetime):
+            return value.timestamp()
+        if isinstance(value, int | float):
+            return float(value)
+    # Unknown age: count it as new, so that a sweep never removes what it cannot date.
+    return time.time()
 
 
 def _write_atomically(path: str, data: bytes) -> None:

@@ -7,6 +7,7 @@ process has its own: do not use it behind more than one server worker.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 
 import attrs
 
@@ -32,3 +33,8 @@ class MemoryRepository(ImageRepository):
             committed = attrs.evolve(images, version=images.version + 1)
             self._images[user_id] = committed
             return committed
+
+    def references(self) -> Iterator[str]:
+        with self._lock:
+            keys = [key for images in self._images.values() for key in images.references()]
+        yield from keys

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import attrs
@@ -34,6 +35,11 @@ CREATE TABLE IF NOT EXISTS user_images (
 )
 """
 _GET = "SELECT version, profile_image, cover_image FROM user_images WHERE user_id = ?"
+_REFERENCES = (
+    "SELECT json_extract(profile_image, '$.key') FROM user_images WHERE profile_image IS NOT NULL "
+    "UNION ALL "
+    "SELECT json_extract(cover_image, '$.key') FROM user_images WHERE cover_image IS NOT NULL"
+)
 _INSERT = (
     "INSERT INTO user_images (user_id, version, profile_image, cover_image) VALUES (?, 1, ?, ?) "
     "ON CONFLICT (user_id) DO NOTHING"
@@ -83,6 +89,14 @@ class SqliteRepository(ImageRepository):
         if done.rowcount != 1:
             raise ConcurrentUpdate()
         return attrs.evolve(images, version=images.version + 1)
+
+    def references(self) -> Iterator[str]:
+        try:
+            rows = self._connection().execute(_REFERENCES)
+            for (key,) in rows:
+                yield key
+        except sqlite3.Error as error:
+            raise RepositoryError(f"cannot list referenced images: {error}") from error
 
     def close(self) -> None:
         """Close every connection this repository opened, in any thread."""

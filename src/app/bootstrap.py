@@ -68,8 +68,15 @@ def build_repository(settings: Settings) -> ImageRepository:
     if url.startswith("memory:"):
         return MemoryRepository()
     variable = "IMAGECORE_DATABASE_URL" if settings.database_url else "IMAGECORE_DATA_DIR"
-    with _blaming(variable, f"database {url!r}"):
+    with _blaming(variable, f"database {settings.database_shown!r}"):
+        if url.startswith(("postgresql://", "postgres://")):
+            try:
+                from adapters.postgres_repository import PostgresRepository
+            except ImportError as error:
+                raise ImportError("PostgreSQL needs `pip install 'imagecore[postgres]'`") from error
+            return PostgresRepository(url, pool_size=settings.database_pool_size)
         return SqliteRepository(url.removeprefix("sqlite:///"))
+
 
 
 @contextlib.contextmanager

@@ -74,7 +74,7 @@ def token(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _banner(settings: Settings, base: str, policy: TokenPolicy, workers: int) -> None:
-    database = settings.database
+    database = settings.database_shown
     if not shares_state(settings):
         database += " (forgotten when the server stops)"
     lines = [

@@ -13,7 +13,7 @@ from adapters.pillow_codec import DEFAULT_BOXES, OutputBox
 from imagecore import Slot
 
 MIN_SECRET_LENGTH = 32
-DATABASE_SCHEMES = ("sqlite:///", "memory:")
+DATABASE_SCHEMES = ("sqlite:///", "postgresql://", "postgres://", "memory:")
 DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_PIXELS = 40_000_000
 
@@ -29,8 +29,10 @@ class Settings:
     data_dir: Path = Path("var")
     #: fsspec URL of the media files; ``None`` means the ``media`` folder in ``data_dir``.
     storage_url: str | None = None
-    #: ``sqlite:///<path>`` or ``memory:``; ``None`` means ``imagecore.db`` in ``data_dir``.
-    database_url: str | None = None
+    #: ``sqlite:///<path>``, ``postgresql://...`` or ``memory:``; ``None`` means ``imagecore.db``
+    #: in ``data_dir``.
+    database_url: str | None = attrs.field(default=None, repr=False)
+    database_pool_size: int = 10
     media_url: str = "/media/"
     jwt_secret: str | None = attrs.field(default=None, repr=False)
     jwt_public_key: str | None = attrs.field(default=None, repr=False)
@@ -58,6 +60,11 @@ class Settings:
         if self.database_url is not None:
             return self.database_url
         return "sqlite:///" + str(self.data_dir.resolve() / "imagecore.db")
+
+    @property
+    def database_shown(self) -> str:
+        """The database URL with its password masked, for banners and messages."""
+        return re.sub(r"://([^:/@]*):[^@]*@", r"://\1:***@", self.database)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -91,6 +98,7 @@ class Settings:
             data_dir=Path(env.text("IMAGECORE_DATA_DIR") or "var"),
             storage_url=env.text("IMAGECORE_STORAGE_URL"),
             database_url=database_url,
+            database_pool_size=env.positive_int("IMAGECORE_DATABASE_POOL_SIZE", 10),
             media_url=media_url if media_url.endswith("/") else media_url + "/",
             jwt_secret=secret,
             jwt_public_key=public_key,

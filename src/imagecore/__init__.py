@@ -28,6 +28,7 @@ from imagecore.model import (
     Shown,
     Slot,
     SlotPolicy,
+    StoredFile,
     StoredImage,
     UserImages,
 )
@@ -59,6 +60,7 @@ __all__ = [
     "SlotEmpty",
     "SlotPolicy",
     "StorageError",
+    "StoredFile",
     "StoredImage",
     "UniqueNames",
     "UnknownSlot",

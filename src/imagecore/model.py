@@ -135,9 +135,19 @@ class UserImages:
         fallback = slot.policy.fallback
         return DefaultImage(fallback) if fallback is not None else None
 
-    def keys(self) -> frozenset[str]:
+    def references(self) -> frozenset[str]:
         """The storage keys this user's images reference."""
         return frozenset(image.key for slot in Slot if (image := self.get(slot)) is not None)
+
+
+@attrs.frozen
+class StoredFile:
+    """A file as a storage lists it: what a sweep needs to decide about it."""
+
+    key: str
+    size: int
+    #: When it was last written, in seconds since the epoch.
+    modified: float
 
 
 @attrs.frozen

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Protocol
 
-from imagecore.model import EncodedImage, Slot, UserImages
+from imagecore.model import EncodedImage, Slot, StoredFile, UserImages
 
 
 class ImageStorage(Protocol):
@@ -34,8 +34,8 @@ class ImageStorage(Protocol):
         """Whether something is stored under ``key``."""
         ...
 
-    def list(self, folder: str) -> Iterator[str]:
-        """The keys stored directly in ``folder`` (a key prefix ending in ``/``)."""
+    def list(self, folder: str) -> Iterator[StoredFile]:
+        """The files stored directly in ``folder`` (a key prefix ending in ``/``), by key."""
         ...
 
 
@@ -55,6 +55,10 @@ class ImageRepository(Protocol):
         Returns what was stored, its version one higher. If another writer committed first,
         raises :class:`~imagecore.errors.ConcurrentUpdate` and stores nothing.
         """
+        ...
+
+    def references(self) -> Iterator[str]:
+        """Every storage key any user's images reference, in no particular order."""
         ...
 
 

@@ -107,7 +107,7 @@ class ImageSlots:
         if not keys:
             return
         try:
-            referenced = self.repository.get(user_id).keys()
+            referenced = self.repository.get(user_id).references()
         except ImageCoreError:
             log.warning("left %d new file(s) for the sweep: repository unreadable", len(keys))
             return

@@ -108,3 +108,14 @@ def test_the_codec_follows_the_settings(tmp_path: Path) -> None:
     assert (image.width, image.height) == (20, 20)
     with pytest.raises(ImageTooLarge):
         slots.upload("u", {Slot.COVER: images.png(size=(40, 30))})
+
+
+def test_a_postgresql_url_gives_the_postgres_repository(tmp_path: Path, postgres_url: str) -> None:
+    """IMAGECORE_DATABASE_URL=postgresql://... is all it takes to move to PostgreSQL."""
+    from adapters.postgres_repository import PostgresRepository
+
+    settings = Settings(data_dir=tmp_path, database_url=postgres_url)
+    slots = build_service(settings, storage=DictStorage())
+    assert isinstance(slots.repository, PostgresRepository)
+    image = slots.upload("u", {Slot.PROFILE: images.png()}).profile_image
+    assert build_service(settings, storage=DictStorage()).current("u").profile_image == image

@@ -102,3 +102,10 @@ def test_bad_values_name_their_variable(name: str, value: str, message: str) -> 
 def test_secrets_stay_out_of_the_repr() -> None:
     """Printing the settings never shows the secret."""
     assert "k" * 32 not in repr(Settings.from_env({"IMAGECORE_JWT_SECRET": "k" * 32}))
+
+
+def test_database_passwords_are_masked_when_shown() -> None:
+    """The database URL keeps its password out of banners and messages, and out of the repr."""
+    settings = Settings.from_env({"IMAGECORE_DATABASE_URL": "postgresql://app:s3cret@db/images"})
+    assert settings.database_shown == "postgresql://app:***@db/images"
+    assert "s3cret" not in repr(settings)

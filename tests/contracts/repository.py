@@ -52,6 +52,17 @@ class RepositoryContract:
         assert repository.get("01") == UserImages(cover_image=COVER, version=1)
         assert repository.get("../1") == UserImages(version=1)
 
+    def test_references_are_every_stored_key(self, repository: ImageRepository) -> None:
+        """references() yields each key any user's images point at, and nothing else."""
+        assert list(repository.references()) == []
+        other = StoredImage("resume/images/profile_2_c.png", "image/png", 1, 1, 1)
+        saved = repository.save("u1", UserImages(profile_image=PROFILE, cover_image=COVER))
+        repository.save("u2", UserImages(profile_image=other))
+        repository.save("u3", UserImages())
+        assert sorted(repository.references()) == sorted([PROFILE.key, COVER.key, other.key])
+        repository.save("u1", saved.with_image(Slot.COVER, None))
+        assert sorted(repository.references()) == sorted([PROFILE.key, other.key])
+
     def test_of_racing_writers_exactly_one_wins(self, repository: ImageRepository) -> None:
         """Writers saving on one version at once: one commits, the rest get ConcurrentUpdate."""
         base = repository.save("u1", UserImages())

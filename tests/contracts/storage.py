@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -56,16 +57,20 @@ class StorageContract:
         with pytest.raises(MediaNotFound):
             storage.read("resume/images")
 
-    def test_list_gives_the_keys_of_one_folder(self, storage: ImageStorage) -> None:
-        """list(folder) yields the keys directly in that folder, and nothing for an empty one."""
+    def test_list_gives_the_files_of_one_folder(self, storage: ImageStorage) -> None:
+        """list(folder) yields each file directly in that folder with its size and write time."""
         assert list(storage.list("resume/images/")) == []
+        before = time.time()
         storage.write("resume/images/a.png", b"a")
-        storage.write("resume/images/b.png", b"b")
+        storage.write("resume/images/b.png", b"bb")
         storage.write("resume/covers/c.png", b"c")
-        assert sorted(storage.list("resume/images/")) == [
-            "resume/images/a.png",
-            "resume/images/b.png",
+        files = sorted(storage.list("resume/images/"), key=lambda file: file.key)
+        assert [(file.key, file.size) for file in files] == [
+            ("resume/images/a.png", 1),
+            ("resume/images/b.png", 2),
         ]
+        for file in files:
+            assert before - 5 <= file.modified <= time.time() + 5
 
     def test_keys_are_isolated(self, storage: ImageStorage) -> None:
         """Keys in different folders, or differing only in extension, do not collide."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import attrs
@@ -62,6 +63,14 @@ class HostRepository(ImageRepository):
             if done.rowcount != 1:
                 raise ConcurrentUpdate()
         return attrs.evolve(images, version=images.version + 1)
+
+    def references(self) -> Iterator[str]:
+        with self.lock:
+            rows = self.db.execute("SELECT profile, cover FROM users").fetchall()
+        for row in rows:
+            for text in row:
+                if text is not None:
+                    yield text.partition("|")[0]
 
 
 def _text(image: StoredImage | None) -> str | None:

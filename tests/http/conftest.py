@@ -10,9 +10,10 @@ from adapters.fsspec_storage import FsspecStorage
 from adapters.http import TokenPolicy, issue_token
 from app.bootstrap import build_app, build_service
 from app.settings import Settings
-from imagecore import ImageSlots
+from imagecore import ImageSlots, Slot
 
 SECRET = "test-secret-" + "x" * 40
+SLOT_FOLDERS = [slot.policy.folder for slot in Slot]
 API = "/api/resume/user-images/"
 
 
@@ -54,7 +55,7 @@ def auth(token_for: Callable[[str], str]) -> dict[str, str]:
 
 def uploaded_files(media: FsspecStorage) -> set[str]:
     """Every file in the slot folders."""
-    return {*media.list("resume/images/"), *media.list("resume/covers/")}
+    return {file.key for folder in SLOT_FOLDERS for file in media.list(folder)}
 
 
 @pytest.fixture

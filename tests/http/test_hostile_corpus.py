@@ -10,7 +10,7 @@ from PIL import Image
 
 from adapters.fsspec_storage import FsspecStorage
 from tests import images
-from tests.http.conftest import API
+from tests.http.conftest import API, uploaded_files
 
 SCRIPT = b"<script>alert(document.cookie)</script>"
 
@@ -100,14 +100,14 @@ def test_refused_files_change_nothing(
 ) -> None:
     """400 with a message; the previous image stays; no file is added; the next call works."""
     make, says = REFUSED[name]
-    before = {*media.list("resume/images/"), *media.list("resume/covers/")}
+    before = uploaded_files(media)
     response = client.post(
         API, headers=auth, files={"profile_image": ("evil.png", make(), "image/png")}
     )
     assert response.status_code == 400, response.text
     assert list(response.json()) == ["error"]
     assert says in response.json()["error"]
-    assert {*media.list("resume/images/"), *media.list("resume/covers/")} == before
+    assert uploaded_files(media) == before
     assert client.get(API, headers=auth).json()["images"]["profile_image"] == with_previous_image
 
 

@@ -92,7 +92,7 @@ class ImageSlotsMachine(RuleBasedStateMachine):
 
     @invariant()
     def storage_holds_exactly_what_is_referenced(self) -> None:
-        referenced = set().union(*(self.slots.current(u).keys() for u in self.known_users))
+        referenced = set().union(*(self.slots.current(u).references() for u in self.known_users))
         stored = {key for key in self.storage.files if not key.startswith(DEFAULTS_FOLDER)}
         assert stored == referenced
 

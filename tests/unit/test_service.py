@@ -66,7 +66,7 @@ def test_upload_both_slots_in_one_call(slots: ImageSlots, storage: DictStorage) 
     """Both slots can be replaced at once."""
     images = slots.upload("alice", {Slot.PROFILE: image_bytes("p"), Slot.COVER: image_bytes("c")})
     assert images.profile_image is not None and images.cover_image is not None
-    assert set(storage.files) == images.keys()
+    assert set(storage.files) == images.references()
 
 
 def test_one_bad_file_in_a_double_upload_changes_nothing(
@@ -79,7 +79,7 @@ def test_one_bad_file_in_a_double_upload_changes_nothing(
         slots.upload("alice", {Slot.PROFILE: image_bytes("q"), Slot.COVER: b"not an image"})
     assert slots.current("alice") == before
     assert storage.written == written
-    assert set(storage.files) == before.keys()
+    assert set(storage.files) == before.references()
 
 
 def test_unsupported_types_are_refused_before_storage(
