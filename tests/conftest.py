@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import logging
 import os
+import socket
 import uuid
 from collections.abc import Iterator
 
+import attrs
 import psycopg
 import pytest
 
@@ -60,3 +63,50 @@ def postgres_url() -> Iterator[str]:
             yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
         finally:
             admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@attrs.frozen
+class S3:
+    """A bucket of its own on the local S3-compatible server, with the environment to reach it."""
+
+    endpoint: str
+    bucket: str
+    environ: dict[str, str]
+
+    def url(self, prefix: str = "media") -> str:
+        return f"s3://{self.bucket}/{prefix}"
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """moto's S3 server on a free port of 127.0.0.1, for the whole test session."""
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> S3:
+    """A new bucket, and the standard AWS variables pointing this process at it."""
+    import boto3
+
+    environ = {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL": s3_endpoint,
+    }
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    bucket = f"imagecore-{uuid.uuid4().hex[:12]}"
+    boto3.client("s3").create_bucket(Bucket=bucket)
+    return S3(s3_endpoint, bucket, environ)

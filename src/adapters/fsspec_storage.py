@@ -14,6 +14,7 @@ from typing import Any
 from fsspec import AbstractFileSystem
 from fsspec.core import url_to_fs
 from fsspec.implementations.local import LocalFileSystem
+from fsspec.utils import get_protocol
 
 from imagecore import ImageStorage, MediaNotFound, StorageError, StoredFile
 
@@ -40,8 +41,12 @@ class FsspecStorage(ImageStorage):
         A ``memory://`` URL gets a store of its own: fsspec's memory file system otherwise shares
         one store among every instance in the process.
         """
-        if url.startswith("memory://"):
+        protocol = get_protocol(url)
+        if protocol == "memory":
             options = {"global_store": False, "skip_instance_cache": True, **options}
+        elif protocol not in ("file", "local"):
+            # Other processes write to a shared store too: never answer from a stale listing.
+            options = {"use_listings_cache": False, **options}
         fs, root = url_to_fs(url, **options)
         return cls(fs, root)
 

@@ -78,7 +78,6 @@ def build_repository(settings: Settings) -> ImageRepository:
         return SqliteRepository(url.removeprefix("sqlite:///"))
 
 
-
 @contextlib.contextmanager
 def _blaming(variable: str, what: str) -> Iterator[None]:
     """Turns a failure to open a configured place into a SettingsError naming its variable."""

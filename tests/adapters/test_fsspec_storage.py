@@ -9,6 +9,7 @@ import pytest
 
 from adapters.fsspec_storage import FsspecStorage
 from imagecore import StorageError
+from tests.conftest import S3
 from tests.contracts.storage import KEY, StorageContract
 
 
@@ -89,3 +90,21 @@ def test_keys_with_path_tricks_are_refused(tmp_path: Path, key: str) -> None:
     storage = FsspecStorage.from_url(tmp_path.as_uri())
     with pytest.raises(ValueError, match="not a storage key"):
         storage.write(key, b"x")
+
+
+class TestS3Storage(StorageContract):
+    """S3 through s3fs, against a local S3-compatible server, configured as deployments are:
+    with the standard AWS variables."""
+
+    @pytest.fixture
+    def storage(self, s3: S3) -> FsspecStorage:
+        return FsspecStorage.from_url(s3.url())
+
+
+def test_s3_sees_files_written_by_others(s3: S3) -> None:
+    """A storage never answers from a stale listing: another writer's file is seen at once."""
+    mine, theirs = FsspecStorage.from_url(s3.url()), FsspecStorage.from_url(s3.url())
+    assert list(mine.list("resume/images/")) == []
+    theirs.write(KEY, b"x")
+    assert mine.exists(KEY)
+    assert [file.key for file in mine.list("resume/images/")] == [KEY]
