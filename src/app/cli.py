@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from litestar import Litestar
 
 from adapters.http import TokenPolicy, issue_token
-from app.bootstrap import build_app, package_version, shares_state, token_policy
+from app.bootstrap import build_app, build_service, package_version, shares_state, token_policy
 from app.settings import Settings, SettingsError
 
 DEMO_USER = "demo"
@@ -71,6 +71,64 @@ def token(settings: Settings, args: argparse.Namespace) -> int:
         print(f"imagecore token: {error}", file=sys.stderr)
         return 2
     return 0
+
+
+def gc(settings: Settings, args: argparse.Namespace) -> int:
+    slots = build_service(settings)
+    report = slots.sweep(
+        min_age=args.min_age, dry_run=args.dry_run, progress=_progress_bar("sweeping")
+    )
+    verb = "would remove" if report.dry_run else "removed"
+    print(
+        f"{report.seen} files seen, {report.kept} kept, {report.removed} {verb} "
+        f"({_bytes(report.bytes_freed)} {'to free' if report.dry_run else 'freed'})"
+    )
+    return 0
+
+
+def check(settings: Settings, args: argparse.Namespace) -> int:
+    report = build_service(settings).audit()
+    for key in report.missing:
+        print(f"missing file: {key}")
+    for file in report.orphans:
+        print(f"unreferenced file: {file.key} ({_bytes(file.size)})")
+    print(
+        f"{len(report.missing)} references without a file, "
+        f"{len(report.orphans)} files without a reference"
+    )
+    return 0 if report.consistent else 1
+
+
+def _progress_bar(label: str) -> Callable[[int, int], None]:
+    """Draws a bar on a terminal, or a line every 10 %, on standard error."""
+    interactive = sys.stderr.isatty()
+    state = {"shown": -1}
+
+    def show(done: int, total: int) -> None:
+        if total < 100:
+            return  # short runs need no progress report
+        percent = done * 100 // total
+        if interactive:
+            filled = percent // 4
+            bar = "#" * filled + "." * (25 - filled)
+            end = "\n" if done == total else ""
+            print(f"\r{label} [{bar}] {done}/{total}", end=end, file=sys.stderr, flush=True)
+        elif percent // 10 > state["shown"]:
+            state["shown"] = percent // 10
+            print(f"{label}: {done}/{total} ({percent}%)", file=sys.stderr, flush=True)
+
+    return show
+
+
+def _bytes(n: int) -> str:
+    if n < 1024:
+        return f"{n} bytes"
+    size = float(n)
+    for unit in ("KB", "MB"):
+        size /= 1024
+        if size < 1024:
+            return f"{size:.1f} {unit}"
+    return f"{size / 1024:.1f} GB"
 
 
 def _banner(settings: Settings, base: str, policy: TokenPolicy, workers: int) -> None:
@@ -148,14 +206,52 @@ def _parser() -> argparse.ArgumentParser:
         "--ttl", type=_positive, default=DAY, help="seconds until it expires (default: %(default)s)"
     )
     token_parser.set_defaults(run=token)
+
+    gc_parser = commands.add_parser(
+        "gc",
+        help="remove image files nothing references",
+        description="Remove files in the image folders that no user's images reference: what a "
+        "crash or a failed clean-up leaves behind. Files younger than --min-age are kept, so "
+        "uploads in flight are safe. Safe to run while the server runs.",
+        epilog="examples:\n  imagecore gc --dry-run\n  imagecore gc --min-age 86400",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    gc_parser.add_argument(
+        "--dry-run", action="store_true", help="say what would be removed, remove nothing"
+    )
+    gc_parser.add_argument(
+        "--min-age",
+        type=_non_negative,
+        default=3600,
+        metavar="SECONDS",
+        help="keep files younger than this (default: %(default)s)",
+    )
+    gc_parser.set_defaults(run=gc)
+
+    check_parser = commands.add_parser(
+        "check",
+        help="report where the database and the stored files disagree",
+        description="List references whose file is missing and files nobody references, "
+        "changing nothing. Exits 0 only when there are none of either.",
+        epilog="examples:\n  imagecore check && echo consistent",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    check_parser.set_defaults(run=check)
     return parser
 
 
-def _positive(text: str) -> int:
+def _non_negative(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be greater than 0: {value}")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative: {value}")
+    return value
+
+
+def _positive(text: str) -> int:
+    value = _non_negative(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be greater than 0")
     return value

@@ -22,6 +22,7 @@ from imagecore.errors import (
 from imagecore.model import (
     DEFAULTS_FOLDER,
     MEDIA_TYPES,
+    AuditReport,
     DefaultImage,
     EncodedImage,
     MediaFile,
@@ -30,6 +31,7 @@ from imagecore.model import (
     SlotPolicy,
     StoredFile,
     StoredImage,
+    SweepReport,
     UserImages,
 )
 from imagecore.ports import ImageCodec, ImageRepository, ImageStorage, UniqueNames
@@ -38,6 +40,7 @@ from imagecore.service import ImageSlots, random_unique
 __all__ = [
     "DEFAULTS_FOLDER",
     "MEDIA_TYPES",
+    "AuditReport",
     "BackendError",
     "ConcurrentUpdate",
     "DefaultImage",
@@ -62,6 +65,7 @@ __all__ = [
     "StorageError",
     "StoredFile",
     "StoredImage",
+    "SweepReport",
     "UniqueNames",
     "UnknownSlot",
     "UnsupportedImageType",

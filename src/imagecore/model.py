@@ -151,6 +151,31 @@ class StoredFile:
 
 
 @attrs.frozen
+class SweepReport:
+    """What a sweep found and did."""
+
+    seen: int
+    kept: int
+    removed: int
+    bytes_freed: int
+    dry_run: bool
+
+
+@attrs.frozen
+class AuditReport:
+    """Where storage and repository disagree."""
+
+    #: Keys some user's images reference that no file is stored under.
+    missing: tuple[str, ...]
+    #: Files in the slot folders that no user's images reference.
+    orphans: tuple[StoredFile, ...]
+
+    @property
+    def consistent(self) -> bool:
+        return not self.missing and not self.orphans
+
+
+@attrs.frozen
 class MediaFile:
     """A stored file on its way to a reader."""
 

@@ -6,12 +6,19 @@ Nothing here touches storage or a repository; :mod:`imagecore.service` acts on t
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Set
 
 import attrs
 
 from imagecore.errors import SlotEmpty
-from imagecore.model import DEFAULTS_FOLDER, MEDIA_TYPES, Slot, StoredImage, UserImages
+from imagecore.model import (
+    DEFAULTS_FOLDER,
+    MEDIA_TYPES,
+    Slot,
+    StoredFile,
+    StoredImage,
+    UserImages,
+)
 
 #: Longest user id fragment kept in a file name; the unique part keeps names distinct anyway.
 MAX_USER_FRAGMENT = 32
@@ -68,6 +75,16 @@ def delete(images: UserImages, slot: Slot) -> Change:
     if old is None:
         raise SlotEmpty(slot.label)
     return Change(images.with_image(slot, None), frozenset({old.key}))
+
+
+def sweepable(
+    files: Iterable[StoredFile], referenced: Set[str], *, now: float, min_age: float
+) -> list[StoredFile]:
+    """The files no image references that are older than ``min_age`` seconds.
+
+    Young files are spared: an upload writes its file a moment before it commits the reference.
+    """
+    return [f for f in files if f.key not in referenced and now - f.modified >= min_age]
 
 
 def is_servable(key: str) -> bool:

@@ -17,7 +17,16 @@ import attrs
 
 from imagecore import rules
 from imagecore.errors import ConcurrentUpdate, ImageCoreError, MediaNotFound, NothingToUpload
-from imagecore.model import MEDIA_TYPES, MediaFile, Slot, StoredImage, UserImages
+from imagecore.model import (
+    MEDIA_TYPES,
+    AuditReport,
+    MediaFile,
+    Slot,
+    StoredFile,
+    StoredImage,
+    SweepReport,
+    UserImages,
+)
 from imagecore.ports import ImageCodec, ImageRepository, ImageStorage, UniqueNames
 
 log = logging.getLogger(__name__)
@@ -84,6 +93,52 @@ class ImageSlots:
             raise MediaNotFound(key)
         data = self.storage.read(key)
         return MediaFile(key=key, data=data, media_type=MEDIA_TYPES[key.rpartition(".")[2]])
+
+    def sweep(
+        self,
+        *,
+        min_age: float = 3600,
+        dry_run: bool = False,
+        now: float | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> SweepReport:
+        """Remove files no image references, if older than ``min_age`` seconds.
+
+        Such files are what a crash or a failed clean-up leaves behind. The folders are listed
+        before the references are read, so a file committed meanwhile is seen as referenced.
+        ``progress`` is called with (files done, files in all) as the sweep goes.
+        """
+        files = self._slot_files()
+        referenced = frozenset(self.repository.references())
+        garbage = {
+            f.key
+            for f in rules.sweepable(
+                files, referenced, now=time.time() if now is None else now, min_age=min_age
+            )
+        }
+        removed = freed = 0
+        for done, file in enumerate(files, 1):
+            if file.key in garbage:
+                if not dry_run:
+                    self.storage.delete(file.key)
+                removed += 1
+                freed += file.size
+            if progress is not None:
+                progress(done, len(files))
+        return SweepReport(len(files), len(files) - removed, removed, freed, dry_run)
+
+    def audit(self) -> AuditReport:
+        """References whose file is missing, and files nobody references. Changes nothing."""
+        files = self._slot_files()
+        referenced = frozenset(self.repository.references())
+        stored = {f.key for f in files}
+        return AuditReport(
+            missing=tuple(sorted(referenced - stored)),
+            orphans=tuple(f for f in files if f.key not in referenced),
+        )
+
+    def _slot_files(self) -> list[StoredFile]:
+        return [file for slot in Slot for file in self.storage.list(slot.policy.folder)]
 
     def _commit(self, user_id: str, decide: Callable[[UserImages], rules.Change]) -> rules.Change:
         for attempt in range(self.max_attempts):

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
 
 from adapters.http import user_id_from_token
-from app.bootstrap import token_policy
+from app.bootstrap import build_service, token_policy
 from app.cli import main
 from app.settings import Settings
+from imagecore import Slot
+from tests import images
 from tests.adapters.test_bearer_auth import pem_pair
 
 
@@ -131,3 +134,77 @@ def test_several_workers_need_a_shared_database(
     monkeypatch.setenv("IMAGECORE_DATABASE_URL", "memory:")
     assert main(["serve", "--workers", "2"]) == 2
     assert "--workers above 1 needs a database all workers share" in caplog.text
+
+
+def aged(path: Path, seconds: float) -> None:
+    """Makes a file look ``seconds`` old."""
+    then = time.time() - seconds
+    os.utime(path, (then, then))
+
+
+@pytest.fixture
+def data_with_debris(data_dir: Path) -> dict[str, Path]:
+    """A data dir with one real image, an old orphan, a new orphan and a dangling reference."""
+    slots = build_service(Settings(data_dir=data_dir))
+    kept = slots.upload("alice", {Slot.PROFILE: images.png()}).profile_image
+    gone = slots.upload("bob", {Slot.COVER: images.png()}).cover_image
+    assert kept is not None and gone is not None
+    media = data_dir / "media"
+    (media / gone.key).unlink()
+    old, new = media / "resume/images/profile_x_old.png", media / "resume/covers/cover_x_new.png"
+    old.write_bytes(b"o" * 2048)
+    new.write_bytes(b"n")
+    aged(old, 7200)
+    return {"kept": media / kept.key, "old": old, "new": new, "gone": media / gone.key}
+
+
+def test_check_reports_both_kinds_of_disagreement(
+    data_with_debris: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`imagecore check` lists missing files and orphans, and exits 1; it changes nothing."""
+    assert main(["check"]) == 1
+    out = capsys.readouterr().out
+    assert (
+        f"missing file: {data_with_debris['gone'].relative_to(data_with_debris['kept'].parents[2])}"
+        in out
+    )
+    assert "unreferenced file: resume/images/profile_x_old.png (2.0 KB)" in out
+    assert "unreferenced file: resume/covers/cover_x_new.png (1 bytes)" in out
+    assert "1 references without a file, 2 files without a reference" in out
+    assert data_with_debris["old"].exists()
+
+
+def test_gc_removes_old_orphans_only(
+    data_with_debris: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`imagecore gc` removes the old orphan, keeps the image and the young orphan."""
+    assert main(["gc", "--dry-run"]) == 0
+    assert "3 files seen, 2 kept, 1 would remove (2.0 KB to free)" in capsys.readouterr().out
+    assert data_with_debris["old"].exists()
+    assert main(["gc"]) == 0
+    assert "3 files seen, 2 kept, 1 removed (2.0 KB freed)" in capsys.readouterr().out
+    assert not data_with_debris["old"].exists()
+    assert data_with_debris["kept"].exists() and data_with_debris["new"].exists()
+    assert main(["gc", "--min-age", "0"]) == 0
+    assert not data_with_debris["new"].exists()
+
+
+def test_check_exits_0_when_consistent(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """With every reference stored and every file referenced, check succeeds."""
+    build_service(Settings(data_dir=data_dir)).upload("a", {Slot.COVER: images.png()})
+    assert main(["check"]) == 0
+    assert "0 references without a file, 0 files without a reference" in capsys.readouterr().out
+
+
+def test_a_long_sweep_shows_its_progress(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Past a hundred files, gc reports its progress on standard error."""
+    folder = data_dir / "media" / "resume" / "images"
+    folder.mkdir(parents=True)
+    for n in range(150):
+        (folder / f"profile_x_{n}.png").write_bytes(b"x")
+    assert main(["gc", "--min-age", "0"]) == 0
+    captured = capsys.readouterr()
+    assert "sweeping: 150/150 (100%)" in captured.err
+    assert "150 files seen, 0 kept, 150 removed" in captured.out

@@ -1,0 +1,100 @@
+"""Sweeping away unreferenced files, and auditing storage against the repository."""
+
+from __future__ import annotations
+
+import pytest
+
+from adapters.memory_repository import MemoryRepository
+from imagecore import ImageSlots, Slot, StoredFile
+from imagecore.rules import sweepable
+from tests.fakes import Counter, DictStorage, FakeCodec, image_bytes
+
+HOUR = 3600.0
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def storage(clock: Clock) -> DictStorage:
+    return DictStorage(clock=clock)
+
+
+@pytest.fixture
+def slots(storage: DictStorage) -> ImageSlots:
+    return ImageSlots(storage, MemoryRepository(), FakeCodec(), unique=Counter())
+
+
+def test_only_old_unreferenced_files_are_sweepable() -> None:
+    """Referenced files, and files younger than the minimum age, are never swept."""
+    files = [
+        StoredFile("a", 1, modified=0),
+        StoredFile("b", 1, modified=0),
+        StoredFile("c", 1, modified=HOUR * 2 - 10),
+    ]
+    assert sweepable(files, {"a"}, now=HOUR * 2, min_age=HOUR) == [files[1]]
+
+
+def test_a_sweep_removes_orphans_and_keeps_images(
+    slots: ImageSlots, storage: DictStorage, clock: Clock
+) -> None:
+    """Old orphans go, with their bytes counted; referenced files and young orphans stay."""
+    image = slots.upload("alice", {Slot.PROFILE: image_bytes("a")}).profile_image
+    storage.write("resume/images/profile_x_dead.png", b"12345")
+    storage.write("resume/covers/.cover_x.png.tmp", b"123")
+    clock.now += 2 * HOUR
+    storage.write("resume/covers/cover_y_inflight.png", b"new")
+    report = slots.sweep(min_age=HOUR, now=clock.now)
+    assert (report.seen, report.kept, report.removed, report.bytes_freed) == (4, 2, 2, 8)
+    assert image is not None
+    assert set(storage.files) == {image.key, "resume/covers/cover_y_inflight.png"}
+
+
+def test_a_dry_run_removes_nothing(slots: ImageSlots, storage: DictStorage, clock: Clock) -> None:
+    """--dry-run reports what a sweep would remove and leaves it in place."""
+    storage.write("resume/images/profile_x_dead.png", b"12345")
+    clock.now += 2 * HOUR
+    report = slots.sweep(min_age=HOUR, dry_run=True, now=clock.now)
+    assert (report.removed, report.bytes_freed, report.dry_run) == (1, 5, True)
+    assert "resume/images/profile_x_dead.png" in storage.files
+
+
+def test_defaults_are_never_swept(slots: ImageSlots, storage: DictStorage, clock: Clock) -> None:
+    """The defaults folder belongs to no user and is not a slot folder: sweeps leave it alone."""
+    storage.write("resume/defaults/profile.png", b"default")
+    clock.now += 100 * HOUR
+    assert slots.sweep(min_age=0, now=clock.now).seen == 0
+    assert "resume/defaults/profile.png" in storage.files
+
+
+def test_progress_is_reported_file_by_file(slots: ImageSlots, storage: DictStorage) -> None:
+    """The progress callback sees every file, ending at (total, total)."""
+    for n in range(5):
+        storage.write(f"resume/images/profile_x_{n}.png", b"x")
+    calls: list[tuple[int, int]] = []
+    slots.sweep(min_age=0, progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(n, 5) for n in range(1, 6)]
+
+
+def test_an_audit_finds_missing_files_and_orphans(slots: ImageSlots, storage: DictStorage) -> None:
+    """A reference without a file and a file without a reference are both reported."""
+    kept = slots.upload("alice", {Slot.PROFILE: image_bytes("a")}).profile_image
+    lost = slots.upload("bob", {Slot.COVER: image_bytes("b")}).cover_image
+    assert kept is not None and lost is not None
+    assert slots.audit().consistent
+    del storage.files[lost.key]
+    storage.write("resume/images/profile_x_orphan.png", b"o")
+    report = slots.audit()
+    assert report.missing == (lost.key,)
+    assert [f.key for f in report.orphans] == ["resume/images/profile_x_orphan.png"]
+    assert not report.consistent
