@@ -16,7 +16,13 @@ from collections.abc import Callable, Iterable, Mapping
 import attrs
 
 from imagecore import rules
-from imagecore.errors import ConcurrentUpdate, ImageCoreError, MediaNotFound, NothingToUpload
+from imagecore.errors import (
+    ConcurrentUpdate,
+    ImageCoreError,
+    MediaNotFound,
+    NothingToUpload,
+    RepositoryError,
+)
 from imagecore.model import (
     MEDIA_TYPES,
     AuditReport,
@@ -65,8 +71,9 @@ class ImageSlots:
             uploads: dict[Slot, StoredImage] = {}
             for slot, image in encoded.items():
                 key = rules.image_key(slot, user_id, self.unique(), image.extension)
-                self.storage.write(key, image.data)
+                # Noted before the write: a write that reports failure may still have landed.
                 written.append(key)
+                self.storage.write(key, image.data)
                 uploads[slot] = StoredImage(
                     key=key,
                     media_type=image.media_type,
@@ -150,8 +157,20 @@ class ImageSlots:
                 committed = self.repository.save(user_id, change.images)
             except ConcurrentUpdate:
                 continue
+            except RepositoryError:
+                # The save may have been committed before the error (a connection lost on the
+                # way back): if it was, the change has happened, and finishing it loses nothing.
+                committed = attrs.evolve(change.images, version=change.images.version + 1)
+                if not self._reads_back(user_id, committed):
+                    raise
             return attrs.evolve(change, images=committed)
         raise ConcurrentUpdate()
+
+    def _reads_back(self, user_id: str, images: UserImages) -> bool:
+        try:
+            return self.repository.get(user_id) == images
+        except ImageCoreError:
+            return False
 
     def _discard_unreferenced(self, user_id: str, keys: list[str]) -> None:
         """After a failed upload, remove its new files unless a commit did reference them.

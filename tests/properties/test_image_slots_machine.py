@@ -1,22 +1,22 @@
-"""Random sequences of uploads, replaces, deletes and looks keep the product's promises."""
+"""Random sequences of uploads, replaces, deletes, faults, crashes and sweeps keep the promises.
+
+The promises: each slot shows its last committed upload or its fallback; no reference ever points
+at a missing file; storage holds exactly what is referenced, except for orphans that a failed
+clean-up or a crash left behind, which a sweep removes; nothing is written outside the slot
+folders.
+"""
 
 from __future__ import annotations
 
 import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import (
-    Bundle,
-    RuleBasedStateMachine,
-    initialize,
-    invariant,
-    multiple,
-    rule,
-)
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, multiple, rule
 
 from adapters.memory_repository import MemoryRepository
 from imagecore import (
     DEFAULTS_FOLDER,
+    BackendError,
     DefaultImage,
     ImageRejected,
     ImageSlots,
@@ -26,8 +26,11 @@ from imagecore import (
 )
 from tests import strategies
 from tests.fakes import Counter, DictStorage, FakeCodec, image_bytes
+from tests.faults import Crash, FaultPlan, FaultyRepository, FaultyStorage, Mode
 
 SLOT_FOLDERS = tuple(slot.policy.folder for slot in Slot)
+steps = st.integers(min_value=1, max_value=5)
+modes = st.sampled_from(list(Mode))
 
 
 class ImageSlotsMachine(RuleBasedStateMachine):
@@ -39,15 +42,31 @@ class ImageSlotsMachine(RuleBasedStateMachine):
         super().__init__()
         self.storage = DictStorage()
         self.repository = MemoryRepository()
-        self.slots = ImageSlots(self.storage, self.repository, FakeCodec(), unique=Counter())
-        # What each (user, slot) was last given: the payload of the last upload, or None.
+        self.plan = FaultPlan()
+        unique = Counter()
+        self.slots = ImageSlots(self.storage, self.repository, FakeCodec(), unique=unique)
+        # The same service as a process that meets faults and crashes would run it.
+        self.faulty = ImageSlots(
+            FaultyStorage(self.storage, self.plan),
+            FaultyRepository(self.repository, self.plan),
+            FakeCodec(),
+            unique=unique,
+        )
+        # What each (user, slot) was last given: the bytes of the upload, or None.
         self.model: dict[tuple[str, Slot], bytes | None] = {}
         self.known_users: set[str] = set()
+        self.may_have_orphans = False
+        self.uploads = 0
 
     @initialize(target=users, user_ids=st.lists(strategies.user_ids, min_size=1, max_size=4))
     def add_users(self, user_ids: list[str]) -> object:
         self.known_users.update(user_ids)
         return multiple(*user_ids)
+
+    @rule(target=users, user=strategies.user_ids)
+    def another_user_arrives(self, user: str) -> str:
+        self.known_users.add(user)
+        return user
 
     @rule(user=users, slots=strategies.slot_sets, payload=st.binary(max_size=8))
     def upload(self, user: str, slots: set[Slot], payload: bytes) -> None:
@@ -71,10 +90,63 @@ class ImageSlotsMachine(RuleBasedStateMachine):
             self.slots.delete(user, slot)
             self.model[user, slot] = None
 
-    @rule(target=users, user=strategies.user_ids)
-    def another_user_arrives(self, user: str) -> str:
-        self.known_users.add(user)
-        return user
+    @rule(
+        user=users,
+        slots=strategies.slot_sets,
+        payload=st.binary(max_size=4),
+        step=steps,
+        mode=modes,
+    )
+    def upload_meets_a_fault(
+        self, user: str, slots: set[Slot], payload: bytes, step: int, mode: Mode
+    ) -> None:
+        self.uploads += 1  # every upload's bytes differ, so that old and new can be told apart
+        label = f"faulty{self.uploads}-{payload.hex()}"
+        files = {slot: image_bytes(label + slot.value) for slot in slots}
+        self._with_fault(step, mode, lambda: self.faulty.upload(user, files))
+        outcomes = {self._outcome(user, slot, files[slot]) for slot in slots}
+        assert len(outcomes) == 1, "a double upload must change both slots or neither"
+        if outcomes == {"new"}:
+            for slot in slots:
+                self.model[user, slot] = files[slot]
+
+    @rule(user=users, slot=strategies.slots, step=steps, mode=modes)
+    def delete_meets_a_fault(self, user: str, slot: Slot, step: int, mode: Mode) -> None:
+        self._with_fault(step, mode, lambda: self.faulty.delete(user, slot))
+        if self.slots.current(user).get(slot) is None:
+            self.model[user, slot] = None
+
+    @rule()
+    def sweep(self) -> None:
+        self.slots.sweep(min_age=0)
+        assert self._stored() == self._referenced()
+        self.may_have_orphans = False
+
+    def _with_fault(self, step: int, mode: Mode, action: object) -> None:
+        orphans_before = self._stored() - self._referenced()
+        self.plan.calls.clear()
+        self.plan.fail_on, self.plan.mode, self.plan.failed = step, mode, None
+        try:
+            action()  # type: ignore[operator]
+        except (BackendError, SlotEmpty, Crash):
+            pass
+        finally:
+            crashed, failed = self.plan.crashed, self.plan.failed
+            self.plan.fail_on, self.plan.crashed = None, False
+        if crashed or (failed == "storage.delete" and mode is Mode.BEFORE):
+            self.may_have_orphans = True  # nobody could clean up: the sweep's job
+        else:
+            new_orphans = self._stored() - self._referenced() - orphans_before
+            assert new_orphans == set(), f"orphan after {failed} failed {mode.value}"
+
+    def _outcome(self, user: str, slot: Slot, sent: bytes) -> str:
+        image = self.slots.current(user).get(slot)
+        shows = None if image is None else self.storage.read(image.key)
+        before = self.model.get((user, slot))
+        if shows == b"PNG:" + sent[4:]:
+            return "new"
+        assert shows == (None if before is None else b"PNG:" + before[4:])
+        return "old"
 
     @invariant()
     def each_slot_shows_the_last_upload_or_its_fallback(self) -> None:
@@ -91,10 +163,13 @@ class ImageSlotsMachine(RuleBasedStateMachine):
                     assert self.storage.read(shown.key) == b"PNG:" + expected[4:]
 
     @invariant()
-    def storage_holds_exactly_what_is_referenced(self) -> None:
-        referenced = set().union(*(self.slots.current(u).references() for u in self.known_users))
-        stored = {key for key in self.storage.files if not key.startswith(DEFAULTS_FOLDER)}
-        assert stored == referenced
+    def no_reference_points_at_a_missing_file(self) -> None:
+        assert self._referenced() <= self._stored()
+
+    @invariant()
+    def storage_holds_exactly_what_is_referenced_but_for_known_orphans(self) -> None:
+        if not self.may_have_orphans:
+            assert self._stored() == self._referenced()
 
     @invariant()
     def nothing_is_written_outside_the_slot_folders(self) -> None:
@@ -102,6 +177,12 @@ class ImageSlotsMachine(RuleBasedStateMachine):
             folder, _, name = key.rpartition("/")
             assert folder + "/" in SLOT_FOLDERS
             assert "/" not in name and ".." not in name and "\x00" not in name
+
+    def _referenced(self) -> set[str]:
+        return set(self.repository.references())
+
+    def _stored(self) -> set[str]:
+        return {key for key in self.storage.files if not key.startswith(DEFAULTS_FOLDER)}
 
 
 ImageSlotsMachine.TestCase.settings = settings(

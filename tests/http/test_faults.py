@@ -1,0 +1,99 @@
+"""A failure at every step of upload, replace and delete leaves a consistent, serving state."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+from litestar.testing import TestClient
+
+from adapters.fsspec_storage import FsspecStorage
+from adapters.sqlite_repository import SqliteRepository
+from app.bootstrap import build_app, build_service
+from app.settings import Settings
+from imagecore import ImageSlots, Slot
+from tests import images
+from tests.faults import FaultPlan, FaultyRepository, FaultyStorage, Mode
+from tests.http.conftest import API
+
+Operation = Callable[[TestClient, dict[str, str]], httpx.Response]  # type: ignore[type-arg]
+
+
+def upload(client: TestClient, auth: dict[str, str]) -> httpx.Response:  # type: ignore[type-arg]
+    files = {"profile_image": ("new.png", images.png(color=(0, 0, 255)))}
+    return client.post(API, headers=auth, files=files)
+
+
+def delete(client: TestClient, auth: dict[str, str]) -> httpx.Response:  # type: ignore[type-arg]
+    return client.delete(API + "?type=profile_image", headers=auth)
+
+
+#: (name, has an image before, operation, storage and repository calls it makes when all is well)
+CASES = [
+    ("first upload", False, upload, ["storage.write", "repository.get", "repository.save"]),
+    (
+        "replace",
+        True,
+        upload,
+        ["storage.write", "repository.get", "repository.save", "storage.delete"],
+    ),
+    ("delete", True, delete, ["repository.get", "repository.save", "storage.delete"]),
+]
+STEPS = [
+    pytest.param(
+        name, before, operation, step, mode, id=f"{name}, {calls[step - 1]} fails {mode.value}"
+    )
+    for name, before, operation, calls in CASES
+    for step in range(1, len(calls) + 1)
+    for mode in (Mode.BEFORE, Mode.AFTER)
+]
+
+
+@pytest.mark.parametrize(("name", "has_image", "operation", "step", "mode"), STEPS)
+def test_a_failing_step_leaves_a_consistent_state(
+    tmp_path: Path,
+    settings: Settings,
+    auth: dict[str, str],
+    name: str,
+    has_image: bool,
+    operation: Operation,
+    step: int,
+    mode: Mode,
+) -> None:
+    """The client gets 200 or 503 {"error"}; every reference is served; the old image stays
+    unless the change was committed; an orphan is left only where its removal itself failed."""
+    storage = FsspecStorage.from_url((tmp_path / "media").as_uri())
+    repository = SqliteRepository(tmp_path / "images.db")
+    healthy = build_service(settings, storage=storage, repository=repository)
+    old = healthy.upload("123", {Slot.PROFILE: images.png()}).profile_image if has_image else None
+
+    plan = FaultPlan(fail_on=step, mode=mode)
+    faulty = ImageSlots(
+        FaultyStorage(storage, plan), FaultyRepository(repository, plan), healthy.codec
+    )
+    with TestClient(build_app(settings, slots=faulty)) as client:
+        response = operation(client, auth)
+    assert plan.failed is not None
+    assert response.status_code in (200, 503), response.text
+    if response.status_code == 503:
+        assert list(response.json()) == ["error"]
+
+    now = healthy.current("123").profile_image
+    committed = now != old
+    if not committed:
+        assert response.status_code == 503  # nothing changed, and the client was told
+    with TestClient(build_app(settings, slots=healthy)) as client:
+        shown = client.get(API, headers=auth).json()["images"]["profile_image"]
+        assert client.get(shown).status_code == 200  # whatever is referenced is served
+    audit = healthy.audit()
+    assert audit.missing == ()
+    cleanup_failed = plan.failed == "storage.delete" and mode is Mode.BEFORE
+    orphans = {file.key for file in audit.orphans}
+    if cleanup_failed:
+        assert old is not None and orphans == {old.key}  # for the sweep to take
+        assert healthy.sweep(min_age=0).removed == 1
+    else:
+        assert orphans == set()
+    assert healthy.audit().consistent
