@@ -97,3 +97,22 @@ def test_a_failing_step_leaves_a_consistent_state(
     else:
         assert orphans == set()
     assert healthy.audit().consistent
+
+
+def test_a_get_costs_one_repository_read_and_nothing_else(
+    tmp_path: Path, settings: Settings, auth: dict[str, str]
+) -> None:
+    """The common path: one indexed read, no storage access, nothing read from disk."""
+    storage = FsspecStorage.from_url((tmp_path / "media").as_uri())
+    healthy = build_service(settings, storage=storage)
+    healthy.upload("123", {Slot.PROFILE: images.png()})
+    plan = FaultPlan()
+    counted = ImageSlots(
+        FaultyStorage(storage, plan), FaultyRepository(healthy.repository, plan), healthy.codec
+    )
+    with TestClient(build_app(settings, slots=counted)) as client:
+        plan.calls.clear()
+        (tmp_path / "jwt-secret").unlink(missing_ok=True)  # a secret read per request would fail
+        for _ in range(3):
+            assert client.get(API, headers=auth).status_code == 200
+    assert plan.calls == ["repository.get"] * 3
