@@ -15,9 +15,10 @@ from importlib.resources import files
 from pathlib import Path
 
 from litestar import Litestar
+from litestar.types import ASGIApp
 
 from adapters.fsspec_storage import FsspecStorage
-from adapters.http import HttpConfig, TokenPolicy, create_app
+from adapters.http import AccessLog, HttpConfig, TokenPolicy, create_app
 from adapters.memory_repository import MemoryRepository
 from adapters.pillow_codec import Limits, PillowCodec
 from adapters.sqlite_repository import SqliteRepository
@@ -110,9 +111,10 @@ def build_app(
     )
 
 
-def asgi_app() -> Litestar:
-    """The app for ``uvicorn --factory app.bootstrap:asgi_app``, configured from the environment."""
-    return build_app(Settings.from_env())
+def asgi_app() -> ASGIApp:
+    """The app for ``uvicorn --factory app.bootstrap:asgi_app``, configured from the environment,
+    with a log line per request."""
+    return AccessLog(build_app(Settings.from_env()))
 
 
 def token_policy(settings: Settings) -> TokenPolicy:

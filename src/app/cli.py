@@ -7,9 +7,9 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from litestar import Litestar
+from litestar.types import ASGIApp
 
-from adapters.http import TokenPolicy, issue_token
+from adapters.http import AccessLog, TokenPolicy, issue_token
 from app.bootstrap import build_app, build_service, package_version, shares_state, token_policy
 from app.settings import Settings, SettingsError
 
@@ -44,7 +44,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
     # Resolved before any worker starts, so that all of them read the same generated secret.
     policy = token_policy(settings)
     base = f"http://{_host_for_url(args.host)}:{args.port}"
-    app: Litestar | str = build_app(settings, tokens=policy)
+    app: ASGIApp | str = AccessLog(build_app(settings, tokens=policy))
     if args.workers > 1:
         # Worker processes build their own app from the same environment.
         app = "app.bootstrap:asgi_app"
@@ -58,6 +58,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
         loop="uvloop",
         http="httptools",
         log_level=settings.log_level.lower(),
+        access_log=False,  # AccessLog writes one line per request, with the user and no query
         proxy_headers=False,
     )
     return 0
@@ -146,6 +147,9 @@ def _banner(settings: Settings, base: str, policy: TokenPolicy, workers: int) ->
     if policy.can_issue:
         demo = issue_token(DEMO_USER, policy, ttl=DAY)
         lines += [
+            "",
+            f"Open the page as user '{DEMO_USER}':",
+            f"  {base}/#token={demo}",
             "",
             f"A token for user '{DEMO_USER}', valid 24 hours (more: imagecore token USER):",
             f"  export TOKEN={demo}",

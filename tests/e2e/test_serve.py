@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import socket
+import time
 from pathlib import Path
 
 import httpx
@@ -154,3 +156,22 @@ def test_worker_processes_share_one_state(tmp_path: Path) -> None:
         assert "2 workers" in server.log.read_text()
     finally:
         stop_server(process)
+
+
+def test_each_request_is_logged_once_with_its_user_and_without_secrets(server: Server) -> None:
+    """One line per request: method, path, status, duration and user; no token, no query."""
+    token = server.token
+    with httpx.Client(base_url=server.base_url) as http:
+        http.get(API, headers={"Authorization": f"Bearer {token}"}, params={"token": "leak"})
+        http.get("/no/such/page")
+    deadline = time.monotonic() + 5
+    while "GET /no/such/page 404" not in server.log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    log = server.log.read_text()
+    assert re.search(r"imagecore\.access: GET /api/resume/user-images 200 [\d.]+ms user=demo", log)
+    assert re.search(r"imagecore\.access: GET /no/such/page 404 [\d.]+ms user=-", log)
+    assert token not in log.split("export TOKEN=")[1].split("\n", 1)[1].replace(
+        f"#token={token}", ""
+    )
+    assert "leak" not in log
+    assert log.count("GET /no/such/page") == 1

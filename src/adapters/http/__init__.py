@@ -1,9 +1,11 @@
 """The HTTP API of the API guide, on Litestar, with PyJWT bearer tokens."""
 
+from adapters.http.access_log import AccessLog
 from adapters.http.app import HttpConfig, create_app
 from adapters.http.auth import InvalidToken, TokenPolicy, issue_token, user_id_from_token
 
 __all__ = [
+    "AccessLog",
     "HttpConfig",
     "InvalidToken",
     "TokenPolicy",

@@ -16,6 +16,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.enums import HttpMethod
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig, ResponseSpec
+from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, Example, SecurityScheme
 from litestar.params import FromPath, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
@@ -23,6 +24,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
 from adapters.http.auth import BearerAuthMiddleware, TokenPolicy
 from adapters.http.errors import ErrorBody, exception_handlers
 from adapters.http.forms import UploadOperation, read_image_form
+from adapters.http.pages import SWAGGER_ASSETS, page_routes
 from imagecore import DEFAULTS_FOLDER, ImageSlots, Shown, Slot, UnknownSlot, UserImages
 
 API_PATH = "/api/resume"
@@ -255,9 +257,10 @@ def create_app(slots: ImageSlots, config: HttpConfig, **litestar_options: Any) -
         tags=["user images"],
     )
     media_router = Router(MEDIA_PATH, route_handlers=[media])
+    pages = page_routes(config.media_url)
     urls = MediaUrls(config.media_url)
     return Litestar(
-        route_handlers=[api, media_router],
+        route_handlers=[api, media_router, *pages],
         dependencies={
             "slots": Provide(lambda: slots, use_cache=True, sync_to_thread=False),
             "urls": Provide(lambda: urls, use_cache=True, sync_to_thread=False),
@@ -271,6 +274,16 @@ def create_app(slots: ImageSlots, config: HttpConfig, **litestar_options: Any) -
             version=config.version,
             description="A user's profile and cover images.",
             path="/schema",
+            # Served from this app, so that the docs work offline and load nothing from a CDN.
+            render_plugins=[
+                SwaggerRenderPlugin(
+                    js_url=f"{SWAGGER_ASSETS}/swagger-ui-bundle.js",
+                    css_url=f"{SWAGGER_ASSETS}/swagger-ui.css",
+                    standalone_preset_js_url=f"{SWAGGER_ASSETS}/swagger-ui-standalone-preset.js",
+                    path="/",
+                    favicon="",
+                )
+            ],
             components=Components(
                 security_schemes={
                     "bearer": SecurityScheme(

@@ -1,0 +1,66 @@
+"""The page at ``/`` (static HTML, CSS and the guide's JavaScript client) and the docs' assets."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from litestar import MediaType, Response, Router, get
+from litestar.datastructures import CacheControlHeader
+from litestar.static_files import create_static_files_router
+from openapi_ui_bundles import swagger_ui
+
+STATIC = Path(str(files("adapters.http") / "static"))
+SWAGGER_ASSETS = "/docs-assets"
+
+
+def page_policy(media_url: str) -> str:
+    """The page's Content-Security-Policy: its own scripts and styles only, nothing inline."""
+    images = ["'self'", "blob:"]  # blob: for the preview of a file being uploaded
+    parts = urlsplit(media_url)
+    if parts.scheme and parts.netloc:
+        images.append(f"{parts.scheme}://{parts.netloc}")
+    return "; ".join(
+        [
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+            f"img-src {' '.join(images)}",
+            "connect-src 'self'",
+            "form-action 'self'",
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+def page_routes(media_url: str) -> list[Router]:
+    """``/`` and ``/static/...`` for the page, ``/docs-assets/...`` for the API docs."""
+    index = (STATIC / "index.html").read_bytes()
+    headers = {
+        "Content-Security-Policy": page_policy(media_url),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "Cache-Control": "no-cache",
+    }
+
+    @get("/", include_in_schema=False, sync_to_thread=False)
+    def page() -> Response[bytes]:
+        return Response(index, media_type=MediaType.HTML, headers=headers)
+
+    def with_headers(response: Response[Any]) -> Response[Any]:
+        for name, value in headers.items():
+            response.headers[name] = value
+        return response
+
+    return [
+        Router("/", route_handlers=[page]),
+        create_static_files_router("/static", directories=[STATIC], after_request=with_headers),
+        create_static_files_router(
+            SWAGGER_ASSETS,
+            directories=[swagger_ui.static_path],
+            cache_control=CacheControlHeader(public=True, max_age=86400),
+        ),
+    ]

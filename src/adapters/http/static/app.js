@@ -1,0 +1,186 @@
+// The page: every call goes through the API guide's UserImagesService, loaded before this file.
+'use strict';
+
+(() => {
+  const byId = (id) => document.getElementById(id);
+  const TOKEN_KEY = 'imagecore-token';
+  const SLOTS = {
+    profile_image: {
+      label: 'Profile image',
+      upload: (service, file) => service.uploadProfileImage(file),
+      remove: (service) => service.deleteProfileImage(),
+      zone: 'profile', progress: 'profile-progress', input: 'profile-file', remover: 'profile-delete',
+    },
+    cover_image: {
+      label: 'Cover image',
+      upload: (service, file) => service.uploadCoverImage(file),
+      remove: (service) => service.deleteCoverImage(),
+      zone: 'cover', progress: 'cover-progress', input: 'cover-file', remover: 'cover-delete',
+    },
+  };
+
+  let service = null;
+  let shown = { profile_image: null, cover_image: null };
+
+  const say = (message) => { byId('status').textContent = message; };
+  const showError = (message) => { byId('errors').textContent = message; };
+  const clearError = () => { byId('errors').textContent = ''; };
+  const isDefault = (url) => !url || url.includes('/resume/defaults/');
+
+  function coverImage(create) {
+    let img = byId('cover-img');
+    if (!img && create) {
+      img = document.createElement('img');
+      img.id = 'cover-img';
+      img.alt = 'Cover image';
+      byId('cover').prepend(img);
+    }
+    return img;
+  }
+
+  function render(images) {
+    shown = images;
+    const profile = byId('profile-img');
+    profile.src = images.profile_image || '';
+    profile.hidden = !images.profile_image;
+    profile.alt = isDefault(images.profile_image) ? 'Profile image (default)' : 'Profile image';
+    byId('profile-delete').disabled = isDefault(images.profile_image);
+
+    if (images.cover_image) {
+      const cover = coverImage(true);
+      cover.src = images.cover_image;
+      cover.alt = 'Cover image';
+    } else {
+      const cover = coverImage(false);
+      if (cover) cover.remove();
+    }
+    byId('cover-empty').hidden = Boolean(images.cover_image);
+    byId('cover-delete').disabled = !images.cover_image;
+  }
+
+  function preview(slot, url) {
+    if (slot === 'profile_image') {
+      const profile = byId('profile-img');
+      profile.src = url;
+      profile.hidden = false;
+      profile.alt = 'Profile image (uploading)';
+    } else {
+      const cover = coverImage(true);
+      cover.src = url;
+      cover.alt = 'Cover image (uploading)';
+      byId('cover-empty').hidden = true;
+    }
+  }
+
+  // Runs one call of the guide's client; its {"error"} answers and network failures are shown.
+  async function call(action) {
+    try {
+      const result = await action();
+      if (result && result.error) {
+        showError(result.error);
+        return null;
+      }
+      clearError();
+      return result;
+    } catch (error) {
+      showError(`The server could not be reached (${error.message}).`);
+      return null;
+    }
+  }
+
+  async function load() {
+    const result = await call(() => service.getCurrentImages());
+    if (result) {
+      render(result.images);
+    } else {
+      byId('token-form').hidden = false; // an expired or wrong token: offer to paste another
+    }
+    return result;
+  }
+
+  function busy(slot, on) {
+    const spec = SLOTS[slot];
+    byId(spec.zone).classList.toggle('uploading', on);
+    byId(spec.progress).hidden = !on;
+    document.querySelector('.card').setAttribute('aria-busy', String(on));
+    byId(spec.input).disabled = on;
+    if (on) byId(spec.remover).disabled = true; // render() sets it again from the server's answer
+  }
+
+  async function upload(slot, file) {
+    if (!file || !service) return;
+    const spec = SLOTS[slot];
+    const url = URL.createObjectURL(file);
+    preview(slot, url);
+    busy(slot, true);
+    say(`Uploading the ${spec.label.toLowerCase()}…`);
+    const result = await call(() => spec.upload(service, file));
+    busy(slot, false);
+    URL.revokeObjectURL(url);
+    if (result) {
+      say(result.message);
+      await load();
+    } else {
+      say('');
+      render(shown); // back to what the server has
+    }
+  }
+
+  async function remove(slot) {
+    if (!service) return;
+    const result = await call(() => SLOTS[slot].remove(service));
+    if (result) {
+      say(result.message);
+      await load();
+    }
+  }
+
+  function start(token) {
+    service = new UserImagesService(token);
+    sessionStorage.setItem(TOKEN_KEY, token);
+    byId('token-form').hidden = true;
+    return load();
+  }
+
+  function wire() {
+    for (const [slot, spec] of Object.entries(SLOTS)) {
+      const input = byId(spec.input);
+      input.addEventListener('change', () => {
+        const file = input.files[0];
+        input.value = '';
+        upload(slot, file);
+      });
+      byId(spec.remover).addEventListener('click', () => remove(slot));
+
+      const zone = byId(spec.zone);
+      zone.addEventListener('dragover', (event) => {
+        event.preventDefault();
+        zone.classList.add('dragging');
+      });
+      zone.addEventListener('dragleave', () => zone.classList.remove('dragging'));
+      zone.addEventListener('drop', (event) => {
+        event.preventDefault();
+        zone.classList.remove('dragging');
+        upload(slot, event.dataTransfer.files[0]);
+      });
+    }
+    byId('token-form').addEventListener('submit', (event) => {
+      event.preventDefault();
+      const token = byId('token').value.trim();
+      if (token) start(token);
+    });
+  }
+
+  wire();
+  // The token comes in the URL's fragment, which browsers never send to a server; it is then
+  // taken out of the address bar, and kept for this tab only.
+  const fromFragment = new URLSearchParams(location.hash.slice(1)).get('token');
+  if (fromFragment) history.replaceState(null, '', location.pathname + location.search);
+  const token = fromFragment || sessionStorage.getItem(TOKEN_KEY);
+  if (token) {
+    start(token);
+  } else {
+    byId('token-form').hidden = false;
+    say('Paste an access token to begin.');
+  }
+})();
