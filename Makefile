@@ -4,13 +4,20 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check --quiet
 
-.PHONY: run test lint typecheck bench fuzz clean
+.PHONY: run test lint typecheck chromium bench fuzz clean
 
 run: $(VENV)/.run
 	$(BIN)/imagecore serve $(ARGS)
 
-test: lint typecheck
+test: lint typecheck chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The browser tests drive Debian's Chromium (never a browser downloaded by Playwright).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	} || echo "could not install chromium (not root?): the browser tests will be skipped"
 
 lint: $(VENV)/.dev
 	$(BIN)/lint-imports

@@ -7,6 +7,7 @@ because the core, its storage and its codec are synchronous.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import attrs
@@ -17,7 +18,9 @@ from litestar.enums import HttpMethod
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.plugins import SwaggerRenderPlugin
-from litestar.openapi.spec import Components, Example, SecurityScheme
+from litestar.openapi.spec import Components, Example, Operation, Schema, SecurityScheme
+from litestar.openapi.spec import Parameter as OpenAPIParameter
+from litestar.openapi.spec.enums import OpenAPIType
 from litestar.params import FromPath, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
 
@@ -68,6 +71,20 @@ class UploadBody(msgspec.Struct, omit_defaults=True):
 
 class MessageBody(msgspec.Struct):
     message: str
+
+
+@dataclass
+class DeleteOperation(Operation):
+    """DELETE's operation: ``type`` is required. The handler reads it as optional only so that
+    a missing one gets the same message as an unknown one."""
+
+    def __post_init__(self) -> None:
+        for parameter in self.parameters or []:
+            if isinstance(parameter, OpenAPIParameter) and parameter.name == "type":
+                parameter.required = True
+                parameter.schema = Schema(
+                    type=OpenAPIType.STRING, enum=[slot.value for slot in Slot]
+                )
 
 
 def _errors(*statuses: tuple[int, str, str]) -> dict[int, ResponseSpec]:
@@ -160,6 +177,7 @@ def upload_images(
 @delete(
     "/user-images",
     status_code=HTTP_200_OK,
+    operation_class=DeleteOperation,
     summary="Delete the profile image or the cover image",
     description="Removes the image from its slot and its file from storage.",
     responses=_errors(
@@ -192,7 +210,6 @@ def delete_image(
         QueryParameter(
             name="type",
             description="Which image to delete.",
-            schema_extra={"enum": [slot.value for slot in Slot]},
             examples=[Example(value="profile_image"), Example(value="cover_image")],
         ),
     ] = None,

@@ -88,6 +88,7 @@ class UploadOperation(Operation):
                 "multipart/form-data": MediaTypeSpec(
                     schema=Schema(
                         type=OpenAPIType.OBJECT,
+                        min_properties=1,
                         properties={
                             slot.value: Schema(
                                 type=file.type,

@@ -1,0 +1,131 @@
+"""The page, in Debian's headless Chromium, against a real `imagecore serve`."""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+from tests import images
+from tests.e2e.conftest import Server
+
+DEFAULT = re.compile(r"/media/resume/defaults/profile\.png$")
+PROFILE = re.compile(r"/media/resume/images/profile_demo_[0-9a-f]{16}\.png$")
+COVER = re.compile(r"/media/resume/covers/cover_demo_[0-9a-f]{16}\.png$")
+
+
+def png(color: tuple[int, int, int], size: tuple[int, int] = (600, 400)) -> dict[str, object]:
+    return {"name": "picture.png", "mimeType": "image/png", "buffer": images.png(size, color)}
+
+
+def open_page(page: Page, server: Server) -> None:
+    page.goto(f"{server.base_url}/#token={server.token}")
+    expect(page.get_by_alt_text("Profile image (default)")).to_have_attribute("src", DEFAULT)
+
+
+def test_upload_replace_refuse_and_delete_both_images(
+    page: Page, server: Server, artifacts: Path
+) -> None:
+    """The whole flow as a person does it, at phone and desktop widths, without a script error."""
+    open_page(page, server)
+    assert "token" not in page.url  # taken out of the address bar
+    expect(page.get_by_alt_text(re.compile("^Cover image"))).to_have_count(0)
+    expect(page.get_by_text("No cover image yet")).to_be_visible()
+    expect(page.get_by_role("button", name="Delete profile image")).to_be_disabled()
+
+    page.locator('input[type=file][name="profile_image"]').set_input_files(png((200, 40, 40)))
+    expect(page.get_by_role("status")).to_have_text("Profile image uploaded successfully")
+    profile = page.get_by_alt_text("Profile image", exact=True)
+    expect(profile).to_have_attribute("src", PROFILE)
+    page.get_by_label("Choose a cover image").set_input_files(png((40, 90, 200), (1500, 500)))
+    expect(page.get_by_role("status")).to_have_text("Cover image uploaded successfully")
+    expect(page.get_by_alt_text("Cover image", exact=True)).to_have_attribute("src", COVER)
+    expect(page.get_by_text("No cover image yet")).to_be_hidden()
+
+    for width, height in ((390, 844), (1280, 900)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.screenshot(path=artifacts / f"page-{width}.png", full_page=True)
+    box = page.locator(".card").bounding_box()
+    assert box is not None and box["width"] <= 1280  # nothing overflows at either width
+
+    first = profile.get_attribute("src")
+    page.get_by_label("Choose a profile image").set_input_files(png((40, 160, 40)))
+    expect(profile).not_to_have_attribute("src", first or "")
+    expect(profile).to_have_attribute("src", PROFILE)
+    replaced = profile.get_attribute("src")
+
+    page.get_by_label("Choose a profile image").set_input_files(
+        {"name": "notes.png", "mimeType": "image/png", "buffer": b"just some text"}
+    )
+    expect(page.get_by_role("alert")).to_have_text(
+        "The file is not an image. Accepted types: JPEG, PNG, GIF, WebP."
+    )
+    expect(profile).to_have_attribute("src", replaced or "")  # the old image is still shown
+
+    page.get_by_role("button", name="Delete profile image").click()
+    expect(page.get_by_alt_text("Profile image (default)")).to_have_attribute("src", DEFAULT)
+    page.get_by_role("button", name="Delete cover image").click()
+    expect(page.get_by_alt_text(re.compile("^Cover image"))).to_have_count(0)
+    expect(page.locator("#errors")).to_be_empty()  # a success clears the last error
+
+    page.reload()  # the server's state, with the token kept for this tab
+    expect(page.get_by_alt_text("Profile image (default)")).to_have_attribute("src", DEFAULT)
+    expect(page.get_by_alt_text(re.compile("^Cover image"))).to_have_count(0)
+    assert page.problems == []  # type: ignore[attr-defined]
+
+
+def test_an_image_dropped_on_the_banner_becomes_the_cover(page: Page, server: Server) -> None:
+    """Drag and drop: a file dropped on the banner is uploaded as the cover image."""
+    open_page(page, server)
+    encoded = base64.b64encode(images.png((900, 300), (10, 120, 90))).decode()
+    transfer = page.evaluate_handle(
+        """(data) => {
+            const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([bytes], 'dropped.png', { type: 'image/png' }));
+            return transfer;
+        }""",
+        encoded,
+    )
+    page.locator("#cover").dispatch_event("dragover", {"dataTransfer": transfer})
+    page.locator("#cover").dispatch_event("drop", {"dataTransfer": transfer})
+    expect(page.get_by_alt_text("Cover image", exact=True)).to_have_attribute("src", COVER)
+    assert page.problems == []  # type: ignore[attr-defined]
+
+
+def test_the_page_works_from_the_keyboard(page: Page, server: Server) -> None:
+    """Tab reaches the delete button, and Enter deletes."""
+    open_page(page, server)
+    page.get_by_label("Choose a cover image").set_input_files(png((90, 90, 160)))
+    expect(page.get_by_alt_text("Cover image", exact=True)).to_have_attribute("src", COVER)
+    delete = page.get_by_role("button", name="Delete cover image")
+    for _ in range(20):
+        if delete.evaluate("button => button === document.activeElement"):
+            break
+        page.keyboard.press("Tab")
+    expect(delete).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_alt_text(re.compile("^Cover image"))).to_have_count(0)
+
+
+def test_a_token_can_be_pasted_and_an_expired_one_is_explained(page: Page, server: Server) -> None:
+    """Without a token in the URL, the page asks for one; the server's 401 message is shown."""
+    page.goto(server.base_url + "/")
+    field = page.get_by_label("Access token")
+    expect(field).to_be_visible()
+    field.fill(expired_token(server))
+    page.get_by_role("button", name="Use token").click()
+    expect(page.get_by_role("alert")).to_have_text("The token has expired; sign in again.")
+    field.fill(server.token)
+    page.get_by_role("button", name="Use token").click()
+    expect(page.get_by_alt_text("Profile image (default)")).to_be_visible()
+    expect(field).to_be_hidden()
+
+
+def expired_token(server: Server) -> str:
+    from adapters.http import TokenPolicy, issue_token
+
+    secret = (server.data_dir / "jwt-secret").read_text().strip()
+    return issue_token("demo", TokenPolicy.shared_secret(secret), ttl=1, now=0)
