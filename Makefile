@@ -21,8 +21,8 @@ chromium:
 
 lint: $(VENV)/.dev
 	$(BIN)/lint-imports
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench examples
+	$(BIN)/ruff format --check src tests bench examples
 
 typecheck: $(VENV)/.dev
 	$(BIN)/mypy
