@@ -142,6 +142,8 @@ def _banner(settings: Settings, base: str, policy: TokenPolicy, workers: int) ->
         f"  storage:    {settings.media_storage_url}",
         f"  database:   {database}",
         f"  media URL:  {settings.media_url}",
+        f"  images:     profile {settings.profile_box}, cover {settings.cover_box}, "
+        f"up to {settings.max_upload_bytes:,} bytes and {settings.max_pixels:,} pixels",
         f"  API:        {base}/api/resume/user-images/   docs: {base}/schema",
     ]
     if policy.can_issue:
@@ -171,7 +173,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="imagecore",
         description="Profile and cover images for your users, over HTTP.",
-        epilog="Settings come from IMAGECORE_* environment variables; see the README.",
+        epilog="Settings come from IMAGECORE_* environment variables; see the README.\n\n"
+        "examples:\n  imagecore serve --workers 2\n  imagecore token alice --ttl 3600\n"
+        "  imagecore gc --dry-run\n  imagecore check",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"imagecore {package_version()}")

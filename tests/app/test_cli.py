@@ -30,9 +30,11 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
-        ([], ["serve", "token", "IMAGECORE_"]),
+        ([], ["serve", "token", "gc", "check", "IMAGECORE_", "examples:"]),
         (["serve"], ["--host", "--port", "--workers", "examples:"]),
         (["token"], ["SUBJECT", "--ttl", "examples:"]),
+        (["gc"], ["--dry-run", "--min-age", "examples:"]),
+        (["check"], ["files nobody references", "examples:"]),
     ],
 )
 def test_every_command_has_help_with_examples(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -109,3 +110,21 @@ def test_database_passwords_are_masked_when_shown() -> None:
     settings = Settings.from_env({"IMAGECORE_DATABASE_URL": "postgresql://app:s3cret@db/images"})
     assert settings.database_shown == "postgresql://app:***@db/images"
     assert "s3cret" not in repr(settings)
+
+
+def test_the_readme_documents_every_setting() -> None:
+    """Each IMAGECORE_* variable the settings read appears in the README's settings table."""
+    root = Path(__file__).parents[2]
+    source = (root / "src" / "app" / "settings.py").read_text()
+    read = set(re.findall(r'"(IMAGECORE_[A-Z_]+)"', source)) - {
+        "IMAGECORE_PROFILE",
+        "IMAGECORE_COVER",
+    }
+    read |= {
+        f"{prefix}_{suffix}"
+        for prefix in ("IMAGECORE_PROFILE", "IMAGECORE_COVER")
+        for suffix in ("SIZE", "MODE")
+    }
+    readme = (root / "README.md").read_text()
+    assert len(read) > 15
+    assert sorted(name for name in read if f"`{name}`" not in readme) == []
