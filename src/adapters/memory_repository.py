@@ -7,11 +7,12 @@ process has its own: do not use it behind more than one server worker.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 
 import attrs
 
-from imagecore import ConcurrentUpdate, ImageRepository, UserImages
+from imagecore import ConcurrentUpdate, ImageRepository, RateCounter, UserImages
 
 
 class MemoryRepository(ImageRepository):
@@ -38,3 +39,20 @@ class MemoryRepository(ImageRepository):
         with self._lock:
             keys = [key for images in self._images.values() for key in images.references()]
         yield from keys
+
+
+class MemoryRateCounter(RateCounter):
+    """Rate counts in a dict behind a lock: per process, so for one worker only."""
+
+    def __init__(self) -> None:
+        self._counts: dict[tuple[str, int], tuple[int, float]] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, key: str, window: int, expires: float) -> int:
+        with self._lock:
+            count = self._counts.get((key, window), (0, expires))[0] + 1
+            self._counts[key, window] = (count, expires)
+            if len(self._counts) > 10_000:
+                now = time.time()
+                self._counts = {k: v for k, v in self._counts.items() if v[1] >= now}
+            return count

@@ -8,7 +8,9 @@ workers starting together do not trip over each other.
 
 from __future__ import annotations
 
+import itertools
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,13 +22,14 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from imagecore import (
     ConcurrentUpdate,
     ImageRepository,
+    RateCounter,
     RepositoryError,
     Slot,
     StoredImage,
     UserImages,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 #: An arbitrary constant naming the migration lock among PostgreSQL advisory locks.
 _MIGRATION_LOCK = 0x1_4A6E_C04E
 
@@ -40,7 +43,22 @@ _MIGRATIONS = {
         updated_at timestamptz NOT NULL DEFAULT now()
     )
     """,
+    2: """
+    CREATE TABLE IF NOT EXISTS imagecore_rate_counts (
+        key text NOT NULL,
+        window_number bigint NOT NULL,
+        count integer NOT NULL,
+        expires double precision NOT NULL,
+        PRIMARY KEY (key, window_number)
+    )
+    """,
 }
+_HIT = (
+    "INSERT INTO imagecore_rate_counts (key, window_number, count, expires) "
+    "VALUES (%s, %s, 1, %s) ON CONFLICT (key, window_number) "
+    "DO UPDATE SET count = imagecore_rate_counts.count + 1 RETURNING count"
+)
+_PRUNE_EVERY = 512
 _GET = "SELECT version, profile_image, cover_image FROM imagecore_user_images WHERE user_id = %s"
 _INSERT = (
     "INSERT INTO imagecore_user_images (user_id, version, profile_image, cover_image) "
@@ -118,6 +136,10 @@ class PostgresRepository(ImageRepository):
     def close(self) -> None:
         self._pool.close()
 
+    def rate_counter(self) -> PostgresRateCounter:
+        """Rate counts in the same database, shared by every worker of every machine."""
+        return PostgresRateCounter(self._pool)
+
     def _fetch_one(self, query: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
         try:
             with self._pool.connection() as connection:
@@ -141,6 +163,27 @@ class PostgresRepository(ImageRepository):
             for version in range(found + 1, SCHEMA_VERSION + 1):
                 connection.execute(_MIGRATIONS[version])
                 connection.execute("INSERT INTO imagecore_schema VALUES (%s)", (version,))
+
+
+class PostgresRateCounter(RateCounter):
+    """Rate counts in PostgreSQL: one upserted row per key and window, from the shared pool."""
+
+    def __init__(self, pool: ConnectionPool) -> None:
+        self._pool = pool
+        self._hits = itertools.count(1)
+
+    def hit(self, key: str, window: int, expires: float) -> int:
+        try:
+            with self._pool.connection() as connection:
+                row = connection.execute(_HIT, (key, window, expires)).fetchone()
+                if next(self._hits) % _PRUNE_EVERY == 0:
+                    connection.execute(
+                        "DELETE FROM imagecore_rate_counts WHERE expires < %s", (time.time(),)
+                    )
+        except (psycopg.Error, PoolTimeout) as error:
+            raise RepositoryError(f"cannot count requests: {error}") from error
+        assert row is not None
+        return int(row[0])
 
 
 def _json(image: StoredImage | None) -> Jsonb | None:

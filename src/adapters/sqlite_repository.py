@@ -7,9 +7,11 @@ WAL mode, so readers never wait for a writer, and each thread keeps one connecti
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,22 +20,40 @@ import attrs
 from imagecore import (
     ConcurrentUpdate,
     ImageRepository,
+    RateCounter,
     RepositoryError,
     Slot,
     StoredImage,
     UserImages,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS user_images (
-    user_id TEXT PRIMARY KEY NOT NULL,
-    version INTEGER NOT NULL,
-    profile_image TEXT,
-    cover_image TEXT
+_MIGRATIONS = {
+    1: """
+    CREATE TABLE IF NOT EXISTS user_images (
+        user_id TEXT PRIMARY KEY NOT NULL,
+        version INTEGER NOT NULL,
+        profile_image TEXT,
+        cover_image TEXT
+    )
+    """,
+    2: """
+    CREATE TABLE IF NOT EXISTS rate_counts (
+        key TEXT NOT NULL,
+        window INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        expires REAL NOT NULL,
+        PRIMARY KEY (key, window)
+    )
+    """,
+}
+_HIT = (
+    "INSERT INTO rate_counts (key, window, count, expires) VALUES (?, ?, 1, ?) "
+    "ON CONFLICT (key, window) DO UPDATE SET count = count + 1 RETURNING count"
 )
-"""
+#: Forget expired counts once in this many hits.
+_PRUNE_EVERY = 512
 _GET = "SELECT version, profile_image, cover_image FROM user_images WHERE user_id = ?"
 _REFERENCES = (
     "SELECT json_extract(profile_image, '$.key') FROM user_images WHERE profile_image IS NOT NULL "
@@ -123,16 +143,46 @@ class SqliteRepository(ImageRepository):
                 self._connections.append(connection)
         return connection
 
+    def rate_counter(self) -> SqliteRateCounter:
+        """Rate counts in the same database, so every worker process shares them."""
+        return SqliteRateCounter(self)
+
     @staticmethod
     def _migrate(connection: sqlite3.Connection) -> None:
-        (found,) = connection.execute("PRAGMA user_version").fetchone()
-        if found > SCHEMA_VERSION:
-            raise RepositoryError(
-                f"the database has schema version {found}; this imagecore knows up to "
-                f"{SCHEMA_VERSION}: upgrade imagecore"
-            )
-        connection.execute(_SCHEMA)
-        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        # One exclusive transaction: workers starting together migrate one after the other.
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            (found,) = connection.execute("PRAGMA user_version").fetchone()
+            if found > SCHEMA_VERSION:
+                raise RepositoryError(
+                    f"the database has schema version {found}; this imagecore knows up to "
+                    f"{SCHEMA_VERSION}: upgrade imagecore"
+                )
+            for version in range(found + 1, SCHEMA_VERSION + 1):
+                connection.execute(_MIGRATIONS[version])
+            connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+
+
+class SqliteRateCounter(RateCounter):
+    """Rate counts in the repository's SQLite database: one upserted row per key and window."""
+
+    def __init__(self, repository: SqliteRepository) -> None:
+        self._repository = repository
+        self._hits = itertools.count(1)
+
+    def hit(self, key: str, window: int, expires: float) -> int:
+        connection = self._repository._connection()
+        try:
+            (count,) = connection.execute(_HIT, (key, window, expires)).fetchone()
+            if next(self._hits) % _PRUNE_EVERY == 0:
+                connection.execute("DELETE FROM rate_counts WHERE expires < ?", (time.time(),))
+        except sqlite3.Error as error:
+            raise RepositoryError(f"cannot count requests: {error}") from error
+        return int(count)
 
 
 def _json(image: StoredImage | None) -> str | None:

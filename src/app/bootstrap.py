@@ -7,23 +7,37 @@ when a module is imported.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 import secrets
 from collections.abc import Iterator
 from importlib.metadata import PackageNotFoundError, version
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 from litestar import Litestar
 from litestar.types import ASGIApp
 
 from adapters.fsspec_storage import FsspecStorage
 from adapters.http import AccessLog, HttpConfig, TokenPolicy, create_app
-from adapters.memory_repository import MemoryRepository
-from adapters.pillow_codec import Limits, PillowCodec
+from adapters.http.limits import RateRules
+from adapters.memory_repository import MemoryRateCounter, MemoryRepository
+from adapters.pillow_codec import ACCEPTED, Limits, PillowCodec
 from adapters.sqlite_repository import SqliteRepository
 from app.settings import Settings, SettingsError
-from imagecore import ImageCodec, ImageCoreError, ImageRepository, ImageSlots, ImageStorage, Slot
+from imagecore import (
+    MEDIA_TYPES,
+    ImageCodec,
+    ImageCoreError,
+    ImageRepository,
+    ImageSlots,
+    ImageStorage,
+    Limit,
+    RateCounter,
+    Slot,
+    Throttle,
+)
 
 SECRET_FILE = "jwt-secret"
 
@@ -100,15 +114,74 @@ def build_app(
     settings: Settings, *, slots: ImageSlots | None = None, tokens: TokenPolicy | None = None
 ) -> Litestar:
     """The HTTP API for ``settings``, over ``slots`` or a service built from the settings."""
+    slots = slots or build_service(settings)
     return create_app(
-        slots or build_service(settings),
+        slots,
         HttpConfig(
             tokens=tokens or token_policy(settings),
             media_url=settings.media_url,
             max_upload_bytes=settings.max_upload_bytes,
             version=package_version(),
+            rate_rules=RateRules(
+                throttle=Throttle(rate_counter(slots.repository)),
+                per_user={
+                    "upload": settings.upload_rate_per_user,
+                    "delete": settings.delete_rate_per_user,
+                },
+                per_address={
+                    "upload": settings.upload_rate_per_address,
+                    "delete": settings.delete_rate_per_address,
+                },
+                trusted_proxies=tuple(
+                    ipaddress.ip_network(network, strict=False)
+                    for network in settings.trusted_proxies
+                ),
+            ),
+            published_limits=published_limits(settings),
+            cors_origins=settings.cors_origins,
         ),
     )
+
+
+def rate_counter(repository: ImageRepository) -> RateCounter:
+    """Rate counts where the repository keeps its rows, so that every worker shares them."""
+    shared = getattr(repository, "rate_counter", None)
+    return shared() if callable(shared) else MemoryRateCounter()
+
+
+def published_limits(settings: Settings) -> dict[str, Any]:
+    """The limits a client may check a file against before it sends it."""
+
+    def rate(limit: Limit | None) -> dict[str, int] | None:
+        return None if limit is None else {"count": limit.count, "seconds": limit.seconds}
+
+    boxes = {Slot.PROFILE: settings.profile_box, Slot.COVER: settings.cover_box}
+    return {
+        "max_upload_bytes": settings.max_upload_bytes,
+        "max_pixels": settings.max_pixels,
+        "max_frames": settings.max_frames,
+        "max_animation_pixels": settings.max_animation_pixels,
+        "formats": list(ACCEPTED),
+        "media_types": sorted(set(MEDIA_TYPES.values())),
+        "boxes": {
+            slot.value: {
+                "width": box.width,
+                "height": box.height,
+                "mode": "fill" if box.fill else "fit",
+            }
+            for slot, box in boxes.items()
+        },
+        "rate_limits": {
+            "upload": {
+                "per_user": rate(settings.upload_rate_per_user),
+                "per_address": rate(settings.upload_rate_per_address),
+            },
+            "delete": {
+                "per_user": rate(settings.delete_rate_per_user),
+                "per_address": rate(settings.delete_rate_per_address),
+            },
+        },
+    }
 
 
 def asgi_app() -> ASGIApp:

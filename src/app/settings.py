@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -10,9 +11,12 @@ from pathlib import Path
 import attrs
 
 from adapters.pillow_codec import DEFAULT_BOXES, OutputBox
-from imagecore import Slot
+from imagecore import Limit, Slot
 
 MIN_SECRET_LENGTH = 32
+#: Default rate limits, for uploads and deletes alike.
+PER_USER = Limit(20, 3600)
+PER_ADDRESS = Limit(60, 3600)
 DATABASE_SCHEMES = ("sqlite:///", "postgresql://", "postgres://", "memory:")
 DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_PIXELS = 40_000_000
@@ -46,6 +50,12 @@ class Settings:
     cover_box: OutputBox = DEFAULT_BOXES[Slot.COVER]
     stills_as_webp: bool = False
     max_concurrent_decodes: int = 2
+    upload_rate_per_user: Limit | None = PER_USER
+    upload_rate_per_address: Limit | None = PER_ADDRESS
+    delete_rate_per_user: Limit | None = PER_USER
+    delete_rate_per_address: Limit | None = PER_ADDRESS
+    trusted_proxies: tuple[str, ...] = ()
+    cors_origins: tuple[str, ...] = ()
     log_level: str = "INFO"
 
     @property
@@ -114,6 +124,12 @@ class Settings:
             cover_box=env.box("IMAGECORE_COVER", DEFAULT_BOXES[Slot.COVER]),
             stills_as_webp=env.flag("IMAGECORE_STILLS_AS_WEBP"),
             max_concurrent_decodes=env.positive_int("IMAGECORE_MAX_CONCURRENT_DECODES", 2),
+            upload_rate_per_user=env.rate("IMAGECORE_UPLOAD_RATE_PER_USER", PER_USER),
+            upload_rate_per_address=env.rate("IMAGECORE_UPLOAD_RATE_PER_ADDRESS", PER_ADDRESS),
+            delete_rate_per_user=env.rate("IMAGECORE_DELETE_RATE_PER_USER", PER_USER),
+            delete_rate_per_address=env.rate("IMAGECORE_DELETE_RATE_PER_ADDRESS", PER_ADDRESS),
+            trusted_proxies=env.networks("IMAGECORE_TRUSTED_PROXIES"),
+            cors_origins=env.origins("IMAGECORE_CORS_ORIGINS"),
             log_level=env.choice(
                 "IMAGECORE_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")
             ),
@@ -153,6 +169,45 @@ class _Env:
             width, height = int(match.group(1)), int(match.group(2))
         mode = self.choice(f"{prefix}_MODE", "FILL" if default.fill else "FIT", ("FIT", "FILL"))
         return OutputBox(width, height, fill=mode == "FILL")
+
+    def rate(self, name: str, default: Limit) -> Limit | None:
+        """``COUNT/UNIT`` (second, minute, hour or day), or ``off``."""
+        raw = self.text(name)
+        if raw is None:
+            return default
+        if raw.lower() == "off":
+            return None
+        match = re.fullmatch(r"([1-9][0-9]*)\s*/\s*(second|minute|hour|day)", raw.lower())
+        if match is None:
+            raise SettingsError(
+                f"{name} must be COUNT/UNIT (second, minute, hour or day), like 20/hour, "
+                f"or off; got {raw!r}."
+            )
+        seconds = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}[match.group(2)]
+        return Limit(int(match.group(1)), seconds)
+
+    def networks(self, name: str) -> tuple[str, ...]:
+        """Comma-separated addresses or networks, like 127.0.0.1,10.0.0.0/8."""
+        values = tuple(part.strip() for part in (self.text(name) or "").split(",") if part.strip())
+        for value in values:
+            try:
+                ipaddress.ip_network(value, strict=False)
+            except ValueError:
+                raise SettingsError(
+                    f"{name} must list IP addresses or networks, like 10.0.0.0/8; got {value!r}."
+                ) from None
+        return values
+
+    def origins(self, name: str) -> tuple[str, ...]:
+        """Comma-separated origins, like https://example.com,https://www.example.com."""
+        values = tuple(part.strip() for part in (self.text(name) or "").split(",") if part.strip())
+        for value in values:
+            if not re.fullmatch(r"https?://[^/\s]+", value):
+                raise SettingsError(
+                    f"{name} must list origins like https://example.com (scheme and host, no "
+                    f"path); got {value!r}."
+                )
+        return values
 
     def flag(self, name: str) -> bool:
         raw = (self.text(name) or "false").lower()

@@ -12,6 +12,7 @@ from imagecore.errors import (
     InvalidImage,
     MediaNotFound,
     NothingToUpload,
+    RateLimited,
     RepositoryError,
     RequestError,
     SlotEmpty,
@@ -34,8 +35,9 @@ from imagecore.model import (
     SweepReport,
     UserImages,
 )
-from imagecore.ports import ImageCodec, ImageRepository, ImageStorage, UniqueNames
+from imagecore.ports import ImageCodec, ImageRepository, ImageStorage, RateCounter, UniqueNames
 from imagecore.service import ImageSlots, random_unique
+from imagecore.throttle import Limit, Throttle
 
 __all__ = [
     "DEFAULTS_FOLDER",
@@ -53,9 +55,12 @@ __all__ = [
     "ImageStorage",
     "ImageTooLarge",
     "InvalidImage",
+    "Limit",
     "MediaFile",
     "MediaNotFound",
     "NothingToUpload",
+    "RateCounter",
+    "RateLimited",
     "RepositoryError",
     "RequestError",
     "Shown",
@@ -66,6 +71,7 @@ __all__ = [
     "StoredFile",
     "StoredImage",
     "SweepReport",
+    "Throttle",
     "UniqueNames",
     "UnknownSlot",
     "UnsupportedImageType",

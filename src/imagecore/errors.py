@@ -11,7 +11,8 @@
     │   ├── UnknownSlot              no slot has that name
     │   ├── NothingToUpload          an upload named no slot
     │   ├── SlotEmpty                nothing to delete
-    │   └── MediaNotFound            no such media file
+    │   ├── MediaNotFound            no such media file
+    │   └── RateLimited              too many requests; try again after a while
     ├── ConcurrentUpdate             another writer kept winning the race for a user's images
     └── BackendError                 storage or repository failed
         ├── StorageError
@@ -20,6 +21,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 
@@ -103,6 +105,29 @@ class MediaNotFound(RequestError):
     def __init__(self, key: str) -> None:
         self.key = key
         super().__init__("Media file not found.")
+
+
+class RateLimited(RequestError):
+    """Too many uploads or deletes in a while; ``retry_after`` says when the next may go."""
+
+    def __init__(self, action: str, limit: int, seconds: int, retry_after: int) -> None:
+        self.action = action
+        self.limit = limit
+        self.seconds = seconds
+        self.retry_after = retry_after
+        per = {60: "minute", 3600: "hour", 86400: "day"}.get(seconds, f"{seconds} seconds")
+        super().__init__(
+            f"Too many {action}s: the limit is {limit} per {per}. "
+            f"Try again in {_duration(retry_after)}."
+        )
+
+
+def _duration(seconds: int) -> str:
+    for unit, size in (("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = math.ceil(seconds / size)
+            return f"{count} {unit}{'s' if count > 1 else ''}"
+    return f"{seconds} second{'s' if seconds > 1 else ''}"
 
 
 class ConcurrentUpdate(ImageCoreError):

@@ -74,6 +74,20 @@ class ImageCodec(Protocol):
         ...
 
 
+class RateCounter(Protocol):
+    """Counts events per key and window, in a store every worker shares.
+
+    Failures raise :class:`~imagecore.errors.RepositoryError`.
+    """
+
+    def hit(self, key: str, window: int, expires: float) -> int:
+        """Count one event for ``key`` in ``window``; the count in that window, this one included.
+
+        ``expires`` (seconds since the epoch) is when the window's count may be forgotten.
+        """
+        ...
+
+
 class UniqueNames(Protocol):
     """Produces the part of a stored name that changes on every upload."""
 

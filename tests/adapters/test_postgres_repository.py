@@ -8,8 +8,9 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from adapters.postgres_repository import SCHEMA_VERSION, PostgresRepository
+from adapters.postgres_repository import SCHEMA_VERSION, PostgresRateCounter, PostgresRepository
 from imagecore import RepositoryError, UserImages
+from tests.contracts.rate_counter import RateCounterContract
 from tests.contracts.repository import PROFILE, RepositoryContract
 
 
@@ -54,7 +55,8 @@ def test_the_schema_is_created_once_however_many_start_together(postgres_url: st
         repository.close()
     assert errors == []
     with psycopg.connect(postgres_url) as db:
-        assert db.execute("SELECT version FROM imagecore_schema").fetchall() == [(SCHEMA_VERSION,)]
+        rows = db.execute("SELECT version FROM imagecore_schema ORDER BY version").fetchall()
+        assert rows == [(v,) for v in range(1, SCHEMA_VERSION + 1)]
 
 
 def test_a_newer_schema_is_refused(postgres_url: str) -> None:
@@ -70,3 +72,11 @@ def test_an_unreachable_server_is_a_repository_error() -> None:
     """A database nobody answers for fails fast with RepositoryError."""
     with pytest.raises(RepositoryError, match="cannot use the PostgreSQL database"):
         PostgresRepository("postgresql://nobody@127.0.0.1:1/none", timeout=2)
+
+
+class TestPostgresRateCounter(RateCounterContract):
+    @pytest.fixture
+    def counter(self, postgres_url: str) -> Iterator[PostgresRateCounter]:
+        repository = PostgresRepository(postgres_url)
+        yield repository.rate_counter()
+        repository.close()

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from adapters.sqlite_repository import SqliteRepository
+from adapters.sqlite_repository import SqliteRateCounter, SqliteRepository
 from imagecore import ConcurrentUpdate, RepositoryError, Slot, StoredImage, UserImages
+from tests.contracts.rate_counter import RateCounterContract
 from tests.contracts.repository import PROFILE, RepositoryContract
 
 
@@ -75,3 +76,32 @@ def test_worker_processes_racing_on_one_file_produce_one_winner(tmp_path: Path) 
             outcomes = pool.starmap(_race, [(path, n, barrier) for n in range(4)])
     assert sorted(outcomes) == ["lost", "lost", "lost", "won"]
     assert SqliteRepository(path).get("u1").version == 2
+
+
+class TestSqliteRateCounter(RateCounterContract):
+    @pytest.fixture
+    def counter(self, tmp_path: Path) -> Iterator[SqliteRateCounter]:
+        repository = SqliteRepository(tmp_path / "images.db")
+        yield repository.rate_counter()
+        repository.close()
+
+
+def test_rate_counts_are_shared_by_every_process_on_the_file(tmp_path: Path) -> None:
+    """Two repositories on one file (two workers) add to the same counts."""
+    one, two = SqliteRepository(tmp_path / "db"), SqliteRepository(tmp_path / "db")
+    assert one.rate_counter().hit("k", 1, 4e9) == 1
+    assert two.rate_counter().hit("k", 1, 4e9) == 2
+
+
+def test_a_version_1_database_is_migrated(tmp_path: Path) -> None:
+    """A database made by the first schema gains the rate counts table and keeps its rows."""
+    with sqlite3.connect(tmp_path / "old.db") as db:
+        db.execute(
+            "CREATE TABLE user_images (user_id TEXT PRIMARY KEY NOT NULL, version INTEGER NOT "
+            "NULL, profile_image TEXT, cover_image TEXT)"
+        )
+        db.execute("INSERT INTO user_images VALUES ('u', 3, NULL, NULL)")
+        db.execute("PRAGMA user_version = 1")
+    repository = SqliteRepository(tmp_path / "old.db")
+    assert repository.get("u") == UserImages(version=3)
+    assert repository.rate_counter().hit("k", 1, 4e9) == 1

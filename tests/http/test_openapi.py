@@ -22,10 +22,11 @@ def resolve(schema: dict[str, Any], ref: dict[str, Any]) -> dict[str, Any]:
     return schema["components"]["schemas"][name]  # type: ignore[no-any-return]
 
 
-def test_the_three_operations_and_nothing_else(schema: dict[str, Any]) -> None:
-    """The API path has GET, POST and DELETE; media routes are not part of the API."""
-    assert list(schema["paths"]) == [PATH]
+def test_the_guide_s_operations_and_the_limits(schema: dict[str, Any]) -> None:
+    """The guide's GET, POST and DELETE, and GET .../limits; media and pages are not the API."""
+    assert set(schema["paths"]) == {PATH, PATH + "/limits"}
     assert set(schema["paths"][PATH]) == {"get", "post", "delete"}
+    assert set(schema["paths"][PATH + "/limits"]) == {"get"}
 
 
 def test_the_upload_body_is_multipart_with_both_file_fields(schema: dict[str, Any]) -> None:
@@ -54,16 +55,17 @@ def test_every_operation_needs_the_bearer_scheme(schema: dict[str, Any]) -> None
         "bearerFormat": "JWT",
         "description": "An access token: `Authorization: Bearer <token>`.",
     }
-    for operation in schema["paths"][PATH].values():
-        assert operation["security"] == [{"bearer": []}]
+    for path in schema["paths"].values():
+        for operation in path.values():
+            assert operation["security"] == [{"bearer": []}]
 
 
 @pytest.mark.parametrize(
     ("method", "statuses"),
     [
         ("get", {"200", "401", "500", "503"}),
-        ("post", {"200", "400", "401", "409", "413", "500", "503"}),
-        ("delete", {"200", "400", "401", "404", "409", "500", "503"}),
+        ("post", {"200", "400", "401", "409", "413", "429", "500", "503"}),
+        ("delete", {"200", "400", "401", "404", "409", "429", "500", "503"}),
     ],
 )
 def test_every_error_response_is_documented_with_the_error_shape(

@@ -29,6 +29,7 @@ def test_every_operation_keeps_its_schema(
         ("GET", "/api/resume/user-images"),
         ("POST", "/api/resume/user-images"),
         ("DELETE", "/api/resume/user-images"),
+        ("GET", "/api/resume/user-images/limits"),
     }
     for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):

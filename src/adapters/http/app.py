@@ -7,12 +7,15 @@ because the core, its storage and its codec are synchronous.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 import attrs
 import msgspec
 from litestar import Litestar, Request, Response, Router, delete, get, post, route
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import CacheControlHeader, State
 from litestar.di import NamedDependency, Provide
 from litestar.enums import HttpMethod
 from litestar.middleware import DefineMiddleware
@@ -27,6 +30,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
 from adapters.http.auth import BearerAuthMiddleware, TokenPolicy
 from adapters.http.errors import ErrorBody, exception_handlers
 from adapters.http.forms import UploadOperation, read_image_form
+from adapters.http.limits import RateRules, rate_limit
 from adapters.http.pages import SWAGGER_ASSETS, page_routes
 from imagecore import DEFAULTS_FOLDER, ImageSlots, Shown, Slot, UnknownSlot, UserImages
 
@@ -44,6 +48,12 @@ class HttpConfig:
     max_upload_bytes: int = 10 * 1024 * 1024
     title: str = "imagecore"
     version: str = "0"
+    #: Rate limits on uploads and deletes; None for none.
+    rate_rules: RateRules | None = None
+    #: What GET .../limits/ publishes, so clients can check a file before they send it.
+    published_limits: Mapping[str, Any] = attrs.field(factory=dict)
+    #: Origins allowed to call the API from a browser; none by default.
+    cors_origins: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -105,6 +115,11 @@ _UNAUTHORIZED = (
     "The token has expired; sign in again.",
 )
 _SERVER = (500, "Server error", "Internal server error.")
+_TOO_MANY = (
+    429,
+    "Over a rate limit; Retry-After says when to try again",
+    "Too many uploads: the limit is 20 per hour. Try again in 21 minutes.",
+)
 _UNAVAILABLE = (
     503,
     "Storage or database unavailable",
@@ -142,6 +157,7 @@ def current_images(
             "The file is not an image. Accepted types: JPEG, PNG, GIF, WebP.",
         ),
         _UNAUTHORIZED,
+        _TOO_MANY,
         (
             409,
             "Another request changed the images at the same time",
@@ -156,6 +172,8 @@ def current_images(
         _UNAVAILABLE,
     ),
     dependencies={"form": Provide(read_image_form)},
+    guards=[rate_limit],
+    opt={"action": "upload"},
     operation_class=UploadOperation,
     sync_to_thread=True,
 )
@@ -178,6 +196,8 @@ def upload_images(
     "/user-images",
     status_code=HTTP_200_OK,
     operation_class=DeleteOperation,
+    guards=[rate_limit],
+    opt={"action": "delete"},
     summary="Delete the profile image or the cover image",
     description="Removes the image from its slot and its file from storage.",
     responses=_errors(
@@ -187,6 +207,7 @@ def upload_images(
             "The image type must be 'profile_image' or 'cover_image' (got 'avatar').",
         ),
         _UNAUTHORIZED,
+        _TOO_MANY,
         (
             404,
             "The slot holds no image",
@@ -221,6 +242,18 @@ def delete_image(
     return MessageBody(f"{slot.label} deleted successfully")
 
 
+@get(
+    "/user-images/limits",
+    summary="The limits in force",
+    description="Byte and pixel limits, accepted formats, each slot's box and the rate limits, "
+    "so that a client can check a file before it sends it. (Not part of the API guide.)",
+    responses=_errors(_UNAUTHORIZED, _SERVER),
+    sync_to_thread=False,
+)
+def limits(published: NamedDependency[dict[str, Any]]) -> dict[str, Any]:
+    return published
+
+
 @route(
     "/{key:path}",
     http_method=[HttpMethod.GET, HttpMethod.HEAD],
@@ -228,7 +261,10 @@ def delete_image(
     sync_to_thread=True,
 )
 def media(
-    request: Request[Any, Any, Any], key: FromPath[str], slots: NamedDependency[ImageSlots]
+    request: Request[Any, Any, Any],
+    key: FromPath[str],
+    slots: NamedDependency[ImageSlots],
+    cross_origin: NamedDependency[str],
 ) -> Response[bytes]:
     file = slots.media(key.lstrip("/"))
     etag = '"' + hashlib.blake2b(file.data, digest_size=16).hexdigest() + '"'
@@ -243,6 +279,7 @@ def media(
         "Cache-Control": cache,
         "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": "default-src 'none'",
+        "Cross-Origin-Resource-Policy": cross_origin,
     }
     wanted = _etags(request.headers.get("if-none-match"))
     if etag in wanted or "*" in wanted:
@@ -268,20 +305,37 @@ def create_app(slots: ImageSlots, config: HttpConfig, **litestar_options: Any) -
     """The HTTP API over ``slots``: the guide's routes in ``/api/resume/``, media in ``/media/``."""
     api = Router(
         API_PATH,
-        route_handlers=[current_images, upload_images, delete_image],
+        route_handlers=[current_images, upload_images, delete_image, limits],
         middleware=[DefineMiddleware(BearerAuthMiddleware, policy=config.tokens)],
+        cache_control=CacheControlHeader(no_store=True),
         security=[{"bearer": []}],
         tags=["user images"],
     )
     media_router = Router(MEDIA_PATH, route_handlers=[media])
     pages = page_routes(config.media_url)
     urls = MediaUrls(config.media_url)
+    published = dict(config.published_limits)
+    # Images embedded by the other origins allowed to call the API must load there too.
+    cross_origin = "cross-origin" if config.cors_origins else "same-site"
     return Litestar(
         route_handlers=[api, media_router, *pages],
         dependencies={
             "slots": Provide(lambda: slots, use_cache=True, sync_to_thread=False),
             "urls": Provide(lambda: urls, use_cache=True, sync_to_thread=False),
+            "published": Provide(lambda: published, use_cache=True, sync_to_thread=False),
+            "cross_origin": Provide(lambda: cross_origin, use_cache=True, sync_to_thread=False),
         },
+        state=State({"rate_rules": config.rate_rules}),
+        cors_config=(
+            CORSConfig(
+                allow_origins=list(config.cors_origins),
+                allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+                allow_headers=["Authorization", "Content-Type"],
+                max_age=600,
+            )
+            if config.cors_origins
+            else None
+        ),
         exception_handlers=exception_handlers(config.max_upload_bytes),
         request_max_body_size=config.max_upload_bytes,
         # Logging belongs to the process (the CLI, or the host app embedding this one).

@@ -15,6 +15,7 @@ from litestar.status_codes import (
     HTTP_405_METHOD_NOT_ALLOWED,
     HTTP_409_CONFLICT,
     HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    HTTP_429_TOO_MANY_REQUESTS,
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
 )
@@ -25,6 +26,7 @@ from imagecore import (
     ConcurrentUpdate,
     ImageCoreError,
     MediaNotFound,
+    RateLimited,
     RequestError,
     SlotEmpty,
 )
@@ -34,6 +36,7 @@ log = logging.getLogger("imagecore.http")
 
 #: The core's errors and the status each one answers with; the most specific class wins.
 STATUS_OF: dict[type[ImageCoreError], int] = {
+    RateLimited: HTTP_429_TOO_MANY_REQUESTS,
     SlotEmpty: HTTP_404_NOT_FOUND,
     MediaNotFound: HTTP_404_NOT_FOUND,
     RequestError: HTTP_400_BAD_REQUEST,
@@ -62,7 +65,8 @@ def exception_handlers(max_upload_bytes: int) -> ExceptionHandlersMap:
         status = status_of(error)
         if status >= HTTP_500_INTERNAL_SERVER_ERROR:
             log.error("%s %s failed: %s", request.method, request.url.path, error, exc_info=error)
-        return _error(status, error.message)
+        headers = {"Retry-After": str(error.retry_after)} if isinstance(error, RateLimited) else {}
+        return _error(status, error.message, headers)
 
     def http_error(request: Request[Any, Any, Any], error: HTTPException) -> Response[ErrorBody]:
         status = error.status_code
@@ -99,7 +103,10 @@ def exception_handlers(max_upload_bytes: int) -> ExceptionHandlersMap:
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> Response[ErrorBody]:
     return Response(
-        ErrorBody(message), status_code=status, headers=headers, media_type=MediaType.JSON
+        ErrorBody(message),
+        status_code=status,
+        headers={**(headers or {}), "Cache-Control": "no-store"},
+        media_type=MediaType.JSON,
     )
 
 

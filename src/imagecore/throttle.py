@@ -1,0 +1,44 @@
+"""Rate limits: how many uploads or deletes a user, or an address, may make in a while."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import attrs
+
+from imagecore.errors import RateLimited
+from imagecore.ports import RateCounter
+
+
+@attrs.frozen
+class Limit:
+    """At most ``count`` events every ``seconds`` (fixed windows)."""
+
+    count: int = attrs.field(validator=attrs.validators.gt(0))
+    seconds: int = attrs.field(validator=attrs.validators.gt(0))
+
+
+@attrs.frozen
+class Throttle:
+    """Counts each event in a shared counter and refuses the ones over their limit.
+
+    Windows are fixed (the hour from 10:00 to 11:00, say): one counter row per subject and window,
+    so that every worker and every machine sharing the counter agrees.
+    """
+
+    counter: RateCounter
+
+    def check(
+        self, action: str, subject: str, limit: Limit | None, now: float | None = None
+    ) -> None:
+        """Count one ``action`` by ``subject``; raise RateLimited if that makes too many."""
+        if limit is None:
+            return
+        now = time.time() if now is None else now
+        window = int(now // limit.seconds)
+        ends = (window + 1) * limit.seconds
+        count = self.counter.hit(f"{action}:{limit.seconds}:{subject}", window, ends)
+        if count > limit.count:
+            retry_after = max(1, math.ceil(ends - now))
+            raise RateLimited(action, limit.count, limit.seconds, retry_after)

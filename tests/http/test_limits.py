@@ -1,0 +1,189 @@
+"""Rate limits, the published limits, and the security headers people can see."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable, Iterator
+
+import attrs
+import pytest
+from litestar.testing import TestClient
+
+from adapters.http.limits import client_address
+from app.bootstrap import build_app
+from app.settings import Settings
+from imagecore import ImageSlots, Limit
+from tests import images
+from tests.http.conftest import API
+
+Client = Callable[..., TestClient]  # type: ignore[type-arg]
+
+
+@pytest.fixture
+def client_with(settings: Settings, service: ImageSlots) -> Iterator[Client]:
+    """Makes a test client for the app with some settings changed."""
+    opened: list[TestClient] = []  # type: ignore[type-arg]
+
+    def make(**changes: object) -> TestClient:  # type: ignore[type-arg]
+        client = TestClient(build_app(attrs.evolve(settings, **changes), slots=service))
+        opened.append(client.__enter__())
+        return client
+
+    yield make
+    for client in opened:
+        client.__exit__(None, None, None)
+
+
+def upload(client: TestClient, token: str, **headers: str):  # type: ignore[no-untyped-def]
+    files = {"cover_image": ("c.png", images.png())}
+    return client.post(API, headers={"Authorization": f"Bearer {token}", **headers}, files=files)
+
+
+def test_uploads_over_the_per_user_limit_get_429(
+    client_with: Client, token_for: Callable[[str], str], media_files: Callable[[], set[str]]
+) -> None:
+    """The fourth upload in the hour is 429 with Retry-After; nothing of it is stored."""
+    client = client_with(upload_rate_per_user=Limit(3, 3600), upload_rate_per_address=None)
+    alice = token_for("alice")
+    urls = [upload(client, alice).json()["cover_image"] for _ in range(3)]
+    refused = upload(client, alice)
+    assert refused.status_code == 429
+    assert refused.json()["error"].startswith("Too many uploads: the limit is 3 per hour.")
+    assert 0 < int(refused.headers["retry-after"]) <= 3600
+    assert refused.headers["cache-control"] == "no-store"
+    assert len(media_files()) == 1  # the last accepted one; nothing from the refused upload
+    shown = client.get(API, headers={"Authorization": f"Bearer {alice}"}).json()
+    assert shown["images"]["cover_image"] == urls[-1]
+    assert upload(client, token_for("bob")).status_code == 200  # others are not affected
+
+
+def test_uploads_over_the_per_address_limit_get_429(
+    client_with: Client, token_for: Callable[[str], str]
+) -> None:
+    """Many users behind one address share its limit, whatever X-Forwarded-For claims."""
+    client = client_with(upload_rate_per_user=None, upload_rate_per_address=Limit(2, 60))
+    assert upload(client, token_for("a"), **{"X-Forwarded-For": "203.0.113.1"}).status_code == 200
+    assert upload(client, token_for("b"), **{"X-Forwarded-For": "203.0.113.2"}).status_code == 200
+    refused = upload(client, token_for("c"), **{"X-Forwarded-For": "203.0.113.3"})
+    assert refused.status_code == 429
+    assert "the limit is 2 per minute" in refused.json()["error"]
+
+
+def test_deletes_are_limited_too(client_with: Client, token_for: Callable[[str], str]) -> None:
+    """Deletes count against their own limit, refused or not."""
+    client = client_with(delete_rate_per_user=Limit(2, 3600), delete_rate_per_address=None)
+    auth = {"Authorization": f"Bearer {token_for('d')}"}
+    assert client.delete(API + "?type=cover_image", headers=auth).status_code == 404
+    assert client.delete(API + "?type=cover_image", headers=auth).status_code == 404
+    refused = client.delete(API + "?type=cover_image", headers=auth)
+    assert refused.status_code == 429
+    assert refused.json()["error"].startswith("Too many deletes")
+
+
+def test_reads_are_never_limited(client_with: Client, token_for: Callable[[str], str]) -> None:
+    """GETs do not count: a page may poll as it likes."""
+    client = client_with(upload_rate_per_user=Limit(1, 60), upload_rate_per_address=Limit(1, 60))
+    auth = {"Authorization": f"Bearer {token_for('r')}"}
+    assert all(client.get(API, headers=auth).status_code == 200 for _ in range(30))
+
+
+def scope(peer: str, forwarded: str | None = None) -> dict[str, object]:
+    headers = [(b"x-forwarded-for", forwarded.encode())] if forwarded else []
+    return {"client": (peer, 5000), "headers": headers}
+
+
+PROXIES = (ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("127.0.0.1/32"))
+
+
+@pytest.mark.parametrize(
+    ("peer", "forwarded", "trusted", "expected"),
+    [
+        ("198.51.100.7", "203.0.113.9", (), "198.51.100.7"),
+        ("127.0.0.1", "203.0.113.9", (), "127.0.0.1"),
+        ("198.51.100.7", "203.0.113.9", PROXIES, "198.51.100.7"),
+        ("10.1.2.3", "203.0.113.9", PROXIES, "203.0.113.9"),
+        ("10.1.2.3", "6.6.6.6, 203.0.113.9, 10.9.9.9", PROXIES, "203.0.113.9"),
+        ("127.0.0.1", "10.0.0.5", PROXIES, "127.0.0.1"),
+        ("10.1.2.3", "not-an-address", PROXIES, "not-an-address"),
+    ],
+    ids=[
+        "no proxies: header ignored",
+        "no proxies, loopback peer: header ignored",
+        "untrusted peer: header ignored",
+        "trusted proxy: the forwarded client",
+        "a chain: the nearest untrusted hop, not a spoofed first entry",
+        "only proxies in the chain: the peer",
+        "garbage after a trusted proxy is its own client key",
+    ],
+)
+def test_the_client_address_believes_only_trusted_proxies(
+    peer: str, forwarded: str, trusted: tuple[object, ...], expected: str
+) -> None:
+    """X-Forwarded-For names the client only when the peer is a proxy the deployment trusts."""
+    assert client_address(scope(peer, forwarded), trusted) == expected  # type: ignore[arg-type]
+
+
+def test_the_limits_in_force_are_published(
+    client_with: Client, token_for: Callable[[str], str]
+) -> None:
+    """GET .../limits/ tells a client the byte, pixel, format, box and rate limits."""
+    client = client_with(upload_rate_per_user=Limit(5, 60), delete_rate_per_address=None)
+    auth = {"Authorization": f"Bearer {token_for('l')}"}
+    assert client.get(API + "limits/").status_code == 401
+    limits = client.get(API + "limits/", headers=auth).json()
+    assert limits["max_upload_bytes"] == 1024 * 1024
+    assert limits["max_pixels"] == 40_000_000
+    assert limits["formats"] == ["JPEG", "PNG", "GIF", "WebP"]
+    assert limits["boxes"]["profile_image"] == {"width": 800, "height": 800, "mode": "fit"}
+    assert limits["boxes"]["cover_image"] == {"width": 2400, "height": 1200, "mode": "fit"}
+    assert limits["rate_limits"]["upload"]["per_user"] == {"count": 5, "seconds": 60}
+    assert limits["rate_limits"]["delete"]["per_address"] is None
+
+
+def test_api_answers_are_never_cached(client: TestClient, auth: dict[str, str]) -> None:
+    """Every API answer, success or error, says Cache-Control: no-store."""
+    answers = [
+        client.get(API, headers=auth),
+        client.post(API, headers=auth, files={"profile_image": ("a.png", images.png())}),
+        client.delete(API + "?type=profile_image", headers=auth),
+        client.delete(API + "?type=profile_image", headers=auth),
+        client.get(API),
+    ]
+    assert [a.status_code for a in answers] == [200, 200, 200, 404, 401]
+    assert all(a.headers["cache-control"] == "no-store" for a in answers)
+
+
+def test_media_may_only_be_embedded_by_the_same_site(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    """Media carry nosniff, a closed CSP and Cross-Origin-Resource-Policy: same-site."""
+    url = client.post(API, headers=auth, files={"cover_image": ("a.png", images.png())}).json()[
+        "cover_image"
+    ]
+    headers = client.get(url).headers
+    assert headers["cross-origin-resource-policy"] == "same-site"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["content-security-policy"] == "default-src 'none'"
+
+
+def test_cors_is_off_unless_origins_are_configured(
+    client: TestClient, client_with: Client, auth: dict[str, str]
+) -> None:
+    """No Access-Control headers by default; the configured origins only, when set."""
+    preflight = {
+        "Origin": "https://resume.example",
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization",
+    }
+    plain = client.options(API, headers=preflight)
+    assert "access-control-allow-origin" not in plain.headers
+    allowing = client_with(cors_origins=("https://resume.example",))
+    allowed = allowing.options(API, headers=preflight)
+    assert allowed.headers["access-control-allow-origin"] == "https://resume.example"
+    assert "authorization" in allowed.headers["access-control-allow-headers"].lower()
+    other = allowing.get(API, headers={**auth, "Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in other.headers
+    url = allowing.post(API, headers=auth, files={"cover_image": ("a.png", images.png())}).json()[
+        "cover_image"
+    ]
+    assert allowing.get(url).headers["cross-origin-resource-policy"] == "cross-origin"
