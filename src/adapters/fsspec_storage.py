@@ -65,8 +65,12 @@ class FsspecStorage(ImageStorage):
             raise StorageError("write", key) from error
 
     def read(self, key: str) -> bytes:
+        path = self._path(key)
+        if self.is_local and os.path.islink(path):
+            # Only this storage writes here, and it never makes links: one is planted.
+            raise MediaNotFound(key)
         try:
-            data = self.fs.cat_file(self._path(key))
+            data = self.fs.cat_file(path)
         except OSError as error:
             if isinstance(error, FileNotFoundError | IsADirectoryError) or error.errno in _NO_SUCH:
                 raise MediaNotFound(key) from error

@@ -56,8 +56,10 @@ async def read_image_form(request: Request[Any, Any, Any]) -> dict[Slot, bytes]:
                         content += event
                     elif segment is not None:
                         _keep(parts, segment, bytes(content))
-    except ParserLimitReached:
-        raise FormError(f"The form has too many parts: at most {MAX_PARTS} are read.") from None
+    except ParserLimitReached as error:
+        if "segment count" in str(error):
+            raise FormError(f"The form has too many parts: at most {MAX_PARTS} are read.") from None
+        raise FormError(f"The form is over a limit of its parser: {error}.") from None
     except ParserError as error:
         raise FormError(f"The multipart/form-data body is malformed: {error}.") from None
     return parts
