@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request
-from litestar.exceptions import ClientException
+from litestar.exceptions import ClientException, InternalServerException
 from litestar.openapi.spec import OpenAPIMediaType as MediaTypeSpec
 from litestar.openapi.spec import Operation, RequestBody, Schema
 from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
@@ -33,6 +33,12 @@ class FormError(ClientException):
     """The body is not a form we can read; the detail says why, in a sentence."""
 
 
+class ClientGone(ClientException):
+    """The client closed the connection before its body was complete: its fault, not ours."""
+
+    status_code = 499  # as nginx logs it; nobody is left to read the answer
+
+
 async def read_image_form(request: Request[Any, Any, Any]) -> dict[Slot, bytes]:
     """The bytes of each slot's part. Other parts are ignored, and so is an empty file input."""
     media_type, options = parse_options_header(request.headers.get("content-type", ""))
@@ -48,7 +54,13 @@ async def read_image_form(request: Request[Any, Any, Any]) -> dict[Slot, bytes]:
         with PushMultipartParser(boundary, max_segment_count=MAX_PARTS) as parser:
             stream = request.stream()
             while not parser.closed:
-                chunk = await anext(stream, b"")
+                try:
+                    chunk = await anext(stream, b"")
+                except InternalServerException:
+                    # The only one a request stream raises: the client disconnected mid-body.
+                    raise ClientGone(
+                        "The client went away before its upload was complete."
+                    ) from None
                 for event in parser.parse(chunk):
                     if isinstance(event, MultipartSegment):
                         segment, content = event, bytearray()
