@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check --quiet
 
-.PHONY: run test lint typecheck chromium bench fuzz clean
+.PHONY: run test lint typecheck chromium bench load fuzz clean
 
 run: $(VENV)/.run
 	$(BIN)/imagecore serve $(ARGS)
@@ -30,6 +30,10 @@ typecheck: $(VENV)/.dev
 # Not a test: prints medians and ratios, and writes bench/results.json.
 bench: $(VENV)/.bench
 	$(BIN)/python -m bench $(ARGS)
+
+# Not a test either: a bounded mixed load against a live two-worker server (ARGS="--seconds 60").
+load: $(VENV)/.dev
+	$(BIN)/python -m bench.load $(ARGS)
 
 # The codec fuzz of `make test`, run for much longer.
 fuzz: $(VENV)/.dev

@@ -7,18 +7,16 @@ machine noise hits them alike), and every comparison is a ratio from the same ru
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import platform
 import re
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -28,6 +26,7 @@ import PIL
 
 from bench.contenders import Contender, codec, naive, pyvips_thumbnail
 from bench.inputs import Case, cases
+from bench.server import live_server
 from imagecore import Slot
 
 RESULTS = Path(__file__).with_name("results.json")
@@ -110,8 +109,8 @@ def peak_extra_memory(contender: str, case: Case) -> float:
 
 def http_round_trip(case: Case, run: Contender, repeats: int) -> dict[str, Any]:
     """Upload ``case`` to a live `imagecore serve` and compare with the codec alone."""
-    with tempfile.TemporaryDirectory() as data_dir, _server(Path(data_dir)) as (base, token):
-        headers = {"Authorization": f"Bearer {token}"}
+    with tempfile.TemporaryDirectory() as data_dir, live_server(Path(data_dir)) as server:
+        base, headers = server.base_url, {"Authorization": f"Bearer {server.token}"}
         field = case.slot.value
         with httpx.Client(base_url=base, headers=headers, timeout=60) as http:
             http.post("/api/resume/user-images/", files={field: ("a.jpg", case.data)})
@@ -133,40 +132,6 @@ def http_round_trip(case: Case, run: Contender, repeats: int) -> dict[str, Any]:
         "codec_ms": round(codec_ms, 1),
         "ratio": round(upload_ms / codec_ms, 2),
     }
-
-
-@contextlib.contextmanager
-def _server(data_dir: Path) -> Iterator[tuple[str, str]]:
-    """A live `imagecore serve` on a free port: its base URL and the token it printed."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    log = data_dir / "serve.log"
-    executable = Path(sys.executable).with_name("imagecore")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("IMAGECORE_")}
-    env |= {"IMAGECORE_DATA_DIR": str(data_dir), "IMAGECORE_LOG_LEVEL": "WARNING"}
-    env |= {"IMAGECORE_UPLOAD_RATE_PER_USER": "off", "IMAGECORE_UPLOAD_RATE_PER_ADDRESS": "off"}
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [str(executable), "serve", "--port", str(port)], stdout=out, stderr=out, env=env
-        )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            match = re.search(r"export TOKEN=(\S+)", log.read_text())
-            try:
-                if match and httpx.get(base + "/api/resume/user-images/").status_code == 401:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError("imagecore serve did not start:\n" + log.read_text())
-            time.sleep(0.1)
-        yield base, match.group(1)
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 def throughput(case: Case, images: int) -> dict[str, Any]:
