@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -138,7 +139,11 @@ def run(
     with tempfile.TemporaryDirectory() as scratch:
         data = data_dir or Path(scratch) / "data"
         with live_server(data, "--workers", str(workers)) as server:
-            tally, elapsed = asyncio.run(drive(server, seconds, users, concurrency, seed))
+            # A thread of its own: the caller may already run an event loop (a test session does).
+            with ThreadPoolExecutor(1) as loop_thread:
+                tally, elapsed = loop_thread.submit(
+                    asyncio.run, drive(server, seconds, users, concurrency, seed)
+                ).result()
             peak = peak_rss_mb(server.process.pid)
         check_status, check_line = imagecore_check(data)
     requests = sum(len(values) for values in tally.latencies.values()) + len(tally.errors)
