@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
 
-from tests.e2e.conftest import Server, start_server, stop_server
+from tests.e2e.conftest import server  # noqa: F401  (a real imagecore serve for the browser)
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
@@ -69,13 +69,3 @@ def page(browser: Browser) -> Iterator[Page]:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    """A real `imagecore serve` for the browser to talk to."""
-    process, server = start_server(tmp_path / "data")
-    try:
-        yield server
-    finally:
-        stop_server(process)
