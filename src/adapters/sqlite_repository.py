@@ -73,8 +73,10 @@ _UPDATE = (
 class SqliteRepository(ImageRepository):
     """Keeps each user's images in the SQLite database at ``path``, created if missing."""
 
-    def __init__(self, path: str | Path, *, busy_timeout: float = 5.0) -> None:
+    def __init__(self, path: str | Path, *, busy_timeout: float = 5.0, create: bool = True) -> None:
         self.path = Path(path)
+        if not create and not self.path.is_file():
+            raise RepositoryError(f"there is no database at {self.path}")
         self.busy_timeout = busy_timeout
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []

@@ -48,18 +48,23 @@ def build_service(
     storage: ImageStorage | None = None,
     repository: ImageRepository | None = None,
     codec: ImageCodec | None = None,
+    existing: bool = False,
 ) -> ImageSlots:
     """The core service wired to the adapters ``settings`` name, or to the ones given.
+
+    With ``existing``, for `gc` and `check`, nothing is created: the database must exist
+    already, and the default image is not installed.
 
     Raises :class:`SettingsError`, naming the variable, when a configured place is unusable.
     """
     variable = "IMAGECORE_STORAGE_URL" if settings.storage_url else "IMAGECORE_DATA_DIR"
     with _blaming(variable, f"storage {settings.media_storage_url!r}"):
         storage = storage or FsspecStorage.from_url(settings.media_storage_url)
-        install_defaults(storage)
+        if not existing:
+            install_defaults(storage)
     return ImageSlots(
         storage=storage,
-        repository=repository or build_repository(settings),
+        repository=repository or build_repository(settings, existing=existing),
         codec=codec or build_codec(settings),
     )
 
@@ -77,10 +82,15 @@ def build_codec(settings: Settings) -> PillowCodec:
     )
 
 
-def build_repository(settings: Settings) -> ImageRepository:
-    """The repository the database URL names: a SQLite file, or memory."""
+def build_repository(settings: Settings, *, existing: bool = False) -> ImageRepository:
+    """The repository the database URL names: SQLite, PostgreSQL, or memory."""
     url = settings.database
     if url.startswith("memory:"):
+        if existing:
+            raise SettingsError(
+                "IMAGECORE_DATABASE_URL=memory: lives inside the server process only; "
+                "gc and check need the database the server uses."
+            )
         return MemoryRepository()
     variable = "IMAGECORE_DATABASE_URL" if settings.database_url else "IMAGECORE_DATA_DIR"
     with _blaming(variable, f"database {settings.database_shown!r}"):
@@ -90,7 +100,7 @@ def build_repository(settings: Settings) -> ImageRepository:
             except ImportError as error:
                 raise ImportError("PostgreSQL needs `pip install 'imagecore[postgres]'`") from error
             return PostgresRepository(url, pool_size=settings.database_pool_size)
-        return SqliteRepository(url.removeprefix("sqlite:///"))
+        return SqliteRepository(url.removeprefix("sqlite:///"), create=not existing)
 
 
 @contextlib.contextmanager
@@ -99,15 +109,16 @@ def _blaming(variable: str, what: str) -> Iterator[None]:
     try:
         yield
     except (ImageCoreError, OSError, ValueError, ImportError) as error:
-        reason = error.message if isinstance(error, ImageCoreError) else str(error)
+        # str(), not .message: this is for the operator, who needs the details.
         cause = error.__cause__ if isinstance(error, ImageCoreError) else None
-        detail = f"{reason} ({cause})" if cause else reason
+        detail = f"{error} ({cause})" if cause else str(error)
         raise SettingsError(f"{variable}: cannot use {what}: {detail}") from error
 
 
 def shares_state(settings: Settings) -> bool:
     """Whether several processes built from ``settings`` see the same images."""
-    return not settings.database.startswith("memory:")
+    in_memory = settings.media_storage_url.startswith("memory://")
+    return not in_memory and not settings.database.startswith("memory:")
 
 
 def build_app(

@@ -12,8 +12,11 @@ from litestar.types import ASGIApp
 from adapters.http import AccessLog, TokenPolicy, issue_token
 from app.bootstrap import build_app, build_service, package_version, shares_state, token_policy
 from app.settings import Settings, SettingsError
+from imagecore import SweepRefused
 
 DEMO_USER = "demo"
+#: Uploads write their file a moment before they commit it; younger files may be in flight.
+SAFE_MIN_AGE = 60
 DAY = 24 * 3600
 
 log = logging.getLogger("imagecore")
@@ -75,10 +78,24 @@ def token(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def gc(settings: Settings, args: argparse.Namespace) -> int:
-    slots = build_service(settings)
-    report = slots.sweep(
-        min_age=args.min_age, dry_run=args.dry_run, progress=_progress_bar("sweeping")
-    )
+    if args.min_age < SAFE_MIN_AGE and not args.force:
+        print(
+            f"imagecore gc: files younger than {SAFE_MIN_AGE} s may be uploads in flight; "
+            "with a smaller --min-age, add --force (and be sure no server is running).",
+            file=sys.stderr,
+        )
+        return 2
+    slots = build_service(settings, existing=True)
+    try:
+        report = slots.sweep(
+            min_age=args.min_age,
+            dry_run=args.dry_run,
+            force=args.force,
+            progress=_progress_bar("sweeping"),
+        )
+    except SweepRefused as refused:
+        print(f"imagecore gc: {refused.message} (add --force if it is)", file=sys.stderr)
+        return 2
     verb = "would remove" if report.dry_run else "removed"
     print(
         f"{report.seen} files seen, {report.kept} kept, {report.removed} {verb} "
@@ -88,7 +105,7 @@ def gc(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def check(settings: Settings, args: argparse.Namespace) -> int:
-    report = build_service(settings).audit()
+    report = build_service(settings, existing=True).audit()
     for key in report.missing:
         print(f"missing file: {key}")
     for file in report.orphans:
@@ -220,7 +237,8 @@ def _parser() -> argparse.ArgumentParser:
         help="remove image files nothing references",
         description="Remove files in the image folders that no user's images reference: what a "
         "crash or a failed clean-up leaves behind. Files younger than --min-age are kept, so "
-        "uploads in flight are safe. Safe to run while the server runs.",
+        "uploads in flight are safe: with the default, gc may run while the server runs. It "
+        "refuses to remove every file (a wrong database?) unless told --force.",
         epilog="examples:\n  imagecore gc --dry-run\n  imagecore gc --min-age 86400",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -233,6 +251,11 @@ def _parser() -> argparse.ArgumentParser:
         default=3600,
         metavar="SECONDS",
         help="keep files younger than this (default: %(default)s)",
+    )
+    gc_parser.add_argument(
+        "--force",
+        action="store_true",
+        help=f"allow a --min-age under {SAFE_MIN_AGE} s, and removing every file",
     )
     gc_parser.set_defaults(run=gc)
 

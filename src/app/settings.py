@@ -66,10 +66,15 @@ class Settings:
 
     @property
     def database(self) -> str:
-        """The database URL in force."""
-        if self.database_url is not None:
-            return self.database_url
-        return "sqlite:///" + str(self.data_dir.resolve() / "imagecore.db")
+        """The database URL in force; a relative SQLite path is made absolute in the data dir."""
+        if self.database_url is None:
+            return "sqlite:///" + str(self.data_dir.resolve() / "imagecore.db")
+        if self.database_url.startswith("sqlite:///"):
+            path = Path(self.database_url.removeprefix("sqlite:///"))
+            return "sqlite:///" + str(
+                path if path.is_absolute() else self.data_dir.resolve() / path
+            )
+        return self.database_url
 
     @property
     def database_shown(self) -> str:
@@ -104,9 +109,16 @@ class Settings:
                 "IMAGECORE_DATABASE_URL must start with "
                 f"{' or '.join(repr(s) for s in DATABASE_SCHEMES)}, got {database_url!r}."
             )
+        storage_url = env.text("IMAGECORE_STORAGE_URL")
+        if storage_url and storage_url.startswith("memory://") and database_url != "memory:":
+            # Files that vanish on exit, with references that do not: references to nothing.
+            raise SettingsError(
+                "IMAGECORE_STORAGE_URL=memory://... forgets every file when the server stops; "
+                "it needs IMAGECORE_DATABASE_URL=memory: too."
+            )
         return cls(
             data_dir=Path(env.text("IMAGECORE_DATA_DIR") or "var"),
-            storage_url=env.text("IMAGECORE_STORAGE_URL"),
+            storage_url=storage_url,
             database_url=database_url,
             database_pool_size=env.positive_int("IMAGECORE_DATABASE_POOL_SIZE", 10),
             media_url=media_url if media_url.endswith("/") else media_url + "/",

@@ -17,6 +17,7 @@ from imagecore.errors import (
     RequestError,
     SlotEmpty,
     StorageError,
+    SweepRefused,
     UnknownSlot,
     UnsupportedImageType,
 )
@@ -70,6 +71,7 @@ __all__ = [
     "StorageError",
     "StoredFile",
     "StoredImage",
+    "SweepRefused",
     "SweepReport",
     "Throttle",
     "UniqueNames",

@@ -12,6 +12,7 @@
     │   ├── NothingToUpload          an upload named no slot
     │   ├── SlotEmpty                nothing to delete
     │   ├── MediaNotFound            no such media file
+    │   ├── SweepRefused             a sweep would remove every image: a wrong database?
     │   └── RateLimited              too many requests; try again after a while
     ├── ConcurrentUpdate             another writer kept winning the race for a user's images
     └── BackendError                 storage or repository failed
@@ -105,6 +106,21 @@ class MediaNotFound(RequestError):
     def __init__(self, key: str) -> None:
         self.key = key
         super().__init__("Media file not found.")
+
+
+class SweepRefused(RequestError):
+    """The repository references no image at all while image files are stored.
+
+    That is what a sweep sees when pointed at the wrong, or a new, database; removing every
+    file then would be a disaster, so it takes an explicit ``force``.
+    """
+
+    def __init__(self, files: int) -> None:
+        self.files = files
+        super().__init__(
+            f"The database references no image, yet {files} image files are stored: is this "
+            "the database the server uses? Refusing to remove them all without force."
+        )
 
 
 class RateLimited(RequestError):

@@ -22,6 +22,7 @@ from imagecore.errors import (
     MediaNotFound,
     NothingToUpload,
     RepositoryError,
+    SweepRefused,
 )
 from imagecore.model import (
     MEDIA_TYPES,
@@ -106,6 +107,7 @@ class ImageSlots:
         *,
         min_age: float = 3600,
         dry_run: bool = False,
+        force: bool = False,
         now: float | None = None,
         progress: Callable[[int, int], None] | None = None,
     ) -> SweepReport:
@@ -117,6 +119,8 @@ class ImageSlots:
         """
         files = self._slot_files()
         referenced = frozenset(self.repository.references())
+        if files and not referenced and not force:
+            raise SweepRefused(len(files))
         garbage = {
             f.key
             for f in rules.sweepable(

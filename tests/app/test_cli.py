@@ -187,7 +187,7 @@ def test_gc_removes_old_orphans_only(
     assert "3 files seen, 2 kept, 1 removed (2.0 KB freed)" in capsys.readouterr().out
     assert not data_with_debris["old"].exists()
     assert data_with_debris["kept"].exists() and data_with_debris["new"].exists()
-    assert main(["gc", "--min-age", "0"]) == 0
+    assert main(["gc", "--min-age", "0", "--force"]) == 0
     assert not data_with_debris["new"].exists()
 
 
@@ -202,11 +202,63 @@ def test_a_long_sweep_shows_its_progress(
     data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Past a hundred files, gc reports its progress on standard error."""
+    build_service(Settings(data_dir=data_dir)).upload("u", {Slot.COVER: images.png()})
     folder = data_dir / "media" / "resume" / "images"
     folder.mkdir(parents=True)
     for n in range(150):
         (folder / f"profile_x_{n}.png").write_bytes(b"x")
-    assert main(["gc", "--min-age", "0"]) == 0
+    assert main(["gc", "--min-age", "0", "--force"]) == 0
     captured = capsys.readouterr()
-    assert "sweeping: 150/150 (100%)" in captured.err
-    assert "150 files seen, 0 kept, 150 removed" in captured.out
+    assert "sweeping: 151/151 (100%)" in captured.err
+    assert "151 files seen, 1 kept, 150 removed" in captured.out
+
+
+def test_gc_will_not_remove_uploads_in_flight_without_force(
+    data_with_debris: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A --min-age under a minute needs --force: younger files may be uploads in flight."""
+    assert main(["gc", "--min-age", "5"]) == 2
+    assert "may be uploads in flight" in capsys.readouterr().err
+    assert data_with_debris["new"].exists()
+
+
+def test_gc_on_a_database_that_references_nothing_refuses(
+    data_with_debris: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Pointed at an empty database, gc will not remove every image; --force would."""
+    empty = tmp_path / "other.db"
+    build_service(Settings(data_dir=tmp_path, database_url=f"sqlite:///{empty}"))
+    monkeypatch.setenv("IMAGECORE_DATABASE_URL", f"sqlite:///{empty}")
+    assert main(["gc"]) == 2
+    assert "references no image, yet 3 image files are stored" in capsys.readouterr().err
+    assert data_with_debris["kept"].exists() and data_with_debris["old"].exists()
+
+
+@pytest.mark.parametrize("command", ["gc", "check"])
+def test_gc_and_check_create_nothing(
+    command: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """On a wrong data dir, gc and check say there is no database, and create none."""
+    wrong = tmp_path / "typo"
+    monkeypatch.setenv("IMAGECORE_DATA_DIR", str(wrong))
+    with pytest.raises(SystemExit) as exit_:
+        main([command])
+    assert exit_.value.code == 2
+    assert "there is no database at" in capsys.readouterr().err
+    assert not wrong.exists() or not any(wrong.rglob("*"))
+
+
+def test_gc_and_check_refuse_a_memory_database(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """memory: is inside the server: gc and check say so rather than see an empty database."""
+    monkeypatch.setenv("IMAGECORE_DATABASE_URL", "memory:")
+    with pytest.raises(SystemExit):
+        main(["gc"])
+    assert "lives inside the server process only" in capsys.readouterr().err

@@ -28,7 +28,7 @@ def test_every_variable_is_read() -> None:
     settings = Settings.from_env(
         {
             "IMAGECORE_DATA_DIR": "/srv/images",
-            "IMAGECORE_STORAGE_URL": "memory://media",
+            "IMAGECORE_STORAGE_URL": "file:///srv/images/media",
             "IMAGECORE_DATABASE_URL": "sqlite:////srv/images/db.sqlite",
             "IMAGECORE_MEDIA_URL": "https://cdn.example.com/m",
             "IMAGECORE_JWT_SECRET": "k" * 32,
@@ -48,7 +48,7 @@ def test_every_variable_is_read() -> None:
     )
     assert settings == Settings(
         data_dir=Path("/srv/images"),
-        storage_url="memory://media",
+        storage_url="file:///srv/images/media",
         database_url="sqlite:////srv/images/db.sqlite",
         media_url="https://cdn.example.com/m/",
         jwt_secret="k" * 32,
@@ -128,3 +128,19 @@ def test_the_readme_documents_every_setting() -> None:
     readme = (root / "README.md").read_text()
     assert len(read) > 15
     assert sorted(name for name in read if f"`{name}`" not in readme) == []
+
+
+def test_memory_storage_needs_a_memory_database() -> None:
+    """Files forgotten on exit with references kept would be references to nothing."""
+    with pytest.raises(SettingsError, match="IMAGECORE_STORAGE_URL=memory"):
+        Settings.from_env({"IMAGECORE_STORAGE_URL": "memory://media"})
+    both = {"IMAGECORE_STORAGE_URL": "memory://m", "IMAGECORE_DATABASE_URL": "memory:"}
+    assert Settings.from_env(both).storage_url == "memory://m"
+
+
+def test_a_relative_sqlite_path_lives_in_the_data_dir() -> None:
+    """sqlite:///images.db means the data dir's images.db, wherever the command runs from."""
+    settings = Settings.from_env(
+        {"IMAGECORE_DATA_DIR": "/srv/data", "IMAGECORE_DATABASE_URL": "sqlite:///images.db"}
+    )
+    assert settings.database == "sqlite:////srv/data/images.db"

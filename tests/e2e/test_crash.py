@@ -85,7 +85,7 @@ def test_sigkill_during_concurrent_uploads(tmp_path: Path) -> None:
                     assert url not in sent[:-1]
         before = imagecore(data_dir, "check")
         assert "0 references without a file" in before.stdout, before.stdout
-        swept = imagecore(data_dir, "gc", "--min-age", "0")
+        swept = imagecore(data_dir, "gc", "--min-age", "0", "--force")
         assert swept.returncode == 0, swept.stderr
         after = imagecore(data_dir, "check")
         assert after.returncode == 0, after.stdout

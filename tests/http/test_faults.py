@@ -93,7 +93,7 @@ def test_a_failing_step_leaves_a_consistent_state(
     orphans = {file.key for file in audit.orphans}
     if cleanup_failed:
         assert old is not None and orphans == {old.key}  # for the sweep to take
-        assert healthy.sweep(min_age=0).removed == 1
+        assert healthy.sweep(min_age=0, force=True).removed == 1
     else:
         assert orphans == set()
     assert healthy.audit().consistent

@@ -118,7 +118,7 @@ class ImageSlotsMachine(RuleBasedStateMachine):
 
     @rule()
     def sweep(self) -> None:
-        self.slots.sweep(min_age=0)
+        self.slots.sweep(min_age=0, force=True)
         assert self._stored() == self._referenced()
         self.may_have_orphans = False
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from adapters.memory_repository import MemoryRepository
-from imagecore import ImageSlots, Slot, StoredFile
+from imagecore import ImageSlots, Slot, StoredFile, SweepRefused
 from imagecore.rules import sweepable
 from tests.fakes import Counter, DictStorage, FakeCodec, image_bytes
 
@@ -62,6 +62,7 @@ def test_a_sweep_removes_orphans_and_keeps_images(
 
 def test_a_dry_run_removes_nothing(slots: ImageSlots, storage: DictStorage, clock: Clock) -> None:
     """--dry-run reports what a sweep would remove and leaves it in place."""
+    slots.upload("alice", {Slot.COVER: image_bytes("c")})
     storage.write("resume/images/profile_x_dead.png", b"12345")
     clock.now += 2 * HOUR
     report = slots.sweep(min_age=HOUR, dry_run=True, now=clock.now)
@@ -82,8 +83,19 @@ def test_progress_is_reported_file_by_file(slots: ImageSlots, storage: DictStora
     for n in range(5):
         storage.write(f"resume/images/profile_x_{n}.png", b"x")
     calls: list[tuple[int, int]] = []
-    slots.sweep(min_age=0, progress=lambda done, total: calls.append((done, total)))
+    slots.sweep(min_age=0, force=True, progress=lambda done, total: calls.append((done, total)))
     assert calls == [(n, 5) for n in range(1, 6)]
+
+
+def test_a_sweep_that_would_remove_every_image_needs_force(
+    slots: ImageSlots, storage: DictStorage
+) -> None:
+    """With files stored and no reference at all (a wrong database?), a sweep refuses."""
+    storage.write("resume/images/profile_x_1.png", b"x")
+    with pytest.raises(SweepRefused, match="references no image, yet 1 image files"):
+        slots.sweep(min_age=0)
+    assert "resume/images/profile_x_1.png" in storage.files
+    assert slots.sweep(min_age=0, force=True).removed == 1
 
 
 def test_an_audit_finds_missing_files_and_orphans(slots: ImageSlots, storage: DictStorage) -> None:
