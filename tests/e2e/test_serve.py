@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import re
 import socket
+import subprocess
 import time
 from pathlib import Path
 
 import httpx
 
 from tests import images
-from tests.e2e.conftest import Server, start_server, stop_server
+from tests.e2e.conftest import IMAGECORE, Server, start_server, stop_server
 
 API = "/api/resume/user-images/"
 
@@ -130,6 +132,13 @@ def test_images_survive_a_restart(tmp_path: Path) -> None:
             "cover_image": before["cover_image"],
         }
         assert httpx.get(again.base_url + current["cover_image"]).status_code == 200
+        # Two uploads' worth of files, both referenced: nothing for a sweep to take.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("IMAGECORE_")}
+        env["IMAGECORE_DATA_DIR"] = str(tmp_path / "data")
+        for args in (("gc", "--min-age", "0", "--force"), ("check",)):
+            done = subprocess.run([str(IMAGECORE), *args], env=env, capture_output=True, text=True)
+            assert done.returncode == 0, done.stdout + done.stderr
+        assert "0 references without a file, 0 files without a reference" in done.stdout
     finally:
         stop_server(process)
 
