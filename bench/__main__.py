@@ -25,6 +25,8 @@ import httpx
 import PIL
 
 from bench.contenders import Contender, codec, naive, pyvips_thumbnail
+from bench.get import render as render_get
+from bench.get import run as get_run
 from bench.inputs import Case, cases
 from bench.server import live_server
 from imagecore import Slot
@@ -56,9 +58,13 @@ def main() -> None:
     report["http"] = http_round_trip(photo, contenders["codec"], repeats)
     print("[threads] throughput", file=sys.stderr, flush=True)
     report["threads"] = throughput(photo, max(8, 4 * repeats))
+    print("[get] requests per second under wrk", file=sys.stderr, flush=True)
+    report["get"] = get_run(seconds=3 if repeats < 5 else 10)
     report["targets"] = targets(report)
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")
     print(render(report))
+    print()
+    print(render_get(report["get"]))
     print(f"\nwritten to {RESULTS}")
 
 
@@ -186,6 +192,11 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
     checks.append(
         ("HTTP upload / codec alone", report["http"]["ratio"], lambda r: r <= 1.25, "<= 1.25")
     )
+    for row in report["get"].get("rows", []):
+        name = row["repository"]
+        per_s, ratio = row["get_per_s"], row["ratio"]
+        checks.append((f"GET, {name}: per s", per_s, lambda r: r >= 6500, ">= 6500 (5x DRF)"))
+        checks.append((f"GET, {name}: GET / bare", ratio, lambda r: r >= 0.7, ">= 0.7"))
     return [
         {
             "target": name,

@@ -150,6 +150,7 @@ def build_app(
             ),
             published_limits=published_limits(settings),
             cors_origins=settings.cors_origins,
+            reads_inline=isinstance(slots.repository, MemoryRepository | SqliteRepository),
         ),
     )
 

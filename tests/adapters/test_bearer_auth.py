@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from adapters.http.auth import (
     InvalidToken,
     TokenPolicy,
+    VerifiedTokens,
     issue_token,
     token_from_header,
     user_id_from_token,
@@ -210,3 +211,36 @@ def test_the_scheme_is_case_insensitive() -> None:
     """'bearer' and 'BEARER' work like 'Bearer'."""
     assert token_from_header("bearer abc") == "abc"
     assert token_from_header("BEARER abc") == "abc"
+
+
+def test_a_remembered_token_is_still_refused_once_it_expires() -> None:
+    """The cache skips the signature check, never the clock."""
+    tokens = VerifiedTokens(POLICY)
+    start = time.time()
+    token = issue_token("dora", POLICY, ttl=60, now=start)
+    assert tokens.user_id(token, now=start + 10) == "dora"
+    assert tokens.user_id(token, now=start + 80) == "dora"  # within the 30 s leeway
+    with pytest.raises(InvalidToken, match="expired"):
+        tokens.user_id(token, now=start + 100)
+
+
+def test_a_remembered_token_respects_not_before() -> None:
+    """A token verified inside its window is refused before the window opens."""
+    tokens = VerifiedTokens(POLICY)
+    token = signed({"sub": "eve", "exp": later(600), "nbf": now() + 5})
+    assert tokens.user_id(token) == "eve"  # nbf within the leeway
+    with pytest.raises(InvalidToken):
+        tokens.user_id(token, now=now() - 3600)
+
+
+def test_the_remembered_tokens_are_bounded() -> None:
+    """The oldest are forgotten first; a forgotten token is simply verified again."""
+    tokens = VerifiedTokens(POLICY, size=2)
+    issued = [issue_token(f"u{n}", POLICY, ttl=60) for n in range(3)]
+    assert [tokens.user_id(token) for token in issued] == ["u0", "u1", "u2"]
+    assert len(tokens._verified) == 2
+    assert tokens.user_id(issued[0]) == "u0"
+
+
+def now() -> int:
+    return int(time.time())

@@ -60,12 +60,26 @@ class TokenPolicy:
         raise ValueError("the public key must be RSA (for RS256) or EC P-256 (for ES256)")
 
 
+@attrs.frozen
+class Verified:
+    """A token whose signature and claims were checked, and the times that bound its validity."""
+
+    user_id: str
+    expires: float
+    not_before: float | None
+
+
 def user_id_from_token(token: str, policy: TokenPolicy) -> str:
     """The user a valid access token speaks for.
 
     The user is the ``sub`` claim, or ``user_id`` for tokens of djangorestframework-simplejwt,
     which have no ``sub``; a simplejwt refresh token is not an access token and is refused.
     """
+    return verify(token, policy).user_id
+
+
+def verify(token: str, policy: TokenPolicy) -> Verified:
+    """Checks the token as :func:`user_id_from_token` describes; raises InvalidToken."""
     try:
         claims = jwt.decode(
             token,
@@ -90,7 +104,42 @@ def user_id_from_token(token: str, policy: TokenPolicy) -> str:
     user = claims.get("sub", claims.get("user_id"))
     if isinstance(user, bool) or not isinstance(user, str | int) or str(user) == "":
         raise InvalidToken("The token names no user: it needs a 'sub' or 'user_id' claim.")
-    return str(user)
+    not_before = claims.get("nbf")
+    return Verified(
+        str(user),
+        float(claims["exp"]),
+        float(not_before) if isinstance(not_before, int | float) else None,
+    )
+
+
+class VerifiedTokens:
+    """Remembers recently verified tokens, so a client's next request skips the signature check.
+
+    Only the signature is skipped: the validity period is checked on every use, with the same
+    leeway and the same messages as a full check. Bounded, oldest forgotten first; used from one
+    event loop, so it needs no lock.
+    """
+
+    def __init__(self, policy: TokenPolicy, size: int = 4096) -> None:
+        self.policy = policy
+        self.size = size
+        self._verified: dict[str, Verified] = {}
+
+    def user_id(self, token: str, now: float | None = None) -> str:
+        now = time.time() if now is None else now
+        known = self._verified.get(token)
+        if known is not None:
+            if now >= known.expires + self.policy.leeway:
+                del self._verified[token]
+                raise InvalidToken("The token has expired; sign in again.")
+            if known.not_before is not None and now < known.not_before - self.policy.leeway:
+                raise InvalidToken("The token is invalid.")
+            return known.user_id
+        verified = verify(token, self.policy)
+        if len(self._verified) >= self.size:
+            del self._verified[next(iter(self._verified))]
+        self._verified[token] = verified
+        return verified.user_id
 
 
 def token_from_header(authorization: str | None) -> str:
@@ -121,14 +170,14 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
 
     def __init__(self, app: ASGIApp, policy: TokenPolicy, **kwargs: Any) -> None:
         super().__init__(app, **kwargs)
-        self.policy = policy
+        self.tokens = VerifiedTokens(policy)
 
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
         try:
             token = token_from_header(connection.headers.get("authorization"))
-            user_id = user_id_from_token(token, self.policy)
+            user_id = self.tokens.user_id(token)
         except InvalidToken as error:
             raise NotAuthorizedException(detail=str(error)) from None
         return AuthenticationResult(user=user_id, auth=None)
