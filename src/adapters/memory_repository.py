@@ -56,3 +56,8 @@ class MemoryRateCounter(RateCounter):
                 now = time.time()
                 self._counts = {k: v for k, v in self._counts.items() if v[1] >= now}
             return count
+
+    def release(self, key: str, window: int) -> None:
+        with self._lock:
+            count, expires = self._counts.get((key, window), (1, 0.0))
+            self._counts[key, window] = (count - 1, expires)

@@ -85,6 +85,8 @@ class PostgresRepository(ImageRepository):
             max_size=pool_size,
             timeout=timeout,
             kwargs={"autocommit": True},
+            # A connection the server dropped (a restart, a failover) is replaced, not handed out.
+            check=ConnectionPool.check_connection,
             open=False,
             name="imagecore",
         )
@@ -184,6 +186,17 @@ class PostgresRateCounter(RateCounter):
             raise RepositoryError(f"cannot count requests: {error}") from error
         assert row is not None
         return int(row[0])
+
+    def release(self, key: str, window: int) -> None:
+        try:
+            with self._pool.connection() as connection:
+                connection.execute(
+                    "UPDATE imagecore_rate_counts SET count = count - 1 "
+                    "WHERE key = %s AND window_number = %s",
+                    (key, window),
+                )
+        except (psycopg.Error, PoolTimeout) as error:
+            raise RepositoryError(f"cannot count requests: {error}") from error
 
 
 def _json(image: StoredImage | None) -> Jsonb | None:

@@ -83,6 +83,7 @@ class SqliteRepository(ImageRepository):
         self._lock = threading.Lock()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._use_wal(self._connection())
             self._migrate(self._connection())
         except (OSError, sqlite3.Error) as error:
             raise RepositoryError(f"cannot open the database at {self.path}: {error}") from error
@@ -138,7 +139,6 @@ class SqliteRepository(ImageRepository):
                 isolation_level=None,
                 check_same_thread=False,
             )
-            connection.execute("PRAGMA journal_mode = WAL")
             connection.execute("PRAGMA synchronous = FULL")
             self._local.connection = connection
             with self._lock:
@@ -148,6 +148,19 @@ class SqliteRepository(ImageRepository):
     def rate_counter(self) -> SqliteRateCounter:
         """Rate counts in the same database, so every worker process shares them."""
         return SqliteRateCounter(self)
+
+    def _use_wal(self, connection: sqlite3.Connection) -> None:
+        # WAL is a property of the database file, set once; switching to it ignores the busy
+        # timeout, so workers opening a new database together retry here for a while.
+        deadline = time.monotonic() + self.busy_timeout
+        while True:
+            try:
+                connection.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
 
     @staticmethod
     def _migrate(connection: sqlite3.Connection) -> None:
@@ -185,6 +198,15 @@ class SqliteRateCounter(RateCounter):
         except sqlite3.Error as error:
             raise RepositoryError(f"cannot count requests: {error}") from error
         return int(count)
+
+    def release(self, key: str, window: int) -> None:
+        try:
+            self._repository._connection().execute(
+                "UPDATE rate_counts SET count = count - 1 WHERE key = ? AND window = ?",
+                (key, window),
+            )
+        except sqlite3.Error as error:
+            raise RepositoryError(f"cannot count requests: {error}") from error
 
 
 def _json(image: StoredImage | None) -> str | None:

@@ -87,6 +87,10 @@ class RateCounter(Protocol):
         """
         ...
 
+    def release(self, key: str, window: int) -> None:
+        """Take back one hit of ``key`` in ``window``: the event it counted did not happen."""
+        ...
+
 
 class UniqueNames(Protocol):
     """Produces the part of a stored name that changes on every upload."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 
 import attrs
 
@@ -30,15 +31,25 @@ class Throttle:
     counter: RateCounter
 
     def check(
-        self, action: str, subject: str, limit: Limit | None, now: float | None = None
+        self,
+        action: str,
+        limits: Sequence[tuple[str, Limit | None]],
+        now: float | None = None,
     ) -> None:
-        """Count one ``action`` by ``subject``; raise RateLimited if that makes too many."""
-        if limit is None:
-            return
+        """Count one ``action`` against each (subject, limit); if that makes too many for any,
+        take every count back and raise RateLimited: only requests that pass are counted."""
         now = time.time() if now is None else now
-        window = int(now // limit.seconds)
-        ends = (window + 1) * limit.seconds
-        count = self.counter.hit(f"{action}:{limit.seconds}:{subject}", window, ends)
-        if count > limit.count:
-            retry_after = max(1, math.ceil(ends - now))
-            raise RateLimited(action, limit.count, limit.seconds, retry_after)
+        counted: list[tuple[str, int]] = []
+        for subject, limit in limits:
+            if limit is None:
+                continue
+            window = int(now // limit.seconds)
+            ends = (window + 1) * limit.seconds
+            key = f"{action}:{limit.seconds}:{subject}"
+            count = self.counter.hit(key, window, ends)
+            counted.append((key, window))
+            if count > limit.count:
+                for hit_key, hit_window in counted:
+                    self.counter.release(hit_key, hit_window)
+                retry_after = max(1, math.ceil(ends - now))
+                raise RateLimited(action, limit.count, limit.seconds, retry_after)

@@ -105,3 +105,22 @@ def test_a_version_1_database_is_migrated(tmp_path: Path) -> None:
     repository = SqliteRepository(tmp_path / "old.db")
     assert repository.get("u") == UserImages(version=3)
     assert repository.rate_counter().hit("k", 1, 4e9) == 1
+
+
+def _open(path: str, barrier: multiprocessing.synchronize.Barrier) -> str:  # type: ignore[name-defined]
+    barrier.wait()
+    try:
+        SqliteRepository(path).get("u")
+    except RepositoryError as error:
+        return str(error)
+    return "ok"
+
+
+def test_workers_opening_a_new_database_together_all_succeed(tmp_path: Path) -> None:
+    """Eight processes creating the same new database at once: none fails as locked."""
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager:
+        barrier = manager.Barrier(8)
+        with context.Pool(8) as pool:
+            outcomes = pool.starmap(_open, [(str(tmp_path / "new.db"), barrier)] * 8)
+    assert outcomes == ["ok"] * 8

@@ -22,6 +22,7 @@ from tests import images
 from tests.adversarial.conftest import API, SECRET, Target
 
 Send = Callable[[Target], httpx.Response]
+Claims = dict[str, Any] | Callable[[], dict[str, Any]] | None
 
 
 @attrs.frozen
@@ -50,8 +51,14 @@ def get_with(value: str) -> Send:
     return lambda t: t.client.get(API, headers={"Authorization": value})
 
 
-def get_as(claims: dict[str, Any] | None = None, **options: Any) -> Send:
-    return get_with(f"Bearer {token(claims, **options)}")
+def get_as(claims: Claims = None, **options: Any) -> Send:
+    """A GET with a token made when the request is sent, so its times are fresh."""
+
+    def send(t: Target) -> httpx.Response:
+        made = claims() if callable(claims) else claims
+        return t.client.get(API, headers={"Authorization": f"Bearer {token(made, **options)}"})
+
+    return send
 
 
 RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -166,17 +173,24 @@ CATALOG = [
         "invalid",
     ),
     Hostile(
-        "expired 31 s ago, beyond the 30 s leeway", get_as({"exp": now() - 31}), 401, "expired"
+        "expired 31 s ago, beyond the 30 s leeway",
+        get_as(lambda: {"exp": now() - 31}),
+        401,
+        "expired",
     ),
-    Hostile("expired an hour ago", get_as({"exp": now() - 3600}), 401, "expired"),
-    Hostile("expired 10 s ago, within the leeway, is accepted", get_as({"exp": now() - 10}), 200),
-    Hostile("not valid for 60 s more (nbf)", get_as({"nbf": now() + 60}), 401, "invalid"),
+    Hostile("expired an hour ago", get_as(lambda: {"exp": now() - 3600}), 401, "expired"),
     Hostile(
-        "valid in 10 s (nbf), within the leeway, is accepted", get_as({"nbf": now() + 10}), 200
+        "expired 10 s ago, within the leeway, is accepted", get_as(lambda: {"exp": now() - 10}), 200
+    ),
+    Hostile("not valid for 60 s more (nbf)", get_as(lambda: {"nbf": now() + 60}), 401, "invalid"),
+    Hostile(
+        "valid in 10 s (nbf), within the leeway, is accepted",
+        get_as(lambda: {"nbf": now() + 10}),
+        200,
     ),
     Hostile(
         "issued in the future beyond the leeway (iat)",
-        get_as({"iat": now() + 3600}),
+        get_as(lambda: {"iat": now() + 3600}),
         401,
         "invalid",
     ),

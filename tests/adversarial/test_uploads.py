@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from adapters.pillow_codec import PillowCodec
-from imagecore import ImageRejected, Slot
+from imagecore import ImageRejected, Slot, UnsupportedImageType
 from tests import images
 from tests.adversarial.conftest import API, Target
 from tests.adversarial.test_catalog import token
@@ -92,14 +92,17 @@ def test_no_file_ever_starts_a_program(programs_started: list[str]) -> None:
     go through the codec without a single program being started."""
     codec = PillowCodec()
     corpus = [make() for make, _ in (*ACCEPTED.values(), *REFUSED.values())]
-    corpus += EXTERNAL_FORMATS.values()
     refused = 0
     for data in corpus:
         try:
             codec.encode(data, Slot.PROFILE)
         except ImageRejected:
             refused += 1
-    assert refused >= len(REFUSED) + len(EXTERNAL_FORMATS)
+    assert refused == len(REFUSED)
+    for data in EXTERNAL_FORMATS.values():
+        # Refused by name before any decoder: had one of theirs run, the refusal would differ.
+        with pytest.raises(UnsupportedImageType):
+            codec.encode(data, Slot.PROFILE)
     assert programs_started == []
 
 

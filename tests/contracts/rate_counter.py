@@ -25,6 +25,13 @@ class RateCounterContract:
         assert counter.hit("upload:user:1", 8, LATER) == 1
         assert counter.hit("delete:user:1", 7, LATER) == 1
 
+    def test_a_released_hit_is_not_counted(self, counter: RateCounter) -> None:
+        """release() takes back one hit: the next one counts as if it never happened."""
+        assert counter.hit("upload:user:9", 3, LATER) == 1
+        assert counter.hit("upload:user:9", 3, LATER) == 2
+        counter.release("upload:user:9", 3)
+        assert counter.hit("upload:user:9", 3, LATER) == 2
+
     def test_concurrent_hits_are_all_counted(self, counter: RateCounter) -> None:
         """Hits from many threads at once lose no count."""
         seen: list[int] = []

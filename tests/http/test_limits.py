@@ -69,6 +69,18 @@ def test_uploads_over_the_per_address_limit_get_429(
     assert "the limit is 2 per minute" in refused.json()["error"]
 
 
+def test_a_refused_request_counts_against_no_limit(
+    client_with: Client, token_for: Callable[[str], str]
+) -> None:
+    """Refused by the address limit, a user's attempts do not use up the user's own limit."""
+    client = client_with(upload_rate_per_user=Limit(3, 3600), upload_rate_per_address=Limit(1, 60))
+    assert upload(client, token_for("busy")).status_code == 200  # the address's one upload
+    for _ in range(5):
+        assert upload(client, token_for("alice")).status_code == 429
+    moved = client_with(upload_rate_per_user=Limit(3, 3600), upload_rate_per_address=None)
+    assert [upload(moved, token_for("alice")).status_code for _ in range(4)] == [200, 200, 200, 429]
+
+
 def test_deletes_are_limited_too(client_with: Client, token_for: Callable[[str], str]) -> None:
     """Deletes count against their own limit, refused or not."""
     client = client_with(delete_rate_per_user=Limit(2, 3600), delete_rate_per_address=None)

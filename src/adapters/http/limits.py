@@ -26,8 +26,13 @@ class RateRules:
     trusted_proxies: Sequence[Network] = ()
 
     def check(self, action: str, user: str, address: str) -> None:
-        self.throttle.check(action, f"user:{user}", self.per_user.get(action))
-        self.throttle.check(action, f"address:{address}", self.per_address.get(action))
+        self.throttle.check(
+            action,
+            [
+                (f"user:{user}", self.per_user.get(action)),
+                (f"address:{address}", self.per_address.get(action)),
+            ],
+        )
 
 
 def client_address(scope: Mapping[str, Any], trusted: Sequence[Network]) -> str:
