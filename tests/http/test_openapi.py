@@ -83,6 +83,15 @@ def test_every_error_response_is_documented_with_the_error_shape(
         assert set(example["value"]) == {"error"}
 
 
+def test_every_success_has_an_example(schema: dict[str, Any]) -> None:
+    """Each operation's 200 answer shows an example body."""
+    for path in schema["paths"].values():
+        for operation in path.values():
+            content = operation["responses"]["200"]["content"]["application/json"]
+            (example,) = content["examples"].values()
+            assert example["value"]
+
+
 def test_success_bodies_have_the_guide_s_fields(schema: dict[str, Any]) -> None:
     """GET gives {images: {...}}; POST a message and URLs; DELETE a message."""
     operations = schema["paths"][PATH]

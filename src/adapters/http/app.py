@@ -101,6 +101,17 @@ class DeleteOperation(Operation):
                 )
 
 
+def _ok(container: Any, example: dict[str, Any]) -> dict[int, ResponseSpec]:
+    return {
+        200: ResponseSpec(
+            data_container=container,
+            description="Request fulfilled",
+            examples=[Example(value=example)],
+            generate_examples=False,
+        )
+    }
+
+
 def _errors(*statuses: tuple[int, str, str]) -> dict[int, ResponseSpec]:
     return {
         status: ResponseSpec(
@@ -136,7 +147,16 @@ _UNAVAILABLE = (
     summary="Get the user's current images",
     description="The profile image (the default one when none was uploaded) and the cover image "
     "(null when none was uploaded).",
-    responses=_errors(_UNAUTHORIZED, _SERVER, _UNAVAILABLE),
+    responses=_ok(
+        ImagesBody,
+        {
+            "images": {
+                "profile_image": "/media/resume/images/profile_123_5f0c2a9d1b7e4c36.jpg",
+                "cover_image": "/media/resume/covers/cover_123_81d04e6b2f9a7c15.jpg",
+            }
+        },
+    )
+    | _errors(_UNAUTHORIZED, _SERVER, _UNAVAILABLE),
 )
 async def current_images(
     request: Request[str, Any, Any],
@@ -157,7 +177,14 @@ async def current_images(
     summary="Upload a profile image, a cover image, or both",
     description="Each uploaded image replaces the one in its slot. With both fields, both are "
     "replaced or neither is.",
-    responses=_errors(
+    responses=_ok(
+        UploadBody,
+        {
+            "message": "Profile image uploaded successfully",
+            "profile_image": "/media/resume/images/profile_123_5f0c2a9d1b7e4c36.jpg",
+        },
+    )
+    | _errors(
         (
             400,
             "Not an image, a refused image type, or no image field",
@@ -207,7 +234,8 @@ def upload_images(
     opt={"action": "delete"},
     summary="Delete the profile image or the cover image",
     description="Removes the image from its slot and its file from storage.",
-    responses=_errors(
+    responses=_ok(MessageBody, {"message": "Profile image deleted successfully"})
+    | _errors(
         (
             400,
             "The type parameter is missing or unknown",
@@ -254,7 +282,10 @@ def delete_image(
     summary="The limits in force",
     description="Byte and pixel limits, accepted formats, each slot's box and the rate limits, "
     "so that a client can check a file before it sends it. (Not part of the API guide.)",
-    responses=_errors(_UNAUTHORIZED, _SERVER),
+    responses=_ok(
+        dict[str, Any], {"max_upload_bytes": 10485760, "formats": ["JPEG", "PNG", "GIF", "WebP"]}
+    )
+    | _errors(_UNAUTHORIZED, _SERVER),
     sync_to_thread=False,
 )
 def limits(published: NamedDependency[dict[str, Any]]) -> dict[str, Any]:

@@ -21,6 +21,7 @@
 
   let service = null;
   let shown = { profile_image: null, cover_image: null };
+  const inFlight = new Set(); // slots with an upload under way: their preview stays until it ends
 
   const say = (message) => { byId('status').textContent = message; };
   const showError = (message) => { byId('errors').textContent = message; };
@@ -40,12 +41,19 @@
 
   function render(images) {
     shown = images;
+    if (!inFlight.has('profile_image')) renderProfile(images);
+    if (!inFlight.has('cover_image')) renderCover(images);
+  }
+
+  function renderProfile(images) {
     const profile = byId('profile-img');
     profile.src = images.profile_image || '';
     profile.hidden = !images.profile_image;
     profile.alt = isDefault(images.profile_image) ? 'Profile image (default)' : 'Profile image';
     byId('profile-delete').disabled = isDefault(images.profile_image);
+  }
 
+  function renderCover(images) {
     if (images.cover_image) {
       const cover = coverImage(true);
       cover.src = images.cover_image;
@@ -100,9 +108,10 @@
 
   function busy(slot, on) {
     const spec = SLOTS[slot];
+    if (on) inFlight.add(slot); else inFlight.delete(slot);
     byId(spec.zone).classList.toggle('uploading', on);
     byId(spec.progress).hidden = !on;
-    document.querySelector('.card').setAttribute('aria-busy', String(on));
+    document.querySelector('.card').setAttribute('aria-busy', String(inFlight.size > 0));
     byId(spec.input).disabled = on;
     if (on) byId(spec.remover).disabled = true; // render() sets it again from the server's answer
   }
