@@ -225,3 +225,24 @@ def swapped_primaries_icc() -> bytes:
     )
     assert len(header) == 128, len(header)
     return header + body
+
+
+def ycck_jpeg(rgb: tuple[int, int, int], size: tuple[int, int] = (32, 32)) -> bytes:
+    """A YCCK JPEG (Adobe transform 2, as Photoshop writes CMYK) showing ``rgb``.
+
+    Pillow writes CMYK JPEGs untransformed, so the YCC values are computed here, written as the
+    first three channels (Pillow inverts Adobe CMYK on the way), and the Adobe marker's transform
+    byte is set to 2: decoders then convert them back, as from any YCCK file.
+    """
+    red, green, blue = rgb
+    y = 0.299 * red + 0.587 * green + 0.114 * blue
+    cb = 128 - 0.168736 * red - 0.331264 * green + 0.5 * blue
+    cr = 128 + 0.5 * red - 0.418688 * green - 0.081312 * blue
+    # YCCK holds inverted CMY: encode the colour of (255 - rgb), with no black.
+    y, cb, cr = 255 - y, 255 - cb, 255 - cr
+    channels = tuple(255 - max(0, min(255, round(v))) for v in (y, cb, cr, 255))
+    data = bytearray(encode(Image.new("CMYK", size, channels), "JPEG", quality=100))  # type: ignore[arg-type]
+    adobe = data.find(b"Adobe")
+    assert adobe > 0 and data[adobe + 11] == 0
+    data[adobe + 11] = 2
+    return bytes(data)

@@ -129,6 +129,16 @@ def test_cmyk_jpegs_become_rgb(codec: PillowCodec) -> None:
     assert images.close(photo.getpixel((16, 16)), (255, 0, 0))  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("rgb", [(230, 20, 20), (20, 120, 230)])
+def test_ycck_jpegs_become_rgb(codec: PillowCodec, rgb: tuple[int, int, int]) -> None:
+    """A YCCK JPEG (Adobe transform 2) is stored as RGB showing the same colour."""
+    data = images.ycck_jpeg(rgb)
+    assert Image.open(io.BytesIO(data)).mode == "CMYK"
+    photo = stored(codec, data)
+    assert photo.mode == "RGB"
+    assert images.close(photo.getpixel((16, 16)), rgb, tolerance=8)  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(
     ("data", "mode", "pixel"),
     [
