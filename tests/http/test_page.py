@@ -45,3 +45,10 @@ def test_the_docs_load_nothing_from_elsewhere(client: TestClient) -> None:
     for asset in re.findall(r'(?:src|href)="(/docs-assets/[^"]+)"', html):
         assert client.get(asset).status_code == 200, asset
     assert "SwaggerUIBundle" in html
+
+
+def test_health_answers_without_a_token_or_a_database(client: TestClient) -> None:
+    """GET /health is for load balancers: constant JSON, no token needed."""
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
