@@ -84,7 +84,8 @@ class PostgresRepository(ImageRepository):
             min_size=1,
             max_size=pool_size,
             timeout=timeout,
-            kwargs={"autocommit": True},
+            # Named, so that operators (and the tests) can tell its connections apart.
+            kwargs={"autocommit": True, "application_name": "imagecore"},
             # A connection the server dropped (a restart, a failover) is replaced, not handed out.
             check=ConnectionPool.check_connection,
             open=False,

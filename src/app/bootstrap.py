@@ -71,7 +71,7 @@ def build_service(
 
 def build_codec(settings: Settings) -> PillowCodec:
     return PillowCodec(
-        boxes={Slot.PROFILE: settings.profile_box, Slot.COVER: settings.cover_box},
+        boxes=settings.boxes,
         limits=Limits(
             max_pixels=settings.max_pixels,
             max_frames=settings.max_frames,
@@ -167,7 +167,6 @@ def published_limits(settings: Settings) -> dict[str, Any]:
     def rate(limit: Limit | None) -> dict[str, int] | None:
         return None if limit is None else {"count": limit.count, "seconds": limit.seconds}
 
-    boxes = {Slot.PROFILE: settings.profile_box, Slot.COVER: settings.cover_box}
     return {
         "max_upload_bytes": settings.max_upload_bytes,
         "max_pixels": settings.max_pixels,
@@ -181,7 +180,7 @@ def published_limits(settings: Settings) -> dict[str, Any]:
                 "height": box.height,
                 "mode": "fill" if box.fill else "fit",
             }
-            for slot, box in boxes.items()
+            for slot, box in settings.boxes.items()
         },
         "rate_limits": {
             "upload": {

@@ -59,6 +59,11 @@ class Settings:
     log_level: str = "INFO"
 
     @property
+    def boxes(self) -> dict[Slot, OutputBox]:
+        """Each slot's output box."""
+        return {Slot.PROFILE: self.profile_box, Slot.COVER: self.cover_box}
+
+    @property
     def media_storage_url(self) -> str:
         if self.storage_url is not None:
             return self.storage_url

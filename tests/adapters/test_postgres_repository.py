@@ -80,3 +80,19 @@ class TestPostgresRateCounter(RateCounterContract):
         repository = PostgresRepository(postgres_url)
         yield repository.rate_counter()
         repository.close()
+
+
+def test_connections_the_server_dropped_are_replaced(postgres_url: str) -> None:
+    """After the server ends the pool's connections (a restart, a failover), reads still work."""
+    repository = PostgresRepository(postgres_url, pool_size=3)
+    try:
+        saved = repository.save("u1", UserImages(profile_image=PROFILE))
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            ended = admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE application_name = 'imagecore'"
+            ).fetchall()
+        assert ended
+        assert [repository.get("u1") for _ in range(5)] == [saved] * 5
+    finally:
+        repository.close()

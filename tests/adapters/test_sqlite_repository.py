@@ -124,3 +124,15 @@ def test_workers_opening_a_new_database_together_all_succeed(tmp_path: Path) -> 
         with context.Pool(8) as pool:
             outcomes = pool.starmap(_open, [(str(tmp_path / "new.db"), barrier)] * 8)
     assert outcomes == ["ok"] * 8
+
+
+def test_expired_rate_counts_are_forgotten(tmp_path: Path) -> None:
+    """Now and then a hit clears the counts whose window has ended; current ones stay."""
+    repository = SqliteRepository(tmp_path / "db")
+    counter = repository.rate_counter()
+    counter.hit("old", 1, expires=1.0)
+    for _ in range(600):
+        counter.hit("current", 2, expires=4e9)
+    with sqlite3.connect(tmp_path / "db") as db:
+        rows = db.execute("SELECT key, count FROM rate_counts ORDER BY key").fetchall()
+    assert rows == [("current", 600)]

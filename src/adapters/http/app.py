@@ -1,7 +1,8 @@
 """The API guide's routes on Litestar, and the media files they point at.
 
-Handlers translate HTTP to a call on :class:`imagecore.ImageSlots` and back; they run in a thread
-because the core, its storage and its codec are synchronous.
+Handlers translate HTTP to a call on :class:`imagecore.ImageSlots` and back. The core, its storage
+and its codec are synchronous, so handlers run in a worker thread, except reads from repositories
+quick enough that the hop would cost more than the read.
 """
 
 from __future__ import annotations
@@ -135,6 +136,11 @@ _TOO_MANY = (
     "Over a rate limit; Retry-After says when to try again",
     "Too many uploads: the limit is 20 per hour. Try again in 21 minutes.",
 )
+_CONFLICT = (
+    409,
+    "Another request changed the images at the same time",
+    "The images were changed by another request at the same time; please try again.",
+)
 _UNAVAILABLE = (
     503,
     "Storage or database unavailable",
@@ -192,11 +198,7 @@ async def current_images(
         ),
         _UNAUTHORIZED,
         _TOO_MANY,
-        (
-            409,
-            "Another request changed the images at the same time",
-            "The images were changed by another request at the same time; please try again.",
-        ),
+        _CONFLICT,
         (
             413,
             "The request body is over the upload limit",
@@ -248,11 +250,7 @@ def upload_images(
             "The slot holds no image",
             "Profile image not found: there is no profile image to delete.",
         ),
-        (
-            409,
-            "Another request changed the images at the same time",
-            "The images were changed by another request at the same time; please try again.",
-        ),
+        _CONFLICT,
         _SERVER,
         _UNAVAILABLE,
     ),
@@ -270,8 +268,9 @@ def delete_image(
         ),
     ] = None,
 ) -> MessageBody:
-    if len(request.query_params.getall("type", [])) > 1:
-        raise UnknownSlot(", ".join(request.query_params.getall("type")))
+    given = request.query_params.getall("type", [])
+    if len(given) > 1:
+        raise UnknownSlot(", ".join(given))
     slot = Slot.parse(slot_name)
     slots.delete(request.user, slot)
     return MessageBody(f"{slot.label} deleted successfully")
@@ -341,8 +340,7 @@ def _urls(images: UserImages, urls: MediaUrls) -> ImageUrls:
 def _etags(header: str | None) -> set[str]:
     if not header:
         return set()
-    tags = {tag.strip().removeprefix("W/") for tag in header.split(",")}
-    return tags
+    return {tag.strip().removeprefix("W/") for tag in header.split(",")}
 
 
 def create_app(slots: ImageSlots, config: HttpConfig, **litestar_options: Any) -> Litestar:
