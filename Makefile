@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check --quiet
 
-.PHONY: run test lint typecheck chromium bench load fuzz clean
+.PHONY: run test lint typecheck chromium bench load fuzz clean FORCE
 
 run: $(VENV)/.run
 	$(BIN)/imagecore serve $(ARGS)
@@ -42,17 +42,28 @@ fuzz: $(VENV)/.dev
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.run: pyproject.toml | $(BIN)/python
-	$(PIP) install --editable .
+# The editable install is a tree of links (setuptools' strict mode) that lays src/adapters and
+# src/app out as imagecore.adapters and imagecore.app, as the wheel does; mypy and import-linter read
+# that tree. A file added to or removed from src/ needs the tree made again: .layout changes then.
+INSTALL := $(PIP) install --config-settings editable_mode=strict --editable
+
+$(VENV)/.layout: FORCE | $(BIN)/python
+	@find src -type f -not -path '*/__pycache__/*' | LC_ALL=C sort > $@.new
+	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+
+$(VENV)/.run: pyproject.toml $(VENV)/.layout | $(BIN)/python
+	$(INSTALL) '.[server]'
 	touch $@
 
-$(VENV)/.dev: pyproject.toml | $(BIN)/python
-	$(PIP) install --editable '.[dev]'
+$(VENV)/.dev: pyproject.toml $(VENV)/.layout | $(BIN)/python
+	$(INSTALL) '.[dev]'
 	touch $@ $(VENV)/.run
 
-$(VENV)/.bench: pyproject.toml | $(BIN)/python
-	$(PIP) install --editable '.[dev,bench]'
+$(VENV)/.bench: pyproject.toml $(VENV)/.layout | $(BIN)/python
+	$(INSTALL) '.[dev,bench]'
 	touch $@ $(VENV)/.dev $(VENV)/.run
 
+FORCE:
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis

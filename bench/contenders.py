@@ -6,9 +6,9 @@ import io
 import os
 from collections.abc import Callable
 
+from imagecore.adapters.pillow_codec import DEFAULT_BOXES, PillowCodec
 from PIL import Image, ImageOps
 
-from adapters.pillow_codec import DEFAULT_BOXES, PillowCodec
 from imagecore import Slot
 
 Contender = Callable[[bytes, Slot], bytes]

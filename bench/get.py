@@ -20,8 +20,8 @@ from typing import Any
 
 import httpx
 import psycopg
+from imagecore.adapters.http import TokenPolicy, issue_token
 
-from adapters.http import TokenPolicy, issue_token
 from bench.inputs import encode, photo_like
 from bench.server import UNLIMITED
 

@@ -10,9 +10,8 @@ import logging
 import sys
 
 import uvicorn
-
-from app.bootstrap import token_policy
-from app.settings import Settings
+from imagecore.app.bootstrap import token_policy
+from imagecore.app.settings import Settings
 
 
 def main() -> None:
@@ -22,7 +21,7 @@ def main() -> None:
     )
     token_policy(settings)  # creates the secret before the workers start, as serve does
     uvicorn.run(
-        "app.bootstrap:asgi_app",
+        "imagecore.app.bootstrap:asgi_app",
         factory=True,
         workers=2,
         host="127.0.0.1",

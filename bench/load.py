@@ -23,8 +23,8 @@ from typing import Any
 
 import attrs
 import httpx
+from imagecore.adapters.http import TokenPolicy, issue_token
 
-from adapters.http import TokenPolicy, issue_token
 from bench.inputs import photo_like
 from bench.server import Live, live_server
 

@@ -8,12 +8,12 @@ Run it: uvicorn examples.mount_in_litestar:app (from the project folder)
 
 from __future__ import annotations
 
+from imagecore.adapters.fsspec_storage import FsspecStorage
+from imagecore.adapters.http import HttpConfig, TokenPolicy, create_app
+from imagecore.adapters.memory_repository import MemoryRepository
+from imagecore.adapters.pillow_codec import PillowCodec
 from litestar import Litestar, asgi, get
 
-from adapters.fsspec_storage import FsspecStorage
-from adapters.http import HttpConfig, TokenPolicy, create_app
-from adapters.memory_repository import MemoryRepository
-from adapters.pillow_codec import PillowCodec
 from imagecore import ImageSlots
 
 PREFIX = "/images"

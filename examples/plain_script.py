@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import io
 
+from imagecore.adapters.fsspec_storage import FsspecStorage
+from imagecore.adapters.memory_repository import MemoryRepository
+from imagecore.adapters.pillow_codec import PillowCodec
 from PIL import Image
 
-from adapters.fsspec_storage import FsspecStorage
-from adapters.memory_repository import MemoryRepository
-from adapters.pillow_codec import PillowCodec
 from imagecore import ImageRejected, ImageSlots, Slot
 
 

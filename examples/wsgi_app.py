@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 from wsgiref.simple_server import make_server
 
+from imagecore.adapters.fsspec_storage import FsspecStorage
+from imagecore.adapters.pillow_codec import PillowCodec
+from imagecore.adapters.sqlite_repository import SqliteRepository
 from multipart import parse_form_data
 
-from adapters.fsspec_storage import FsspecStorage
-from adapters.pillow_codec import PillowCodec
-from adapters.sqlite_repository import SqliteRepository
 from imagecore import ImageCoreError, ImageSlots, RequestError, Slot, SlotEmpty
 
 #: The host's own users and keys.

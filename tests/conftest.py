@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import attrs
 import psycopg
 import pytest
+from imagecore.adapters.memory_repository import MemoryRepository
 
-from adapters.memory_repository import MemoryRepository
 from imagecore import ImageSlots
 from tests.fakes import Counter, DictStorage, FakeCodec
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 
-from adapters.memory_repository import MemoryRepository
+from imagecore.adapters.memory_repository import MemoryRepository
+
 from imagecore import (
     EncodedImage,
     ImageCodec,

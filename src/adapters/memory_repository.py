@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import attrs
 
-from imagecore import ConcurrentUpdate, ImageRepository, RateCounter, UserImages
+from imagecore import ImageRepository, RateCounter, UserImages, VersionConflict
 
 
 class MemoryRepository(ImageRepository):
@@ -30,7 +30,7 @@ class MemoryRepository(ImageRepository):
         with self._lock:
             stored = self._images.get(user_id, UserImages())
             if stored.version != images.version:
-                raise ConcurrentUpdate()
+                raise VersionConflict()
             committed = attrs.evolve(images, version=images.version + 1)
             self._images[user_id] = committed
             return committed

@@ -20,13 +20,13 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from imagecore import (
-    ConcurrentUpdate,
     ImageRepository,
     RateCounter,
     RepositoryError,
     Slot,
     StoredImage,
     UserImages,
+    VersionConflict,
 )
 
 SCHEMA_VERSION = 2
@@ -119,7 +119,7 @@ class PostgresRepository(ImageRepository):
         except (psycopg.Error, PoolTimeout) as error:
             raise RepositoryError(f"cannot save images of a user: {error}") from error
         if done.rowcount != 1:
-            raise ConcurrentUpdate()
+            raise VersionConflict()
         return attrs.evolve(images, version=images.version + 1)
 
     def references(self) -> Iterator[str]:

@@ -18,13 +18,13 @@ from pathlib import Path
 import attrs
 
 from imagecore import (
-    ConcurrentUpdate,
     ImageRepository,
     RateCounter,
     RepositoryError,
     Slot,
     StoredImage,
     UserImages,
+    VersionConflict,
 )
 
 SCHEMA_VERSION = 2
@@ -110,7 +110,7 @@ class SqliteRepository(ImageRepository):
         except sqlite3.Error as error:
             raise RepositoryError(f"cannot save images of a user: {error}") from error
         if done.rowcount != 1:
-            raise ConcurrentUpdate()
+            raise VersionConflict()
         return attrs.evolve(images, version=images.version + 1)
 
     def references(self) -> Iterator[str]:

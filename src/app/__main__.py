@@ -1,5 +1,5 @@
 import sys
 
-from app.cli import main
+from imagecore.app.cli import main
 
 sys.exit(main())

@@ -16,16 +16,16 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from imagecore.adapters.fsspec_storage import FsspecStorage
+from imagecore.adapters.http import AccessLog, HttpConfig, TokenPolicy, create_app
+from imagecore.adapters.http.limits import RateRules
+from imagecore.adapters.memory_repository import MemoryRateCounter, MemoryRepository
+from imagecore.adapters.pillow_codec import ACCEPTED, Limits, PillowCodec
+from imagecore.adapters.sqlite_repository import SqliteRepository
+from imagecore.app.settings import Settings, SettingsError
 from litestar import Litestar
 from litestar.types import ASGIApp
 
-from adapters.fsspec_storage import FsspecStorage
-from adapters.http import AccessLog, HttpConfig, TokenPolicy, create_app
-from adapters.http.limits import RateRules
-from adapters.memory_repository import MemoryRateCounter, MemoryRepository
-from adapters.pillow_codec import ACCEPTED, Limits, PillowCodec
-from adapters.sqlite_repository import SqliteRepository
-from app.settings import Settings, SettingsError
 from imagecore import (
     MEDIA_TYPES,
     ImageCodec,
@@ -96,7 +96,7 @@ def build_repository(settings: Settings, *, existing: bool = False) -> ImageRepo
     with _blaming(variable, f"database {settings.database_shown!r}"):
         if url.startswith(("postgresql://", "postgres://")):
             try:
-                from adapters.postgres_repository import PostgresRepository
+                from imagecore.adapters.postgres_repository import PostgresRepository
             except ImportError as error:
                 raise ImportError("PostgreSQL needs `pip install 'imagecore[postgres]'`") from error
             return PostgresRepository(url, pool_size=settings.database_pool_size)
@@ -196,8 +196,8 @@ def published_limits(settings: Settings) -> dict[str, Any]:
 
 
 def asgi_app() -> ASGIApp:
-    """The app for ``uvicorn --factory app.bootstrap:asgi_app``, configured from the environment,
-    with a log line per request."""
+    """The app for ``uvicorn --factory imagecore.app.bootstrap:asgi_app``, configured from the
+    environment, with a log line per request."""
     return AccessLog(build_app(Settings.from_env()))
 
 
@@ -244,7 +244,7 @@ def install_defaults(storage: ImageStorage) -> None:
         key = slot.policy.fallback
         if key is None:
             continue
-        data = (files("app") / "assets" / f"default-{slot.policy.prefix}.png").read_bytes()
+        data = (files("imagecore.app") / "assets" / f"default-{slot.policy.prefix}.png").read_bytes()
         if not storage.exists(key) or storage.read(key) != data:
             storage.write(key, data)
 

@@ -7,11 +7,17 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
+from imagecore.adapters.http import AccessLog, TokenPolicy, issue_token
+from imagecore.app.bootstrap import (
+    build_app,
+    build_service,
+    package_version,
+    shares_state,
+    token_policy,
+)
+from imagecore.app.settings import Settings, SettingsError
 from litestar.types import ASGIApp
 
-from adapters.http import AccessLog, TokenPolicy, issue_token
-from app.bootstrap import build_app, build_service, package_version, shares_state, token_policy
-from app.settings import Settings, SettingsError
 from imagecore import SweepRefused
 
 DEMO_USER = "demo"
@@ -50,7 +56,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
     app: ASGIApp | str = AccessLog(build_app(settings, tokens=policy))
     if args.workers > 1:
         # Worker processes build their own app from the same environment.
-        app = "app.bootstrap:asgi_app"
+        app = "imagecore.app.bootstrap:asgi_app"
     _banner(settings, base, policy, args.workers)
     uvicorn.run(
         app,

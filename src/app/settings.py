@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import attrs
+from imagecore.adapters.pillow_codec import DEFAULT_BOXES, OutputBox
 
-from adapters.pillow_codec import DEFAULT_BOXES, OutputBox
 from imagecore import Limit, Slot
 
 MIN_SECRET_LENGTH = 32

@@ -20,6 +20,7 @@ from imagecore.errors import (
     SweepRefused,
     UnknownSlot,
     UnsupportedImageType,
+    VersionConflict,
 )
 from imagecore.model import (
     DEFAULTS_FOLDER,
@@ -78,5 +79,6 @@ __all__ = [
     "UnknownSlot",
     "UnsupportedImageType",
     "UserImages",
+    "VersionConflict",
     "random_unique",
 ]

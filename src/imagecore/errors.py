@@ -15,6 +15,7 @@
     │   ├── SweepRefused             a sweep would remove every image: a wrong database?
     │   └── RateLimited              too many requests; try again after a while
     ├── ConcurrentUpdate             another writer kept winning the race for a user's images
+    ├── VersionConflict              a repository's compare-and-set lost (retried, never shown)
     └── BackendError                 storage or repository failed
         ├── StorageError
         └── RepositoryError
@@ -153,6 +154,14 @@ class ConcurrentUpdate(ImageCoreError):
         super().__init__(
             "The images were changed by another request at the same time; please try again."
         )
+
+
+class VersionConflict(ImageCoreError):
+    """A repository refused a save: another writer committed since the version was read.
+
+    Repositories raise it; the service reads again and retries, and only when it keeps losing does
+    the caller see :class:`ConcurrentUpdate`.
+    """
 
 
 class BackendError(ImageCoreError):

@@ -53,7 +53,7 @@ class ImageRepository(Protocol):
         """Commit ``images`` if the stored version still equals ``images.version``.
 
         Returns what was stored, its version one higher. If another writer committed first,
-        raises :class:`~imagecore.errors.ConcurrentUpdate` and stores nothing.
+        raises :class:`~imagecore.errors.VersionConflict` and stores nothing.
         """
         ...
 

@@ -23,6 +23,7 @@ from imagecore.errors import (
     NothingToUpload,
     RepositoryError,
     SweepRefused,
+    VersionConflict,
 )
 from imagecore.model import (
     MEDIA_TYPES,
@@ -159,7 +160,7 @@ class ImageSlots:
             change = decide(self.repository.get(user_id))
             try:
                 committed = self.repository.save(user_id, change.images)
-            except ConcurrentUpdate:
+            except VersionConflict:
                 continue
             except RepositoryError:
                 # The save may have been committed before the error (a connection lost on the

@@ -9,8 +9,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-
-from adapters.http.auth import (
+from imagecore.adapters.http.auth import (
     InvalidToken,
     TokenPolicy,
     VerifiedTokens,

@@ -10,9 +10,9 @@ from functools import cache
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from imagecore.adapters.pillow_codec import DEFAULT_BOXES, PillowCodec
 from PIL import Image
 
-from adapters.pillow_codec import DEFAULT_BOXES, PillowCodec
 from imagecore import ImageRejected, Slot
 from tests import images
 

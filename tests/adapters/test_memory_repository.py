@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from imagecore.adapters.memory_repository import MemoryRateCounter, MemoryRepository
 
-from adapters.memory_repository import MemoryRateCounter, MemoryRepository
-from tests.contracts.rate_counter import RateCounterContract
-from tests.contracts.repository import RepositoryContract
+from imagecore.testing.rate_counter import RateCounterContract
+from imagecore.testing.repository import RepositoryContract
 
 
 class TestMemoryRepository(RepositoryContract):

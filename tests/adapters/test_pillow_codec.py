@@ -5,9 +5,9 @@ from __future__ import annotations
 import io
 
 import pytest
+from imagecore.adapters.pillow_codec import Limits, PillowCodec
 from PIL import Image
 
-from adapters.pillow_codec import Limits, PillowCodec
 from imagecore import ImageTooLarge, InvalidImage, Slot, UnsupportedImageType
 from tests import images
 

@@ -8,10 +8,10 @@ import time
 import warnings
 
 import pytest
+from imagecore.adapters.pillow_codec import Limits, OutputBox, PillowCodec
+from imagecore.adapters.pillow_codec.pixels import draft_size, flatten
 from PIL import Image, ImageFile
 
-from adapters.pillow_codec import Limits, OutputBox, PillowCodec
-from adapters.pillow_codec.pixels import draft_size, flatten
 from imagecore import ImageTooLarge, Slot
 from tests import containers, images
 

@@ -7,11 +7,15 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from imagecore.adapters.postgres_repository import (
+    SCHEMA_VERSION,
+    PostgresRateCounter,
+    PostgresRepository,
+)
 
-from adapters.postgres_repository import SCHEMA_VERSION, PostgresRateCounter, PostgresRepository
 from imagecore import RepositoryError, UserImages
-from tests.contracts.rate_counter import RateCounterContract
-from tests.contracts.repository import PROFILE, RepositoryContract
+from imagecore.testing.rate_counter import RateCounterContract
+from imagecore.testing.repository import PROFILE, RepositoryContract
 
 
 class TestPostgresRepository(RepositoryContract):

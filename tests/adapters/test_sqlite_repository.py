@@ -8,11 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from imagecore.adapters.sqlite_repository import SqliteRateCounter, SqliteRepository
 
-from adapters.sqlite_repository import SqliteRateCounter, SqliteRepository
-from imagecore import ConcurrentUpdate, RepositoryError, Slot, StoredImage, UserImages
-from tests.contracts.rate_counter import RateCounterContract
-from tests.contracts.repository import PROFILE, RepositoryContract
+from imagecore import RepositoryError, Slot, StoredImage, UserImages, VersionConflict
+from imagecore.testing.rate_counter import RateCounterContract
+from imagecore.testing.repository import PROFILE, RepositoryContract
 
 
 class TestSqliteRepository(RepositoryContract):
@@ -60,7 +60,7 @@ def _race(path: str, n: int, barrier: multiprocessing.synchronize.Barrier) -> st
     barrier.wait()
     try:
         repository.save("u1", base.with_image(Slot.PROFILE, image))
-    except ConcurrentUpdate:
+    except VersionConflict:
         return "lost"
     return "won"
 

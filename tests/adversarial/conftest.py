@@ -5,11 +5,11 @@ from pathlib import Path
 
 import attrs
 import pytest
+from imagecore.adapters.fsspec_storage import FsspecStorage
+from imagecore.app.bootstrap import build_app, build_service
+from imagecore.app.settings import Settings
 from litestar.testing import TestClient
 
-from adapters.fsspec_storage import FsspecStorage
-from app.bootstrap import build_app, build_service
-from app.settings import Settings
 from imagecore import ImageSlots, Slot
 from tests import images
 from tests.http.conftest import API, SECRET, uploaded_files

@@ -7,8 +7,8 @@ import sys
 from collections.abc import Iterator
 
 import pytest
+from imagecore.adapters.pillow_codec import PillowCodec
 
-from adapters.pillow_codec import PillowCodec
 from imagecore import ImageRejected, Slot, UnsupportedImageType
 from tests import images
 from tests.adversarial.conftest import API, Target

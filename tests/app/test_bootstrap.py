@@ -7,14 +7,14 @@ import threading
 from pathlib import Path
 
 import pytest
+from imagecore.adapters.fsspec_storage import FsspecStorage
+from imagecore.adapters.http import issue_token, user_id_from_token
+from imagecore.adapters.memory_repository import MemoryRepository
+from imagecore.adapters.pillow_codec import OutputBox
+from imagecore.adapters.sqlite_repository import SqliteRepository
+from imagecore.app.bootstrap import build_service, stored_secret, token_policy
+from imagecore.app.settings import Settings
 
-from adapters.fsspec_storage import FsspecStorage
-from adapters.http import issue_token, user_id_from_token
-from adapters.memory_repository import MemoryRepository
-from adapters.pillow_codec import OutputBox
-from adapters.sqlite_repository import SqliteRepository
-from app.bootstrap import build_service, stored_secret, token_policy
-from app.settings import Settings
 from imagecore import ImageTooLarge, Slot
 from tests import images
 from tests.fakes import DictStorage
@@ -112,7 +112,7 @@ def test_the_codec_follows_the_settings(tmp_path: Path) -> None:
 
 def test_a_postgresql_url_gives_the_postgres_repository(tmp_path: Path, postgres_url: str) -> None:
     """IMAGECORE_DATABASE_URL=postgresql://... is all it takes to move to PostgreSQL."""
-    from adapters.postgres_repository import PostgresRepository
+    from imagecore.adapters.postgres_repository import PostgresRepository
 
     settings = Settings(data_dir=tmp_path, database_url=postgres_url)
     slots = build_service(settings, storage=DictStorage())

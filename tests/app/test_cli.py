@@ -7,11 +7,11 @@ import time
 from pathlib import Path
 
 import pytest
+from imagecore.adapters.http import user_id_from_token
+from imagecore.app.bootstrap import build_service, token_policy
+from imagecore.app.cli import main
+from imagecore.app.settings import Settings
 
-from adapters.http import user_id_from_token
-from app.bootstrap import build_service, token_policy
-from app.cli import main
-from app.settings import Settings
 from imagecore import Slot
 from tests import images
 from tests.adapters.test_bearer_auth import pem_pair

@@ -6,9 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
-
-from adapters.pillow_codec import OutputBox
-from app.settings import Settings, SettingsError
+from imagecore.adapters.pillow_codec import OutputBox
+from imagecore.app.settings import Settings, SettingsError
 
 
 def test_defaults_need_no_variable_at_all() -> None:

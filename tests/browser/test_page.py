@@ -125,7 +125,7 @@ def test_a_token_can_be_pasted_and_an_expired_one_is_explained(page: Page, serve
 
 
 def expired_token(server: Server) -> str:
-    from adapters.http import TokenPolicy, issue_token
+    from imagecore.adapters.http import TokenPolicy, issue_token
 
     secret = (server.data_dir / "jwt-secret").read_text().strip()
     return issue_token("demo", TokenPolicy.shared_secret(secret), ttl=1, now=0)

@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 
 import httpx
+from imagecore.adapters.http import TokenPolicy, issue_token
 
-from adapters.http import TokenPolicy, issue_token
 from tests import images
 from tests.e2e.conftest import IMAGECORE, start_server, stop_server
 

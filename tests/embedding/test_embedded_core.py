@@ -9,20 +9,20 @@ from pathlib import Path
 
 import attrs
 import pytest
+from imagecore.adapters.fsspec_storage import FsspecStorage
+from imagecore.adapters.pillow_codec import OutputBox, PillowCodec
 
-from adapters.fsspec_storage import FsspecStorage
-from adapters.pillow_codec import OutputBox, PillowCodec
 from imagecore import (
-    ConcurrentUpdate,
     ImageRejected,
     ImageRepository,
     ImageSlots,
     Slot,
     StoredImage,
     UserImages,
+    VersionConflict,
 )
+from imagecore.testing.repository import RepositoryContract
 from tests import images
-from tests.contracts.repository import RepositoryContract
 
 
 class HostRepository(ImageRepository):
@@ -61,7 +61,7 @@ class HostRepository(ImageRepository):
                     (*values, user_id, images.version),
                 )
             if done.rowcount != 1:
-                raise ConcurrentUpdate()
+                raise VersionConflict()
         return attrs.evolve(images, version=images.version + 1)
 
     def references(self) -> Iterator[str]:

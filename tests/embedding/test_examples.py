@@ -11,9 +11,9 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import httpx
 import pytest
+from imagecore.adapters.http import TokenPolicy, issue_token
 from litestar.testing import TestClient
 
-from adapters.http import TokenPolicy, issue_token
 from examples import mount_in_litestar, wsgi_app
 from tests import images
 

@@ -4,12 +4,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from imagecore.adapters.fsspec_storage import FsspecStorage
+from imagecore.adapters.http import TokenPolicy, issue_token
+from imagecore.app.bootstrap import build_app, build_service
+from imagecore.app.settings import Settings
 from litestar.testing import TestClient
 
-from adapters.fsspec_storage import FsspecStorage
-from adapters.http import TokenPolicy, issue_token
-from app.bootstrap import build_app, build_service
-from app.settings import Settings
 from imagecore import ImageSlots, Slot
 
 SECRET = "test-secret-" + "x" * 40

@@ -5,11 +5,11 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from imagecore.adapters.pillow_codec import PillowCodec
+from imagecore.app.bootstrap import build_app, build_service
+from imagecore.app.settings import Settings
 from litestar.testing import TestClient
 
-from adapters.pillow_codec import PillowCodec
-from app.bootstrap import build_app, build_service
-from app.settings import Settings
 from imagecore import EncodedImage, ImageCodec, Slot
 from tests import images
 from tests.http.conftest import API

@@ -6,12 +6,12 @@ import logging
 from collections.abc import Callable, Iterator
 
 import pytest
+from imagecore.adapters.fsspec_storage import FsspecStorage
+from imagecore.adapters.memory_repository import MemoryRepository
+from imagecore.app.bootstrap import build_app, build_service
+from imagecore.app.settings import Settings
 from litestar.testing import TestClient
 
-from adapters.fsspec_storage import FsspecStorage
-from adapters.memory_repository import MemoryRepository
-from app.bootstrap import build_app, build_service
-from app.settings import Settings
 from imagecore import RepositoryError, UserImages
 from tests import images
 from tests.http.conftest import API, uploaded_files

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from imagecore.adapters.fsspec_storage import FsspecStorage
+from imagecore.adapters.sqlite_repository import SqliteRepository
+from imagecore.app.bootstrap import build_app, build_service
+from imagecore.app.settings import Settings
 from litestar.testing import TestClient
 
-from adapters.fsspec_storage import FsspecStorage
-from adapters.sqlite_repository import SqliteRepository
-from app.bootstrap import build_app, build_service
-from app.settings import Settings
 from imagecore import ImageSlots, Slot
 from tests import images
 from tests.faults import FaultPlan, FaultyRepository, FaultyStorage, Mode

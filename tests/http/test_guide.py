@@ -6,11 +6,11 @@ import re
 
 import attrs
 import pytest
+from imagecore.adapters.fsspec_storage import FsspecStorage
+from imagecore.app.bootstrap import build_app
+from imagecore.app.settings import Settings
 from litestar.testing import TestClient
 
-from adapters.fsspec_storage import FsspecStorage
-from app.bootstrap import build_app
-from app.settings import Settings
 from imagecore import ImageSlots
 from tests import images
 from tests.http.conftest import API, uploaded_files

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from imagecore.adapters.fsspec_storage import FsspecStorage
 from litestar.testing import TestClient
 from PIL import Image
 
-from adapters.fsspec_storage import FsspecStorage
 from tests import images
 from tests.http.conftest import API, uploaded_files
 

@@ -7,11 +7,11 @@ from collections.abc import Callable, Iterator
 
 import attrs
 import pytest
+from imagecore.adapters.http.limits import client_address
+from imagecore.app.bootstrap import build_app
+from imagecore.app.settings import Settings
 from litestar.testing import TestClient
 
-from adapters.http.limits import client_address
-from app.bootstrap import build_app
-from app.settings import Settings
 from imagecore import ImageSlots, Limit
 from tests import images
 from tests.http.conftest import API

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, multiple, rule
+from imagecore.adapters.memory_repository import MemoryRepository
 
-from adapters.memory_repository import MemoryRepository
 from imagecore import (
     DEFAULTS_FOLDER,
     BackendError,

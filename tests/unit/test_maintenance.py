@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from imagecore.adapters.memory_repository import MemoryRepository
 
-from adapters.memory_repository import MemoryRepository
 from imagecore import ImageSlots, Slot, StoredFile, SweepRefused
 from imagecore.rules import sweepable
 from tests.fakes import Counter, DictStorage, FakeCodec, image_bytes

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from imagecore.adapters.memory_repository import MemoryRepository
 
-from adapters.memory_repository import MemoryRepository
 from imagecore import (
     ConcurrentUpdate,
     DefaultImage,
@@ -19,6 +19,7 @@ from imagecore import (
     StoredImage,
     UnsupportedImageType,
     UserImages,
+    VersionConflict,
 )
 from tests.fakes import Counter, DictStorage, FakeCodec, Journal, JournalRepository, image_bytes
 
@@ -201,7 +202,7 @@ def test_a_failed_commit_keeps_the_old_image_and_removes_the_new_file() -> None:
 def test_a_writer_that_always_loses_the_race_gives_up_cleanly() -> None:
     """After max_attempts conflicts the upload fails with ConcurrentUpdate and leaves no file."""
     storage = DictStorage()
-    repository = FailingRepository(ConcurrentUpdate())
+    repository = FailingRepository(VersionConflict())
     service = ImageSlots(storage, repository, FakeCodec(), unique=Counter(), max_attempts=3)
     with pytest.raises(ConcurrentUpdate):
         service.upload("alice", {Slot.PROFILE: image_bytes("p")})

@@ -1,8 +1,8 @@
 """The HTTP API of the API guide, on Litestar, with PyJWT bearer tokens."""
 
-from adapters.http.access_log import AccessLog
-from adapters.http.app import HttpConfig, create_app
-from adapters.http.auth import InvalidToken, TokenPolicy, issue_token, user_id_from_token
+from imagecore.adapters.http.access_log import AccessLog
+from imagecore.adapters.http.app import HttpConfig, create_app
+from imagecore.adapters.http.auth import InvalidToken, TokenPolicy, issue_token, user_id_from_token
 
 __all__ = [
     "AccessLog",

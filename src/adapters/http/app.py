@@ -14,6 +14,11 @@ from typing import Annotated, Any
 
 import attrs
 import msgspec
+from imagecore.adapters.http.auth import BearerAuthMiddleware, TokenPolicy
+from imagecore.adapters.http.errors import ErrorBody, exception_handlers
+from imagecore.adapters.http.forms import UploadOperation, read_image_form
+from imagecore.adapters.http.limits import RateRules, rate_limit
+from imagecore.adapters.http.pages import SWAGGER_ASSETS, page_routes
 from litestar import Litestar, Request, Response, Router, delete, get, post, route
 from litestar.concurrency import sync_to_thread
 from litestar.config.cors import CORSConfig
@@ -29,11 +34,6 @@ from litestar.openapi.spec.enums import OpenAPIType
 from litestar.params import FromPath, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
 
-from adapters.http.auth import BearerAuthMiddleware, TokenPolicy
-from adapters.http.errors import ErrorBody, exception_handlers
-from adapters.http.forms import UploadOperation, read_image_form
-from adapters.http.limits import RateRules, rate_limit
-from adapters.http.pages import SWAGGER_ASSETS, page_routes
 from imagecore import DEFAULTS_FOLDER, ImageSlots, Shown, Slot, UnknownSlot, UserImages
 
 API_PATH = "/api/resume"

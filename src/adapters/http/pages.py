@@ -12,7 +12,7 @@ from litestar.datastructures import CacheControlHeader
 from litestar.static_files import create_static_files_router
 from openapi_ui_bundles import swagger_ui
 
-STATIC = Path(str(files("adapters.http") / "static"))
+STATIC = Path(str(files("imagecore.adapters.http") / "static"))
 SWAGGER_ASSETS = "/docs-assets"
 
 

@@ -12,11 +12,11 @@ import zlib
 from collections.abc import Mapping
 
 import attrs
+from imagecore.adapters.pillow_codec import encoders
+from imagecore.adapters.pillow_codec.pixels import OutputBox, draft_size, resize, to_display_mode
+from imagecore.adapters.pillow_codec.sniff import refusal
 from PIL import Image, ImageFile, ImageSequence, UnidentifiedImageError
 
-from adapters.pillow_codec import encoders
-from adapters.pillow_codec.pixels import OutputBox, draft_size, resize, to_display_mode
-from adapters.pillow_codec.sniff import refusal
 from imagecore import (
     EncodedImage,
     ImageCodec,

@@ -6,9 +6,8 @@ import io
 from collections.abc import Sequence
 
 import attrs
+from imagecore.adapters.pillow_codec.pixels import flatten
 from PIL import Image
-
-from adapters.pillow_codec.pixels import flatten
 
 
 @attrs.frozen

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from imagecore import ConcurrentUpdate, ImageRepository, Slot, StoredImage, UserImages
+from imagecore import ImageRepository, Slot, StoredImage, UserImages, VersionConflict
 
 PROFILE = StoredImage("resume/images/profile_1_a.jpg", "image/jpeg", 800, 600, 12345)
 COVER = StoredImage("resume/covers/cover_1_b.webp", "image/webp", 2400, 1200, 54321)
@@ -37,9 +37,9 @@ class RepositoryContract:
     def test_a_stale_version_is_refused_and_stores_nothing(
         self, repository: ImageRepository
     ) -> None:
-        """Saving on top of an older version raises ConcurrentUpdate and keeps the newer state."""
+        """Saving on top of an older version raises VersionConflict and keeps the newer state."""
         first = repository.save("u1", UserImages(profile_image=PROFILE))
-        with pytest.raises(ConcurrentUpdate):
+        with pytest.raises(VersionConflict):
             repository.save("u1", UserImages(cover_image=COVER))  # version 0: stale
         assert repository.get("u1") == first
 
@@ -64,7 +64,7 @@ class RepositoryContract:
         assert sorted(repository.references()) == sorted([PROFILE.key, other.key])
 
     def test_of_racing_writers_exactly_one_wins(self, repository: ImageRepository) -> None:
-        """Writers saving on one version at once: one commits, the rest get ConcurrentUpdate."""
+        """Writers saving on one version at once: one commits, the rest get VersionConflict."""
         base = repository.save("u1", UserImages())
         outcomes: list[str] = []
         start = threading.Barrier(8)
@@ -75,7 +75,7 @@ class RepositoryContract:
             try:
                 repository.save("u1", base.with_image(Slot.PROFILE, image))
                 outcomes.append("won")
-            except ConcurrentUpdate:
+            except VersionConflict:
                 outcomes.append("lost")
 
         threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
