@@ -6,10 +6,11 @@ import io
 import os
 from collections.abc import Callable
 
-from imagecore.adapters.pillow_codec import DEFAULT_BOXES, PillowCodec
 from PIL import Image, ImageOps
 
-from imagecore import Slot
+from imagecore import ImageLimits, Slot
+from imagecore.adapters.pillow_codec import PillowCodec
+from imagecore.model import DEFAULT_POLICIES
 
 Contender = Callable[[bytes, Slot], bytes]
 
@@ -23,13 +24,13 @@ _SAVE_OPTIONS: dict[str, dict[str, object]] = {
 
 def codec() -> Contender:
     """This project's codec, as the server builds it."""
-    pillow_codec = PillowCodec()
-    return lambda data, slot: pillow_codec.encode(data, slot).data
+    pillow_codec, limits = PillowCodec(), ImageLimits()
+    return lambda data, slot: pillow_codec.encode(data, DEFAULT_POLICIES[slot].box, limits).data
 
 
 def naive(data: bytes, slot: Slot) -> bytes:
     """What most code does: open, load in full, turn, shrink, save (first frame only)."""
-    box = DEFAULT_BOXES[slot]
+    box = DEFAULT_POLICIES[slot].box
     image = Image.open(io.BytesIO(data))
     image.load()
     format_name = str(image.format)
@@ -60,7 +61,7 @@ def pyvips_thumbnail() -> Contender | None:
     }
 
     def thumbnail(data: bytes, slot: Slot) -> bytes:
-        box = DEFAULT_BOXES[slot]
+        box = DEFAULT_POLICIES[slot].box
         suffix, options = savers[data[:2]]
         image = pyvips.Image.thumbnail_buffer(
             data,

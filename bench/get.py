@@ -20,10 +20,10 @@ from typing import Any
 
 import httpx
 import psycopg
-from imagecore.adapters.http import TokenPolicy, issue_token
 
 from bench.inputs import encode, photo_like
 from bench.server import UNLIMITED
+from imagecore.adapters.http import TokenPolicy, issue_token
 
 POSTGRES_URL = os.environ.get(
     "IMAGECORE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"

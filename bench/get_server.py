@@ -6,28 +6,30 @@ the GET run measures it on two like the others (every worker answers from its ow
 
 from __future__ import annotations
 
-import logging
+import logging.config
 import sys
 
 import uvicorn
-from imagecore.app.bootstrap import token_policy
+
+from imagecore.app.server import log_config
 from imagecore.app.settings import Settings
+from imagecore.app.tokens import token_policy
 
 
 def main() -> None:
     settings = Settings.from_env()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    config = log_config(settings.log_level)
+    logging.config.dictConfig(config)
     token_policy(settings)  # creates the secret before the workers start, as serve does
     uvicorn.run(
-        "imagecore.app.bootstrap:asgi_app",
+        "imagecore.app.server:asgi_app",
         factory=True,
         workers=2,
         host="127.0.0.1",
         port=int(sys.argv[1]),
         loop="uvloop",
         http="httptools",
+        log_config=config,
         access_log=False,
         log_level=settings.log_level.lower(),
     )

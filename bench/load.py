@@ -23,10 +23,10 @@ from typing import Any
 
 import attrs
 import httpx
-from imagecore.adapters.http import TokenPolicy, issue_token
 
 from bench.inputs import photo_like
 from bench.server import Live, live_server
+from imagecore.adapters.http import TokenPolicy, issue_token
 
 API = "/api/resume/user-images/"
 RESULTS = Path(__file__).with_name("load-results.json")

@@ -1,18 +1,19 @@
 """The core in a plain Python script: in-memory adapters, no web framework, no settings.
 
-Run it: python examples/plain_script.py
+It needs the core with the image codec and the file storage, not the server:
+pip install 'imagecore[codec,storage]', then python examples/plain_script.py
 """
 
 from __future__ import annotations
 
 import io
 
-from imagecore.adapters.fsspec_storage import FsspecStorage
-from imagecore.adapters.memory_repository import MemoryRepository
-from imagecore.adapters.pillow_codec import PillowCodec
 from PIL import Image
 
 from imagecore import ImageRejected, ImageSlots, Slot
+from imagecore.adapters.fsspec_storage import FsspecStorage
+from imagecore.adapters.memory_repository import MemoryRepository
+from imagecore.adapters.pillow_codec import PillowCodec
 
 
 def picture(color: str, size: tuple[int, int]) -> bytes:
@@ -34,17 +35,21 @@ def main() -> None:
     print(f"profile: {profile.key} {profile.width}x{profile.height} {profile.media_type}")
 
     slots.upload("ada", {Slot.COVER: picture("navy", (3000, 1000))})
-    for slot in Slot:
-        print(f"{slot.value} shows: {slots.current('ada').shown(slot)}")
+    for slot, shown in slots.shown(slots.current("ada")).items():
+        print(f"{slot.value} shows: {shown}")
 
     try:
         slots.upload("ada", {Slot.COVER: b"<svg onload=alert(1)>"})
     except ImageRejected as refused:
-        print(f"refused: {refused.message}")
+        print(f"refused: {refused}")
 
     slots.delete("ada", Slot.PROFILE)
-    print(f"after delete, profile shows: {slots.current('ada').shown(Slot.PROFILE)}")
-    left = [file.key for slot in Slot for file in slots.storage.list(slot.policy.folder)]
+    shown = slots.shown(slots.current("ada"))[Slot.PROFILE]
+    print(f"after delete, profile shows: {shown}")
+    print(f"the default image is {len(slots.media(shown.key).data)} bytes of PNG")
+    left = [
+        file.key for policy in slots.policies.values() for file in slots.storage.list(policy.folder)
+    ]
     print(f"files left: {left}")
 
 

@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import Any
 from wsgiref.simple_server import make_server
 
-from imagecore.adapters.fsspec_storage import FsspecStorage
-from imagecore.adapters.pillow_codec import PillowCodec
-from imagecore.adapters.sqlite_repository import SqliteRepository
 from multipart import parse_form_data
 
-from imagecore import ImageCoreError, ImageSlots, RequestError, Slot, SlotEmpty
+from imagecore import ImageCoreError, ImageSlots, RequestError, Slot
+from imagecore.adapters.fsspec_storage import FsspecStorage
+from imagecore.adapters.pillow_codec import PillowCodec
+from imagecore.adapters.sql import SqliteDatabase
+from imagecore.errors import SlotEmpty
 
 #: The host's own users and keys.
 API_KEYS = {"key-of-ada": "ada", "key-of-bob": "bob"}
@@ -49,14 +50,17 @@ def make_app(slots: ImageSlots) -> Callable[[dict[str, Any], StartResponse], Ite
             return reply(
                 start_response,
                 "200 OK",
-                {slot.value: getattr(images.shown(slot), "key", None) for slot in Slot},
+                {
+                    slot.value: None if shown is None else shown.key
+                    for slot, shown in slots.shown(images).items()
+                },
             )
         except SlotEmpty as error:
-            return reply(start_response, "404 Not Found", {"detail": error.message})
+            return reply(start_response, "404 Not Found", {"detail": str(error)})
         except RequestError as error:
-            return reply(start_response, "422 Unprocessable Content", {"detail": error.message})
+            return reply(start_response, "422 Unprocessable Content", {"detail": str(error)})
         except ImageCoreError as error:
-            return reply(start_response, "503 Service Unavailable", {"detail": error.message})
+            return reply(start_response, "503 Service Unavailable", {"detail": str(error)})
 
     return app
 
@@ -72,7 +76,7 @@ def reply(start_response: StartResponse, status: str, body: dict[str, Any]) -> l
 def build(data_dir: Path) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
     slots = ImageSlots(
         storage=FsspecStorage.from_url((data_dir / "media").as_uri()),
-        repository=SqliteRepository(data_dir / "images.db"),
+        repository=SqliteDatabase(data_dir / "images.db").repository,
         codec=PillowCodec(),
     )
     return make_app(slots)

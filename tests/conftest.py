@@ -1,18 +1,71 @@
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import socket
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
-import attrs
-import psycopg
 import pytest
-from imagecore.adapters.memory_repository import MemoryRepository
 
 from imagecore import ImageSlots
+from imagecore.adapters.memory_repository import MemoryRepository
 from tests.fakes import Counter, DictStorage, FakeCodec
+from tests.services import S3
+
+TESTS = Path(__file__).parent
+#: The tests that need packages the core alone does not bring. With only the core installed the
+#: suite is still collected: these are left out, and the summary says which extra brings them.
+NEEDS: dict[str, tuple[str, ...]] = {
+    "adapters/test_bearer_auth.py": ("jwt",),
+    "adapters/test_codec_fuzz.py": ("PIL",),
+    "adapters/test_fsspec_storage.py": ("fsspec",),
+    "adapters/test_pillow_codec.py": ("PIL",),
+    "adapters/test_pillow_pipeline.py": ("PIL",),
+    "adapters/test_postgres_repository.py": ("psycopg",),
+    "adversarial": ("litestar",),
+    "app": ("litestar",),
+    "browser": ("litestar", "playwright"),
+    "e2e": ("litestar", "httpx"),
+    "embedding": ("litestar",),
+    "http": ("litestar",),
+    "packaging": ("build",),
+}
+EXTRA_OF = {
+    "jwt": "server",
+    "litestar": "server",
+    "PIL": "codec",
+    "fsspec": "storage",
+    "psycopg": "postgres",
+    "playwright": "dev",
+    "httpx": "dev",
+    "build": "dev",
+}
+_left_out: list[str] = []
+
+
+def pytest_ignore_collect(collection_path: Path) -> bool | None:
+    if not collection_path.is_relative_to(TESTS):
+        return None
+    needed = NEEDS.get(collection_path.relative_to(TESTS).as_posix(), ())
+    missing = [module for module in needed if importlib.util.find_spec(module) is None]
+    if not missing:
+        return None
+    extras = ",".join(sorted({EXTRA_OF[module] for module in missing}))
+    _left_out.append(
+        f"tests/{collection_path.relative_to(TESTS).as_posix()}: needs "
+        f"{', '.join(missing)} (pip install 'imagecore[{extras}]')"
+    )
+    return True
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _left_out:
+        terminalreporter.write_sep("-", "left out: optional packages not installed")
+        for line in _left_out:
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture
@@ -45,6 +98,7 @@ def postgres_url() -> Iterator[str]:
     Skips when no server answers, unless IMAGECORE_REQUIRE_POSTGRES is set (as CI does), so that
     a missing server can never pass for a green run there.
     """
+    psycopg = pytest.importorskip("psycopg", reason="needs imagecore[postgres]")
     try:
         admin = psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=3)
     except psycopg.OperationalError as error:
@@ -63,18 +117,6 @@ def postgres_url() -> Iterator[str]:
             yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
         finally:
             admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
-
-
-@attrs.frozen
-class S3:
-    """A bucket of its own on the local S3-compatible server, with the environment to reach it."""
-
-    endpoint: str
-    bucket: str
-    environ: dict[str, str]
-
-    def url(self, prefix: str = "media") -> str:
-        return f"s3://{self.bucket}/{prefix}"
 
 
 @pytest.fixture(scope="session")

@@ -5,19 +5,18 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 
-from imagecore.adapters.memory_repository import MemoryRepository
-
 from imagecore import (
+    Box,
     EncodedImage,
     ImageCodec,
+    ImageLimits,
     ImageStorage,
-    InvalidImage,
     MediaNotFound,
-    Slot,
     StoredFile,
-    UnsupportedImageType,
     UserImages,
 )
+from imagecore.adapters.memory_repository import MemoryRepository
+from imagecore.errors import InvalidImage, UnsupportedImageType
 
 #: What FakeCodec accepts: bytes that start with this.
 IMAGE = b"IMG:"
@@ -85,13 +84,22 @@ class JournalRepository(MemoryRepository):
 
 
 class FakeCodec(ImageCodec):
-    """Accepts bytes starting with ``IMG:`` as PNG; ``%PDF`` is unsupported; the rest invalid."""
+    """Accepts bytes starting with ``IMG:`` as PNG; ``%PDF`` is unsupported; the rest invalid.
 
-    def encode(self, data: bytes, slot: Slot) -> EncodedImage:
+    Every call is remembered in ``calls``, with the box and limits it was given.
+    """
+
+    formats = ("PNG",)
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[bytes, Box, ImageLimits]] = []
+
+    def encode(self, data: bytes, box: Box, limits: ImageLimits) -> EncodedImage:
+        self.calls.append((data, box, limits))
         if data.startswith(b"%PDF"):
-            raise UnsupportedImageType("PDF", ("PNG",))
+            raise UnsupportedImageType("PDF", self.formats)
         if not data.startswith(IMAGE):
-            raise InvalidImage("The file is not an image.", ("PNG",))
+            raise InvalidImage("not an image", self.formats)
         return EncodedImage(b"PNG:" + data[len(IMAGE) :], "png", 1, 1)
 
 

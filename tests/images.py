@@ -241,7 +241,7 @@ def ycck_jpeg(rgb: tuple[int, int, int], size: tuple[int, int] = (32, 32)) -> by
     # YCCK holds inverted CMY: encode the colour of (255 - rgb), with no black.
     y, cb, cr = 255 - y, 255 - cb, 255 - cr
     channels = tuple(255 - max(0, min(255, round(v))) for v in (y, cb, cr, 255))
-    data = bytearray(encode(Image.new("CMYK", size, channels), "JPEG", quality=100))  # type: ignore[arg-type]
+    data = bytearray(encode(Image.new("CMYK", size, channels), "JPEG", quality=100))
     adobe = data.find(b"Adobe")
     assert adobe > 0 and data[adobe + 11] == 0
     data[adobe + 11] = 2

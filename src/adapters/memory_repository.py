@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import attrs
 
-from imagecore import ImageRepository, RateCounter, UserImages, VersionConflict
+from imagecore import ImageRepository, UserImages, VersionConflict
+from imagecore.ports import RateCounter
 
 
 class MemoryRepository(ImageRepository):
@@ -41,20 +42,32 @@ class MemoryRepository(ImageRepository):
         yield from keys
 
 
-class MemoryRateCounter(RateCounter):
-    """Rate counts in a dict behind a lock: per process, so for one worker only."""
+#: The counter sweeps expired windows only once it holds more than this many.
+SWEEP_FROM = 10_000
 
-    def __init__(self) -> None:
+
+class MemoryRateCounter(RateCounter):
+    """Rate counts in a dict behind a lock: per process, so for one worker only.
+
+    Expired windows are swept out when the dict has doubled since the last sweep (and holds more
+    than :data:`SWEEP_FROM`), so a sweep's cost is spread over the hits that grew it. ``clock``
+    (seconds since the epoch) is read only to sweep.
+    """
+
+    def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
         self._counts: dict[tuple[str, int], tuple[int, float]] = {}
+        self._sweep_above = SWEEP_FROM
         self._lock = threading.Lock()
 
     def hit(self, key: str, window: int, expires: float) -> int:
         with self._lock:
             count = self._counts.get((key, window), (0, expires))[0] + 1
             self._counts[key, window] = (count, expires)
-            if len(self._counts) > 10_000:
-                now = time.time()
+            if len(self._counts) > self._sweep_above:
+                now = self._clock()
                 self._counts = {k: v for k, v in self._counts.items() if v[1] >= now}
+                self._sweep_above = max(SWEEP_FROM, 2 * len(self._counts))
             return count
 
     def release(self, key: str, window: int) -> None:

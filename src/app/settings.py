@@ -1,67 +1,119 @@
-"""Settings from ``IMAGECORE_*`` environment variables: the one place that reads the environment."""
+"""Settings from ``IMAGECORE_*`` environment variables: the one place that reads the environment.
+
+Each setting is one field, declared once with its variable, its default and its parser, which
+also validates. A default that is a fact of the core (a limit, a box) is read from the core.
+"""
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import attrs
-from imagecore.adapters.pillow_codec import DEFAULT_BOXES, OutputBox
 
-from imagecore import Limit, Slot
+from imagecore import Box, ImageLimits, Slot, SlotPolicy
+from imagecore.app import parsers
+from imagecore.model import DEFAULT_POLICIES
+from imagecore.throttle import Limit
 
-MIN_SECRET_LENGTH = 32
 #: Default rate limits, for uploads and deletes alike.
 PER_USER = Limit(20, 3600)
 PER_ADDRESS = Limit(60, 3600)
-DATABASE_SCHEMES = ("sqlite:///", "postgresql://", "postgres://", "memory:")
-DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-DEFAULT_MAX_PIXELS = 40_000_000
+_LIMITS = ImageLimits()
+_SIZE = {slot: (p.box.width, p.box.height) for slot, p in DEFAULT_POLICIES.items()}
+_MODE = {slot: "FILL" if p.box.fill else "FIT" for slot, p in DEFAULT_POLICIES.items()}
+
+SettingsError = parsers.SettingsError
 
 
-class SettingsError(ValueError):
-    """A setting is missing or malformed; the message names the variable."""
+def setting(variable: str, default: Any, parse: Callable[[str, str], Any], **options: Any) -> Any:
+    """A field read from ``variable`` by ``parse(variable, raw)``; ``default`` when unset."""
+    return attrs.field(default=default, metadata={"variable": variable, "parse": parse}, **options)
 
 
 @attrs.frozen
 class Settings:
     """Everything a deployment may set. See the README for each variable's meaning."""
 
-    data_dir: Path = Path("var")
+    data_dir: Path = setting("IMAGECORE_DATA_DIR", Path("var"), parsers.path)
     #: fsspec URL of the media files; ``None`` means the ``media`` folder in ``data_dir``.
-    storage_url: str | None = None
+    storage_url: str | None = setting("IMAGECORE_STORAGE_URL", None, parsers.text)
     #: ``sqlite:///<path>``, ``postgresql://...`` or ``memory:``; ``None`` means ``imagecore.db``
     #: in ``data_dir``.
-    database_url: str | None = attrs.field(default=None, repr=False)
-    database_pool_size: int = 10
-    media_url: str = "/media/"
-    jwt_secret: str | None = attrs.field(default=None, repr=False)
-    jwt_public_key: str | None = attrs.field(default=None, repr=False)
-    jwt_issuer: str | None = None
-    jwt_audience: str | None = None
-    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
-    max_pixels: int = DEFAULT_MAX_PIXELS
-    max_frames: int = 200
-    max_animation_pixels: int = 100_000_000
-    profile_box: OutputBox = DEFAULT_BOXES[Slot.PROFILE]
-    cover_box: OutputBox = DEFAULT_BOXES[Slot.COVER]
-    stills_as_webp: bool = False
-    max_concurrent_decodes: int = 2
-    upload_rate_per_user: Limit | None = PER_USER
-    upload_rate_per_address: Limit | None = PER_ADDRESS
-    delete_rate_per_user: Limit | None = PER_USER
-    delete_rate_per_address: Limit | None = PER_ADDRESS
-    trusted_proxies: tuple[str, ...] = ()
-    cors_origins: tuple[str, ...] = ()
-    log_level: str = "INFO"
+    database_url: str | None = setting(
+        "IMAGECORE_DATABASE_URL", None, parsers.database_url, repr=False
+    )
+    database_pool_size: int = setting("IMAGECORE_DATABASE_POOL_SIZE", 10, parsers.positive_int)
+    #: ``None`` means the HTTP adapter's own media path.
+    media_url: str | None = setting("IMAGECORE_MEDIA_URL", None, parsers.media_url)
+    jwt_secret: str | None = setting("IMAGECORE_JWT_SECRET", None, parsers.secret, repr=False)
+    jwt_public_key: str | None = setting(
+        "IMAGECORE_JWT_PUBLIC_KEY", None, parsers.public_key, repr=False
+    )
+    jwt_issuer: str | None = setting("IMAGECORE_JWT_ISSUER", None, parsers.text)
+    jwt_audience: str | None = setting("IMAGECORE_JWT_AUDIENCE", None, parsers.text)
+    max_upload_bytes: int = setting(
+        "IMAGECORE_MAX_UPLOAD_BYTES", _LIMITS.max_bytes, parsers.positive_int
+    )
+    max_pixels: int = setting("IMAGECORE_MAX_PIXELS", _LIMITS.max_pixels, parsers.pixels)
+    max_frames: int = setting("IMAGECORE_MAX_FRAMES", _LIMITS.max_frames, parsers.positive_int)
+    max_animation_pixels: int = setting(
+        "IMAGECORE_MAX_ANIMATION_PIXELS", _LIMITS.max_animation_pixels, parsers.positive_int
+    )
+    profile_size: tuple[int, int] = setting(
+        "IMAGECORE_PROFILE_SIZE", _SIZE[Slot.PROFILE], parsers.size
+    )
+    profile_mode: str = setting("IMAGECORE_PROFILE_MODE", _MODE[Slot.PROFILE], parsers.box_mode)
+    cover_size: tuple[int, int] = setting("IMAGECORE_COVER_SIZE", _SIZE[Slot.COVER], parsers.size)
+    cover_mode: str = setting("IMAGECORE_COVER_MODE", _MODE[Slot.COVER], parsers.box_mode)
+    stills_as_webp: bool = setting("IMAGECORE_STILLS_AS_WEBP", False, parsers.flag)
+    #: ``None`` means the codec's own default.
+    max_concurrent_decodes: int | None = setting(
+        "IMAGECORE_MAX_CONCURRENT_DECODES", None, parsers.positive_int
+    )
+    upload_rate_per_user: Limit | None = setting(
+        "IMAGECORE_UPLOAD_RATE_PER_USER", PER_USER, parsers.rate
+    )
+    upload_rate_per_address: Limit | None = setting(
+        "IMAGECORE_UPLOAD_RATE_PER_ADDRESS", PER_ADDRESS, parsers.rate
+    )
+    delete_rate_per_user: Limit | None = setting(
+        "IMAGECORE_DELETE_RATE_PER_USER", PER_USER, parsers.rate
+    )
+    delete_rate_per_address: Limit | None = setting(
+        "IMAGECORE_DELETE_RATE_PER_ADDRESS", PER_ADDRESS, parsers.rate
+    )
+    trusted_proxies: tuple[str, ...] = setting("IMAGECORE_TRUSTED_PROXIES", (), parsers.networks)
+    cors_origins: tuple[str, ...] = setting("IMAGECORE_CORS_ORIGINS", (), parsers.origins)
+    log_level: str = setting("IMAGECORE_LOG_LEVEL", "INFO", parsers.log_level)
 
     @property
-    def boxes(self) -> dict[Slot, OutputBox]:
-        """Each slot's output box."""
-        return {Slot.PROFILE: self.profile_box, Slot.COVER: self.cover_box}
+    def limits(self) -> ImageLimits:
+        return ImageLimits(
+            max_bytes=self.max_upload_bytes,
+            max_pixels=self.max_pixels,
+            max_frames=self.max_frames,
+            max_animation_pixels=self.max_animation_pixels,
+        )
+
+    @property
+    def profile_box(self) -> Box:
+        return Box(*self.profile_size, fill=self.profile_mode == "FILL")
+
+    @property
+    def cover_box(self) -> Box:
+        return Box(*self.cover_size, fill=self.cover_mode == "FILL")
+
+    @property
+    def policies(self) -> dict[Slot, SlotPolicy]:
+        """The slots' policies with the configured boxes."""
+        boxes = {Slot.PROFILE: self.profile_box, Slot.COVER: self.cover_box}
+        return {
+            slot: attrs.evolve(policy, box=boxes[slot]) for slot, policy in DEFAULT_POLICIES.items()
+        }
 
     @property
     def media_storage_url(self) -> str:
@@ -86,163 +138,37 @@ class Settings:
         """The database URL with its password masked, for banners and messages."""
         return re.sub(r"://([^:/@]*):[^@]*@", r"://\1:***@", self.database)
 
+    @property
+    def shares_state(self) -> bool:
+        """Whether several processes built from these settings see the same images."""
+        in_memory = self.media_storage_url.startswith("memory://")
+        return not in_memory and not self.database.startswith("memory:")
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Settings from ``environ`` (the process environment by default).
 
         Raises :class:`SettingsError` naming the variable when a value is unusable.
         """
-        env = _Env(os.environ if environ is None else environ)
-        public_key = env.text("IMAGECORE_JWT_PUBLIC_KEY")
-        if public_key is not None and not public_key.lstrip().startswith("-----BEGIN"):
-            public_key = env.file("IMAGECORE_JWT_PUBLIC_KEY", public_key)
-        secret = env.text("IMAGECORE_JWT_SECRET")
-        if secret is not None and len(secret) < MIN_SECRET_LENGTH:
-            raise SettingsError(
-                f"IMAGECORE_JWT_SECRET must be at least {MIN_SECRET_LENGTH} characters long "
-                f"(got {len(secret)}); a short HS256 secret can be guessed."
-            )
-        media_url = env.text("IMAGECORE_MEDIA_URL") or "/media/"
-        if not media_url.startswith(("/", "http://", "https://")):
-            raise SettingsError(
-                "IMAGECORE_MEDIA_URL must be a path starting with '/' or an http(s):// URL, "
-                f"got {media_url!r}."
-            )
-        database_url = env.text("IMAGECORE_DATABASE_URL")
-        if database_url is not None and not database_url.startswith(DATABASE_SCHEMES):
-            raise SettingsError(
-                "IMAGECORE_DATABASE_URL must start with "
-                f"{' or '.join(repr(s) for s in DATABASE_SCHEMES)}, got {database_url!r}."
-            )
-        storage_url = env.text("IMAGECORE_STORAGE_URL")
-        if storage_url and storage_url.startswith("memory://") and database_url != "memory:":
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for field in attrs.fields(cls):
+            variable = field.metadata["variable"]
+            raw = environ.get(variable, "").strip()
+            if raw:
+                values[field.name] = field.metadata["parse"](variable, raw)
+        settings = cls(**values)
+        if settings.media_storage_url.startswith("memory://") and settings.database_url != (
+            "memory:"
+        ):
             # Files that vanish on exit, with references that do not: references to nothing.
             raise SettingsError(
                 "IMAGECORE_STORAGE_URL=memory://... forgets every file when the server stops; "
                 "it needs IMAGECORE_DATABASE_URL=memory: too."
             )
-        return cls(
-            data_dir=Path(env.text("IMAGECORE_DATA_DIR") or "var"),
-            storage_url=storage_url,
-            database_url=database_url,
-            database_pool_size=env.positive_int("IMAGECORE_DATABASE_POOL_SIZE", 10),
-            media_url=media_url if media_url.endswith("/") else media_url + "/",
-            jwt_secret=secret,
-            jwt_public_key=public_key,
-            jwt_issuer=env.text("IMAGECORE_JWT_ISSUER"),
-            jwt_audience=env.text("IMAGECORE_JWT_AUDIENCE"),
-            max_upload_bytes=env.positive_int(
-                "IMAGECORE_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES
-            ),
-            max_pixels=env.positive_int("IMAGECORE_MAX_PIXELS", DEFAULT_MAX_PIXELS),
-            max_frames=env.positive_int("IMAGECORE_MAX_FRAMES", 200),
-            max_animation_pixels=env.positive_int("IMAGECORE_MAX_ANIMATION_PIXELS", 100_000_000),
-            profile_box=env.box("IMAGECORE_PROFILE", DEFAULT_BOXES[Slot.PROFILE]),
-            cover_box=env.box("IMAGECORE_COVER", DEFAULT_BOXES[Slot.COVER]),
-            stills_as_webp=env.flag("IMAGECORE_STILLS_AS_WEBP"),
-            max_concurrent_decodes=env.positive_int("IMAGECORE_MAX_CONCURRENT_DECODES", 2),
-            upload_rate_per_user=env.rate("IMAGECORE_UPLOAD_RATE_PER_USER", PER_USER),
-            upload_rate_per_address=env.rate("IMAGECORE_UPLOAD_RATE_PER_ADDRESS", PER_ADDRESS),
-            delete_rate_per_user=env.rate("IMAGECORE_DELETE_RATE_PER_USER", PER_USER),
-            delete_rate_per_address=env.rate("IMAGECORE_DELETE_RATE_PER_ADDRESS", PER_ADDRESS),
-            trusted_proxies=env.networks("IMAGECORE_TRUSTED_PROXIES"),
-            cors_origins=env.origins("IMAGECORE_CORS_ORIGINS"),
-            log_level=env.choice(
-                "IMAGECORE_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")
-            ),
-        )
+        return settings
 
-
-@attrs.frozen
-class _Env:
-    environ: Mapping[str, str]
-
-    def text(self, name: str) -> str | None:
-        value = self.environ.get(name, "").strip()
-        return value or None
-
-    def positive_int(self, name: str, default: int) -> int:
-        raw = self.text(name)
-        if raw is None:
-            return default
-        try:
-            value = int(raw.replace("_", ""))
-        except ValueError:
-            raise SettingsError(f"{name} must be a whole number, got {raw!r}.") from None
-        if value <= 0:
-            raise SettingsError(f"{name} must be greater than 0, got {value}.")
-        return value
-
-    def box(self, prefix: str, default: OutputBox) -> OutputBox:
-        """A box from ``<prefix>_SIZE`` (``WIDTHxHEIGHT``) and ``<prefix>_MODE`` (fit or fill)."""
-        size = self.text(f"{prefix}_SIZE")
-        width, height = default.width, default.height
-        if size is not None:
-            match = re.fullmatch(r"([1-9][0-9]{0,4})x([1-9][0-9]{0,4})", size.lower())
-            if match is None:
-                raise SettingsError(
-                    f"{prefix}_SIZE must be WIDTHxHEIGHT in pixels, like 800x800, got {size!r}."
-                )
-            width, height = int(match.group(1)), int(match.group(2))
-        mode = self.choice(f"{prefix}_MODE", "FILL" if default.fill else "FIT", ("FIT", "FILL"))
-        return OutputBox(width, height, fill=mode == "FILL")
-
-    def rate(self, name: str, default: Limit) -> Limit | None:
-        """``COUNT/UNIT`` (second, minute, hour or day), or ``off``."""
-        raw = self.text(name)
-        if raw is None:
-            return default
-        if raw.lower() == "off":
-            return None
-        match = re.fullmatch(r"([1-9][0-9]*)\s*/\s*(second|minute|hour|day)", raw.lower())
-        if match is None:
-            raise SettingsError(
-                f"{name} must be COUNT/UNIT (second, minute, hour or day), like 20/hour, "
-                f"or off; got {raw!r}."
-            )
-        seconds = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}[match.group(2)]
-        return Limit(int(match.group(1)), seconds)
-
-    def networks(self, name: str) -> tuple[str, ...]:
-        """Comma-separated addresses or networks, like 127.0.0.1,10.0.0.0/8."""
-        values = tuple(part.strip() for part in (self.text(name) or "").split(",") if part.strip())
-        for value in values:
-            try:
-                ipaddress.ip_network(value, strict=False)
-            except ValueError:
-                raise SettingsError(
-                    f"{name} must list IP addresses or networks, like 10.0.0.0/8; got {value!r}."
-                ) from None
-        return values
-
-    def origins(self, name: str) -> tuple[str, ...]:
-        """Comma-separated origins, like https://example.com,https://www.example.com."""
-        values = tuple(part.strip() for part in (self.text(name) or "").split(",") if part.strip())
-        for value in values:
-            if not re.fullmatch(r"https?://[^/\s]+", value):
-                raise SettingsError(
-                    f"{name} must list origins like https://example.com (scheme and host, no "
-                    f"path); got {value!r}."
-                )
-        return values
-
-    def flag(self, name: str) -> bool:
-        raw = (self.text(name) or "false").lower()
-        if raw not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
-            raise SettingsError(f"{name} must be true or false, got {raw!r}.")
-        return raw in ("1", "true", "yes", "on")
-
-    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
-        value = (self.text(name) or default).upper()
-        if value not in choices:
-            raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {value!r}.")
-        return value
-
-    def file(self, name: str, path: str) -> str:
-        try:
-            return Path(path).read_text()
-        except OSError as error:
-            raise SettingsError(
-                f"{name} must be a PEM public key or the path of a file holding one; "
-                f"cannot read {path!r}: {error.strerror}."
-            ) from None
+    @classmethod
+    def variables(cls) -> list[str]:
+        """Every variable the settings read."""
+        return [field.metadata["variable"] for field in attrs.fields(cls)]

@@ -1,6 +1,9 @@
 """imagecore: a user's profile and cover images, framework-free.
 
-The core decides and orders; adapters store, remember and decode through the ports.
+The core decides and orders; adapters store, remember and decode through the ports. These are the
+names an app embedding the core, or an adapter of its own, uses (every type in a port's or the
+service's signature among them); the rest (the rules, the layout constants, the throttle, the
+finer error classes) stays reachable in its module.
 """
 
 from imagecore.errors import (
@@ -8,26 +11,18 @@ from imagecore.errors import (
     ConcurrentUpdate,
     ImageCoreError,
     ImageRejected,
-    ImageTooLarge,
-    InvalidImage,
     MediaNotFound,
-    NothingToUpload,
-    RateLimited,
     RepositoryError,
     RequestError,
-    SlotEmpty,
     StorageError,
-    SweepRefused,
-    UnknownSlot,
-    UnsupportedImageType,
     VersionConflict,
 )
 from imagecore.model import (
-    DEFAULTS_FOLDER,
-    MEDIA_TYPES,
     AuditReport,
+    Box,
     DefaultImage,
     EncodedImage,
+    ImageLimits,
     MediaFile,
     Shown,
     Slot,
@@ -37,48 +32,35 @@ from imagecore.model import (
     SweepReport,
     UserImages,
 )
-from imagecore.ports import ImageCodec, ImageRepository, ImageStorage, RateCounter, UniqueNames
-from imagecore.service import ImageSlots, random_unique
-from imagecore.throttle import Limit, Throttle
+from imagecore.ports import ImageCodec, ImageRepository, ImageStorage, UniqueNames
+from imagecore.service import ImageSlots
 
 __all__ = [
-    "DEFAULTS_FOLDER",
-    "MEDIA_TYPES",
     "AuditReport",
     "BackendError",
+    "Box",
     "ConcurrentUpdate",
     "DefaultImage",
     "EncodedImage",
     "ImageCodec",
     "ImageCoreError",
+    "ImageLimits",
     "ImageRejected",
     "ImageRepository",
     "ImageSlots",
     "ImageStorage",
-    "ImageTooLarge",
-    "InvalidImage",
-    "Limit",
     "MediaFile",
     "MediaNotFound",
-    "NothingToUpload",
-    "RateCounter",
-    "RateLimited",
     "RepositoryError",
     "RequestError",
     "Shown",
     "Slot",
-    "SlotEmpty",
     "SlotPolicy",
     "StorageError",
     "StoredFile",
     "StoredImage",
-    "SweepRefused",
     "SweepReport",
-    "Throttle",
     "UniqueNames",
-    "UnknownSlot",
-    "UnsupportedImageType",
     "UserImages",
     "VersionConflict",
-    "random_unique",
 ]

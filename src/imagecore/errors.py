@@ -1,11 +1,15 @@
 """The core's exceptions. Adapters translate their libraries' errors into these at their boundary.
 
+Each error carries its facts (the slot, the limit, the numbers) as attributes; ``str(error)`` is
+a plain sentence built from them, for logs and for apps that embed the core. What a client of the
+HTTP API reads is worded by that adapter.
+
 ::
 
     ImageCoreError
     ├── RequestError                 the caller asked for something that cannot be done
     │   ├── ImageRejected            an upload is not an acceptable image
-    │   │   ├── InvalidImage         not an image, or a corrupt or truncated one
+    │   │   ├── InvalidImage         not an image, or a damaged one
     │   │   ├── UnsupportedImageType an image of a type we do not accept
     │   │   └── ImageTooLarge        too many bytes, pixels or frames
     │   ├── UnknownSlot              no slot has that name
@@ -23,17 +27,15 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from imagecore.model import Slot
 
 
 class ImageCoreError(Exception):
     """Root of every error the core raises."""
-
-    @property
-    def message(self) -> str:
-        """A sentence a person can read; safe to show to the client."""
-        return str(self)
 
 
 class RequestError(ImageCoreError):
@@ -45,13 +47,23 @@ class ImageRejected(RequestError):
 
 
 class InvalidImage(ImageRejected):
-    """The bytes are not an image we can decode, or the image is corrupt or truncated."""
+    """The bytes are not an image we can decode, or the image is damaged.
+
+    ``reason`` is ``"empty"``, ``"not an image"`` or ``"damaged"``.
+    """
 
     def __init__(self, reason: str, accepted: Sequence[str] = ()) -> None:
         self.reason = reason
         self.accepted = tuple(accepted)
-        accepted_part = f" Accepted types: {', '.join(accepted)}." if accepted else ""
-        super().__init__(f"{reason}{accepted_part}")
+        super().__init__(_invalid(reason, self.accepted))
+
+
+def _invalid(reason: str, accepted: tuple[str, ...]) -> str:
+    sentence = {
+        "empty": "The file is empty.",
+        "not an image": "The file is not an image.",
+    }.get(reason, "The image is corrupt or truncated.")
+    return f"{sentence} Accepted types: {', '.join(accepted)}." if accepted else sentence
 
 
 class UnsupportedImageType(ImageRejected):
@@ -66,7 +78,8 @@ class UnsupportedImageType(ImageRejected):
 
 
 class ImageTooLarge(ImageRejected):
-    """The image exceeds a limit: bytes, pixels or frames."""
+    """The upload exceeds a limit: ``what`` (file, image, animation) has more ``unit`` than
+    ``limit``; ``actual`` is ``None`` when it was not counted."""
 
     def __init__(self, what: str, actual: int | None, limit: int, unit: str) -> None:
         self.what = what
@@ -78,35 +91,34 @@ class ImageTooLarge(ImageRejected):
 
 
 class UnknownSlot(RequestError):
-    """No slot has the given name."""
+    """No slot has the given name (``None`` when none was given)."""
 
     def __init__(self, name: str | None) -> None:
         self.name = name
-        given = "none was given" if name is None else f"got {name!r}"
-        super().__init__(f"The image type must be 'profile_image' or 'cover_image' ({given}).")
+        super().__init__(f"no slot is named {name!r}")
 
 
 class NothingToUpload(RequestError):
     """An upload named no slot."""
 
     def __init__(self) -> None:
-        super().__init__("No image was sent: send a 'profile_image' or 'cover_image' file.")
+        super().__init__("an upload needs at least one slot's file")
 
 
 class SlotEmpty(RequestError):
     """The slot holds no image, so there is nothing to delete."""
 
-    def __init__(self, label: str) -> None:
-        self.label = label
-        super().__init__(f"{label} not found: there is no {label.lower()} to delete.")
+    def __init__(self, slot: Slot) -> None:
+        self.slot = slot
+        super().__init__(f"the {slot.value} slot holds no image")
 
 
 class MediaNotFound(RequestError):
-    """No media file is stored under the given path."""
+    """No media file is stored under the given key."""
 
     def __init__(self, key: str) -> None:
         self.key = key
-        super().__init__("Media file not found.")
+        super().__init__(f"no media file at {key!r}")
 
 
 class SweepRefused(RequestError):
@@ -125,35 +137,23 @@ class SweepRefused(RequestError):
 
 
 class RateLimited(RequestError):
-    """Too many uploads or deletes in a while; ``retry_after`` says when the next may go."""
+    """More than ``limit`` of ``action`` in ``seconds``; the next may go in ``retry_after`` s."""
 
     def __init__(self, action: str, limit: int, seconds: int, retry_after: int) -> None:
         self.action = action
         self.limit = limit
         self.seconds = seconds
         self.retry_after = retry_after
-        per = {60: "minute", 3600: "hour", 86400: "day"}.get(seconds, f"{seconds} seconds")
         super().__init__(
-            f"Too many {action}s: the limit is {limit} per {per}. "
-            f"Try again in {_duration(retry_after)}."
+            f"over {limit} {action}s in {seconds} s; the next may go in {retry_after} s"
         )
-
-
-def _duration(seconds: int) -> str:
-    for unit, size in (("hour", 3600), ("minute", 60)):
-        if seconds >= size:
-            count = math.ceil(seconds / size)
-            return f"{count} {unit}{'s' if count > 1 else ''}"
-    return f"{seconds} second{'s' if seconds > 1 else ''}"
 
 
 class ConcurrentUpdate(ImageCoreError):
     """Another request changed the same user's images at the same time, every time we tried."""
 
     def __init__(self) -> None:
-        super().__init__(
-            "The images were changed by another request at the same time; please try again."
-        )
+        super().__init__("another writer changed the user's images on every attempt")
 
 
 class VersionConflict(ImageCoreError):
@@ -169,21 +169,13 @@ class BackendError(ImageCoreError):
 
 
 class StorageError(BackendError):
-    """The image storage failed."""
+    """The image storage failed to ``operation`` (write, read, ...) the file at ``key``."""
 
     def __init__(self, operation: str, key: str) -> None:
         self.operation = operation
         self.key = key
         super().__init__(f"Image storage failed to {operation} {key!r}.")
 
-    @property
-    def message(self) -> str:
-        return "Image storage is unavailable; please try again later."
-
 
 class RepositoryError(BackendError):
-    """The image repository failed."""
-
-    @property
-    def message(self) -> str:
-        return "The image database is unavailable; please try again later."
+    """The image repository failed; the message has the details, for the operator."""

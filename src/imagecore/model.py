@@ -6,12 +6,14 @@ Everything here is a frozen attrs class or an enum; a change is a new value (``a
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
+from types import MappingProxyType
 
 import attrs
 
 from imagecore.errors import UnknownSlot
 
-#: The folder the defaults live in; it is never swept, since no user owns it.
+#: The folder of the images an empty slot shows; they ship with the core, and no user owns them.
 DEFAULTS_FOLDER = "resume/defaults/"
 
 #: File extensions the core may store or serve, and the media type each one is served with.
@@ -23,31 +25,11 @@ MEDIA_TYPES: dict[str, str] = {
 }
 
 
-@attrs.frozen
-class SlotPolicy:
-    """Where a slot keeps its files, how they are named and what it shows when empty."""
-
-    folder: str
-    prefix: str
-    label: str
-    #: Storage key shown when the slot is empty, or ``None`` to show nothing.
-    fallback: str | None
-
-
 class Slot(enum.Enum):
     """One of the two images a user may keep; the value is the API's field name."""
 
     PROFILE = "profile_image"
     COVER = "cover_image"
-
-    @property
-    def policy(self) -> SlotPolicy:
-        return _POLICIES[self]
-
-    @property
-    def label(self) -> str:
-        """The slot's name in a sentence: 'Profile image' or 'Cover image'."""
-        return self.policy.label
 
     @classmethod
     def parse(cls, name: str | None) -> Slot:
@@ -58,20 +40,58 @@ class Slot(enum.Enum):
         raise UnknownSlot(name)
 
 
-_POLICIES: dict[Slot, SlotPolicy] = {
-    Slot.PROFILE: SlotPolicy(
-        folder="resume/images/",
-        prefix="profile",
-        label="Profile image",
-        fallback=DEFAULTS_FOLDER + "profile.png",
-    ),
-    Slot.COVER: SlotPolicy(
-        folder="resume/covers/",
-        prefix="cover",
-        label="Cover image",
-        fallback=None,
-    ),
-}
+@attrs.frozen
+class Box:
+    """The size a slot's images are brought to; they are never scaled up.
+
+    ``fit`` (``fill=False``) scales down to fit inside the box, keeping the aspect ratio. ``fill``
+    crops around the centre to the box's aspect ratio, then scales down to exactly the box.
+    """
+
+    width: int = attrs.field(validator=attrs.validators.gt(0))
+    height: int = attrs.field(validator=attrs.validators.gt(0))
+    fill: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.width}x{self.height}{' fill' if self.fill else ''}"
+
+
+@attrs.frozen
+class SlotPolicy:
+    """Everything about one slot: where its files go, their size, and what it shows when empty."""
+
+    folder: str
+    #: The start of every stored name, as in ``profile_<user>_<unique>.jpg``.
+    prefix: str
+    box: Box
+    #: Key of the image shown when the slot is empty (one of the core's defaults), or ``None``.
+    fallback: str | None = None
+
+
+#: The slots as the API guide lays them out; a deployment may change the boxes.
+DEFAULT_POLICIES: Mapping[Slot, SlotPolicy] = MappingProxyType(
+    {
+        Slot.PROFILE: SlotPolicy(
+            folder="resume/images/",
+            prefix="profile",
+            box=Box(800, 800),
+            fallback=DEFAULTS_FOLDER + "profile.png",
+        ),
+        Slot.COVER: SlotPolicy(folder="resume/covers/", prefix="cover", box=Box(2400, 1200)),
+    }
+)
+
+
+@attrs.frozen
+class ImageLimits:
+    """How much one upload may be and cost to decode; every limit is checked before decoding."""
+
+    max_bytes: int = attrs.field(default=10 * 1024 * 1024, validator=attrs.validators.gt(0))
+    #: Largest still image, as its header declares it.
+    max_pixels: int = attrs.field(default=40_000_000, validator=attrs.validators.gt(0))
+    max_frames: int = attrs.field(default=200, validator=attrs.validators.gt(0))
+    #: Pixels decoded over all frames of an animation.
+    max_animation_pixels: int = attrs.field(default=100_000_000, validator=attrs.validators.gt(0))
 
 
 @attrs.frozen
@@ -101,7 +121,7 @@ class StoredImage:
 
 @attrs.frozen
 class DefaultImage:
-    """What an empty slot shows when its policy names a fallback."""
+    """What an empty slot shows when its policy names a fallback: one of the core's defaults."""
 
     key: str
 
@@ -126,14 +146,6 @@ class UserImages:
         if slot is Slot.PROFILE:
             return attrs.evolve(self, profile_image=image)
         return attrs.evolve(self, cover_image=image)
-
-    def shown(self, slot: Slot) -> Shown:
-        """What the slot shows: the user's image, else the slot's fallback."""
-        image = self.get(slot)
-        if image is not None:
-            return image
-        fallback = slot.policy.fallback
-        return DefaultImage(fallback) if fallback is not None else None
 
     def references(self) -> frozenset[str]:
         """The storage keys this user's images reference."""
@@ -177,8 +189,11 @@ class AuditReport:
 
 @attrs.frozen
 class MediaFile:
-    """A stored file on its way to a reader."""
+    """A file on its way to a reader."""
 
     key: str
     data: bytes = attrs.field(repr=lambda data: f"<{len(data)} bytes>")
     media_type: str
+    #: An upload's bytes never change (every upload gets a new name); a default's may, with a
+    #: new release.
+    immutable: bool

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Protocol
 
-from imagecore.model import EncodedImage, Slot, StoredFile, UserImages
+from imagecore.model import Box, EncodedImage, ImageLimits, StoredFile, UserImages
 
 
 class ImageStorage(Protocol):
@@ -63,14 +63,17 @@ class ImageRepository(Protocol):
 
 
 class ImageCodec(Protocol):
-    """Checks uploaded bytes and re-encodes them for a slot.
+    """Checks uploaded bytes and re-encodes them into a box.
 
     Raises :class:`~imagecore.errors.ImageRejected` (or a subclass) for anything it will not
     store; never lets a decoding library's own exception through.
     """
 
-    def encode(self, data: bytes, slot: Slot) -> EncodedImage:
-        """The image in ``data``, decoded and re-encoded for ``slot``."""
+    #: The names of the formats it accepts, as a person would write them: ``("JPEG", "PNG")``.
+    formats: tuple[str, ...]
+
+    def encode(self, data: bytes, box: Box, limits: ImageLimits) -> EncodedImage:
+        """The image in ``data``, decoded within ``limits`` and re-encoded to fit ``box``."""
         ...
 
 

@@ -11,14 +11,7 @@ from collections.abc import Iterable, Mapping, Set
 import attrs
 
 from imagecore.errors import SlotEmpty
-from imagecore.model import (
-    DEFAULTS_FOLDER,
-    MEDIA_TYPES,
-    Slot,
-    StoredFile,
-    StoredImage,
-    UserImages,
-)
+from imagecore.model import MEDIA_TYPES, Slot, SlotPolicy, StoredFile, StoredImage, UserImages
 
 #: Longest user id fragment kept in a file name; the unique part keeps names distinct anyway.
 MAX_USER_FRAGMENT = 32
@@ -47,13 +40,12 @@ def safe_user_fragment(user_id: str) -> str:
     return fragment or "user"
 
 
-def image_key(slot: Slot, user_id: str, unique: str, extension: str) -> str:
+def image_key(policy: SlotPolicy, user_id: str, unique: str, extension: str) -> str:
     """The storage key for a new upload, e.g. ``resume/images/profile_42_9f3a.jpg``."""
     if extension not in MEDIA_TYPES:
         raise ValueError(f"no media type for extension {extension!r}")
     if not unique.isalnum() or not unique.isascii():
         raise ValueError(f"unique part must be ASCII letters and digits, got {unique!r}")
-    policy = slot.policy
     return f"{policy.folder}{policy.prefix}_{safe_user_fragment(user_id)}_{unique}.{extension}"
 
 
@@ -73,7 +65,7 @@ def delete(images: UserImages, slot: Slot) -> Change:
     """Empty the slot; its image becomes garbage. An empty slot cannot be deleted."""
     old = images.get(slot)
     if old is None:
-        raise SlotEmpty(slot.label)
+        raise SlotEmpty(slot)
     return Change(images.with_image(slot, None), frozenset({old.key}))
 
 
@@ -87,14 +79,13 @@ def sweepable(
     return [f for f in files if f.key not in referenced and now - f.modified >= min_age]
 
 
-def is_servable(key: str) -> bool:
-    """Whether ``key`` names a file the media route may serve.
+def is_servable(key: str, folders: Set[str]) -> bool:
+    """Whether ``key`` names a file the media route may serve from one of ``folders``.
 
-    Only files directly in a slot folder or the defaults folder, with an image extension, and
-    without any path trick (``..``, hidden or temporary files, backslashes, NULs).
+    Only files directly in one of them, with an image extension, and without any path trick
+    (``..``, hidden or temporary files, backslashes, NULs).
     """
     folder, _, name = key.rpartition("/")
-    folders = {slot.policy.folder for slot in Slot} | {DEFAULTS_FOLDER}
     stem, dot, extension = name.rpartition(".")
     return (
         len(name) <= MAX_NAME

@@ -12,6 +12,7 @@ import random
 import secrets
 import time
 from collections.abc import Callable, Iterable, Mapping
+from importlib.resources import files
 
 import attrs
 
@@ -19,6 +20,7 @@ from imagecore import rules
 from imagecore.errors import (
     ConcurrentUpdate,
     ImageCoreError,
+    ImageTooLarge,
     MediaNotFound,
     NothingToUpload,
     RepositoryError,
@@ -26,10 +28,16 @@ from imagecore.errors import (
     VersionConflict,
 )
 from imagecore.model import (
+    DEFAULT_POLICIES,
+    DEFAULTS_FOLDER,
     MEDIA_TYPES,
     AuditReport,
+    DefaultImage,
+    ImageLimits,
     MediaFile,
+    Shown,
     Slot,
+    SlotPolicy,
     StoredFile,
     StoredImage,
     SweepReport,
@@ -52,13 +60,22 @@ class ImageSlots:
     storage: ImageStorage
     repository: ImageRepository
     codec: ImageCodec
+    #: Each slot's folder, box and fallback.
+    policies: Mapping[Slot, SlotPolicy] = attrs.field(
+        default=DEFAULT_POLICIES, validator=lambda _, __, value: _every_slot(value)
+    )
+    limits: ImageLimits = attrs.field(factory=ImageLimits)
     unique: UniqueNames = random_unique
     #: How often a write is retried when another writer commits first.
     max_attempts: int = attrs.field(default=8, validator=attrs.validators.ge(1))
 
     def current(self, user_id: str) -> UserImages:
-        """The user's images; ``UserImages.shown`` gives what each slot displays."""
+        """The user's images, as stored; :meth:`shown` says what each slot displays."""
         return self.repository.get(user_id)
+
+    def shown(self, images: UserImages) -> dict[Slot, Shown]:
+        """What each slot displays: the user's image, else the slot's fallback, else nothing."""
+        return {slot: self._shown(images, slot) for slot in Slot}
 
     def upload(self, user_id: str, files: Mapping[Slot, bytes]) -> UserImages:
         """Replace the image in each given slot, all or nothing.
@@ -67,12 +84,18 @@ class ImageSlots:
         """
         if not files:
             raise NothingToUpload()
-        encoded = {slot: self.codec.encode(data, slot) for slot, data in files.items()}
+        for data in files.values():
+            if len(data) > self.limits.max_bytes:
+                raise ImageTooLarge("file", len(data), self.limits.max_bytes, "bytes")
+        encoded = {
+            slot: self.codec.encode(data, self.policies[slot].box, self.limits)
+            for slot, data in files.items()
+        }
         written: list[str] = []
         try:
             uploads: dict[Slot, StoredImage] = {}
             for slot, image in encoded.items():
-                key = rules.image_key(slot, user_id, self.unique(), image.extension)
+                key = rules.image_key(self.policies[slot], user_id, self.unique(), image.extension)
                 # Noted before the write: a write that reports failure may still have landed.
                 written.append(key)
                 self.storage.write(key, image.data)
@@ -97,11 +120,15 @@ class ImageSlots:
         return change.images
 
     def media(self, key: str) -> MediaFile:
-        """The stored file at ``key``, if it is one the media route may serve."""
-        if not rules.is_servable(key):
+        """The file at ``key``, if it is one the media route may serve: an upload from storage,
+        or a default image from the core's own files."""
+        folders = {policy.folder for policy in self.policies.values()} | {DEFAULTS_FOLDER}
+        if not rules.is_servable(key, folders):
             raise MediaNotFound(key)
-        data = self.storage.read(key)
-        return MediaFile(key=key, data=data, media_type=MEDIA_TYPES[key.rpartition(".")[2]])
+        media_type = MEDIA_TYPES[key.rpartition(".")[2]]
+        if key.startswith(DEFAULTS_FOLDER):
+            return MediaFile(key, _default_image(key), media_type, immutable=False)
+        return MediaFile(key, self.storage.read(key), media_type, immutable=True)
 
     def sweep(
         self,
@@ -149,8 +176,17 @@ class ImageSlots:
             orphans=tuple(f for f in files if f.key not in referenced),
         )
 
+    def _shown(self, images: UserImages, slot: Slot) -> Shown:
+        image = images.get(slot)
+        if image is not None:
+            return image
+        fallback = self.policies[slot].fallback
+        return DefaultImage(fallback) if fallback is not None else None
+
     def _slot_files(self) -> list[StoredFile]:
-        return [file for slot in Slot for file in self.storage.list(slot.policy.folder)]
+        return [
+            file for policy in self.policies.values() for file in self.storage.list(policy.folder)
+        ]
 
     def _commit(self, user_id: str, decide: Callable[[UserImages], rules.Change]) -> rules.Change:
         for attempt in range(self.max_attempts):
@@ -200,3 +236,16 @@ class ImageSlots:
                 self.storage.delete(key)
             except ImageCoreError:
                 log.warning("could not remove %s; the sweep will", key, exc_info=True)
+
+
+def _every_slot(policies: Mapping[Slot, SlotPolicy]) -> None:
+    if set(policies) != set(Slot):
+        raise ValueError(f"policies must name every slot, got {sorted(s.value for s in policies)}")
+
+
+def _default_image(key: str) -> bytes:
+    """A default image's bytes, from the files that ship with the core."""
+    try:
+        return (files(__package__) / "defaults" / key.removeprefix(DEFAULTS_FOLDER)).read_bytes()
+    except (FileNotFoundError, IsADirectoryError):
+        raise MediaNotFound(key) from None

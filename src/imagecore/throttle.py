@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from collections.abc import Sequence
@@ -37,7 +38,10 @@ class Throttle:
         now: float | None = None,
     ) -> None:
         """Count one ``action`` against each (subject, limit); if that makes too many for any,
-        take every count back and raise RateLimited: only requests that pass are counted."""
+        take every count back and raise RateLimited: only requests that pass are counted.
+
+        If the counter fails part-way, the hits already counted are taken back before its error
+        is raised: a request that failed uses up no quota."""
         now = time.time() if now is None else now
         counted: list[tuple[str, int]] = []
         for subject, limit in limits:
@@ -46,10 +50,22 @@ class Throttle:
             window = int(now // limit.seconds)
             ends = (window + 1) * limit.seconds
             key = f"{action}:{limit.seconds}:{subject}"
-            count = self.counter.hit(key, window, ends)
+            try:
+                count = self.counter.hit(key, window, ends)
+            except Exception:
+                # The request fails: the hits counted so far must not use up anyone's quota.
+                self._release_quietly(counted)
+                raise
             counted.append((key, window))
             if count > limit.count:
                 for hit_key, hit_window in counted:
                     self.counter.release(hit_key, hit_window)
                 retry_after = max(1, math.ceil(ends - now))
                 raise RateLimited(action, limit.count, limit.seconds, retry_after)
+
+    def _release_quietly(self, counted: Sequence[tuple[str, int]]) -> None:
+        """Take back each hit in ``counted``, as far as the counter lets us: the caller is
+        already raising the error that matters."""
+        for key, window in counted:
+            with contextlib.suppress(Exception):
+                self.counter.release(key, window)

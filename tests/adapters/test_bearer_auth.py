@@ -9,6 +9,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
 from imagecore.adapters.http.auth import (
     InvalidToken,
     TokenPolicy,

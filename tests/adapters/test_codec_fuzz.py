@@ -10,11 +10,16 @@ from functools import cache
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from imagecore.adapters.pillow_codec import DEFAULT_BOXES, PillowCodec
 from PIL import Image
 
-from imagecore import ImageRejected, Slot
+from imagecore import Box, ImageLimits, ImageRejected
+from imagecore.adapters.pillow_codec import PillowCodec
+from imagecore.model import DEFAULT_POLICIES
 from tests import images
+
+#: The boxes images are brought to: each slot's, and one that crops.
+BOXES = (*(policy.box for policy in DEFAULT_POLICIES.values()), Box(64, 64, fill=True))
+LIMITS = ImageLimits()
 
 #: `make fuzz` raises this; `make test` runs a bounded number.
 EXAMPLES = int(os.environ.get("IMAGECORE_FUZZ_EXAMPLES", "150"))
@@ -63,7 +68,7 @@ def mutated(draw: st.DrawFn) -> bytes:
 def test_every_seed_is_accepted() -> None:
     """The unmutated images are all good ones: the fuzz starts from what the codec accepts."""
     for seed in seeds():
-        _codec().encode(seed, Slot.PROFILE)
+        _codec().encode(seed, BOXES[0], LIMITS)
 
 
 # Pillow warns (and goes on) about corrupt EXIF and the like; only this suite's own settings
@@ -76,9 +81,9 @@ def test_every_seed_is_accepted() -> None:
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
-@given(data=mutated(), slot=st.sampled_from(list(Slot)))
+@given(data=mutated(), box=st.sampled_from(BOXES))
 def test_mutated_images_give_a_clean_image_or_a_refusal(
-    data: bytes, slot: Slot, caplog: pytest.LogCaptureFixture
+    data: bytes, box: Box, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Accepted files decode as their format and fit the box; refused ones are refused for a
     reason the codec foresaw: an exception it did not expect (which it still turns into a
@@ -86,8 +91,8 @@ def test_mutated_images_give_a_clean_image_or_a_refusal(
     codec = _codec()
     caplog.clear()
     try:
-        with caplog.at_level(logging.WARNING, logger="adapters.pillow_codec.codec"):
-            encoded = codec.encode(data, slot)
+        with caplog.at_level(logging.WARNING, logger=PillowCodec.__module__):
+            encoded = codec.encode(data, box, LIMITS)
     except ImageRejected:
         unexpected = [r.exc_info[1] for r in caplog.records if r.exc_info]
         assert unexpected == [], f"an unforeseen exception: {unexpected[0]!r}"
@@ -98,7 +103,6 @@ def test_mutated_images_give_a_clean_image_or_a_refusal(
         stored.format
         == {"jpg": "JPEG", "png": "PNG", "gif": "GIF", "webp": "WEBP"}[encoded.extension]
     )
-    box = DEFAULT_BOXES[slot]
     assert (stored.width, stored.height) == (encoded.width, encoded.height)
     assert stored.width <= box.width and stored.height <= box.height
     assert not stored.getexif() and "icc_profile" not in stored.info

@@ -6,11 +6,11 @@ import os
 from pathlib import Path
 
 import pytest
-from imagecore.adapters.fsspec_storage import FsspecStorage
 
 from imagecore import StorageError
+from imagecore.adapters.fsspec_storage import FsspecStorage
 from imagecore.testing.storage import KEY, StorageContract
-from tests.conftest import S3
+from tests.services import S3
 
 
 class TestLocalStorage(StorageContract):

@@ -1,52 +1,85 @@
-"""PostgresRepository against a real PostgreSQL: the repository contract, migrations, sharing."""
+"""PostgresDatabase against a real PostgreSQL: the port contracts, migrations, sharing."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 
 import psycopg
 import pytest
-from imagecore.adapters.postgres_repository import (
-    SCHEMA_VERSION,
-    PostgresRateCounter,
-    PostgresRepository,
-)
 
-from imagecore import RepositoryError, UserImages
+from imagecore.adapters.sql import SCHEMA_VERSION, PostgresDatabase, SqlRateCounter, SqlRepository
+from imagecore.errors import RepositoryError
+from imagecore.model import UserImages
 from imagecore.testing.rate_counter import RateCounterContract
 from imagecore.testing.repository import PROFILE, RepositoryContract
+
+#: The tables and columns of the shared schema, the same in SQLite.
+TABLES = {
+    "imagecore_rate_counts": ["key", "window_number", "count", "expires"],
+    "imagecore_schema": ["version"],
+    "imagecore_user_images": ["user_id", "version", "profile_image", "cover_image", "updated_at"],
+}
+
+
+@pytest.fixture
+def database(postgres_url: str) -> Iterator[PostgresDatabase]:
+    """A PostgreSQL database object on a schema of this test's own."""
+    with PostgresDatabase(postgres_url) as database:
+        yield database
 
 
 class TestPostgresRepository(RepositoryContract):
     @pytest.fixture
-    def repository(self, postgres_url: str) -> Iterator[PostgresRepository]:
-        repository = PostgresRepository(postgres_url)
-        yield repository
-        repository.close()
+    def repository(self, database: PostgresDatabase) -> SqlRepository:
+        return database.repository
+
+
+class TestPostgresRateCounter(RateCounterContract):
+    @pytest.fixture
+    def counter(self, database: PostgresDatabase) -> SqlRateCounter:
+        return database.rate_counter
+
+
+def tables(url: str) -> dict[str, list[str]]:
+    """Each table of the schema ``url`` works in, with its columns in order."""
+    with psycopg.connect(url) as db:
+        rows = db.execute(
+            "SELECT table_name::text, column_name::text FROM information_schema.columns "
+            "WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position"
+        ).fetchall()
+    found: dict[str, list[str]] = {}
+    for table, column in rows:
+        found.setdefault(table, []).append(column)
+    return found
+
+
+def test_the_tables_have_the_shared_names(database: PostgresDatabase, postgres_url: str) -> None:
+    """The imagecore_ tables, with the same columns as in SQLite."""
+    assert tables(postgres_url) == TABLES
 
 
 def test_images_are_shared_by_separate_pools(postgres_url: str) -> None:
-    """Two repositories (two workers, or two machines) see each other's writes."""
-    one, two = PostgresRepository(postgres_url), PostgresRepository(postgres_url)
-    try:
-        saved = one.save("u1", UserImages(profile_image=PROFILE))
-        assert two.get("u1") == saved
-    finally:
-        one.close()
-        two.close()
+    """Two database objects (two workers, or two machines) see each other's writes."""
+    with PostgresDatabase(postgres_url) as one, PostgresDatabase(postgres_url) as two:
+        saved = one.repository.save("u1", UserImages(profile_image=PROFILE))
+        assert two.repository.get("u1") == saved
+        assert one.rate_counter.hit("k", 1, 4e9) == 1
+        assert two.rate_counter.hit("k", 1, 4e9) == 2
 
 
 def test_the_schema_is_created_once_however_many_start_together(postgres_url: str) -> None:
-    """Eight repositories starting at once migrate exactly once, without an error."""
+    """Eight database objects starting at once migrate exactly once, without an error."""
     errors: list[BaseException] = []
-    repositories: list[PostgresRepository] = []
+    databases: list[PostgresDatabase] = []
     start = threading.Barrier(8)
 
     def open_one() -> None:
         start.wait()
         try:
-            repositories.append(PostgresRepository(postgres_url, pool_size=1))
+            databases.append(PostgresDatabase(postgres_url, pool_size=1))
         except BaseException as error:
             errors.append(error)
 
@@ -55,8 +88,8 @@ def test_the_schema_is_created_once_however_many_start_together(postgres_url: st
         thread.start()
     for thread in threads:
         thread.join()
-    for repository in repositories:
-        repository.close()
+    for database in databases:
+        database.close()
     assert errors == []
     with psycopg.connect(postgres_url) as db:
         rows = db.execute("SELECT version FROM imagecore_schema ORDER BY version").fetchall()
@@ -65,38 +98,85 @@ def test_the_schema_is_created_once_however_many_start_together(postgres_url: st
 
 def test_a_newer_schema_is_refused(postgres_url: str) -> None:
     """A database migrated by a newer imagecore is not touched."""
-    PostgresRepository(postgres_url).close()
+    PostgresDatabase(postgres_url).close()
     with psycopg.connect(postgres_url, autocommit=True) as db:
         db.execute("INSERT INTO imagecore_schema VALUES (99)")
     with pytest.raises(RepositoryError, match="schema version 99"):
-        PostgresRepository(postgres_url)
+        PostgresDatabase(postgres_url)
 
 
 def test_an_unreachable_server_is_a_repository_error() -> None:
     """A database nobody answers for fails fast with RepositoryError."""
     with pytest.raises(RepositoryError, match="cannot use the PostgreSQL database"):
-        PostgresRepository("postgresql://nobody@127.0.0.1:1/none", timeout=2)
-
-
-class TestPostgresRateCounter(RateCounterContract):
-    @pytest.fixture
-    def counter(self, postgres_url: str) -> Iterator[PostgresRateCounter]:
-        repository = PostgresRepository(postgres_url)
-        yield repository.rate_counter()
-        repository.close()
+        PostgresDatabase("postgresql://nobody@127.0.0.1:1/none", timeout=2)
 
 
 def test_connections_the_server_dropped_are_replaced(postgres_url: str) -> None:
     """After the server ends the pool's connections (a restart, a failover), reads still work."""
-    repository = PostgresRepository(postgres_url, pool_size=3)
-    try:
-        saved = repository.save("u1", UserImages(profile_image=PROFILE))
+    with PostgresDatabase(postgres_url, pool_size=3) as database:
+        saved = database.repository.save("u1", UserImages(profile_image=PROFILE))
         with psycopg.connect(postgres_url, autocommit=True) as admin:
             ended = admin.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                 "WHERE application_name = 'imagecore'"
             ).fetchall()
         assert ended
-        assert [repository.get("u1") for _ in range(5)] == [saved] * 5
-    finally:
-        repository.close()
+        assert [database.repository.get("u1") for _ in range(5)] == [saved] * 5
+
+
+def test_closing_the_database_closes_what_both_ports_use(postgres_url: str) -> None:
+    """The repository and the rate counter share one pool; after close() both fail cleanly."""
+    database = PostgresDatabase(postgres_url)
+    database.close()
+    with pytest.raises(RepositoryError):
+        database.repository.get("u1")
+    with pytest.raises(RepositoryError):
+        database.rate_counter.hit("k", 1, 4e9)
+
+
+def test_without_create_an_empty_database_is_refused_and_untouched(postgres_url: str) -> None:
+    """With create=False (gc, check) a database with no imagecore tables is refused, and no
+    table appears in it."""
+    with pytest.raises(RepositoryError, match="no imagecore tables"):
+        PostgresDatabase(postgres_url, create=False)
+    assert tables(postgres_url) == {}
+
+
+def test_without_create_an_older_schema_is_refused_and_not_migrated(postgres_url: str) -> None:
+    """With create=False a database at an older schema version is refused as it is."""
+    PostgresDatabase(postgres_url).close()
+    with psycopg.connect(postgres_url, autocommit=True) as db:
+        db.execute("DROP TABLE imagecore_rate_counts")
+        db.execute("DELETE FROM imagecore_schema WHERE version > 1")
+    with pytest.raises(RepositoryError, match="schema version 1"):
+        PostgresDatabase(postgres_url, create=False)
+    assert "imagecore_rate_counts" not in tables(postgres_url)
+
+
+def test_without_create_a_current_database_is_used(postgres_url: str) -> None:
+    """With create=False a database holding the current tables reads as usual."""
+    with PostgresDatabase(postgres_url) as database:
+        saved = database.repository.save("u1", UserImages(profile_image=PROFILE))
+    with PostgresDatabase(postgres_url, create=False) as database:
+        assert database.repository.get("u1") == saved
+        assert list(database.repository.references()) == [PROFILE.key]
+
+
+def test_sqlite_needs_no_psycopg_and_postgresql_says_what_to_install() -> None:
+    """Without psycopg, imagecore.adapters.sql imports and SQLite works; PostgresDatabase is an
+    ImportError naming the extra to install."""
+    script = """
+import sys, tempfile
+sys.modules["psycopg"] = None
+from imagecore.adapters.sql import SqliteDatabase
+with tempfile.TemporaryDirectory() as folder:
+    SqliteDatabase(f"{folder}/images.db").close()
+try:
+    from imagecore.adapters.sql import PostgresDatabase
+except ImportError as error:
+    print(error)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert "pip install 'imagecore[postgres]'" in done.stdout

@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import json
 import socket
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -19,7 +18,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests import images
-from tests.adversarial.conftest import API, SECRET, Target
+from tests.adversarial.support import Target, now, token
+from tests.http.support import API, SECRET
 
 Send = Callable[[Target], httpx.Response]
 Claims = dict[str, Any] | Callable[[], dict[str, Any]] | None
@@ -31,20 +31,6 @@ class Hostile:
     send: Send
     status: int
     says: str | None = None
-
-
-def now() -> int:
-    return int(time.time())
-
-
-def token(
-    claims: dict[str, Any] | None = None,
-    key: Any = SECRET,
-    algorithm: str = "HS256",
-    **headers: Any,
-) -> str:
-    body = {"sub": "123", "exp": now() + 600, **(claims or {})}
-    return jwt.encode(body, key, algorithm=algorithm, headers=headers or None)
 
 
 def get_with(value: str) -> Send:

@@ -7,13 +7,15 @@ import sys
 from collections.abc import Iterator
 
 import pytest
-from imagecore.adapters.pillow_codec import PillowCodec
 
-from imagecore import ImageRejected, Slot, UnsupportedImageType
+from imagecore import ImageLimits, ImageRejected, Slot
+from imagecore.adapters.pillow_codec import PillowCodec
+from imagecore.errors import UnsupportedImageType
+from imagecore.model import DEFAULT_POLICIES
 from tests import images
-from tests.adversarial.conftest import API, Target
-from tests.adversarial.test_catalog import token
-from tests.http.test_hostile_corpus import ACCEPTED, REFUSED
+from tests.adversarial.support import Target, token
+from tests.http.hostile_files import ACCEPTED, REFUSED
+from tests.http.support import API
 
 STORED_NAME = re.compile(r"resume/covers/cover_123_[0-9a-f]{16}\.png")
 
@@ -91,18 +93,19 @@ def test_no_file_ever_starts_a_program(programs_started: list[str]) -> None:
     """The whole hostile corpus, and formats whose decoders call out (EPS runs Ghostscript),
     go through the codec without a single program being started."""
     codec = PillowCodec()
+    box, limits = DEFAULT_POLICIES[Slot.PROFILE].box, ImageLimits()
     corpus = [make() for make, _ in (*ACCEPTED.values(), *REFUSED.values())]
     refused = 0
     for data in corpus:
         try:
-            codec.encode(data, Slot.PROFILE)
+            codec.encode(data, box, limits)
         except ImageRejected:
             refused += 1
     assert refused == len(REFUSED)
     for data in EXTERNAL_FORMATS.values():
         # Refused by name before any decoder: had one of theirs run, the refusal would differ.
         with pytest.raises(UnsupportedImageType):
-            codec.encode(data, Slot.PROFILE)
+            codec.encode(data, box, limits)
     assert programs_started == []
 
 

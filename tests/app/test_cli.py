@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
-from imagecore.adapters.http import user_id_from_token
-from imagecore.app.bootstrap import build_service, token_policy
-from imagecore.app.cli import main
-from imagecore.app.settings import Settings
 
 from imagecore import Slot
+from imagecore.adapters.http import user_id_from_token
+from imagecore.app.cli import main
+from imagecore.app.settings import Settings
+from imagecore.app.tokens import token_policy
+from imagecore.app.wiring import open_wiring
 from tests import images
 from tests.adapters.test_bearer_auth import pem_pair
 
@@ -130,12 +133,12 @@ def test_bad_arguments_are_refused(argv: list[str], capsys: pytest.CaptureFixtur
 
 
 def test_several_workers_need_a_shared_database(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """With the in-memory repository, --workers above 1 is refused before anything starts."""
     monkeypatch.setenv("IMAGECORE_DATABASE_URL", "memory:")
     assert main(["serve", "--workers", "2"]) == 2
-    assert "--workers above 1 needs a database all workers share" in caplog.text
+    assert "--workers above 1 needs a database all workers share" in capsys.readouterr().err
 
 
 def aged(path: Path, seconds: float) -> None:
@@ -147,7 +150,7 @@ def aged(path: Path, seconds: float) -> None:
 @pytest.fixture
 def data_with_debris(data_dir: Path) -> dict[str, Path]:
     """A data dir with one real image, an old orphan, a new orphan and a dangling reference."""
-    slots = build_service(Settings(data_dir=data_dir))
+    slots = open_wiring(Settings(data_dir=data_dir)).slots
     kept = slots.upload("alice", {Slot.PROFILE: images.png()}).profile_image
     gone = slots.upload("bob", {Slot.COVER: images.png()}).cover_image
     assert kept is not None and gone is not None
@@ -187,13 +190,13 @@ def test_gc_removes_old_orphans_only(
     assert "3 files seen, 2 kept, 1 removed (2.0 KB freed)" in capsys.readouterr().out
     assert not data_with_debris["old"].exists()
     assert data_with_debris["kept"].exists() and data_with_debris["new"].exists()
-    assert main(["gc", "--min-age", "0", "--force"]) == 0
+    assert main(["gc", "--min-age", "0", "--allow-recent"]) == 0
     assert not data_with_debris["new"].exists()
 
 
 def test_check_exits_0_when_consistent(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """With every reference stored and every file referenced, check succeeds."""
-    build_service(Settings(data_dir=data_dir)).upload("a", {Slot.COVER: images.png()})
+    open_wiring(Settings(data_dir=data_dir)).slots.upload("a", {Slot.COVER: images.png()})
     assert main(["check"]) == 0
     assert "0 references without a file, 0 files without a reference" in capsys.readouterr().out
 
@@ -202,23 +205,25 @@ def test_a_long_sweep_shows_its_progress(
     data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Past a hundred files, gc reports its progress on standard error."""
-    build_service(Settings(data_dir=data_dir)).upload("u", {Slot.COVER: images.png()})
+    open_wiring(Settings(data_dir=data_dir)).slots.upload("u", {Slot.COVER: images.png()})
     folder = data_dir / "media" / "resume" / "images"
     folder.mkdir(parents=True)
     for n in range(150):
         (folder / f"profile_x_{n}.png").write_bytes(b"x")
-    assert main(["gc", "--min-age", "0", "--force"]) == 0
+    assert main(["gc", "--min-age", "0", "--allow-recent"]) == 0
     captured = capsys.readouterr()
     assert "sweeping: 151/151 (100%)" in captured.err
     assert "151 files seen, 1 kept, 150 removed" in captured.out
 
 
-def test_gc_will_not_remove_uploads_in_flight_without_force(
+def test_gc_will_not_remove_uploads_in_flight_without_being_told(
     data_with_debris: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A --min-age under a minute needs --force: younger files may be uploads in flight."""
+    """A --min-age under a minute needs --allow-recent: younger files may be uploads in flight;
+    --allow-empty-database, which answers another question, does not stand in for it."""
     assert main(["gc", "--min-age", "5"]) == 2
-    assert "may be uploads in flight" in capsys.readouterr().err
+    assert "add --allow-recent" in capsys.readouterr().err
+    assert main(["gc", "--min-age", "5", "--allow-empty-database"]) == 2
     assert data_with_debris["new"].exists()
 
 
@@ -228,13 +233,20 @@ def test_gc_on_a_database_that_references_nothing_refuses(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """Pointed at an empty database, gc will not remove every image; --force would."""
+    """Pointed at an empty database, gc will not remove every image, even told --allow-recent;
+    --allow-empty-database would."""
     empty = tmp_path / "other.db"
-    build_service(Settings(data_dir=tmp_path, database_url=f"sqlite:///{empty}"))
+    open_wiring(Settings(data_dir=tmp_path, database_url=f"sqlite:///{empty}")).close()
     monkeypatch.setenv("IMAGECORE_DATABASE_URL", f"sqlite:///{empty}")
     assert main(["gc"]) == 2
     assert "references no image, yet 3 image files are stored" in capsys.readouterr().err
+    assert main(["gc", "--min-age", "0", "--allow-recent"]) == 2
+    assert "add --allow-empty-database" in capsys.readouterr().err
     assert data_with_debris["kept"].exists() and data_with_debris["old"].exists()
+    assert main(["gc", "--allow-empty-database"]) == 0
+    assert not data_with_debris["old"].exists()
+    # Younger than --min-age, so kept still, referenced or not.
+    assert data_with_debris["kept"].exists() and data_with_debris["new"].exists()
 
 
 @pytest.mark.parametrize("command", ["gc", "check"])
@@ -262,3 +274,76 @@ def test_gc_and_check_refuse_a_memory_database(
     with pytest.raises(SystemExit):
         main(["gc"])
     assert "lives inside the server process only" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["gc", "check"])
+def test_gc_and_check_create_no_postgresql_tables(
+    command: str,
+    postgres_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Pointed at a PostgreSQL database without imagecore's tables, gc and check say so and
+    leave the database as it was."""
+    import psycopg
+
+    monkeypatch.setenv("IMAGECORE_DATABASE_URL", postgres_url)
+    with pytest.raises(SystemExit) as exit_:
+        main([command])
+    assert exit_.value.code == 2
+    assert "imagecore: configuration error: IMAGECORE_DATABASE_URL" in capsys.readouterr().err
+    with psycopg.connect(postgres_url) as connection:
+        tables = connection.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+        ).fetchall()
+    assert tables == []
+
+
+def test_a_pixel_limit_above_the_codec_s_is_a_configuration_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """IMAGECORE_MAX_PIXELS above what the codec decodes stops serve with a sentence naming the
+    variable, not a traceback."""
+    monkeypatch.setenv("IMAGECORE_MAX_PIXELS", "100000000")
+    with pytest.raises(SystemExit) as exit_:
+        main(["serve", "--port", "1"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "imagecore: configuration error: IMAGECORE_MAX_PIXELS must be at most" in err
+    assert "Traceback" not in err
+
+
+#: Runs the command as if the server's packages were not installed.
+WITHOUT_LITESTAR = """
+import sys
+from importlib.abc import MetaPathFinder
+
+class Uninstalled(MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "litestar" or name.startswith("litestar."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+sys.meta_path.insert(0, Uninstalled())
+from imagecore.app.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("command", [["serve"], ["token", "alice"]])
+def test_a_missing_extra_is_one_line_saying_what_to_install(
+    command: list[str], data_dir: Path
+) -> None:
+    """Without the server's packages the command says which extra to install, in one line."""
+    done = subprocess.run(
+        [sys.executable, "-c", WITHOUT_LITESTAR, *command],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "IMAGECORE_DATA_DIR": str(data_dir)},
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"imagecore: `imagecore {command[0]}` needs the 'server' extra, which is not installed "
+        "(no module 'litestar'): pip install 'imagecore[server]'"
+    ]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
 
-from tests.e2e.conftest import server  # noqa: F401  (a real imagecore serve for the browser)
+from tests.servers import Server, serving
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
@@ -22,6 +22,13 @@ FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    """A real `imagecore serve` process for the browser, with its own data dir."""
+    with serving(tmp_path / "data") as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from tests import images
-from tests.e2e.conftest import Server
+from tests.servers import Server
 
 DEFAULT = re.compile(r"/media/resume/defaults/profile\.png$")
 PROFILE = re.compile(r"/media/resume/images/profile_demo_[0-9a-f]{16}\.png$")

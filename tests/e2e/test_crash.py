@@ -9,10 +9,10 @@ import time
 from pathlib import Path
 
 import httpx
-from imagecore.adapters.http import TokenPolicy, issue_token
 
+from imagecore.adapters.http import TokenPolicy, issue_token
 from tests import images
-from tests.e2e.conftest import IMAGECORE, start_server, stop_server
+from tests.servers import IMAGECORE, start_server, stop_server
 
 API = "/api/resume/user-images/"
 USERS = [f"user{n}" for n in range(6)]
@@ -85,7 +85,7 @@ def test_sigkill_during_concurrent_uploads(tmp_path: Path) -> None:
                     assert url not in sent[:-1]
         before = imagecore(data_dir, "check")
         assert "0 references without a file" in before.stdout, before.stdout
-        swept = imagecore(data_dir, "gc", "--min-age", "0", "--force")
+        swept = imagecore(data_dir, "gc", "--min-age", "0", "--allow-recent")
         assert swept.returncode == 0, swept.stderr
         after = imagecore(data_dir, "check")
         assert after.returncode == 0, after.stdout

@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 
 from tests import images
-from tests.e2e.conftest import start_server, stop_server
+from tests.servers import start_server, stop_server
 
 API = "/api/resume/user-images/"
 

@@ -8,8 +8,8 @@ import boto3
 import httpx
 
 from tests import images
-from tests.conftest import S3
-from tests.e2e.conftest import start_server, stop_server
+from tests.servers import start_server, stop_server
+from tests.services import S3
 
 API = "/api/resume/user-images/"
 
@@ -32,9 +32,7 @@ def test_upload_serve_and_delete_on_s3(tmp_path: Path, s3: S3) -> None:
             }
             body = http.post(API, files=files).json()
             keys = {body[slot].removeprefix("/media/") for slot in ("profile_image", "cover_image")}
-            assert bucket_keys(s3) == {f"media/{key}" for key in keys} | {
-                "media/resume/defaults/profile.png"
-            }
+            assert bucket_keys(s3) == {f"media/{key}" for key in keys}
             served = http.get(body["profile_image"])
             assert served.status_code == 200 and served.headers["content-type"] == "image/jpeg"
             assert images.decode(served.content).format == "JPEG"
@@ -42,7 +40,7 @@ def test_upload_serve_and_delete_on_s3(tmp_path: Path, s3: S3) -> None:
             assert f"media/{body['cover_image'].removeprefix('/media/')}" not in bucket_keys(s3)
             for slot in ("profile_image", "cover_image"):
                 assert http.delete(API, params={"type": slot}).status_code == 200
-            assert bucket_keys(s3) == {"media/resume/defaults/profile.png"}
+            assert bucket_keys(s3) == set()
             assert http.get(replaced["cover_image"]).status_code == 404
     finally:
         stop_server(process)

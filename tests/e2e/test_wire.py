@@ -9,7 +9,7 @@ import time
 import httpx
 
 from tests import images
-from tests.e2e.conftest import Server
+from tests.servers import Server
 
 API = "/api/resume/user-images/"
 

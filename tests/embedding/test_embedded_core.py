@@ -9,10 +9,9 @@ from pathlib import Path
 
 import attrs
 import pytest
-from imagecore.adapters.fsspec_storage import FsspecStorage
-from imagecore.adapters.pillow_codec import OutputBox, PillowCodec
 
 from imagecore import (
+    Box,
     ImageRejected,
     ImageRepository,
     ImageSlots,
@@ -21,6 +20,9 @@ from imagecore import (
     UserImages,
     VersionConflict,
 )
+from imagecore.adapters.fsspec_storage import FsspecStorage
+from imagecore.adapters.pillow_codec import PillowCodec
+from imagecore.model import DEFAULT_POLICIES
 from imagecore.testing.repository import RepositoryContract
 from tests import images
 
@@ -99,9 +101,11 @@ def test_a_host_app_runs_the_use_cases_with_its_own_adapters(tmp_path: Path) -> 
     slots = ImageSlots(
         storage=FsspecStorage.from_url(tmp_path.as_uri()),
         repository=HostRepository(sqlite3.connect(tmp_path / "host.db")),
-        codec=PillowCodec(
-            boxes={Slot.PROFILE: OutputBox(100, 100), Slot.COVER: OutputBox(300, 100)}
-        ),
+        codec=PillowCodec(),
+        policies={
+            Slot.PROFILE: attrs.evolve(DEFAULT_POLICIES[Slot.PROFILE], box=Box(100, 100)),
+            Slot.COVER: attrs.evolve(DEFAULT_POLICIES[Slot.COVER], box=Box(300, 100)),
+        },
     )
     first = slots.upload("7", {Slot.PROFILE: images.jpeg(size=(400, 200))}).profile_image
     assert first is not None and (first.width, first.height) == (100, 50)

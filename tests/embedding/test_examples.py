@@ -11,10 +11,10 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import httpx
 import pytest
-from imagecore.adapters.http import TokenPolicy, issue_token
 from litestar.testing import TestClient
 
 from examples import mount_in_litestar, wsgi_app
+from imagecore.adapters.http import TokenPolicy, issue_token
 from tests import images
 
 ROOT = Path(__file__).parents[2]
@@ -33,6 +33,7 @@ def test_the_plain_script_runs_the_use_cases() -> None:
     assert "profile: resume/images/profile_ada_" in out and "800x600 image/jpeg" in out
     assert "refused: SVG files are not accepted. Accepted types: JPEG, PNG, GIF, WebP." in out
     assert "after delete, profile shows: DefaultImage(key='resume/defaults/profile.png')" in out
+    assert "the default image is" in out and "bytes of PNG" in out
     assert "files left: ['resume/covers/cover_ada_" in out
 
 
@@ -74,7 +75,8 @@ def test_the_wsgi_app_uses_the_core_with_its_own_auth(wsgi_server: str) -> None:
 
 
 def test_the_api_mounted_in_a_host_litestar_app() -> None:
-    """The host keeps its routes; the guide's calls work under /images, with prefixed media."""
+    """The host keeps its routes; the guide's calls work under /images, with prefixed media, the
+    default image served and the limits the service really has."""
     secret = "s" * 40
     auth = {
         "Authorization": f"Bearer {issue_token('7', TokenPolicy.shared_secret(secret), ttl=60)}"
@@ -83,9 +85,16 @@ def test_the_api_mounted_in_a_host_litestar_app() -> None:
         assert client.get("/").json() == {"app": "the host's own route"}
         api = "/images/api/resume/user-images/"
         assert client.get(api).status_code == 401
-        assert client.get(api, headers=auth).json()["images"]["profile_image"] == (
-            "/images/media/resume/defaults/profile.png"
-        )
+        default = client.get(api, headers=auth).json()["images"]["profile_image"]
+        assert default == "/images/media/resume/defaults/profile.png"
+        shown = client.get(default)
+        assert shown.status_code == 200 and shown.headers["content-type"] == "image/png"
+        assert images.decode(shown.content).format == "PNG"
+        limits = client.get(api + "limits/", headers=auth).json()
+        assert limits["max_upload_bytes"] == 4 * 1024 * 1024
+        assert limits["max_pixels"] == 40_000_000
+        assert limits["boxes"]["profile_image"] == {"width": 800, "height": 800, "mode": "fit"}
+        assert limits["formats"] == ["JPEG", "PNG", "GIF", "WebP"]
         url = client.post(api, headers=auth, files={"cover_image": ("c.png", images.png())}).json()[
             "cover_image"
         ]

@@ -4,17 +4,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from imagecore.adapters.fsspec_storage import FsspecStorage
-from imagecore.adapters.http import TokenPolicy, issue_token
-from imagecore.app.bootstrap import build_app, build_service
-from imagecore.app.settings import Settings
 from litestar.testing import TestClient
 
-from imagecore import ImageSlots, Slot
-
-SECRET = "test-secret-" + "x" * 40
-SLOT_FOLDERS = [slot.policy.folder for slot in Slot]
-API = "/api/resume/user-images/"
+from imagecore import ImageSlots
+from imagecore.adapters.fsspec_storage import FsspecStorage
+from imagecore.app.server import build_app
+from imagecore.app.settings import Settings
+from imagecore.app.wiring import open_wiring
+from tests.http.support import SECRET, bearer, token_for, uploaded_files
 
 
 @pytest.fixture
@@ -31,7 +28,7 @@ def media(tmp_path: Path) -> FsspecStorage:
 
 @pytest.fixture
 def service(settings: Settings, media: FsspecStorage) -> ImageSlots:
-    return build_service(settings, storage=media)
+    return open_wiring(settings, storage=media).slots
 
 
 @pytest.fixture
@@ -41,21 +38,16 @@ def client(settings: Settings, service: ImageSlots) -> Iterator[TestClient]:  # 
         yield client
 
 
-@pytest.fixture
-def token_for() -> Callable[[str], str]:
+@pytest.fixture(name="token_for")
+def token_for_fixture() -> Callable[[str], str]:
     """Makes a valid access token for a user id."""
-    return lambda user: issue_token(user, TokenPolicy.shared_secret(SECRET), ttl=600)
+    return token_for
 
 
 @pytest.fixture
-def auth(token_for: Callable[[str], str]) -> dict[str, str]:
+def auth() -> dict[str, str]:
     """Headers that authenticate as user 123."""
-    return {"Authorization": f"Bearer {token_for('123')}"}
-
-
-def uploaded_files(media: FsspecStorage) -> set[str]:
-    """Every file in the slot folders."""
-    return {file.key for folder in SLOT_FOLDERS for file in media.list(folder)}
+    return bearer("123")
 
 
 @pytest.fixture

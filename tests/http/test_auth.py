@@ -10,7 +10,7 @@ import pytest
 from litestar.testing import TestClient
 
 from tests import images
-from tests.http.conftest import API, SECRET
+from tests.http.support import API, SECRET
 
 CALLS = [("GET", API), ("POST", API), ("DELETE", API + "?type=profile_image")]
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from imagecore.adapters.pillow_codec import PillowCodec
-from imagecore.app.bootstrap import build_app, build_service
-from imagecore.app.settings import Settings
 from litestar.testing import TestClient
 
-from imagecore import EncodedImage, ImageCodec, Slot
+from imagecore import Box, EncodedImage, ImageCodec, ImageLimits
+from imagecore.adapters.pillow_codec import PillowCodec
+from imagecore.app.server import build_app
+from imagecore.app.settings import Settings
+from imagecore.app.wiring import open_wiring
 from tests import images
-from tests.http.conftest import API
+from tests.http.support import API
 
 
 class HeldCodec(ImageCodec):
@@ -20,13 +21,14 @@ class HeldCodec(ImageCodec):
 
     def __init__(self) -> None:
         self.inner = PillowCodec()
+        self.formats = self.inner.formats
         self.entered = threading.Event()
         self.release = threading.Event()
 
-    def encode(self, data: bytes, slot: Slot) -> EncodedImage:
+    def encode(self, data: bytes, box: Box, limits: ImageLimits) -> EncodedImage:
         self.entered.set()
         assert self.release.wait(30), "never released"
-        return self.inner.encode(data, slot)
+        return self.inner.encode(data, box, limits)
 
 
 def test_a_request_is_answered_while_an_upload_is_being_decoded(
@@ -34,7 +36,7 @@ def test_a_request_is_answered_while_an_upload_is_being_decoded(
 ) -> None:
     """While one upload sits in the codec, another user's GET is answered."""
     codec = HeldCodec()
-    service = build_service(settings, codec=codec)
+    service = open_wiring(settings, codec=codec).slots
     outcome: dict[str, int] = {}
     with TestClient(build_app(settings, slots=service)) as client:
 

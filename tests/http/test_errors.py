@@ -6,15 +6,16 @@ import logging
 from collections.abc import Callable, Iterator
 
 import pytest
-from imagecore.adapters.fsspec_storage import FsspecStorage
-from imagecore.adapters.memory_repository import MemoryRepository
-from imagecore.app.bootstrap import build_app, build_service
-from imagecore.app.settings import Settings
 from litestar.testing import TestClient
 
 from imagecore import RepositoryError, UserImages
+from imagecore.adapters.fsspec_storage import FsspecStorage
+from imagecore.adapters.memory_repository import MemoryRepository
+from imagecore.app.server import build_app
+from imagecore.app.settings import Settings
+from imagecore.app.wiring import open_wiring
 from tests import images
-from tests.http.conftest import API, uploaded_files
+from tests.http.support import API, uploaded_files
 
 
 def error_of(response) -> str:  # type: ignore[no-untyped-def]
@@ -273,7 +274,7 @@ class BrokenRepository(MemoryRepository):
 @pytest.fixture
 def broken_client(settings: Settings, media: FsspecStorage) -> Callable[[Exception], TestClient]:  # type: ignore[type-arg]
     def make(error: Exception) -> TestClient:  # type: ignore[type-arg]
-        service = build_service(settings, storage=media, repository=BrokenRepository(error))
+        service = open_wiring(settings, storage=media, repository=BrokenRepository(error)).slots
         return TestClient(build_app(settings, slots=service))
 
     return make

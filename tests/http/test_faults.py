@@ -7,16 +7,17 @@ from pathlib import Path
 
 import httpx
 import pytest
-from imagecore.adapters.fsspec_storage import FsspecStorage
-from imagecore.adapters.sqlite_repository import SqliteRepository
-from imagecore.app.bootstrap import build_app, build_service
-from imagecore.app.settings import Settings
 from litestar.testing import TestClient
 
 from imagecore import ImageSlots, Slot
+from imagecore.adapters.fsspec_storage import FsspecStorage
+from imagecore.adapters.sql import SqliteDatabase
+from imagecore.app.server import build_app
+from imagecore.app.settings import Settings
+from imagecore.app.wiring import open_wiring
 from tests import images
 from tests.faults import FaultPlan, FaultyRepository, FaultyStorage, Mode
-from tests.http.conftest import API
+from tests.http.support import API
 
 Operation = Callable[[TestClient, dict[str, str]], httpx.Response]  # type: ignore[type-arg]
 
@@ -53,6 +54,7 @@ STEPS = [
 
 @pytest.mark.parametrize(("name", "has_image", "operation", "step", "mode"), STEPS)
 def test_a_failing_step_leaves_a_consistent_state(
+    request: pytest.FixtureRequest,
     tmp_path: Path,
     settings: Settings,
     auth: dict[str, str],
@@ -65,8 +67,10 @@ def test_a_failing_step_leaves_a_consistent_state(
     """The client gets 200 or 503 {"error"}; every reference is served; the old image stays
     unless the change was committed; an orphan is left only where its removal itself failed."""
     storage = FsspecStorage.from_url((tmp_path / "media").as_uri())
-    repository = SqliteRepository(tmp_path / "images.db")
-    healthy = build_service(settings, storage=storage, repository=repository)
+    database = SqliteDatabase(tmp_path / "images.db")
+    request.addfinalizer(database.close)
+    repository = database.repository
+    healthy = open_wiring(settings, storage=storage, repository=repository).slots
     old = healthy.upload("123", {Slot.PROFILE: images.png()}).profile_image if has_image else None
 
     plan = FaultPlan(fail_on=step, mode=mode)
@@ -104,7 +108,7 @@ def test_a_get_costs_one_repository_read_and_nothing_else(
 ) -> None:
     """The common path: one indexed read, no storage access, nothing read from disk."""
     storage = FsspecStorage.from_url((tmp_path / "media").as_uri())
-    healthy = build_service(settings, storage=storage)
+    healthy = open_wiring(settings, storage=storage).slots
     healthy.upload("123", {Slot.PROFILE: images.png()})
     plan = FaultPlan()
     counted = ImageSlots(

@@ -6,14 +6,14 @@ import re
 
 import attrs
 import pytest
-from imagecore.adapters.fsspec_storage import FsspecStorage
-from imagecore.app.bootstrap import build_app
-from imagecore.app.settings import Settings
 from litestar.testing import TestClient
 
 from imagecore import ImageSlots
+from imagecore.adapters.fsspec_storage import FsspecStorage
+from imagecore.app.server import build_app
+from imagecore.app.settings import Settings
 from tests import images
-from tests.http.conftest import API, uploaded_files
+from tests.http.support import API, uploaded_files
 
 PROFILE_URL = re.compile(r"/media/resume/images/profile_123_[0-9a-f]{16}\.(png|jpg)")
 COVER_URL = re.compile(r"/media/resume/covers/cover_123_[0-9a-f]{16}\.(png|jpg)")

@@ -7,14 +7,15 @@ from collections.abc import Callable, Iterator
 
 import attrs
 import pytest
-from imagecore.adapters.http.limits import client_address
-from imagecore.app.bootstrap import build_app
-from imagecore.app.settings import Settings
 from litestar.testing import TestClient
 
-from imagecore import ImageSlots, Limit
+from imagecore import ImageSlots
+from imagecore.adapters.http.limits import client_address
+from imagecore.app.server import build_app
+from imagecore.app.settings import Settings
+from imagecore.throttle import Limit
 from tests import images
-from tests.http.conftest import API
+from tests.http.support import API
 
 Client = Callable[..., TestClient]  # type: ignore[type-arg]
 

@@ -8,7 +8,7 @@ import pytest
 from litestar.testing import TestClient
 
 from tests import images
-from tests.http.conftest import API
+from tests.http.support import API
 
 DEFAULT = "/media/resume/defaults/profile.png"
 
@@ -102,9 +102,9 @@ def test_media_needs_no_token(client: TestClient, uploaded: dict[str, str]) -> N
 )
 def test_missing_files_and_escapes_are_404(client: TestClient, path: str, tmp_path: Path) -> None:
     """What does not exist, or tries to leave the media folders, answers 404 in the error shape."""
+    (tmp_path / "media" / "resume" / "images").mkdir(parents=True, exist_ok=True)
     (tmp_path / "jwt-secret").write_text("TOP-SECRET")
     (tmp_path / "media" / "jwt-secret").write_text("TOP-SECRET")
-    (tmp_path / "media" / "resume" / "images").mkdir(parents=True, exist_ok=True)
     (tmp_path / "media" / "resume" / "images" / ".hidden.png").write_bytes(images.png())
     response = client.get(path)
     assert response.status_code == 404

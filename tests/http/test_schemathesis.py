@@ -7,12 +7,12 @@ from typing import Any
 import schemathesis
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
-from imagecore.app.bootstrap import build_app
-from imagecore.app.settings import Settings
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from imagecore import ImageSlots
+from imagecore.app.server import build_app
+from imagecore.app.settings import Settings
 
 EXAMPLES = 30
 

@@ -1,9 +1,9 @@
 """Random sequences of uploads, replaces, deletes, faults, crashes and sweeps keep the promises.
 
-The promises: each slot shows its last committed upload or its fallback; no reference ever points
-at a missing file; storage holds exactly what is referenced, except for orphans that a failed
-clean-up or a crash left behind, which a sweep removes; nothing is written outside the slot
-folders.
+The promises: each slot shows its last committed upload or its fallback, and what it shows can be
+served; no reference ever points at a missing file; storage holds exactly what is referenced,
+except for orphans that a failed clean-up or a crash left behind, which a sweep removes; nothing
+is written outside the slot folders.
 """
 
 from __future__ import annotations
@@ -12,23 +12,16 @@ import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, multiple, rule
-from imagecore.adapters.memory_repository import MemoryRepository
 
-from imagecore import (
-    DEFAULTS_FOLDER,
-    BackendError,
-    DefaultImage,
-    ImageRejected,
-    ImageSlots,
-    Slot,
-    SlotEmpty,
-    StoredImage,
-)
+from imagecore import BackendError, DefaultImage, ImageRejected, ImageSlots, Slot, StoredImage
+from imagecore.adapters.memory_repository import MemoryRepository
+from imagecore.errors import SlotEmpty
+from imagecore.model import DEFAULT_POLICIES
 from tests import strategies
 from tests.fakes import Counter, DictStorage, FakeCodec, image_bytes
 from tests.faults import Crash, FaultPlan, FaultyRepository, FaultyStorage, Mode
 
-SLOT_FOLDERS = tuple(slot.policy.folder for slot in Slot)
+SLOT_FOLDERS = tuple(policy.folder for policy in DEFAULT_POLICIES.values())
 steps = st.integers(min_value=1, max_value=5)
 modes = st.sampled_from(list(Mode))
 
@@ -151,16 +144,18 @@ class ImageSlotsMachine(RuleBasedStateMachine):
     @invariant()
     def each_slot_shows_the_last_upload_or_its_fallback(self) -> None:
         for user in self.known_users:
-            images = self.slots.current(user)
-            for slot in Slot:
-                shown = images.shown(slot)
+            shown = self.slots.shown(self.slots.current(user))
+            assert set(shown) == set(Slot)
+            for slot, image in shown.items():
                 expected = self.model.get((user, slot))
                 if expected is None:
-                    fallback = slot.policy.fallback
-                    assert shown == (DefaultImage(fallback) if fallback else None)
+                    fallback = DEFAULT_POLICIES[slot].fallback
+                    assert image == (DefaultImage(fallback) if fallback else None)
                 else:
-                    assert isinstance(shown, StoredImage)
-                    assert self.storage.read(shown.key) == b"PNG:" + expected[4:]
+                    assert isinstance(image, StoredImage)
+                    assert self.slots.media(image.key).data == b"PNG:" + expected[4:]
+                if image is not None:
+                    assert self.slots.media(image.key).immutable is isinstance(image, StoredImage)
 
     @invariant()
     def no_reference_points_at_a_missing_file(self) -> None:
@@ -182,7 +177,7 @@ class ImageSlotsMachine(RuleBasedStateMachine):
         return set(self.repository.references())
 
     def _stored(self) -> set[str]:
-        return {key for key in self.storage.files if not key.startswith(DEFAULTS_FOLDER)}
+        return set(self.storage.files)
 
 
 ImageSlotsMachine.TestCase.settings = settings(

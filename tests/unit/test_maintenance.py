@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from imagecore.adapters.memory_repository import MemoryRepository
 
-from imagecore import ImageSlots, Slot, StoredFile, SweepRefused
+from imagecore import Box, ImageSlots, Slot, SlotPolicy, StoredFile
+from imagecore.adapters.memory_repository import MemoryRepository
+from imagecore.errors import SweepRefused
 from imagecore.rules import sweepable
 from tests.fakes import Counter, DictStorage, FakeCodec, image_bytes
 
@@ -76,6 +77,25 @@ def test_defaults_are_never_swept(slots: ImageSlots, storage: DictStorage, clock
     clock.now += 100 * HOUR
     assert slots.sweep(min_age=0, now=clock.now).seen == 0
     assert "resume/defaults/profile.png" in storage.files
+
+
+def test_a_sweep_and_an_audit_look_in_the_folders_of_the_service_s_policies(
+    storage: DictStorage, clock: Clock
+) -> None:
+    """With policies of its own, a service sweeps and audits their folders and no other."""
+    policies = {
+        Slot.PROFILE: SlotPolicy("media/avatars/", "avatar", Box(64, 64)),
+        Slot.COVER: SlotPolicy("media/banners/", "banner", Box(300, 100)),
+    }
+    slots = ImageSlots(storage, MemoryRepository(), FakeCodec(), policies, unique=Counter())
+    image = slots.upload("alice", {Slot.PROFILE: image_bytes("a")}).profile_image
+    storage.write("media/banners/banner_x_dead.png", b"123")
+    storage.write("resume/images/profile_x_other.png", b"12345")
+    assert image is not None
+    assert [f.key for f in slots.audit().orphans] == ["media/banners/banner_x_dead.png"]
+    clock.now += 2 * HOUR
+    assert slots.sweep(min_age=HOUR, now=clock.now).removed == 1
+    assert set(storage.files) == {image.key, "resume/images/profile_x_other.png"}
 
 
 def test_progress_is_reported_file_by_file(slots: ImageSlots, storage: DictStorage) -> None:

@@ -6,8 +6,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from imagecore import DefaultImage, Slot, SlotEmpty, StoredImage, UnknownSlot, UserImages
+from imagecore import Box, Slot, SlotPolicy, StoredImage, UserImages
+from imagecore.errors import SlotEmpty, UnknownSlot
+from imagecore.model import DEFAULT_POLICIES, DEFAULTS_FOLDER
 from imagecore.rules import delete, image_key, is_servable, replace, safe_user_fragment
+
+PROFILE = DEFAULT_POLICIES[Slot.PROFILE]
+COVER_POLICY = DEFAULT_POLICIES[Slot.COVER]
+#: The folders the media route serves with the default policies.
+FOLDERS = {policy.folder for policy in DEFAULT_POLICIES.values()} | {DEFAULTS_FOLDER}
 
 
 def stored(key: str) -> StoredImage:
@@ -27,15 +34,23 @@ def test_slot_names_are_the_api_field_names() -> None:
 
 @pytest.mark.parametrize("name", [None, "", "avatar", "PROFILE_IMAGE", "profile_image,cover_image"])
 def test_unknown_slot_names_are_refused(name: str | None) -> None:
-    """Anything but an exact slot name is an UnknownSlot, whose message lists the valid ones."""
-    with pytest.raises(UnknownSlot, match="'profile_image' or 'cover_image'"):
+    """Anything but an exact slot name is an UnknownSlot that carries the name it was given."""
+    with pytest.raises(UnknownSlot) as refused:
         Slot.parse(name)
+    assert refused.value.name == name
+    assert str(refused.value) == f"no slot is named {name!r}"
 
 
 def test_slots_keep_files_in_their_own_folders() -> None:
     """Profile images go in resume/images/, covers in resume/covers/."""
-    assert image_key(Slot.PROFILE, "42", "ab12", "jpg") == "resume/images/profile_42_ab12.jpg"
-    assert image_key(Slot.COVER, "42", "ab12", "png") == "resume/covers/cover_42_ab12.png"
+    assert image_key(PROFILE, "42", "ab12", "jpg") == "resume/images/profile_42_ab12.jpg"
+    assert image_key(COVER_POLICY, "42", "ab12", "png") == "resume/covers/cover_42_ab12.png"
+
+
+def test_a_key_follows_the_policy_it_is_given() -> None:
+    """A deployment's own policy names the folder and the prefix of its files."""
+    policy = SlotPolicy(folder="media/avatars/", prefix="avatar", box=Box(64, 64))
+    assert image_key(policy, "42", "ab12", "webp") == "media/avatars/avatar_42_ab12.webp"
 
 
 @pytest.mark.parametrize(
@@ -44,13 +59,13 @@ def test_slots_keep_files_in_their_own_folders() -> None:
 )
 def test_hostile_user_ids_never_leave_the_folder(user_id: str) -> None:
     """Whatever the user id, the key is one plain file name directly in the slot folder."""
-    key = image_key(Slot.PROFILE, user_id, "ab12", "jpg")
+    key = image_key(PROFILE, user_id, "ab12", "jpg")
     folder, _, name = key.rpartition("/")
     assert folder == "resume/images"
     assert name.startswith("profile_") and name.endswith("_ab12.jpg")
     assert ".." not in name and "\\" not in name and "\x00" not in name
     assert len(name) <= len("profile__ab12.jpg") + 32
-    assert is_servable(key)
+    assert is_servable(key, FOLDERS)
 
 
 @given(st.text())
@@ -64,9 +79,9 @@ def test_any_user_id_gives_a_safe_fragment(user_id: str) -> None:
 def test_unique_part_and_extension_are_checked() -> None:
     """A unique part that is not alphanumeric, or an unknown extension, is a programming error."""
     with pytest.raises(ValueError, match="unique"):
-        image_key(Slot.PROFILE, "1", "../x", "jpg")
+        image_key(PROFILE, "1", "../x", "jpg")
     with pytest.raises(ValueError, match="extension"):
-        image_key(Slot.PROFILE, "1", "ab", "svg")
+        image_key(PROFILE, "1", "ab", "svg")
 
 
 def test_replacing_makes_the_old_file_garbage() -> None:
@@ -101,17 +116,11 @@ def test_deleting_empties_the_slot_and_collects_its_file() -> None:
 
 
 def test_deleting_an_empty_slot_is_an_error() -> None:
-    """There is nothing to delete in an empty slot; the error names the slot."""
-    with pytest.raises(SlotEmpty, match="Cover image not found"):
+    """There is nothing to delete in an empty slot; the error carries the slot."""
+    with pytest.raises(SlotEmpty) as refused:
         delete(UserImages(profile_image=OLD), Slot.COVER)
-
-
-def test_empty_profile_shows_the_default_and_empty_cover_shows_nothing() -> None:
-    """The profile slot falls back to the default image; the cover slot to nothing."""
-    images = UserImages()
-    assert images.shown(Slot.PROFILE) == DefaultImage("resume/defaults/profile.png")
-    assert images.shown(Slot.COVER) is None
-    assert UserImages(profile_image=OLD).shown(Slot.PROFILE) == OLD
+    assert refused.value.slot is Slot.COVER
+    assert str(refused.value) == "the cover_image slot holds no image"
 
 
 @pytest.mark.parametrize(
@@ -124,7 +133,14 @@ def test_empty_profile_shows_the_default_and_empty_cover_shows_nothing() -> None
 )
 def test_files_in_slot_and_default_folders_are_servable(key: str) -> None:
     """Image files directly in a known folder may be served."""
-    assert is_servable(key)
+    assert is_servable(key, FOLDERS)
+
+
+def test_only_the_folders_given_are_servable() -> None:
+    """A key in a folder that is not among those given is not servable, whatever its name."""
+    assert is_servable("media/avatars/avatar_1_ab.png", {"media/avatars/"})
+    assert not is_servable("resume/images/profile_1_ab.jpg", {"media/avatars/"})
+    assert not is_servable("resume/images/profile_1_ab.jpg", set())
 
 
 @pytest.mark.parametrize(
@@ -149,4 +165,4 @@ def test_files_in_slot_and_default_folders_are_servable(key: str) -> None:
 )
 def test_anything_else_is_not_servable(key: str) -> None:
     """Secrets, temporary files, other folders, other types and path tricks are never served."""
-    assert not is_servable(key)
+    assert not is_servable(key, FOLDERS)

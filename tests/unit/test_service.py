@@ -2,33 +2,111 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from imagecore.adapters.memory_repository import MemoryRepository
 
 from imagecore import (
+    Box,
     ConcurrentUpdate,
     DefaultImage,
+    ImageLimits,
     ImageSlots,
-    InvalidImage,
     MediaNotFound,
-    NothingToUpload,
     RepositoryError,
     Slot,
-    SlotEmpty,
+    SlotPolicy,
     StorageError,
     StoredImage,
-    UnsupportedImageType,
     UserImages,
     VersionConflict,
 )
+from imagecore.adapters.memory_repository import MemoryRepository
+from imagecore.errors import (
+    ImageTooLarge,
+    InvalidImage,
+    NothingToUpload,
+    SlotEmpty,
+    UnsupportedImageType,
+)
+from imagecore.model import DEFAULT_POLICIES, DEFAULTS_FOLDER
 from tests.fakes import Counter, DictStorage, FakeCodec, Journal, JournalRepository, image_bytes
+
+#: The default profile image as it ships, in the repository's source tree.
+DEFAULT_PROFILE_PNG = Path(__file__).parents[2] / "src" / "imagecore" / "defaults" / "profile.png"
+DEFAULT_PROFILE = DEFAULTS_FOLDER + "profile.png"
+
+#: A deployment's own slots: other folders, other boxes, and the fallback on the other slot.
+CUSTOM_POLICIES = {
+    Slot.PROFILE: SlotPolicy(folder="media/avatars/", prefix="avatar", box=Box(64, 64, fill=True)),
+    Slot.COVER: SlotPolicy(
+        folder="media/banners/", prefix="banner", box=Box(300, 100), fallback=DEFAULT_PROFILE
+    ),
+}
 
 
 def test_a_new_user_sees_the_default_profile_and_no_cover(slots: ImageSlots) -> None:
     """With nothing uploaded, the profile slot shows the default and the cover shows nothing."""
-    images = slots.current("alice")
-    assert images.shown(Slot.PROFILE) == DefaultImage("resume/defaults/profile.png")
-    assert images.shown(Slot.COVER) is None
+    shown = slots.shown(slots.current("alice"))
+    assert shown == {Slot.PROFILE: DefaultImage(DEFAULT_PROFILE), Slot.COVER: None}
+
+
+def test_a_slot_shows_its_image_once_it_has_one(slots: ImageSlots) -> None:
+    """An uploaded image is shown instead of the fallback; the other slot is unchanged."""
+    images = slots.upload("alice", {Slot.PROFILE: image_bytes("a")})
+    assert slots.shown(images) == {Slot.PROFILE: images.profile_image, Slot.COVER: None}
+
+
+def test_what_an_empty_slot_shows_follows_the_policies() -> None:
+    """A slot whose policy has no fallback shows nothing; one with a fallback shows it."""
+    service = ImageSlots(DictStorage(), MemoryRepository(), FakeCodec(), policies=CUSTOM_POLICIES)
+    assert service.shown(UserImages()) == {
+        Slot.PROFILE: None,
+        Slot.COVER: DefaultImage(DEFAULT_PROFILE),
+    }
+
+
+def test_policies_must_name_every_slot() -> None:
+    """A service whose policies leave a slot out is refused when it is built."""
+    with pytest.raises(ValueError, match="every slot"):
+        ImageSlots(
+            DictStorage(),
+            MemoryRepository(),
+            FakeCodec(),
+            policies={Slot.PROFILE: DEFAULT_POLICIES[Slot.PROFILE]},
+        )
+
+
+def test_each_slot_s_box_and_the_limits_reach_the_codec() -> None:
+    """The codec is asked for the box of each file's slot, under the service's limits, and the
+    file is stored in that slot's folder under its prefix."""
+    codec, limits = FakeCodec(), ImageLimits(max_pixels=1000, max_frames=2)
+    service = ImageSlots(
+        DictStorage(), MemoryRepository(), codec, CUSTOM_POLICIES, limits, unique=Counter()
+    )
+    images = service.upload("alice", {Slot.PROFILE: image_bytes("p"), Slot.COVER: image_bytes("c")})
+    assert codec.calls == [
+        (image_bytes("p"), Box(64, 64, fill=True), limits),
+        (image_bytes("c"), Box(300, 100), limits),
+    ]
+    assert images.profile_image is not None and images.cover_image is not None
+    assert images.profile_image.key == "media/avatars/avatar_alice_0001.png"
+    assert images.cover_image.key == "media/banners/banner_alice_0002.png"
+
+
+def test_a_file_over_the_byte_limit_is_refused_before_the_codec_sees_any_file() -> None:
+    """The byte limit is checked on every file first: the codec never runs, nothing is stored."""
+    codec, storage = FakeCodec(), DictStorage()
+    service = ImageSlots(storage, MemoryRepository(), codec, limits=ImageLimits(max_bytes=8))
+    small, large = image_bytes("abcd"), image_bytes("abcde")
+    assert (len(small), len(large)) == (8, 9)
+    with pytest.raises(ImageTooLarge) as refused:
+        service.upload("alice", {Slot.PROFILE: small, Slot.COVER: large})
+    assert (refused.value.what, refused.value.unit) == ("file", "bytes")
+    assert (refused.value.actual, refused.value.limit) == (9, 8)
+    assert codec.calls == []
+    assert storage.written == []
+    assert service.upload("alice", {Slot.PROFILE: small}).profile_image is not None
 
 
 def test_upload_stores_a_reencoded_file_and_references_it(
@@ -41,7 +119,7 @@ def test_upload_stores_a_reencoded_file_and_references_it(
     assert image.key == "resume/images/profile_alice_0001.png"
     assert image.media_type == "image/png"
     assert storage.files[image.key] == b"PNG:a"
-    assert slots.current("alice").shown(Slot.PROFILE) == image
+    assert slots.shown(slots.current("alice"))[Slot.PROFILE] == image
 
 
 def test_replace_removes_the_old_file_after_the_new_one_is_committed(
@@ -102,7 +180,7 @@ def test_delete_removes_reference_and_file(slots: ImageSlots, storage: DictStora
     """After a delete the slot shows its fallback and the file is gone."""
     slots.upload("alice", {Slot.PROFILE: image_bytes("p"), Slot.COVER: image_bytes("c")})
     images = slots.delete("alice", Slot.PROFILE)
-    assert images.shown(Slot.PROFILE) == DefaultImage("resume/defaults/profile.png")
+    assert slots.shown(images)[Slot.PROFILE] == DefaultImage(DEFAULT_PROFILE)
     assert images.cover_image is not None
     assert set(storage.files) == {images.cover_image.key}
 
@@ -122,14 +200,31 @@ def test_users_are_independent(slots: ImageSlots) -> None:
     assert slots.current("bob") == bob
 
 
-def test_media_serves_stored_images_and_defaults(slots: ImageSlots, storage: DictStorage) -> None:
-    """Referenced files and defaults are served with the media type of their extension."""
-    storage.write("resume/defaults/profile.png", b"default")
+def test_media_serves_an_upload_from_storage_as_immutable(slots: ImageSlots) -> None:
+    """An upload is served from storage, with its media type; its bytes never change."""
     image = slots.upload("alice", {Slot.PROFILE: image_bytes("a")}).profile_image
     assert image is not None
     served = slots.media(image.key)
-    assert (served.data, served.media_type) == (b"PNG:a", "image/png")
-    assert slots.media("resume/defaults/profile.png").data == b"default"
+    assert (served.key, served.data, served.media_type) == (image.key, b"PNG:a", "image/png")
+    assert served.immutable is True
+
+
+def test_media_serves_the_default_image_from_the_core_s_own_files(
+    slots: ImageSlots, storage: DictStorage
+) -> None:
+    """The default is the PNG that ships in the core's package, not a file in storage, and it
+    may change with a release."""
+    storage.files[DEFAULT_PROFILE] = b"a stale copy in storage"
+    served = slots.media(DEFAULT_PROFILE)
+    assert served.data == DEFAULT_PROFILE_PNG.read_bytes()
+    assert served.data.startswith(b"\x89PNG\r\n\x1a\n")
+    assert (served.media_type, served.immutable) == ("image/png", False)
+
+
+def test_a_default_that_does_not_ship_is_not_found(slots: ImageSlots) -> None:
+    """Only the defaults the core ships are served from its folder."""
+    with pytest.raises(MediaNotFound):
+        slots.media(DEFAULTS_FOLDER + "cover.png")
 
 
 @pytest.mark.parametrize("key", ["jwt-secret", "resume/images/../../jwt-secret", "resume/x.png"])
@@ -140,6 +235,20 @@ def test_media_refuses_keys_outside_the_media_folders(
     storage.files[key] = b"secret"
     with pytest.raises(MediaNotFound):
         slots.media(key)
+
+
+def test_media_serves_only_the_folders_of_the_service_s_policies() -> None:
+    """With its own policies, a service serves their folders, not the default policies' ones."""
+    storage = DictStorage()
+    service = ImageSlots(
+        storage, MemoryRepository(), FakeCodec(), policies=CUSTOM_POLICIES, unique=Counter()
+    )
+    image = service.upload("alice", {Slot.PROFILE: image_bytes("a")}).profile_image
+    assert image is not None
+    assert service.media(image.key).data == b"PNG:a"
+    storage.files["resume/images/profile_alice_0001.png"] = b"PNG:elsewhere"
+    with pytest.raises(MediaNotFound):
+        service.media("resume/images/profile_alice_0001.png")
 
 
 class FailingStorage(DictStorage):

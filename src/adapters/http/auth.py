@@ -15,6 +15,8 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.types import ASGIApp
 
+from imagecore.adapters.http import wording
+
 HMAC_ALGORITHMS = ("HS256",)
 
 
@@ -91,19 +93,19 @@ def verify(token: str, policy: TokenPolicy) -> Verified:
             options={"require": ["exp"]},
         )
     except jwt.ExpiredSignatureError as error:
-        raise InvalidToken("The token has expired; sign in again.") from error
+        raise InvalidToken(wording.TOKEN_EXPIRED) from error
     except jwt.MissingRequiredClaimError as error:
-        raise InvalidToken(f"The token has no '{error.claim}' claim.") from error
+        raise InvalidToken(wording.missing_claim(error.claim)) from error
     except (jwt.InvalidIssuerError, jwt.InvalidAudienceError) as error:
-        raise InvalidToken(f"The token was not issued for this service: {error}.") from error
+        raise InvalidToken(wording.not_issued_here(error)) from error
     except jwt.PyJWTError as error:
         # Includes InvalidKeyError, which a token naming an algorithm of another key type raises.
-        raise InvalidToken("The token is invalid.") from error
+        raise InvalidToken(wording.TOKEN_INVALID) from error
     if claims.get("token_type", "access") != "access":
-        raise InvalidToken("This is not an access token; send an access token.")
+        raise InvalidToken(wording.NOT_AN_ACCESS_TOKEN)
     user = claims.get("sub", claims.get("user_id"))
     if isinstance(user, bool) or not isinstance(user, str | int) or str(user) == "":
-        raise InvalidToken("The token names no user: it needs a 'sub' or 'user_id' claim.")
+        raise InvalidToken(wording.NO_USER)
     not_before = claims.get("nbf")
     return Verified(
         str(user),
@@ -131,9 +133,9 @@ class VerifiedTokens:
         if known is not None:
             if now >= known.expires + self.policy.leeway:
                 del self._verified[token]
-                raise InvalidToken("The token has expired; sign in again.")
+                raise InvalidToken(wording.TOKEN_EXPIRED)
             if known.not_before is not None and now < known.not_before - self.policy.leeway:
-                raise InvalidToken("The token is invalid.")
+                raise InvalidToken(wording.TOKEN_INVALID)
             return known.user_id
         verified = verify(token, self.policy)
         if len(self._verified) >= self.size:
@@ -145,10 +147,10 @@ class VerifiedTokens:
 def token_from_header(authorization: str | None) -> str:
     """The token of an ``Authorization: Bearer <token>`` header."""
     if not authorization:
-        raise InvalidToken("Authentication required: send an 'Authorization: Bearer' header.")
+        raise InvalidToken(wording.NO_CREDENTIALS)
     scheme, _, token = authorization.strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise InvalidToken("The Authorization header must be 'Bearer <token>'.")
+        raise InvalidToken(wording.NOT_BEARER)
     return token.strip()
 
 

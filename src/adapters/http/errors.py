@@ -1,11 +1,13 @@
-"""Every error leaves the API as ``{"error": "<a sentence>"}``; the table of statuses is here."""
+"""Every error leaves the API as ``{"error": "<a sentence>"}``; the table of statuses is here.
+
+The sentences themselves are :mod:`wording`'s.
+"""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-import msgspec
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import (
@@ -21,15 +23,10 @@ from litestar.status_codes import (
 )
 from litestar.types import ExceptionHandlersMap
 
-from imagecore import (
-    BackendError,
-    ConcurrentUpdate,
-    ImageCoreError,
-    MediaNotFound,
-    RateLimited,
-    RequestError,
-    SlotEmpty,
-)
+from imagecore import BackendError, ConcurrentUpdate, ImageCoreError, MediaNotFound, RequestError
+from imagecore.adapters.http import wording
+from imagecore.adapters.http.bodies import ErrorBody
+from imagecore.errors import RateLimited, SlotEmpty
 
 log = logging.getLogger("imagecore.http")
 
@@ -43,12 +40,6 @@ STATUS_OF: dict[type[ImageCoreError], int] = {
     ConcurrentUpdate: HTTP_409_CONFLICT,
     BackendError: HTTP_503_SERVICE_UNAVAILABLE,
 }
-
-
-class ErrorBody(msgspec.Struct):
-    """The shape of every error response."""
-
-    error: str
 
 
 def status_of(error: ImageCoreError) -> int:
@@ -66,7 +57,7 @@ def exception_handlers(max_upload_bytes: int) -> ExceptionHandlersMap:
         if status >= HTTP_500_INTERNAL_SERVER_ERROR:
             log.error("%s %s failed: %s", request.method, request.url.path, error, exc_info=error)
         headers = {"Retry-After": str(error.retry_after)} if isinstance(error, RateLimited) else {}
-        return _error(status, error.message, headers)
+        return _error(status, wording.sentence(error), headers)
 
     def http_error(request: Request[Any, Any, Any], error: HTTPException) -> Response[ErrorBody]:
         status = error.status_code
@@ -75,24 +66,24 @@ def exception_handlers(max_upload_bytes: int) -> ExceptionHandlersMap:
             headers["WWW-Authenticate"] = 'Bearer realm="imagecore"'
             message = error.detail
         elif status == HTTP_404_NOT_FOUND:
-            message = f"Not found: {request.url.path}"
+            message = wording.route_not_found(request.url.path)
         elif status == HTTP_405_METHOD_NOT_ALLOWED:
             allowed = headers.get("allow", "")
-            message = f"Method {request.method} is not allowed here; allowed: {allowed}."
+            message = wording.method_not_allowed(request.method, allowed)
         elif status == HTTP_413_REQUEST_ENTITY_TOO_LARGE:
-            message = f"The upload is too large: the limit is {_size(max_upload_bytes)}."
+            message = wording.upload_too_large(max_upload_bytes)
         elif isinstance(error, ValidationException):
             message = _validation_message(error)
         elif status >= HTTP_500_INTERNAL_SERVER_ERROR:
             log.error("%s %s failed", request.method, request.url.path, exc_info=error)
-            message = "Internal server error."
+            message = wording.INTERNAL_ERROR
         else:
             message = error.detail
         return _error(status, message, headers)
 
     def unexpected(request: Request[Any, Any, Any], error: Exception) -> Response[ErrorBody]:
         log.error("%s %s failed", request.method, request.url.path, exc_info=error)
-        return _error(HTTP_500_INTERNAL_SERVER_ERROR, "Internal server error.")
+        return _error(HTTP_500_INTERNAL_SERVER_ERROR, wording.INTERNAL_ERROR)
 
     return {
         ImageCoreError: core_error,
@@ -121,10 +112,4 @@ def _validation_message(error: ValidationException) -> str:
         else:
             problems.append(str(item.get("message")))
     detail = "; ".join(problems) or error.detail
-    return f"Invalid request: {detail}."
-
-
-def _size(n: int) -> str:
-    if n % (1024 * 1024) == 0:
-        return f"{n // (1024 * 1024)} MB ({n:,} bytes)"
-    return f"{n:,} bytes"
+    return wording.invalid_request(detail)

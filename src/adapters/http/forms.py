@@ -7,14 +7,10 @@ by the upload limit, and the codec decides what a part is by its content, not by
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request
 from litestar.exceptions import ClientException, InternalServerException
-from litestar.openapi.spec import OpenAPIMediaType as MediaTypeSpec
-from litestar.openapi.spec import Operation, RequestBody, Schema
-from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
 from multipart import (
     MultipartSegment,
     ParserError,
@@ -24,6 +20,7 @@ from multipart import (
 )
 
 from imagecore import Slot
+from imagecore.adapters.http import wording
 
 #: More parts than this is not an image upload.
 MAX_PARTS = 16
@@ -44,9 +41,7 @@ async def read_image_form(request: Request[Any, Any, Any]) -> dict[Slot, bytes]:
     media_type, options = parse_options_header(request.headers.get("content-type", ""))
     boundary = options.get("boundary")
     if media_type != "multipart/form-data" or not boundary:
-        raise FormError(
-            "The body must be multipart/form-data with a 'profile_image' or 'cover_image' file."
-        )
+        raise FormError(wording.NOT_A_FORM)
     parts: dict[Slot, bytes] = {}
     segment: MultipartSegment | None = None
     content = bytearray()
@@ -58,9 +53,7 @@ async def read_image_form(request: Request[Any, Any, Any]) -> dict[Slot, bytes]:
                     chunk = await anext(stream, b"")
                 except InternalServerException:
                     # The only one a request stream raises: the client disconnected mid-body.
-                    raise ClientGone(
-                        "The client went away before its upload was complete."
-                    ) from None
+                    raise ClientGone(wording.CLIENT_GONE) from None
                 for event in parser.parse(chunk):
                     if isinstance(event, MultipartSegment):
                         segment, content = event, bytearray()
@@ -70,10 +63,10 @@ async def read_image_form(request: Request[Any, Any, Any]) -> dict[Slot, bytes]:
                         _keep(parts, segment, bytes(content))
     except ParserLimitReached as error:
         if "segment count" in str(error):
-            raise FormError(f"The form has too many parts: at most {MAX_PARTS} are read.") from None
-        raise FormError(f"The form is over a limit of its parser: {error}.") from None
+            raise FormError(wording.too_many_parts(MAX_PARTS)) from None
+        raise FormError(wording.form_over_limit(error)) from None
     except ParserError as error:
-        raise FormError(f"The multipart/form-data body is malformed: {error}.") from None
+        raise FormError(wording.malformed_form(error)) from None
     return parts
 
 
@@ -84,34 +77,5 @@ def _keep(parts: dict[Slot, bytes], segment: MultipartSegment, content: bytes) -
     if segment.filename == "" and not content:
         return  # what a browser sends for a file input left empty
     if slot in parts:
-        raise FormError(f"Send one '{slot.value}' file, not several.")
+        raise FormError(wording.repeated_field(slot))
     parts[slot] = content
-
-
-@dataclass
-class UploadOperation(Operation):
-    """The upload's OpenAPI operation, with the form the handler reads itself."""
-
-    def __post_init__(self) -> None:
-        file = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
-        self.request_body = RequestBody(
-            required=True,
-            description="One or both images. Each is judged by its content: JPEG, PNG, GIF or "
-            "WebP.",
-            content={
-                "multipart/form-data": MediaTypeSpec(
-                    schema=Schema(
-                        type=OpenAPIType.OBJECT,
-                        min_properties=1,
-                        properties={
-                            slot.value: Schema(
-                                type=file.type,
-                                format=file.format,
-                                description=f"The new {slot.label.lower()}.",
-                            )
-                            for slot in Slot
-                        },
-                    )
-                )
-            },
-        )

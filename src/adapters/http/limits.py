@@ -11,7 +11,7 @@ from litestar.concurrency import sync_to_thread
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
 
-from imagecore import Limit, Throttle
+from imagecore.throttle import Limit, Throttle
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 

@@ -5,7 +5,6 @@ decoded pixels, so nothing the client sent (EXIF with GPS, XMP, comments, text c
 trailing bytes) reaches storage.
 """
 
-from imagecore.adapters.pillow_codec.codec import ACCEPTED, DEFAULT_BOXES, Limits, PillowCodec
-from imagecore.adapters.pillow_codec.pixels import OutputBox
+from imagecore.adapters.pillow_codec.codec import ACCEPTED, MAX_PIXELS_SUPPORTED, PillowCodec
 
-__all__ = ["ACCEPTED", "DEFAULT_BOXES", "Limits", "OutputBox", "PillowCodec"]
+__all__ = ["ACCEPTED", "MAX_PIXELS_SUPPORTED", "PillowCodec"]

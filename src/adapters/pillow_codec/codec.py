@@ -7,24 +7,16 @@ import logging
 import re
 import struct
 import threading
-import warnings
 import zlib
-from collections.abc import Mapping
 
 import attrs
-from imagecore.adapters.pillow_codec import encoders
-from imagecore.adapters.pillow_codec.pixels import OutputBox, draft_size, resize, to_display_mode
-from imagecore.adapters.pillow_codec.sniff import refusal
 from PIL import Image, ImageFile, ImageSequence, UnidentifiedImageError
 
-from imagecore import (
-    EncodedImage,
-    ImageCodec,
-    ImageRejected,
-    ImageTooLarge,
-    InvalidImage,
-    Slot,
-)
+from imagecore import Box, EncodedImage, ImageCodec, ImageLimits, ImageRejected
+from imagecore.adapters.pillow_codec import encoders
+from imagecore.adapters.pillow_codec.pixels import draft_size, resize, to_display_mode
+from imagecore.adapters.pillow_codec.sniff import refusal
+from imagecore.errors import ImageTooLarge, InvalidImage
 
 log = logging.getLogger(__name__)
 
@@ -45,87 +37,74 @@ UPRIGHT: dict[int, Image.Transpose | None] = {
     8: Image.Transpose.ROTATE_90,
 }
 
-DEFAULT_BOXES: Mapping[Slot, OutputBox] = {
-    Slot.PROFILE: OutputBox(800, 800),
-    Slot.COVER: OutputBox(2400, 1200),
-}
+#: The largest image Pillow decodes without calling it a decompression bomb (as Pillow was set when
+#: this module was imported); a pixel limit above it could never be reached.
+MAX_PIXELS_SUPPORTED = Image.MAX_IMAGE_PIXELS or 2**31
 
 #: What Pillow's decoders raise on corrupt or truncated data.
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error, zlib.error)
 
 
-@attrs.frozen
-class Limits:
-    """How much decoding one upload may cost."""
-
-    #: Largest still image, as its header declares it, checked before any pixel is decoded.
-    max_pixels: int = 40_000_000
-    max_frames: int = 200
-    #: Pixels decoded over all frames of an animation.
-    max_animation_pixels: int = 100_000_000
-
-
 class PillowCodec(ImageCodec):
     """Checks and re-encodes uploads with Pillow.
 
-    Upright by EXIF orientation, in sRGB, scaled down to the slot's box, and written afresh in the
+    Upright by EXIF orientation, in sRGB, scaled down to the box, and written afresh in the
     input's format family (or WebP for every still, when ``stills_as_webp``); animations keep
     every frame. At most ``max_concurrent`` uploads are decoded at once, so a burst of large
     images cannot take all the memory.
+
+    Every limit of ``limits`` is checked before any pixel is decoded. The pixel limit is never
+    taken above Pillow's own (``PIL.Image.MAX_IMAGE_PIXELS``, read on every call): between that
+    and twice it Pillow only warns, so the codec's own check must refuse those images, whatever
+    the process's warning filters are. It leaves those filters alone; they are the host's.
     """
 
-    def __init__(
-        self,
-        *,
-        boxes: Mapping[Slot, OutputBox] = DEFAULT_BOXES,
-        limits: Limits = Limits(),
-        stills_as_webp: bool = False,
-        max_concurrent: int = 2,
-    ) -> None:
-        if not 0 < limits.max_pixels <= (Image.MAX_IMAGE_PIXELS or limits.max_pixels):
-            # Above Pillow's own limit its bomb check would only warn; ours must come first.
-            raise ValueError(f"max_pixels must be between 1 and {Image.MAX_IMAGE_PIXELS}")
+    formats = ACCEPTED
+
+    def __init__(self, *, stills_as_webp: bool = False, max_concurrent: int = 2) -> None:
         if ImageFile.LOAD_TRUNCATED_IMAGES:
             raise ValueError("PIL.ImageFile.LOAD_TRUNCATED_IMAGES must stay off")
-        self.boxes = {**DEFAULT_BOXES, **boxes}
-        self.limits = limits
+        if max_concurrent < 1:
+            # A semaphore of 0 would make every upload wait for ever.
+            raise ValueError(f"max_concurrent must be at least 1, got {max_concurrent}")
         self.stills_as_webp = stills_as_webp
         self._decoding = threading.BoundedSemaphore(max_concurrent)
-        # Pillow only warns about images between its limit and twice that; here that is a refusal.
-        warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
 
-    def encode(self, data: bytes, slot: Slot) -> EncodedImage:
+    def encode(self, data: bytes, box: Box, limits: ImageLimits) -> EncodedImage:
         if not data:
-            raise InvalidImage("The file is empty.", ACCEPTED)
+            raise InvalidImage("empty", ACCEPTED)
+        if len(data) > limits.max_bytes:
+            raise ImageTooLarge("file", len(data), limits.max_bytes, "bytes")
+        # Pillow's limit as it is now: a host may have lowered it since this module was imported.
+        max_pixels = min(limits.max_pixels, Image.MAX_IMAGE_PIXELS or limits.max_pixels)
         with self._decoding:
             try:
-                return self._encode(data, self.boxes[slot])
+                return self._encode(data, box, attrs.evolve(limits, max_pixels=max_pixels))
             except ImageRejected:
                 raise
             except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-                raise ImageTooLarge(
-                    "image", _pixels_in(error), self.limits.max_pixels, "pixels"
-                ) from error
+                # The warning arrives here only where the host's filters make warnings errors.
+                raise ImageTooLarge("image", _pixels_in(error), max_pixels, "pixels") from error
             except _DECODE_ERRORS as error:
-                raise InvalidImage("The image is corrupt or truncated.", ACCEPTED) from error
+                raise InvalidImage("damaged", ACCEPTED) from error
             except Exception as error:
                 # Decoders meet hostile bytes in ways no list of exceptions foresees (a TypeError
                 # deep in an EXIF parser, say); the upload is refused, and the log keeps the trace.
                 log.warning("refused an upload Pillow could not process", exc_info=True)
-                raise InvalidImage("The image is corrupt or truncated.", ACCEPTED) from error
+                raise InvalidImage("damaged", ACCEPTED) from error
 
-    def _encode(self, data: bytes, box: OutputBox) -> EncodedImage:
+    def _encode(self, data: bytes, box: Box, limits: ImageLimits) -> EncodedImage:
         try:
             image = Image.open(io.BytesIO(data), formats=DECODERS)
         except UnidentifiedImageError:
             raise refusal(data, ACCEPTED) from None
         with image:
             pixels = image.width * image.height
-            if pixels > self.limits.max_pixels:
-                raise ImageTooLarge("image", pixels, self.limits.max_pixels, "pixels")
+            if pixels > limits.max_pixels:
+                raise ImageTooLarge("image", pixels, limits.max_pixels, "pixels")
             output = encoders.BY_INPUT[str(image.format)]
             if image.format in ANIMATED and getattr(image, "n_frames", 1) > 1:
-                return self._animation(image, box, output)
+                return _animation(image, box, limits, output)
             if self.stills_as_webp:
                 output = encoders.WEBP
             still = self._still(image, box)
@@ -134,7 +113,7 @@ class PillowCodec(ImageCodec):
             )
 
     @staticmethod
-    def _still(image: ImageFile.ImageFile, box: OutputBox) -> Image.Image:
+    def _still(image: ImageFile.ImageFile, box: Box) -> Image.Image:
         orientation = _orientation(image)
         if image.format in ("JPEG", "MPO"):
             # Decode at 1/2, 1/4 or 1/8 scale when the box allows: less work, far less memory.
@@ -144,25 +123,26 @@ class PillowCodec(ImageCodec):
         upright = image.transpose(method) if method is not None else image
         return resize(to_display_mode(upright), box)
 
-    def _animation(
-        self, image: ImageFile.ImageFile, box: OutputBox, output: encoders.Format
-    ) -> EncodedImage:
-        count = getattr(image, "n_frames", 1)
-        if count > self.limits.max_frames:
-            raise ImageTooLarge("animation", count, self.limits.max_frames, "frames")
-        total = count * image.width * image.height
-        if total > self.limits.max_animation_pixels:
-            raise ImageTooLarge(
-                "animation", total, self.limits.max_animation_pixels, "pixels over all frames"
-            )
-        loop = image.info.get("loop")
-        frames, durations = [], []
-        for frame in ImageSequence.Iterator(image):
-            rgba = frame.convert("RGBA")  # WebP sets a frame's duration only once it is loaded
-            durations.append(int(frame.info.get("duration") or 100))
-            frames.append(resize(rgba, box))
-        data = encoders.encode_animation(frames, durations, loop, output)
-        return EncodedImage(data, output.extension, frames[0].width, frames[0].height)
+
+def _animation(
+    image: ImageFile.ImageFile, box: Box, limits: ImageLimits, output: encoders.Format
+) -> EncodedImage:
+    count = getattr(image, "n_frames", 1)
+    if count > limits.max_frames:
+        raise ImageTooLarge("animation", count, limits.max_frames, "frames")
+    total = count * image.width * image.height
+    if total > limits.max_animation_pixels:
+        raise ImageTooLarge(
+            "animation", total, limits.max_animation_pixels, "pixels over all frames"
+        )
+    loop = image.info.get("loop")
+    frames, durations = [], []
+    for frame in ImageSequence.Iterator(image):
+        rgba = frame.convert("RGBA")  # WebP sets a frame's duration only once it is loaded
+        durations.append(int(frame.info.get("duration") or 100))
+        frames.append(resize(rgba, box))
+    data = encoders.encode_animation(frames, durations, loop, output)
+    return EncodedImage(data, output.extension, frames[0].width, frames[0].height)
 
 
 def _orientation(image: Image.Image) -> int:

@@ -6,8 +6,9 @@ import io
 from collections.abc import Sequence
 
 import attrs
-from imagecore.adapters.pillow_codec.pixels import flatten
 from PIL import Image
+
+from imagecore.adapters.pillow_codec.pixels import flatten
 
 
 @attrs.frozen

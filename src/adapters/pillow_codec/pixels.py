@@ -9,6 +9,8 @@ from functools import cache
 import attrs
 from PIL import Image, ImageCms
 
+from imagecore import Box
+
 #: Orientations 5 to 8 turn the picture a quarter: its stored width is its shown height.
 QUARTER_TURNS = frozenset({5, 6, 7, 8})
 #: Pillow's own choice for thumbnails. Lanczos costs about 30 % more resizing time here (make
@@ -20,23 +22,6 @@ REDUCING_GAP = 2.0
 
 
 @attrs.frozen
-class OutputBox:
-    """The size a slot's images are brought to.
-
-    ``fit`` (the default) scales down to fit inside the box, keeping the aspect ratio. ``fill``
-    crops around the centre to the box's aspect ratio, then scales down to exactly the box. Images
-    are never scaled up.
-    """
-
-    width: int = attrs.field(validator=attrs.validators.gt(0))
-    height: int = attrs.field(validator=attrs.validators.gt(0))
-    fill: bool = False
-
-    def __str__(self) -> str:
-        return f"{self.width}x{self.height}{' fill' if self.fill else ''}"
-
-
-@attrs.frozen
 class Plan:
     """What to cut from the upright image (left, top, right, bottom) and the size to scale it to."""
 
@@ -44,7 +29,7 @@ class Plan:
     size: tuple[int, int]
 
 
-def plan(width: int, height: int, box: OutputBox) -> Plan:
+def plan(width: int, height: int, box: Box) -> Plan:
     """How to bring an upright ``width`` x ``height`` image to ``box``."""
     full = (0.0, 0.0, float(width), float(height))
     if not box.fill:
@@ -62,7 +47,7 @@ def plan(width: int, height: int, box: OutputBox) -> Plan:
     return Plan((left, top, left + crop_w, top + crop_h), size)
 
 
-def draft_size(width: int, height: int, orientation: int, box: OutputBox) -> tuple[int, int]:
+def draft_size(width: int, height: int, orientation: int, box: Box) -> tuple[int, int]:
     """The smallest stored-orientation size a JPEG may be decoded at and still give the plan.
 
     JPEG decoders can scale by 1/2, 1/4 or 1/8 while decoding; asking for this size lets Pillow
@@ -77,7 +62,7 @@ def draft_size(width: int, height: int, orientation: int, box: OutputBox) -> tup
     return (need[1], need[0]) if turned else need
 
 
-def resize(image: Image.Image, box: OutputBox) -> Image.Image:
+def resize(image: Image.Image, box: Box) -> Image.Image:
     """The upright image cropped and scaled as :func:`plan` says, in one resampling pass."""
     target = plan(image.width, image.height, box)
     if target.size == image.size and target.crop == (0, 0, image.width, image.height):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from imagecore import InvalidImage, UnsupportedImageType
+from imagecore.errors import InvalidImage, UnsupportedImageType
 
 #: Signatures of common files we refuse: (offset, bytes, name).
 _SIGNATURES: tuple[tuple[int, bytes, str], ...] = (
@@ -35,4 +35,4 @@ def refusal(data: bytes, accepted: tuple[str, ...]) -> InvalidImage | Unsupporte
         return UnsupportedImageType("SVG", accepted)
     if text.startswith((b"<!doctype html", b"<html")):
         return UnsupportedImageType("HTML", accepted)
-    return InvalidImage("The file is not an image.", accepted)
+    return InvalidImage("not an image", accepted)

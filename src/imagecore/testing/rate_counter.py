@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from imagecore import RateCounter
+from imagecore.ports import RateCounter
 
 LATER = 4_000_000_000.0
 

@@ -1,0 +1,124 @@
+"""The JSON bodies the API answers, and how they are filled from the core's values."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import attrs
+import msgspec
+
+from imagecore import ImageSlots, Shown, Slot
+from imagecore.adapters.http.limits import RateRules
+from imagecore.model import MEDIA_TYPES
+from imagecore.throttle import Limit
+
+
+class ErrorBody(msgspec.Struct):
+    """The shape of every error response."""
+
+    error: str
+
+
+class ImageUrls(msgspec.Struct):
+    profile_image: str | None
+    cover_image: str | None
+
+
+class ImagesBody(msgspec.Struct):
+    images: ImageUrls
+
+
+class UploadBody(msgspec.Struct, omit_defaults=True):
+    message: str
+    profile_image: str | None = None
+    cover_image: str | None = None
+
+
+class MessageBody(msgspec.Struct):
+    message: str
+
+
+class BoxBody(msgspec.Struct):
+    width: int
+    height: int
+    #: ``fit``: scaled down to fit inside; ``fill``: cropped to the box's shape, then scaled.
+    mode: str
+
+
+class RateBody(msgspec.Struct):
+    count: int
+    seconds: int
+
+
+class ActionRates(msgspec.Struct):
+    per_user: RateBody | None
+    per_address: RateBody | None
+
+
+class LimitsBody(msgspec.Struct):
+    """What GET .../limits/ answers, so that a client can check a file before it sends it."""
+
+    max_upload_bytes: int
+    max_pixels: int
+    max_frames: int
+    max_animation_pixels: int
+    formats: list[str]
+    media_types: list[str]
+    boxes: dict[str, BoxBody]
+    rate_limits: dict[str, ActionRates]
+
+
+#: The actions rate rules may limit, as GET .../limits/ lists them.
+RATED_ACTIONS = ("upload", "delete")
+
+
+@attrs.frozen
+class MediaUrls:
+    """The URLs of media files: ``base`` (``/media/`` or a CDN's URL) and the file's key."""
+
+    base: str
+
+    def of(self, shown: Shown) -> str | None:
+        return None if shown is None else self.url(shown.key)
+
+    def url(self, key: str) -> str:
+        return self.base.rstrip("/") + "/" + key
+
+    def images(self, shown: Mapping[Slot, Shown]) -> ImageUrls:
+        return ImageUrls(
+            profile_image=self.of(shown[Slot.PROFILE]), cover_image=self.of(shown[Slot.COVER])
+        )
+
+
+def limits_body(slots: ImageSlots, rate_rules: RateRules | None) -> LimitsBody:
+    """The limits in force: the service's own, and the rate rules of the HTTP API."""
+    limits = slots.limits
+    return LimitsBody(
+        max_upload_bytes=limits.max_bytes,
+        max_pixels=limits.max_pixels,
+        max_frames=limits.max_frames,
+        max_animation_pixels=limits.max_animation_pixels,
+        formats=list(slots.codec.formats),
+        media_types=sorted(set(MEDIA_TYPES.values())),
+        boxes={
+            slot.value: BoxBody(
+                width=policy.box.width,
+                height=policy.box.height,
+                mode="fill" if policy.box.fill else "fit",
+            )
+            for slot, policy in slots.policies.items()
+        },
+        rate_limits={
+            action: ActionRates(
+                per_user=_rate(None if rate_rules is None else rate_rules.per_user.get(action)),
+                per_address=_rate(
+                    None if rate_rules is None else rate_rules.per_address.get(action)
+                ),
+            )
+            for action in RATED_ACTIONS
+        },
+    )
+
+
+def _rate(limit: Limit | None) -> RateBody | None:
+    return None if limit is None else RateBody(count=limit.count, seconds=limit.seconds)

@@ -1,0 +1,72 @@
+"""The media route: the files the API's URLs point at, with validators and cache headers.
+
+An upload's bytes never change (each upload gets a new name), so browsers may keep it for a year;
+a default image may change with a release, so it is kept for a day. Both carry an ETag, and a
+request naming it gets 304.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from litestar import Request, Response, Router, route
+from litestar.di import NamedDependency, Provide
+from litestar.enums import HttpMethod
+from litestar.params import FromPath
+from litestar.status_codes import HTTP_304_NOT_MODIFIED
+
+from imagecore import ImageSlots, MediaFile
+
+MEDIA_PATH = "/media"
+FOREVER = "public, max-age=31536000, immutable"
+A_DAY = "public, max-age=86400"
+
+
+@route(
+    "/{key:path}",
+    http_method=[HttpMethod.GET, HttpMethod.HEAD],
+    include_in_schema=False,
+    sync_to_thread=True,
+)
+def media(
+    request: Request[Any, Any, Any],
+    key: FromPath[str],
+    slots: NamedDependency[ImageSlots],
+    cross_origin: NamedDependency[str],
+) -> Response[bytes]:
+    file = slots.media(key.lstrip("/"))
+    etag = '"' + hashlib.blake2b(file.data, digest_size=16).hexdigest() + '"'
+    headers = {
+        "ETag": etag,
+        "Cache-Control": cache_control(file),
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'",
+        "Cross-Origin-Resource-Policy": cross_origin,
+    }
+    wanted = _etags(request.headers.get("if-none-match"))
+    if etag in wanted or "*" in wanted:
+        return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
+    return Response(file.data, media_type=file.media_type, headers=headers)
+
+
+def cache_control(file: MediaFile) -> str:
+    return FOREVER if file.immutable else A_DAY
+
+
+def _etags(header: str | None) -> set[str]:
+    if not header:
+        return set()
+    return {tag.strip().removeprefix("W/") for tag in header.split(",")}
+
+
+def media_router(*, cross_origin: bool) -> Router:
+    """``/media/<key>``. With ``cross_origin``, pages of other origins may embed the images."""
+    policy = "cross-origin" if cross_origin else "same-site"
+    return Router(
+        MEDIA_PATH,
+        route_handlers=[media],
+        dependencies={
+            "cross_origin": Provide(lambda: policy, use_cache=True, sync_to_thread=False)
+        },
+    )

@@ -1,0 +1,115 @@
+"""The API guide's routes: each handler turns a request into a call on the core, and back.
+
+The core, its storage and its codec are synchronous, so handlers run in a worker thread, except
+reads from repositories quick enough that the hop would cost more than the read.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request, delete, get, post
+from litestar.concurrency import sync_to_thread
+from litestar.di import NamedDependency, Provide
+from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.spec import Example
+from litestar.params import QueryParameter
+from litestar.status_codes import HTTP_200_OK
+
+from imagecore import ImageSlots, Slot
+from imagecore.adapters.http import wording
+from imagecore.adapters.http.bodies import (
+    ImagesBody,
+    LimitsBody,
+    MediaUrls,
+    MessageBody,
+    UploadBody,
+)
+from imagecore.adapters.http.forms import read_image_form
+from imagecore.adapters.http.limits import rate_limit
+from imagecore.adapters.http.openapi import Operations
+from imagecore.errors import UnknownSlot
+
+API_PATH = "/api/resume"
+IMAGES = "/user-images"
+
+
+async def current_images(
+    request: Request[str, Any, Any],
+    slots: NamedDependency[ImageSlots],
+    urls: NamedDependency[MediaUrls],
+    reads_inline: NamedDependency[bool],
+) -> ImagesBody:
+    if reads_inline:
+        images = slots.current(request.user)
+    else:
+        images = await sync_to_thread(slots.current, request.user)
+    return ImagesBody(urls.images(slots.shown(images)))
+
+
+def upload_images(
+    request: Request[str, Any, Any],
+    slots: NamedDependency[ImageSlots],
+    urls: NamedDependency[MediaUrls],
+    form: NamedDependency[dict[Slot, bytes]],
+) -> UploadBody:
+    images = slots.upload(request.user, form)
+    return UploadBody(
+        message=wording.uploaded(form),
+        **{slot.value: urls.of(images.get(slot)) for slot in form},
+    )
+
+
+def delete_image(
+    request: Request[str, Any, Any],
+    slots: NamedDependency[ImageSlots],
+    slot_name: Annotated[
+        str | None,
+        QueryParameter(
+            name="type",
+            description="Which image to delete.",
+            examples=[Example(value=slot.value) for slot in Slot],
+        ),
+    ] = None,
+) -> MessageBody:
+    given = request.query_params.getall("type", [])
+    if len(given) > 1:
+        raise UnknownSlot(", ".join(given))
+    slot = Slot.parse(slot_name)
+    slots.delete(request.user, slot)
+    return MessageBody(wording.deleted(slot))
+
+
+def limits(published: NamedDependency[LimitsBody]) -> LimitsBody:
+    return published
+
+
+def api_handlers(docs: Operations) -> list[HTTPRouteHandler]:
+    """The handlers of ``/api/resume/``, documented by ``docs``; new ones for every app."""
+    return [
+        get(IMAGES, **docs.current)(current_images),
+        post(
+            IMAGES,
+            status_code=HTTP_200_OK,
+            dependencies={"form": Provide(read_image_form)},
+            guards=[rate_limit],
+            opt={"action": "upload"},
+            sync_to_thread=True,
+            **docs.upload,
+        )(upload_images),
+        delete(
+            IMAGES,
+            status_code=HTTP_200_OK,
+            guards=[rate_limit],
+            opt={"action": "delete"},
+            sync_to_thread=True,
+            **docs.delete,
+        )(delete_image),
+        get(IMAGES + "/limits", sync_to_thread=False, **docs.limits)(limits),
+    ]
+
+
+@get("/health", include_in_schema=False, sync_to_thread=False)
+def health() -> dict[str, str]:
+    """For load balancers: the process answers. (Touches neither storage nor database.)"""
+    return {"status": "ok"}

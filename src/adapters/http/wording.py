@@ -1,0 +1,190 @@
+"""Every sentence the API answers, in one place: the guide's, and one for each error.
+
+The core's errors carry facts (a slot, a limit, the numbers); the sentences a client reads are
+written here from those facts. Nothing else in the adapter writes a sentence for a client.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Mapping, Sequence
+from types import MappingProxyType
+
+from imagecore import Slot
+from imagecore.errors import (
+    BackendError,
+    ConcurrentUpdate,
+    ImageCoreError,
+    ImageRejected,
+    ImageTooLarge,
+    InvalidImage,
+    MediaNotFound,
+    NothingToUpload,
+    RateLimited,
+    RepositoryError,
+    RequestError,
+    SlotEmpty,
+    StorageError,
+    SweepRefused,
+    UnknownSlot,
+    UnsupportedImageType,
+)
+
+#: What the guide calls each slot's image.
+LABELS: Mapping[Slot, str] = MappingProxyType(
+    {Slot.PROFILE: "Profile image", Slot.COVER: "Cover image"}
+)
+#: The form fields and query values that name a slot, as the sentences quote them.
+SLOT_NAMES = " or ".join(f"'{slot.value}'" for slot in Slot)
+
+# --- The guide's answers ------------------------------------------------------------------------
+
+
+def uploaded(slots: Collection[Slot]) -> str:
+    """``Profile image uploaded successfully``, or ``Profile image and cover image ...``."""
+    labels = [LABELS[slot] for slot in Slot if slot in slots]
+    return " and ".join([labels[0], *(label.lower() for label in labels[1:])]) + (
+        " uploaded successfully"
+    )
+
+
+def deleted(slot: Slot) -> str:
+    return f"{LABELS[slot]} deleted successfully"
+
+
+def new_image(slot: Slot) -> str:
+    """How the upload form describes a slot's field."""
+    return f"The new {LABELS[slot].lower()}."
+
+
+# --- The core's errors --------------------------------------------------------------------------
+
+
+def sentence(error: ImageCoreError) -> str:
+    """The sentence a client reads for one of the core's errors."""
+    match error:
+        case InvalidImage(reason=reason, accepted=accepted):
+            sentence = {
+                "empty": "The file is empty.",
+                "not an image": "The file is not an image.",
+            }.get(reason, "The image is corrupt or truncated.")
+            return sentence + _accepted(accepted)
+        case UnsupportedImageType(detected=detected, accepted=accepted):
+            return f"{detected} files are not accepted." + _accepted(accepted)
+        case ImageTooLarge(what=what, actual=actual, limit=limit, unit=unit):
+            size = "" if actual is None else f" {actual:,} {unit},"
+            return f"The {what} is too large:{size} the limit is {limit:,} {unit}."
+        case UnknownSlot(name=name):
+            given = "none was given" if name is None else f"got {name!r}"
+            return f"The image type must be {SLOT_NAMES} ({given})."
+        case NothingToUpload():
+            return f"No image was sent: send a {SLOT_NAMES} file."
+        case SlotEmpty(slot=slot):
+            label = LABELS[slot]
+            return f"{label} not found: there is no {label.lower()} to delete."
+        case MediaNotFound():
+            return "Media file not found."
+        case RateLimited(action=action, limit=limit, seconds=seconds, retry_after=retry_after):
+            return (
+                f"Too many {action}s: the limit is {limit} per {_per(seconds)}. "
+                f"Try again in {_duration(retry_after)}."
+            )
+        case SweepRefused(files=files):
+            return f"Refused: the database references no image, yet {files} files are stored."
+        case ConcurrentUpdate():
+            return "The images were changed by another request at the same time; please try again."
+        case StorageError():
+            return "Image storage is unavailable; please try again later."
+        case RepositoryError():
+            return "The image database is unavailable; please try again later."
+        # Errors of an embedder's own adapters: their str() was written for a developer.
+        case ImageRejected():
+            return "The image is not accepted."
+        case RequestError():
+            return "The request cannot be done."
+        case BackendError():
+            return "A backend is unavailable; please try again later."
+    return INTERNAL_ERROR
+
+
+def _accepted(accepted: Sequence[str]) -> str:
+    return f" Accepted types: {', '.join(accepted)}." if accepted else ""
+
+
+def _per(seconds: int) -> str:
+    return {60: "minute", 3600: "hour", 86400: "day"}.get(seconds, f"{seconds} seconds")
+
+
+def _duration(seconds: int) -> str:
+    for unit, size in (("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = math.ceil(seconds / size)
+            return f"{count} {unit}{'s' if count > 1 else ''}"
+    return f"{seconds} second{'s' if seconds > 1 else ''}"
+
+
+# --- HTTP's own errors --------------------------------------------------------------------------
+
+INTERNAL_ERROR = "Internal server error."
+
+
+def upload_too_large(max_bytes: int) -> str:
+    return f"The upload is too large: the limit is {_size(max_bytes)}."
+
+
+def _size(n: int) -> str:
+    if n % (1024 * 1024) == 0:
+        return f"{n // (1024 * 1024)} MB ({n:,} bytes)"
+    return f"{n:,} bytes"
+
+
+def route_not_found(path: str) -> str:
+    return f"Not found: {path}"
+
+
+def method_not_allowed(method: str, allowed: str) -> str:
+    return f"Method {method} is not allowed here; allowed: {allowed}."
+
+
+def invalid_request(detail: str) -> str:
+    return f"Invalid request: {detail}."
+
+
+# --- The upload form ----------------------------------------------------------------------------
+
+NOT_A_FORM = f"The body must be multipart/form-data with a {SLOT_NAMES} file."
+CLIENT_GONE = "The client went away before its upload was complete."
+
+
+def too_many_parts(limit: int) -> str:
+    return f"The form has too many parts: at most {limit} are read."
+
+
+def form_over_limit(detail: object) -> str:
+    return f"The form is over a limit of its parser: {detail}."
+
+
+def malformed_form(detail: object) -> str:
+    return f"The multipart/form-data body is malformed: {detail}."
+
+
+def repeated_field(slot: Slot) -> str:
+    return f"Send one '{slot.value}' file, not several."
+
+
+# --- Bearer tokens ------------------------------------------------------------------------------
+
+NO_CREDENTIALS = "Authentication required: send an 'Authorization: Bearer' header."
+NOT_BEARER = "The Authorization header must be 'Bearer <token>'."
+TOKEN_EXPIRED = "The token has expired; sign in again."
+TOKEN_INVALID = "The token is invalid."
+NOT_AN_ACCESS_TOKEN = "This is not an access token; send an access token."
+NO_USER = "The token names no user: it needs a 'sub' or 'user_id' claim."
+
+
+def missing_claim(claim: str) -> str:
+    return f"The token has no '{claim}' claim."
+
+
+def not_issued_here(detail: object) -> str:
+    return f"The token was not issued for this service: {detail}."

@@ -1,0 +1,113 @@
+"""The images and rate counts in PostgreSQL, for deployments that run on more than one machine.
+
+Connections come from a pool, opened once per process, never per request; a connection the
+server dropped (a restart, a failover) is replaced, not handed out. The schema is created or
+migrated when the database object starts, under an advisory lock, so workers starting together
+do not trip over each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from typing import Any
+
+try:
+    import psycopg
+    from psycopg_pool import ConnectionPool, PoolTimeout
+except ImportError as error:
+    raise ImportError(f"PostgreSQL needs `pip install 'imagecore[postgres]'` ({error})") from error
+
+from imagecore.adapters.sql.rate_counter import SqlRateCounter
+from imagecore.adapters.sql.repository import SqlRepository
+from imagecore.adapters.sql.schema import migrate
+from imagecore.adapters.sql.seam import Connection, Dialect
+from imagecore.errors import RepositoryError
+
+POSTGRES = Dialect(
+    name="PostgreSQL",
+    param="%s",
+    json_param="%s::jsonb",
+    json_key="{column} ->> 'key'",
+    json_type="jsonb",
+    time_type="timestamptz",
+    table_exists="SELECT 1 WHERE to_regclass(%s) IS NOT NULL",
+    errors=(psycopg.Error, PoolTimeout),
+)
+#: An arbitrary constant naming the migration lock among PostgreSQL advisory locks.
+_MIGRATION_LOCK = 0x1_4A6E_C04E
+
+
+class PostgresDatabase:
+    """The PostgreSQL database at ``url``: its :attr:`repository` and :attr:`rate_counter`.
+
+    With ``create`` (the default) the tables are created or migrated; without it nothing is
+    written: the database must hold the current imagecore tables already.
+    """
+
+    def __init__(
+        self, url: str, *, pool_size: int = 10, timeout: float = 10.0, create: bool = True
+    ) -> None:
+        self._pool = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=pool_size,
+            timeout=timeout,
+            # Named, so that operators (and the tests) can tell its connections apart.
+            kwargs={"autocommit": True, "application_name": "imagecore"},
+            # A connection the server dropped (a restart, a failover) is replaced, not handed out.
+            check=ConnectionPool.check_connection,
+            open=False,
+            name="imagecore",
+        )
+        try:
+            self._pool.open(wait=True, timeout=timeout)
+            self._migrate(create=create)
+        except POSTGRES.errors as error:
+            self._pool.close()
+            raise RepositoryError(f"cannot use the PostgreSQL database: {error}") from error
+        except BaseException:
+            self._pool.close()
+            raise
+        connections = _PooledConnections(self._pool)
+        self.repository = SqlRepository(connections)
+        #: Rate counts in the same database, shared by every worker of every machine.
+        self.rate_counter = SqlRateCounter(connections)
+
+    def close(self) -> None:
+        """Close the pool and its connections."""
+        self._pool.close()
+
+    def __enter__(self) -> PostgresDatabase:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _migrate(self, *, create: bool) -> None:
+        with self._pool.connection() as connection, connection.transaction():
+            if create:
+                connection.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+            migrate(connection, POSTGRES, create=create)
+
+
+class _PooledConnections:
+    """Connections lent by the pool for one operation at a time."""
+
+    dialect = POSTGRES
+
+    def __init__(self, pool: ConnectionPool) -> None:
+        self._pool = pool
+
+    def connection(self) -> AbstractContextManager[Connection]:
+        return self._pool.connection()
+
+    def stream(self, query: str) -> Iterator[tuple[Any, ...]]:
+        # A named (server-side) cursor inside a transaction streams the rows in batches.
+        with (
+            self._pool.connection() as connection,
+            connection.transaction(),
+            connection.cursor(name="imagecore_references") as cursor,
+        ):
+            cursor.execute(query)
+            yield from cursor

@@ -1,0 +1,108 @@
+"""The image repository on any of the SQL databases, and the row mapping it uses.
+
+One row per user holds each slot's image as a JSON document and a version. A write is a single
+statement that only matches the version it read, so of two racing writers exactly one wins.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import attrs
+
+from imagecore.adapters.sql.schema import USER_IMAGES
+from imagecore.adapters.sql.seam import Connections, Dialect
+from imagecore.errors import RepositoryError, VersionConflict
+from imagecore.model import Slot, StoredImage, UserImages
+from imagecore.ports import ImageRepository
+
+
+class SqlRepository(ImageRepository):
+    """Keeps each user's images in the ``imagecore_user_images`` table.
+
+    Made by a database object (:class:`~imagecore.adapters.sql.SqliteDatabase`,
+    :class:`~imagecore.adapters.sql.PostgresDatabase`), which owns its connections.
+    """
+
+    def __init__(self, connections: Connections) -> None:
+        self._connections = connections
+        self._errors = connections.dialect.errors
+        p, j = connections.dialect.param, connections.dialect.json_param
+        self._get = (
+            f"SELECT version, profile_image, cover_image FROM {USER_IMAGES} WHERE user_id = {p}"
+        )
+        self._insert = (
+            f"INSERT INTO {USER_IMAGES} (user_id, version, profile_image, cover_image, updated_at) "
+            f"VALUES ({p}, 1, {j}, {j}, CURRENT_TIMESTAMP) ON CONFLICT (user_id) DO NOTHING"
+        )
+        self._update = (
+            f"UPDATE {USER_IMAGES} SET version = version + 1, profile_image = {j}, "
+            f"cover_image = {j}, updated_at = CURRENT_TIMESTAMP "
+            f"WHERE user_id = {p} AND version = {p}"
+        )
+        key = connections.dialect.json_key
+        self._references = (
+            f"SELECT {key.format(column='profile_image')} FROM {USER_IMAGES} "
+            "WHERE profile_image IS NOT NULL UNION ALL "
+            f"SELECT {key.format(column='cover_image')} FROM {USER_IMAGES} "
+            "WHERE cover_image IS NOT NULL"
+        )
+
+    @property
+    def dialect(self) -> Dialect:
+        """The database the rows are in."""
+        return self._connections.dialect
+
+    def get(self, user_id: str) -> UserImages:
+        try:
+            with self._connections.connection() as connection:
+                row = connection.execute(self._get, (user_id,)).fetchone()
+        except self._errors as error:
+            raise RepositoryError(f"cannot read images of a user: {error}") from error
+        if row is None:
+            return UserImages()
+        version, profile, cover = row
+        return UserImages(
+            profile_image=image_from_json(profile),
+            cover_image=image_from_json(cover),
+            version=version,
+        )
+
+    def save(self, user_id: str, images: UserImages) -> UserImages:
+        profile = image_to_json(images.get(Slot.PROFILE))
+        cover = image_to_json(images.get(Slot.COVER))
+        try:
+            with self._connections.connection() as connection:
+                if images.version == 0:
+                    done = connection.execute(self._insert, (user_id, profile, cover))
+                else:
+                    done = connection.execute(
+                        self._update, (profile, cover, user_id, images.version)
+                    )
+                stored = done.rowcount == 1
+        except self._errors as error:
+            raise RepositoryError(f"cannot save images of a user: {error}") from error
+        if not stored:
+            raise VersionConflict()
+        return attrs.evolve(images, version=images.version + 1)
+
+    def references(self) -> Iterator[str]:
+        try:
+            for (key,) in self._connections.stream(self._references):
+                yield key
+        except self._errors as error:
+            raise RepositoryError(f"cannot list referenced images: {error}") from error
+
+
+def image_to_json(image: StoredImage | None) -> str | None:
+    """The JSON document a column holds for ``image``; NULL for an empty slot."""
+    return None if image is None else json.dumps(attrs.asdict(image), separators=(",", ":"))
+
+
+def image_from_json(value: str | Mapping[str, Any] | None) -> StoredImage | None:
+    """The image a column holds: JSON text, or the document a driver already decoded."""
+    if value is None:
+        return None
+    return StoredImage(**(json.loads(value) if isinstance(value, str) else value))

@@ -1,0 +1,192 @@
+"""What each subcommand of ``imagecore`` does; :mod:`imagecore.app.cli` parses the arguments."""
+
+from __future__ import annotations
+
+import argparse
+import logging.config
+import sys
+from collections.abc import Callable
+
+from litestar.types import ASGIApp
+
+from imagecore.adapters.http import AccessLog, TokenPolicy, issue_token
+from imagecore.app import package_version
+from imagecore.app.server import MEDIA_URL, build_app, log_config
+from imagecore.app.settings import Settings
+from imagecore.app.tokens import token_policy
+from imagecore.app.wiring import open_wiring
+from imagecore.errors import SweepRefused
+
+DEMO_USER = "demo"
+#: Uploads write their file a moment before they commit it; younger files may be in flight.
+SAFE_MIN_AGE = 60
+DAY = 24 * 3600
+
+
+def serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    if args.workers > 1 and not settings.shares_state:
+        # Each worker would keep its own in-memory repository and disagree with the others.
+        print(
+            "imagecore serve: --workers above 1 needs a database all workers share, not memory:",
+            file=sys.stderr,
+        )
+        return 2
+    # Prepared once, before any worker starts: the settings checked, the secret made, the
+    # storage and database opened (and the database migrated), so that workers only open them.
+    policy = token_policy(settings)
+    wiring = open_wiring(settings)
+    app: ASGIApp | str = AccessLog(build_app(settings, wiring=wiring, tokens=policy))
+    if args.workers > 1:
+        wiring.close()
+        # Worker processes build their own app from the same environment, each with its own
+        # connections: none is opened here and handed down.
+        app = "imagecore.app.server:asgi_app"
+    base = f"http://{_host_for_url(args.host)}:{args.port}"
+    _banner(settings, base, policy, args.workers)
+    # The same configuration reaches every worker: uvicorn applies log_config in each process.
+    config = log_config(settings.log_level)
+    logging.config.dictConfig(config)
+    try:
+        uvicorn.run(
+            app,
+            factory=isinstance(app, str),
+            workers=args.workers,
+            host=args.host,
+            port=args.port,
+            loop="uvloop",
+            http="httptools",
+            log_config=config,
+            log_level=settings.log_level.lower(),
+            access_log=False,  # AccessLog writes one line per request, with the user, no query
+            proxy_headers=False,
+        )
+    finally:
+        wiring.close()
+    return 0
+
+
+def token(settings: Settings, args: argparse.Namespace) -> int:
+    policy = token_policy(settings)
+    try:
+        print(issue_token(args.subject, policy, ttl=args.ttl))
+    except ValueError as error:
+        print(f"imagecore token: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def gc(settings: Settings, args: argparse.Namespace) -> int:
+    if args.min_age < SAFE_MIN_AGE and not args.allow_recent:
+        print(
+            f"imagecore gc: files younger than {SAFE_MIN_AGE} s may be uploads in flight; "
+            "with a smaller --min-age, add --allow-recent (and be sure no server is running).",
+            file=sys.stderr,
+        )
+        return 2
+    wiring = open_wiring(settings, existing=True)
+    try:
+        report = wiring.slots.sweep(
+            min_age=args.min_age,
+            dry_run=args.dry_run,
+            force=args.allow_empty_database,
+            progress=_progress_bar("sweeping"),
+        )
+    except SweepRefused as refused:
+        print(f"imagecore gc: {refused} (add --allow-empty-database if it is)", file=sys.stderr)
+        return 2
+    finally:
+        wiring.close()
+    verb = "would remove" if report.dry_run else "removed"
+    print(
+        f"{report.seen} files seen, {report.kept} kept, {report.removed} {verb} "
+        f"({_bytes(report.bytes_freed)} {'to free' if report.dry_run else 'freed'})"
+    )
+    return 0
+
+
+def check(settings: Settings, args: argparse.Namespace) -> int:
+    wiring = open_wiring(settings, existing=True)
+    try:
+        report = wiring.slots.audit()
+    finally:
+        wiring.close()
+    for key in report.missing:
+        print(f"missing file: {key}")
+    for file in report.orphans:
+        print(f"unreferenced file: {file.key} ({_bytes(file.size)})")
+    print(
+        f"{len(report.missing)} references without a file, "
+        f"{len(report.orphans)} files without a reference"
+    )
+    return 0 if report.consistent else 1
+
+
+def _progress_bar(label: str) -> Callable[[int, int], None]:
+    """Draws a bar on a terminal, or a line every 10 %, on standard error."""
+    interactive = sys.stderr.isatty()
+    state = {"shown": -1}
+
+    def show(done: int, total: int) -> None:
+        if total < 100:
+            return  # short runs need no progress report
+        percent = done * 100 // total
+        if interactive:
+            filled = percent // 4
+            bar = "#" * filled + "." * (25 - filled)
+            end = "\n" if done == total else ""
+            print(f"\r{label} [{bar}] {done}/{total}", end=end, file=sys.stderr, flush=True)
+        elif percent // 10 > state["shown"]:
+            state["shown"] = percent // 10
+            print(f"{label}: {done}/{total} ({percent}%)", file=sys.stderr, flush=True)
+
+    return show
+
+
+def _bytes(n: int) -> str:
+    if n < 1024:
+        return f"{n} bytes"
+    size = float(n)
+    for unit in ("KB", "MB"):
+        size /= 1024
+        if size < 1024:
+            return f"{size:.1f} {unit}"
+    return f"{size / 1024:.1f} GB"
+
+
+def _banner(settings: Settings, base: str, policy: TokenPolicy, workers: int) -> None:
+    database = settings.database_shown
+    if not settings.shares_state:
+        database += " (forgotten when the server stops)"
+    lines = [
+        f"imagecore {package_version()}, {workers} worker{'s' if workers > 1 else ''}",
+        f"  data dir:   {settings.data_dir.resolve()}",
+        f"  storage:    {settings.media_storage_url}",
+        f"  database:   {database}",
+        f"  media URL:  {settings.media_url or MEDIA_URL}",
+        f"  images:     profile {settings.profile_box}, cover {settings.cover_box}, "
+        f"up to {settings.max_upload_bytes:,} bytes and {settings.max_pixels:,} pixels",
+        f"  API:        {base}/api/resume/user-images/   docs: {base}/schema",
+    ]
+    if policy.can_issue:
+        demo = issue_token(DEMO_USER, policy, ttl=DAY)
+        lines += [
+            "",
+            f"Open the page as user '{DEMO_USER}':",
+            f"  {base}/#token={demo}",
+            "",
+            f"A token for user '{DEMO_USER}', valid 24 hours (more: imagecore token USER):",
+            f"  export TOKEN={demo}",
+            "Try:",
+            f'  curl -H "Authorization: Bearer $TOKEN" {base}/api/resume/user-images/',
+            f'  curl -H "Authorization: Bearer $TOKEN" -F profile_image=@photo.jpg '
+            f"{base}/api/resume/user-images/",
+        ]
+    print("\n".join(lines), flush=True)
+
+
+def _host_for_url(host: str) -> str:
+    if host in ("0.0.0.0", "::", ""):
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host

@@ -1,0 +1,103 @@
+"""The HTTP service for a deployment: the API over the wiring, its lifespan, and its logging."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging.config
+from typing import Any
+
+import attrs
+from litestar import Litestar
+from litestar.types import ASGIApp
+
+from imagecore import ImageSlots
+from imagecore.adapters.http import AccessLog, HttpConfig, TokenPolicy, create_app
+from imagecore.adapters.http.limits import RateRules
+from imagecore.adapters.memory_repository import MemoryRateCounter, MemoryRepository
+from imagecore.app import package_version
+from imagecore.app.settings import Settings
+from imagecore.app.tokens import token_policy
+from imagecore.app.wiring import Wiring, open_wiring
+from imagecore.throttle import Throttle
+
+LOG_FORMAT = "%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s"
+#: Where the API says the images are, unless IMAGECORE_MEDIA_URL says otherwise.
+MEDIA_URL = str(attrs.fields(HttpConfig).media_url.default)
+
+
+def build_app(
+    settings: Settings,
+    *,
+    wiring: Wiring | None = None,
+    slots: ImageSlots | None = None,
+    tokens: TokenPolicy | None = None,
+) -> Litestar:
+    """The HTTP API for ``settings``, over ``wiring`` (or just ``slots``, with rate counts kept
+    in this process), or over wiring it opens itself and closes when the app shuts down."""
+    on_shutdown = []
+    if wiring is None and slots is not None:
+        wiring = Wiring(slots, MemoryRateCounter(), isinstance(slots.repository, MemoryRepository))
+    if wiring is None:
+        wiring = open_wiring(settings)
+        on_shutdown.append(wiring.close)
+    config = http_config(settings, wiring, tokens or token_policy(settings))
+    return create_app(wiring.slots, config, on_shutdown=on_shutdown)
+
+
+def http_config(settings: Settings, wiring: Wiring, tokens: TokenPolicy) -> HttpConfig:
+    """What the HTTP adapter needs besides the core service, from the settings."""
+    options: dict[str, Any] = {}
+    if settings.media_url is not None:
+        options["media_url"] = settings.media_url
+    return HttpConfig(
+        tokens=tokens,
+        version=package_version(),
+        rate_rules=RateRules(
+            throttle=Throttle(wiring.rate_counter),
+            per_user={
+                "upload": settings.upload_rate_per_user,
+                "delete": settings.delete_rate_per_user,
+            },
+            per_address={
+                "upload": settings.upload_rate_per_address,
+                "delete": settings.delete_rate_per_address,
+            },
+            trusted_proxies=tuple(
+                ipaddress.ip_network(network, strict=False) for network in settings.trusted_proxies
+            ),
+        ),
+        cors_origins=settings.cors_origins,
+        reads_inline=wiring.reads_inline,
+        **options,
+    )
+
+
+def asgi_app() -> ASGIApp:
+    """The app for ``uvicorn --factory imagecore.app.server:asgi_app``: configured from the
+    environment, with a log line per request. Each worker process calls it, so it sets up the
+    worker's logging too."""
+    settings = Settings.from_env()
+    logging.config.dictConfig(log_config(settings.log_level))
+    return AccessLog(build_app(settings))
+
+
+def log_config(level: str) -> dict[str, Any]:
+    """Lines on standard error for imagecore and uvicorn alike, at ``level``."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"plain": {"format": LOG_FORMAT}},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "plain",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "root": {"level": level, "handlers": ["stderr"]},
+        # uvicorn's own handlers would print its lines a second time.
+        "loggers": {
+            name: {"handlers": [], "propagate": True}
+            for name in ("uvicorn", "uvicorn.error", "uvicorn.access")
+        },
+    }

@@ -1,0 +1,119 @@
+"""The composition root: the only place that knows every adapter.
+
+Tests, the command line and the server all build through :func:`open_wiring`; nothing is built
+when a module is imported. What it opens, it closes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+
+import attrs
+
+from imagecore import ImageCodec, ImageCoreError, ImageRepository, ImageSlots, ImageStorage
+from imagecore.adapters.fsspec_storage import FsspecStorage
+from imagecore.adapters.memory_repository import MemoryRateCounter, MemoryRepository
+from imagecore.adapters.pillow_codec import PillowCodec
+from imagecore.adapters.sql import SqliteDatabase
+from imagecore.app.settings import Settings, SettingsError
+from imagecore.ports import RateCounter
+
+
+@attrs.define
+class Wiring:
+    """The core service for one process, the rate counter beside it, and what closes them."""
+
+    slots: ImageSlots
+    rate_counter: RateCounter
+    #: Whether the repository answers in microseconds (memory, local SQLite), so that a read on
+    #: the event loop costs less than a hop to a worker thread.
+    reads_inline: bool = False
+    _closers: list[Callable[[], None]] = attrs.field(factory=list, alias="closers")
+
+    def close(self) -> None:
+        """Close what was opened, last first; closing twice does nothing."""
+        while self._closers:
+            self._closers.pop()()
+
+
+def open_wiring(
+    settings: Settings,
+    *,
+    storage: ImageStorage | None = None,
+    repository: ImageRepository | None = None,
+    codec: ImageCodec | None = None,
+    existing: bool = False,
+) -> Wiring:
+    """The core service wired to the adapters ``settings`` name, or to the ones given.
+
+    With ``existing``, for `gc` and `check`, nothing is created or migrated: the database must
+    exist already.
+
+    Raises :class:`SettingsError`, naming the variable, when a configured place is unusable.
+    """
+    variable = "IMAGECORE_STORAGE_URL" if settings.storage_url else "IMAGECORE_DATA_DIR"
+    if storage is None:
+        with _blaming(variable, f"storage {settings.media_storage_url!r}"):
+            storage = FsspecStorage.from_url(settings.media_storage_url)
+    closers: list[Callable[[], None]] = []
+    counter: RateCounter = MemoryRateCounter()
+    reads_inline = True
+    if repository is None:
+        repository, counter, close, reads_inline = _open_database(settings, existing=existing)
+        closers.append(close)
+    else:
+        reads_inline = isinstance(repository, MemoryRepository)
+    slots = ImageSlots(
+        storage=storage,
+        repository=repository,
+        codec=codec or build_codec(settings),
+        policies=settings.policies,
+        limits=settings.limits,
+    )
+    return Wiring(slots, counter, reads_inline, closers)
+
+
+def build_codec(settings: Settings) -> PillowCodec:
+    if settings.max_concurrent_decodes is None:
+        return PillowCodec(stills_as_webp=settings.stills_as_webp)
+    return PillowCodec(
+        stills_as_webp=settings.stills_as_webp, max_concurrent=settings.max_concurrent_decodes
+    )
+
+
+def _open_database(
+    settings: Settings, *, existing: bool
+) -> tuple[ImageRepository, RateCounter, Callable[[], None], bool]:
+    """The repository and rate counter the database URL names, the way to close them, and
+    whether reads are quick enough for the event loop."""
+    url = settings.database
+    if url.startswith("memory:"):
+        if existing:
+            raise SettingsError(
+                "IMAGECORE_DATABASE_URL=memory: lives inside the server process only; "
+                "gc and check need the database the server uses."
+            )
+        return MemoryRepository(), MemoryRateCounter(), lambda: None, True
+    variable = "IMAGECORE_DATABASE_URL" if settings.database_url else "IMAGECORE_DATA_DIR"
+    with _blaming(variable, f"database {settings.database_shown!r}"):
+        if url.startswith(("postgresql://", "postgres://")):
+            from imagecore.adapters.sql import PostgresDatabase
+
+            postgres = PostgresDatabase(
+                url, pool_size=settings.database_pool_size, create=not existing
+            )
+            return postgres.repository, postgres.rate_counter, postgres.close, False
+        sqlite = SqliteDatabase(url.removeprefix("sqlite:///"), create=not existing)
+        return sqlite.repository, sqlite.rate_counter, sqlite.close, True
+
+
+@contextlib.contextmanager
+def _blaming(variable: str, what: str) -> Iterator[None]:
+    """Turns a failure to open a configured place into a SettingsError naming its variable."""
+    try:
+        yield
+    except (ImageCoreError, OSError, ValueError, ImportError) as error:
+        cause = error.__cause__ if isinstance(error, ImageCoreError) else None
+        detail = f"{error} ({cause})" if cause else str(error)
+        raise SettingsError(f"{variable}: cannot use {what}: {detail}") from error

@@ -1,0 +1,27 @@
+"""What the HTTP suites share besides fixtures: the API's path, the test secret, file listings."""
+
+from __future__ import annotations
+
+from imagecore import ImageStorage
+from imagecore.adapters.http import TokenPolicy, issue_token
+from imagecore.model import DEFAULT_POLICIES
+
+SECRET = "test-secret-" + "x" * 40
+TOKENS = TokenPolicy.shared_secret(SECRET)
+API = "/api/resume/user-images/"
+SLOT_FOLDERS = [policy.folder for policy in DEFAULT_POLICIES.values()]
+
+
+def token_for(user: str) -> str:
+    """A valid access token for ``user``, signed with :data:`SECRET`."""
+    return issue_token(user, TOKENS, ttl=600)
+
+
+def bearer(user: str) -> dict[str, str]:
+    """Headers that authenticate as ``user``."""
+    return {"Authorization": f"Bearer {token_for(user)}"}
+
+
+def uploaded_files(storage: ImageStorage) -> set[str]:
+    """Every file in the slot folders."""
+    return {file.key for folder in SLOT_FOLDERS for file in storage.list(folder)}

@@ -1,0 +1,255 @@
+"""The HTTP adapter on its own: create_app over an ImageSlots of fakes, no composition root.
+
+What the API answers, serves and documents must be what the service it is given holds: its
+default image, its limits, its boxes and its codec's formats.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from imagecore import Box, EncodedImage, ImageCodec, ImageLimits, ImageSlots, Slot, SlotPolicy
+from imagecore.adapters.http import HttpConfig, create_app
+from imagecore.adapters.http.limits import RateRules
+from imagecore.adapters.memory_repository import MemoryRateCounter, MemoryRepository
+from imagecore.errors import InvalidImage, UnsupportedImageType
+from imagecore.model import DEFAULT_POLICIES
+from imagecore.throttle import Limit, Throttle
+from tests import images
+from tests.fakes import DictStorage
+from tests.http.support import API, TOKENS, bearer, uploaded_files
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+DEFAULT_URL = "/media/resume/defaults/profile.png"
+AUTH = bearer("123")
+
+
+class TaggingCodec(ImageCodec):
+    """Takes bytes starting with ``IMG:`` as an image and "encodes" them by tagging them."""
+
+    def __init__(self, formats: tuple[str, ...] = ("PNG", "GIF")) -> None:
+        self.formats = formats
+
+    def encode(self, data: bytes, box: Box, limits: ImageLimits) -> EncodedImage:
+        if data.startswith(b"<svg"):
+            raise UnsupportedImageType("SVG", self.formats)
+        if not data.startswith(b"IMG:"):
+            raise InvalidImage("not an image", self.formats)
+        return EncodedImage(b"ENCODED:" + data, "png", box.width, box.height)
+
+
+@pytest.fixture
+def fake_storage() -> DictStorage:
+    return DictStorage()
+
+
+@pytest.fixture
+def fake_slots(fake_storage: DictStorage) -> ImageSlots:
+    """The core service on a dict storage, a memory repository and a codec that tags bytes."""
+    return ImageSlots(storage=fake_storage, repository=MemoryRepository(), codec=TaggingCodec())
+
+
+@pytest.fixture
+def http(fake_slots: ImageSlots) -> Iterator[TestClient]:  # type: ignore[type-arg]
+    """A test client for create_app over the fakes, with nothing but a token policy set."""
+    with TestClient(create_app(fake_slots, HttpConfig(tokens=TOKENS))) as client:
+        yield client
+
+
+def upload(client: TestClient, **files: bytes) -> Any:  # type: ignore[type-arg]
+    parts = {field: (f"{field}.bin", data) for field, data in files.items()}
+    return client.post(API, headers=AUTH, files=parts)
+
+
+def test_the_default_image_get_answers_is_served(http: TestClient) -> None:  # type: ignore[type-arg]
+    """The profile URL GET answers for a new user is a PNG the app serves, cached for a day."""
+    shown = http.get(API, headers=AUTH).json()
+    assert shown == {"images": {"profile_image": DEFAULT_URL, "cover_image": None}}
+    response = http.get(shown["images"]["profile_image"])
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "image/png"
+    assert response.content.startswith(PNG_SIGNATURE)
+    assert images.decode(response.content).format == "PNG"
+    assert response.headers["cache-control"] == "public, max-age=86400"
+
+
+def test_an_upload_is_cached_forever_and_a_default_for_a_day(
+    http: TestClient,  # type: ignore[type-arg]
+    fake_storage: DictStorage,
+) -> None:
+    """Cache-Control follows MediaFile.immutable: a year and immutable for an upload."""
+    url = upload(http, cover_image=b"IMG:cover").json()["cover_image"]
+    served = http.get(url)
+    assert served.status_code == 200
+    assert served.content == fake_storage.read(url.removeprefix("/media/")) == b"ENCODED:IMG:cover"
+    assert served.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert http.get(DEFAULT_URL).headers["cache-control"] == "public, max-age=86400"
+    again = http.get(url, headers={"If-None-Match": served.headers["etag"]})
+    assert again.status_code == 304
+
+
+def test_the_guide_s_round_trip(http: TestClient, fake_storage: DictStorage) -> None:  # type: ignore[type-arg]
+    """Upload, get, delete, and 404 for a delete with nothing left to delete."""
+    profile = upload(http, profile_image=b"IMG:me").json()
+    assert profile["message"] == "Profile image uploaded successfully"
+    both = upload(http, profile_image=b"IMG:me2", cover_image=b"IMG:sea").json()
+    assert both["message"] == "Profile image and cover image uploaded successfully"
+    assert http.get(API, headers=AUTH).json() == {
+        "images": {"profile_image": both["profile_image"], "cover_image": both["cover_image"]}
+    }
+    assert http.get(profile["profile_image"]).status_code == 404  # replaced, and removed
+    deleted = http.delete(API + "?type=cover_image", headers=AUTH)
+    assert deleted.status_code == 200
+    assert deleted.json() == {"message": "Cover image deleted successfully"}
+    deleted = http.delete(API + "?type=profile_image", headers=AUTH)
+    assert deleted.json() == {"message": "Profile image deleted successfully"}
+    assert http.get(API, headers=AUTH).json()["images"] == {
+        "profile_image": DEFAULT_URL,
+        "cover_image": None,
+    }
+    assert uploaded_files(fake_storage) == set()
+    again = http.delete(API + "?type=profile_image", headers=AUTH)
+    assert again.status_code == 404
+    assert again.json() == {
+        "error": "Profile image not found: there is no profile image to delete."
+    }
+
+
+def test_refusals_are_worded_from_the_error_s_data(http: TestClient) -> None:  # type: ignore[type-arg]
+    """The codec's refusals name the codec's own formats; a bad type names what was given."""
+    not_image = upload(http, profile_image=b"hello")
+    assert not_image.status_code == 400
+    assert not_image.json() == {"error": "The file is not an image. Accepted types: PNG, GIF."}
+    svg = upload(http, cover_image=b"<svg/>")
+    assert svg.json() == {"error": "SVG files are not accepted. Accepted types: PNG, GIF."}
+    nothing = http.post(API, headers=AUTH, files={"avatar": ("a.png", b"IMG:x")})
+    assert nothing.json() == {
+        "error": "No image was sent: send a 'profile_image' or 'cover_image' file."
+    }
+    avatar = http.delete(API + "?type=avatar", headers=AUTH)
+    assert avatar.json() == {
+        "error": "The image type must be 'profile_image' or 'cover_image' (got 'avatar')."
+    }
+    missing = http.delete(API, headers=AUTH)
+    assert missing.json() == {
+        "error": "The image type must be 'profile_image' or 'cover_image' (none was given)."
+    }
+    assert http.get("/media/resume/images/profile_123_0001.png").json() == {
+        "error": "Media file not found."
+    }
+
+
+ODD_LIMITS = ImageLimits(
+    max_bytes=3 * 1024 * 1024, max_pixels=1_234_567, max_frames=9, max_animation_pixels=7_654_321
+)
+ODD_POLICIES = {
+    Slot.PROFILE: DEFAULT_POLICIES[Slot.PROFILE],
+    Slot.COVER: SlotPolicy(folder="resume/covers/", prefix="cover", box=Box(640, 320, fill=True)),
+}
+
+
+@pytest.fixture
+def odd_http(fake_storage: DictStorage) -> Iterator[TestClient]:  # type: ignore[type-arg]
+    """create_app over a service with limits, a cover box and formats of its own, and a rule
+    of five uploads a minute per user."""
+    slots = ImageSlots(
+        storage=fake_storage,
+        repository=MemoryRepository(),
+        codec=TaggingCodec(formats=("WebP",)),
+        policies=ODD_POLICIES,
+        limits=ODD_LIMITS,
+    )
+    rules = RateRules(
+        throttle=Throttle(MemoryRateCounter()),
+        per_user={"upload": Limit(5, 60)},
+        per_address={"delete": Limit(100, 86400)},
+    )
+    config = HttpConfig(tokens=TOKENS, rate_rules=rules)
+    with TestClient(create_app(slots, config)) as client:
+        yield client
+
+
+def test_the_published_limits_are_the_service_s(odd_http: TestClient) -> None:  # type: ignore[type-arg]
+    """GET .../limits/ answers the service's limits, boxes and formats, and the rate rules."""
+    response = odd_http.get(API + "limits/", headers=AUTH)
+    assert response.status_code == 200
+    assert response.json() == {
+        "max_upload_bytes": 3 * 1024 * 1024,
+        "max_pixels": 1_234_567,
+        "max_frames": 9,
+        "max_animation_pixels": 7_654_321,
+        "formats": ["WebP"],
+        "media_types": ["image/gif", "image/jpeg", "image/png", "image/webp"],
+        "boxes": {
+            "profile_image": {"width": 800, "height": 800, "mode": "fit"},
+            "cover_image": {"width": 640, "height": 320, "mode": "fill"},
+        },
+        "rate_limits": {
+            "upload": {"per_user": {"count": 5, "seconds": 60}, "per_address": None},
+            "delete": {"per_user": None, "per_address": {"count": 100, "seconds": 86400}},
+        },
+    }
+
+
+def test_the_body_limit_is_the_service_s(odd_http: TestClient) -> None:  # type: ignore[type-arg]
+    """A body over slots.limits.max_bytes is 413, saying that limit."""
+    response = upload(odd_http, profile_image=b"IMG:" + b"x" * (3 * 1024 * 1024))
+    assert response.status_code == 413
+    assert response.json() == {
+        "error": "The upload is too large: the limit is 3 MB (3,145,728 bytes)."
+    }
+
+
+def test_the_rate_limit_is_worded_with_its_numbers(odd_http: TestClient) -> None:  # type: ignore[type-arg]
+    """The sixth upload in a minute is 429, stating the limit and when to try again."""
+    statuses = [upload(odd_http, cover_image=b"IMG:c").status_code for _ in range(6)]
+    assert statuses == [200] * 5 + [429]
+    refused = upload(odd_http, cover_image=b"IMG:c")
+    retry = int(refused.headers["retry-after"])
+    assert 0 < retry <= 60
+    unit = "second" if retry == 1 else "seconds"
+    assert refused.json() == {
+        "error": f"Too many uploads: the limit is 5 per minute. Try again in {retry} {unit}."
+    }
+
+
+def examples(schema: dict[str, Any], method: str, status: str) -> list[Any]:
+    content = schema["paths"]["/api/resume/user-images"][method]["responses"][status]["content"]
+    return [example["value"] for example in content["application/json"]["examples"].values()]
+
+
+def test_the_documented_examples_state_the_configured_limits(
+    http: TestClient,  # type: ignore[type-arg]
+    odd_http: TestClient,  # type: ignore[type-arg]
+) -> None:
+    """Each app's OpenAPI examples state its own limits and formats, not another's."""
+    odd = odd_http.get("/schema/openapi.json").json()
+    plain = http.get("/schema/openapi.json").json()
+    assert examples(odd, "post", "413") == [
+        {"error": "The upload is too large: the limit is 3 MB (3,145,728 bytes)."}
+    ]
+    assert examples(plain, "post", "413") == [
+        {"error": "The upload is too large: the limit is 10 MB (10,485,760 bytes)."}
+    ]
+    assert examples(odd, "post", "400") == [
+        {"error": "The file is not an image. Accepted types: WebP."}
+    ]
+    (too_many,) = examples(odd, "post", "429")
+    assert too_many["error"].startswith("Too many uploads: the limit is 5 per minute.")
+    (deletes,) = examples(odd, "delete", "429")
+    assert deletes["error"].startswith("Too many deletes: the limit is 100 per day.")
+    assert "429" not in plain["paths"]["/api/resume/user-images"]["post"]["responses"]
+    limits = odd["paths"]["/api/resume/user-images/limits"]["get"]["responses"]["200"]
+    (documented,) = limits["content"]["application/json"]["examples"].values()
+    # (Litestar leaves the nulls out of an example.)
+    assert documented["value"] == without_nulls(odd_http.get(API + "limits/", headers=AUTH).json())
+
+
+def without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: without_nulls(item) for key, item in value.items() if item is not None}
+    return value

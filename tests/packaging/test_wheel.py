@@ -1,0 +1,180 @@
+"""What `pip install imagecore` puts on a machine: one import root, and extras that match the uses.
+
+These tests build the wheel from a copy of the project, install it in fresh virtual environments
+beside a host project that has packages of its own named `app` and `adapters`, and run the
+examples there.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[2]
+#: Where each folder of src/ lands in the wheel.
+INSTALLED_AS = {"imagecore": "imagecore", "adapters": "imagecore/adapters", "app": "imagecore/app"}
+
+
+def run(*command: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(part) for part in command],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the project's files as a fresh clone has them."""
+    source = tmp_path_factory.mktemp("clone") / "imagecore"
+    listed = run("git", "ls-files", "--cached", "--others", "--exclude-standard", cwd=ROOT)
+    for name in listed.stdout.splitlines():
+        if (ROOT / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, source / name)
+    return source
+
+
+@pytest.fixture(scope="module")
+def wheel(clone: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel, built from the clone."""
+    out = tmp_path_factory.mktemp("dist")
+    built = run(sys.executable, "-m", "build", "--wheel", "--outdir", out, clone)
+    assert built.returncode == 0, built.stderr[-3000:]
+    (found,) = out.glob("imagecore-*.whl")
+    return found
+
+
+def test_the_wheel_has_one_import_root(wheel: Path) -> None:
+    """Nothing but the imagecore package and its metadata sits at the top of the wheel."""
+    names = zipfile.ZipFile(wheel).namelist()
+    top = {name.partition("/")[0] for name in names}
+    assert {name for name in top if not name.endswith(".dist-info")} == {"imagecore"}
+
+
+def test_every_source_file_is_in_the_wheel_under_its_installed_name(wheel: Path) -> None:
+    """Each module, page asset, default image and py.typed of src/ ships, where imports find it."""
+    names = set(zipfile.ZipFile(wheel).namelist())
+    expected = set()
+    for path in (ROOT / "src").rglob("*"):
+        if path.is_file() and "__pycache__" not in path.parts:
+            folder, _, rest = str(path.relative_to(ROOT / "src")).partition("/")
+            expected.add(f"{INSTALLED_AS[folder]}/{rest}")
+    assert sorted(expected - names) == []
+    assert "imagecore/py.typed" in names and "imagecore/defaults/profile.png" in names
+
+
+def test_the_core_alone_needs_attrs_alone(wheel: Path) -> None:
+    """The wheel's required dependencies are attrs only; the rest are extras named by use."""
+    with zipfile.ZipFile(wheel) as archive:
+        (metadata,) = (n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        lines = archive.read(metadata).decode().splitlines()
+    required = [
+        line for line in lines if line.startswith("Requires-Dist:") and "extra ==" not in line
+    ]
+    assert required == ["Requires-Dist: attrs>=24.2"]
+    extras = {line.split(":", 1)[1].strip() for line in lines if line.startswith("Provides-Extra:")}
+    assert {"codec", "storage", "server", "postgres", "s3", "testing"} <= extras
+
+
+HOST_CHECK = """
+import app, adapters
+assert app.WHOSE == "the host's" and adapters.WHOSE == "the host's", (app, adapters)
+import imagecore, imagecore.adapters.fsspec_storage, imagecore.adapters.pillow_codec
+assert imagecore.__file__.startswith(sys.prefix), imagecore.__file__
+try:
+    import litestar
+except ModuleNotFoundError:
+    print("no litestar")
+"""
+
+MOUNT_CHECK = """
+import app, adapters
+assert app.WHOSE == "the host's" and adapters.WHOSE == "the host's"
+from litestar.testing import TestClient
+from imagecore.adapters.http import TokenPolicy, issue_token
+from mount_in_litestar import build_host
+
+secret = "s" * 40
+token = issue_token("7", TokenPolicy.shared_secret(secret), ttl=60)
+with TestClient(build_host(secret)) as client:
+    api = "/images/api/resume/user-images/"
+    auth = {"Authorization": f"Bearer {token}"}
+    default = client.get(api, headers=auth).json()["images"]["profile_image"]
+    shown = client.get(default)
+    assert shown.status_code == 200 and shown.content[:4] == b"\\x89PNG", shown
+    print("limits", client.get(api + "limits/", headers=auth).json()["max_upload_bytes"])
+"""
+
+
+@pytest.fixture(scope="module")
+def host(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A host project with its own `app` and `adapters` packages, and the examples beside them."""
+    folder = tmp_path_factory.mktemp("host")
+    for package in ("app", "adapters"):
+        (folder / package).mkdir()
+        (folder / package / "__init__.py").write_text('WHOSE = "the host\'s"\n')
+    for example in ("plain_script.py", "mount_in_litestar.py"):
+        shutil.copy(ROOT / "examples" / example, folder / example)
+    (folder / "host_check.py").write_text("import sys\n" + HOST_CHECK)
+    (folder / "mount_check.py").write_text(MOUNT_CHECK)
+    return folder
+
+
+def test_a_host_installs_the_core_with_the_adapters_it_chose(wheel: Path, host: Path) -> None:
+    """In a fresh environment: the core with the codec and the file storage runs the plain
+    script beside the host's own app and adapters, pulls in no server, and the command says
+    what to install for serving; adding the server extra runs the mount example."""
+    venv = host / "venv"
+    assert run(sys.executable, "-m", "venv", venv).returncode == 0
+    python, pip = venv / "bin" / "python", [venv / "bin" / "python", "-m", "pip", "-q"]
+    installed = run(*pip, "install", f"{wheel}[codec,storage]")
+    assert installed.returncode == 0, installed.stderr[-3000:]
+
+    checked = run(python, "host_check.py", cwd=host)
+    assert checked.returncode == 0, checked.stderr
+    assert checked.stdout.strip() == "no litestar"
+    script = run(python, "plain_script.py", cwd=host)
+    assert script.returncode == 0, script.stderr
+    assert "refused: SVG files are not accepted" in script.stdout
+    serve = run(venv / "bin" / "imagecore", "serve", cwd=host)
+    assert serve.returncode == 2
+    assert serve.stderr.strip().splitlines() == [
+        "imagecore: `imagecore serve` needs the 'server' extra, which is not installed "
+        "(no module 'litestar'): pip install 'imagecore[server]'"
+    ]
+
+    installed = run(*pip, "install", f"{wheel}[server]")
+    assert installed.returncode == 0, installed.stderr[-3000:]
+    mounted = run(python, "mount_check.py", cwd=host)
+    assert mounted.returncode == 0, mounted.stderr
+    assert mounted.stdout.strip() == f"limits {4 * 1024 * 1024}"
+
+
+def test_the_core_alone_runs_its_unit_and_property_tests(
+    wheel: Path, clone: Path, tmp_path: Path
+) -> None:
+    """With only the core (and pytest and hypothesis) installed, the whole suite is collected,
+    the tests that need an extra are left out saying which, and the core's own tests pass."""
+    venv = tmp_path / "venv"
+    assert run(sys.executable, "-m", "venv", venv).returncode == 0
+    python = venv / "bin" / "python"
+    installed = run(python, "-m", "pip", "-q", "install", wheel, "pytest", "hypothesis")
+    assert installed.returncode == 0, installed.stderr[-3000:]
+    assert run(python, "-c", "import PIL").returncode != 0  # nothing but the core came
+
+    pytest_ = [python, "-m", "pytest", "-p", "no:cacheprovider", "-q"]
+    collected = run(*pytest_, "--collect-only", "tests", cwd=clone)
+    assert collected.returncode == 0, collected.stdout[-3000:]
+    assert "tests/http: needs litestar (pip install 'imagecore[server]')" in collected.stdout
+    ran = run(*pytest_, "tests/unit", "tests/properties", "tests/test_architecture.py", cwd=clone)
+    assert ran.returncode == 0, ran.stdout[-3000:]
+    assert " passed" in ran.stdout.splitlines()[-1] and "failed" not in ran.stdout
