@@ -37,12 +37,14 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
     # storage and database opened (and the database migrated), so that workers only open them.
     policy = token_policy(settings)
     wiring = open_wiring(settings)
-    app: ASGIApp | str = AccessLog(build_app(settings, wiring=wiring, tokens=policy))
+    app: ASGIApp | str
     if args.workers > 1:
         wiring.close()
         # Worker processes build their own app from the same environment, each with its own
         # connections: none is opened here and handed down.
         app = "imagecore.app.server:asgi_app"
+    else:
+        app = AccessLog(build_app(settings, wiring=wiring, tokens=policy))
     base = f"http://{_host_for_url(args.host)}:{args.port}"
     _banner(settings, base, policy, args.workers)
     # The same configuration reaches every worker: uvicorn applies log_config in each process.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import stat
 import threading
 from pathlib import Path
@@ -19,6 +18,7 @@ from imagecore.app.tokens import stored_secret, token_policy
 from imagecore.app.wiring import open_wiring
 from imagecore.errors import ImageTooLarge
 from tests import images
+from tests.app.support import open_files_under
 from tests.fakes import DictStorage
 
 
@@ -35,12 +35,6 @@ def test_the_defaults_wire_files_sqlite_and_pillow(tmp_path: Path) -> None:
     again = open_wiring(Settings(data_dir=tmp_path))
     assert again.slots.current("u").profile_image == image
     again.close()
-
-
-def open_files_under(folder: Path) -> list[str]:
-    """The files under ``folder`` this process holds open."""
-    targets = (os.readlink(fd) for fd in Path("/proc/self/fd").iterdir() if fd.is_symlink())
-    return [target for target in targets if target.startswith(str(folder))]
 
 
 def test_closing_the_wiring_closes_the_database(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from imagecore.adapters.http.auth import BearerAuthMiddleware, TokenPolicy
 from imagecore.adapters.http.bodies import MediaUrls, limits_body
 from imagecore.adapters.http.errors import exception_handlers
 from imagecore.adapters.http.limits import RateRules
-from imagecore.adapters.http.media import media_router
+from imagecore.adapters.http.media import MEDIA_PATH, media_router
 from imagecore.adapters.http.openapi import openapi_config, operations
 from imagecore.adapters.http.pages import page_routes
 from imagecore.adapters.http.routes import API_PATH, api_handlers, health
@@ -32,7 +32,7 @@ class HttpConfig:
 
     tokens: TokenPolicy
     #: Base URL of the media files: ``/media/`` when this app serves them, or a CDN's URL.
-    media_url: str = "/media/"
+    media_url: str = MEDIA_PATH + "/"
     title: str = "imagecore"
     version: str = "0"
     #: Rate limits on uploads and deletes; None for none.

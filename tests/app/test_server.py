@@ -1,0 +1,40 @@
+"""The HTTP service as deployed: it opens its wiring, and closes it when the app shuts down."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from litestar.testing import TestClient
+
+from imagecore.app.server import build_app
+from imagecore.app.settings import Settings
+from imagecore.app.wiring import open_wiring
+from tests.app.support import open_files_under
+
+SECRET = "s" * 40
+
+
+def test_the_app_closes_the_database_it_opened_on_shutdown(tmp_path: Path) -> None:
+    """While the app runs its database is open; once it shuts down, nothing under the data dir
+    is held open, whichever threads read it."""
+    app = build_app(Settings(data_dir=tmp_path, jwt_secret=SECRET))
+    with TestClient(app) as client:
+        assert client.get("/api/resume/user-images/limits/").status_code == 401
+        reader = threading.Thread(target=client.get, args=("/health",))
+        reader.start()
+        reader.join()
+        assert any(name.endswith("imagecore.db") for name in open_files_under(tmp_path))
+    assert open_files_under(tmp_path) == []
+
+
+def test_an_app_over_given_wiring_leaves_closing_to_its_owner(tmp_path: Path) -> None:
+    """Built over wiring the caller opened, the app does not close it: the caller does."""
+    settings = Settings(data_dir=tmp_path, jwt_secret=SECRET)
+    wiring = open_wiring(settings)
+    with TestClient(build_app(settings, wiring=wiring)) as client:
+        assert client.get("/health").status_code == 200
+    assert wiring.slots.current("u").version == 0  # still usable
+    assert any(name.endswith("imagecore.db") for name in open_files_under(tmp_path))
+    wiring.close()
+    assert open_files_under(tmp_path) == []
