@@ -39,8 +39,11 @@ load: $(VENV)/.dev
 fuzz: $(VENV)/.dev
 	IMAGECORE_FUZZ_EXAMPLES=$${EXAMPLES:-20000} $(BIN)/pytest tests/adapters/test_codec_fuzz.py
 
+# A current pip: the one a new venv brings (23.2 here) backtracks through old s3fs releases and
+# gives up on the dev extras.
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip
 
 # The editable install is a tree of links (setuptools' strict mode) that lays src/adapters and
 # src/app out as imagecore.adapters and imagecore.app, as the wheel does; mypy and import-linter read
