@@ -90,6 +90,7 @@ class FakeCodec(ImageCodec):
     """
 
     formats = ("PNG",)
+    max_pixels = 10**9
 
     def __init__(self) -> None:
         self.calls: list[tuple[bytes, Box, ImageLimits]] = []

@@ -10,6 +10,7 @@ import argparse
 from collections.abc import Sequence
 
 from imagecore.app import package_version
+from imagecore.service import SWEEP_MIN_AGE
 
 #: Uploads write their file a moment before they commit it; younger files may be in flight.
 SAFE_MIN_AGE = 60
@@ -106,7 +107,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Remove files in the image folders that no user's images reference: what a "
         "crash or a failed clean-up leaves behind. Files younger than --min-age are kept, so "
         "uploads in flight are safe: with the default, gc may run while the server runs. It "
-        "refuses to remove every file (a wrong database?) unless told --force.",
+        "refuses to remove every file (a wrong database?) unless told --allow-empty-database.",
         epilog="examples:\n  imagecore gc --dry-run\n  imagecore gc --min-age 86400",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -116,7 +117,7 @@ def _parser() -> argparse.ArgumentParser:
     gc_parser.add_argument(
         "--min-age",
         type=_non_negative,
-        default=3600,
+        default=SWEEP_MIN_AGE,
         metavar="SECONDS",
         help="keep files younger than this (default: %(default)s)",
     )

@@ -11,6 +11,7 @@ from litestar.types import ASGIApp
 
 from imagecore.adapters.http import AccessLog, TokenPolicy, issue_token
 from imagecore.app import package_version
+from imagecore.app.cli import DAY, SAFE_MIN_AGE
 from imagecore.app.server import MEDIA_URL, build_app, log_config
 from imagecore.app.settings import Settings
 from imagecore.app.tokens import token_policy
@@ -18,9 +19,6 @@ from imagecore.app.wiring import open_wiring
 from imagecore.errors import SweepRefused
 
 DEMO_USER = "demo"
-#: Uploads write their file a moment before they commit it; younger files may be in flight.
-SAFE_MIN_AGE = 60
-DAY = 24 * 3600
 
 
 def serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -42,7 +40,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
         wiring.close()
         # Worker processes build their own app from the same environment, each with its own
         # connections: none is opened here and handed down.
-        app = "imagecore.app.server:asgi_app"
+        app = "imagecore.app.server:worker_app"
     else:
         app = AccessLog(build_app(settings, wiring=wiring, tokens=policy))
     base = f"http://{_host_for_url(args.host)}:{args.port}"
@@ -92,7 +90,7 @@ def gc(settings: Settings, args: argparse.Namespace) -> int:
         report = wiring.slots.sweep(
             min_age=args.min_age,
             dry_run=args.dry_run,
-            force=args.allow_empty_database,
+            allow_empty_repository=args.allow_empty_database,
             progress=_progress_bar("sweeping"),
         )
     except SweepRefused as refused:

@@ -13,6 +13,7 @@ from imagecore.throttle import Limit
 MIN_SECRET_LENGTH = 32
 DATABASE_SCHEMES = ("sqlite:///", "postgresql://", "postgres://", "memory:")
 _SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class SettingsError(ValueError):
@@ -94,17 +95,17 @@ def _items(raw: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in raw.split(",") if part.strip())
 
 
-def networks(name: str, raw: str) -> tuple[str, ...]:
+def networks(name: str, raw: str) -> tuple[Network, ...]:
     """Comma-separated addresses or networks, like 127.0.0.1,10.0.0.0/8."""
-    values = _items(raw)
-    for value in values:
+    found = []
+    for value in _items(raw):
         try:
-            ipaddress.ip_network(value, strict=False)
+            found.append(ipaddress.ip_network(value, strict=False))
         except ValueError:
             raise SettingsError(
                 f"{name} must list IP addresses or networks, like 10.0.0.0/8; got {value!r}."
             ) from None
-    return values
+    return tuple(found)
 
 
 def origins(name: str, raw: str) -> tuple[str, ...]:

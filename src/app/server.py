@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging.config
 from typing import Any
 
@@ -10,10 +9,8 @@ import attrs
 from litestar import Litestar
 from litestar.types import ASGIApp
 
-from imagecore import ImageSlots
 from imagecore.adapters.http import AccessLog, HttpConfig, TokenPolicy, create_app
 from imagecore.adapters.http.limits import RateRules
-from imagecore.adapters.memory_repository import MemoryRateCounter, MemoryRepository
 from imagecore.app import package_version
 from imagecore.app.settings import Settings
 from imagecore.app.tokens import token_policy
@@ -29,16 +26,15 @@ def build_app(
     settings: Settings,
     *,
     wiring: Wiring | None = None,
-    slots: ImageSlots | None = None,
     tokens: TokenPolicy | None = None,
+    existing: bool = False,
 ) -> Litestar:
-    """The HTTP API for ``settings``, over ``wiring`` (or just ``slots``, with rate counts kept
-    in this process), or over wiring it opens itself and closes when the app shuts down."""
+    """The HTTP API for ``settings``: over ``wiring``, which its owner closes, or over wiring it
+    opens itself (``existing``: only opening the database, never creating or migrating it) and
+    closes when the app shuts down."""
     on_shutdown = []
-    if wiring is None and slots is not None:
-        wiring = Wiring(slots, MemoryRateCounter(), isinstance(slots.repository, MemoryRepository))
     if wiring is None:
-        wiring = open_wiring(settings)
+        wiring = open_wiring(settings, existing=existing)
         on_shutdown.append(wiring.close)
     config = http_config(settings, wiring, tokens or token_policy(settings))
     return create_app(wiring.slots, config, on_shutdown=on_shutdown)
@@ -49,6 +45,8 @@ def http_config(settings: Settings, wiring: Wiring, tokens: TokenPolicy) -> Http
     options: dict[str, Any] = {}
     if settings.media_url is not None:
         options["media_url"] = settings.media_url
+    if settings.defaults_url is not None:
+        options["defaults_url"] = settings.defaults_url
     return HttpConfig(
         tokens=tokens,
         version=package_version(),
@@ -62,9 +60,7 @@ def http_config(settings: Settings, wiring: Wiring, tokens: TokenPolicy) -> Http
                 "upload": settings.upload_rate_per_address,
                 "delete": settings.delete_rate_per_address,
             },
-            trusted_proxies=tuple(
-                ipaddress.ip_network(network, strict=False) for network in settings.trusted_proxies
-            ),
+            trusted_proxies=settings.trusted_proxies,
         ),
         cors_origins=settings.cors_origins,
         reads_inline=wiring.reads_inline,
@@ -74,11 +70,21 @@ def http_config(settings: Settings, wiring: Wiring, tokens: TokenPolicy) -> Http
 
 def asgi_app() -> ASGIApp:
     """The app for ``uvicorn --factory imagecore.app.server:asgi_app``: configured from the
-    environment, with a log line per request. Each worker process calls it, so it sets up the
-    worker's logging too."""
+    environment, with a log line per request; it creates or migrates the database if need be."""
+    return _process_app(existing=False)
+
+
+def worker_app() -> ASGIApp:
+    """The app each worker of ``imagecore serve --workers N`` runs: the command prepared the
+    database before starting them, so a worker only opens it."""
+    return _process_app(existing=True)
+
+
+def _process_app(*, existing: bool) -> ASGIApp:
+    # Called in each worker process, so it sets up that process's logging too.
     settings = Settings.from_env()
     logging.config.dictConfig(log_config(settings.log_level))
-    return AccessLog(build_app(settings))
+    return AccessLog(build_app(settings, existing=existing))
 
 
 def log_config(level: str) -> dict[str, Any]:

@@ -49,6 +49,9 @@ class Settings:
     database_pool_size: int = setting("IMAGECORE_DATABASE_POOL_SIZE", 10, parsers.positive_int)
     #: ``None`` means the HTTP adapter's own media path.
     media_url: str | None = setting("IMAGECORE_MEDIA_URL", None, parsers.media_url)
+    #: Base URL of the default images, which ship with imagecore and are never in storage;
+    #: ``None`` means the media URL.
+    defaults_url: str | None = setting("IMAGECORE_DEFAULTS_URL", None, parsers.media_url)
     jwt_secret: str | None = setting("IMAGECORE_JWT_SECRET", None, parsers.secret, repr=False)
     jwt_public_key: str | None = setting(
         "IMAGECORE_JWT_PUBLIC_KEY", None, parsers.public_key, repr=False
@@ -86,7 +89,9 @@ class Settings:
     delete_rate_per_address: Limit | None = setting(
         "IMAGECORE_DELETE_RATE_PER_ADDRESS", PER_ADDRESS, parsers.rate
     )
-    trusted_proxies: tuple[str, ...] = setting("IMAGECORE_TRUSTED_PROXIES", (), parsers.networks)
+    trusted_proxies: tuple[parsers.Network, ...] = setting(
+        "IMAGECORE_TRUSTED_PROXIES", (), parsers.networks
+    )
     cors_origins: tuple[str, ...] = setting("IMAGECORE_CORS_ORIGINS", (), parsers.origins)
     log_level: str = setting("IMAGECORE_LOG_LEVEL", "INFO", parsers.log_level)
 

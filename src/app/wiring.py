@@ -64,13 +64,18 @@ def open_wiring(
         closers.append(close)
     else:
         reads_inline = isinstance(repository, MemoryRepository)
-    slots = ImageSlots(
-        storage=storage,
-        repository=repository,
-        codec=codec or build_codec(settings),
-        policies=settings.policies,
-        limits=settings.limits,
-    )
+    try:
+        slots = ImageSlots(
+            storage=storage,
+            repository=repository,
+            codec=codec or build_codec(settings),
+            policies=settings.policies,
+            limits=settings.limits,
+        )
+    except BaseException:
+        for close in closers:
+            close()
+        raise
     return Wiring(slots, counter, reads_inline, closers)
 
 

@@ -18,6 +18,7 @@ from imagecore.errors import (
     VersionConflict,
 )
 from imagecore.model import (
+    DEFAULT_POLICIES,
     AuditReport,
     Box,
     DefaultImage,
@@ -36,6 +37,7 @@ from imagecore.ports import ImageCodec, ImageRepository, ImageStorage, UniqueNam
 from imagecore.service import ImageSlots
 
 __all__ = [
+    "DEFAULT_POLICIES",
     "AuditReport",
     "BackendError",
     "Box",

@@ -28,7 +28,7 @@ HTTP API reads is worded by that adapter.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from imagecore.model import Slot
@@ -46,24 +46,18 @@ class ImageRejected(RequestError):
     """An upload is not an acceptable image."""
 
 
+#: Why bytes are no acceptable image: none at all, not an image, or an image that is damaged
+#: (truncated, corrupt, failing a checksum).
+InvalidReason = Literal["empty", "not an image", "damaged"]
+
+
 class InvalidImage(ImageRejected):
-    """The bytes are not an image we can decode, or the image is damaged.
+    """The bytes are not an image we can decode, or the image is damaged."""
 
-    ``reason`` is ``"empty"``, ``"not an image"`` or ``"damaged"``.
-    """
-
-    def __init__(self, reason: str, accepted: Sequence[str] = ()) -> None:
+    def __init__(self, reason: InvalidReason, accepted: Sequence[str] = ()) -> None:
         self.reason = reason
         self.accepted = tuple(accepted)
-        super().__init__(_invalid(reason, self.accepted))
-
-
-def _invalid(reason: str, accepted: tuple[str, ...]) -> str:
-    sentence = {
-        "empty": "The file is empty.",
-        "not an image": "The file is not an image.",
-    }.get(reason, "The image is corrupt or truncated.")
-    return f"{sentence} Accepted types: {', '.join(accepted)}." if accepted else sentence
+        super().__init__(f"{reason} (accepted formats: {', '.join(accepted) or 'any'})")
 
 
 class UnsupportedImageType(ImageRejected):
@@ -72,9 +66,7 @@ class UnsupportedImageType(ImageRejected):
     def __init__(self, detected: str, accepted: Sequence[str]) -> None:
         self.detected = detected
         self.accepted = tuple(accepted)
-        super().__init__(
-            f"{detected} files are not accepted. Accepted types: {', '.join(accepted)}."
-        )
+        super().__init__(f"{detected} is not an accepted format ({', '.join(accepted)} are)")
 
 
 class ImageTooLarge(ImageRejected):
@@ -86,8 +78,8 @@ class ImageTooLarge(ImageRejected):
         self.actual = actual
         self.limit = limit
         self.unit = unit
-        size = "" if actual is None else f" {actual:,} {unit},"
-        super().__init__(f"The {what} is too large:{size} the limit is {limit:,} {unit}.")
+        counted = "more" if actual is None else f"{actual}"
+        super().__init__(f"{what} over the limit: {counted} {unit}, at most {limit}")
 
 
 class UnknownSlot(RequestError):
@@ -125,14 +117,14 @@ class SweepRefused(RequestError):
     """The repository references no image at all while image files are stored.
 
     That is what a sweep sees when pointed at the wrong, or a new, database; removing every
-    file then would be a disaster, so it takes an explicit ``force``.
+    file then would be a disaster, so it takes an explicit ``allow_empty_repository``.
     """
 
     def __init__(self, files: int) -> None:
         self.files = files
         super().__init__(
             f"The database references no image, yet {files} image files are stored: is this "
-            "the database the server uses? Refusing to remove them all without force."
+            "the database the server uses? Refusing to remove them all."
         )
 
 

@@ -86,6 +86,7 @@ DEFAULT_POLICIES: Mapping[Slot, SlotPolicy] = MappingProxyType(
 class ImageLimits:
     """How much one upload may be and cost to decode; every limit is checked before decoding."""
 
+    #: Most bytes in one uploaded file (the HTTP API holds a whole request body to it).
     max_bytes: int = attrs.field(default=10 * 1024 * 1024, validator=attrs.validators.gt(0))
     #: Largest still image, as its header declares it.
     max_pixels: int = attrs.field(default=40_000_000, validator=attrs.validators.gt(0))

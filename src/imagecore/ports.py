@@ -72,6 +72,11 @@ class ImageCodec(Protocol):
     #: The names of the formats it accepts, as a person would write them: ``("JPEG", "PNG")``.
     formats: tuple[str, ...]
 
+    @property
+    def max_pixels(self) -> int:
+        """The largest image, in pixels, it can decode: a pixel limit above it is unreachable."""
+        ...
+
     def encode(self, data: bytes, box: Box, limits: ImageLimits) -> EncodedImage:
         """The image in ``data``, decoded within ``limits`` and re-encoded to fit ``box``."""
         ...

@@ -48,6 +48,11 @@ from imagecore.ports import ImageCodec, ImageRepository, ImageStorage, UniqueNam
 log = logging.getLogger(__name__)
 
 
+#: How old an unreferenced file must be before a sweep removes it: an upload writes its file a
+#: moment before it commits the reference, and an hour leaves room for the slowest.
+SWEEP_MIN_AGE = 3600
+
+
 def random_unique() -> str:
     """64 random bits as 16 hex digits: unguessable, and new on every upload."""
     return secrets.token_hex(8)
@@ -62,12 +67,20 @@ class ImageSlots:
     codec: ImageCodec
     #: Each slot's folder, box and fallback.
     policies: Mapping[Slot, SlotPolicy] = attrs.field(
-        default=DEFAULT_POLICIES, validator=lambda _, __, value: _every_slot(value)
+        default=DEFAULT_POLICIES, validator=lambda _, __, value: _check_policies(value)
     )
     limits: ImageLimits = attrs.field(factory=ImageLimits)
     unique: UniqueNames = random_unique
     #: How often a write is retried when another writer commits first.
     max_attempts: int = attrs.field(default=8, validator=attrs.validators.ge(1))
+
+    def __attrs_post_init__(self) -> None:
+        if self.limits.max_pixels > self.codec.max_pixels:
+            # The limit the API publishes must be the one that holds.
+            raise ValueError(
+                f"limits.max_pixels is {self.limits.max_pixels:,}, but the codec decodes images "
+                f"of at most {self.codec.max_pixels:,} pixels"
+            )
 
     def current(self, user_id: str) -> UserImages:
         """The user's images, as stored; :meth:`shown` says what each slot displays."""
@@ -133,9 +146,9 @@ class ImageSlots:
     def sweep(
         self,
         *,
-        min_age: float = 3600,
+        min_age: float = SWEEP_MIN_AGE,
         dry_run: bool = False,
-        force: bool = False,
+        allow_empty_repository: bool = False,
         now: float | None = None,
         progress: Callable[[int, int], None] | None = None,
     ) -> SweepReport:
@@ -147,7 +160,7 @@ class ImageSlots:
         """
         files = self._slot_files()
         referenced = frozenset(self.repository.references())
-        if files and not referenced and not force:
+        if files and not referenced and not allow_empty_repository:
             raise SweepRefused(len(files))
         garbage = {
             f.key
@@ -238,9 +251,25 @@ class ImageSlots:
                 log.warning("could not remove %s; the sweep will", key, exc_info=True)
 
 
-def _every_slot(policies: Mapping[Slot, SlotPolicy]) -> None:
+def _check_policies(policies: Mapping[Slot, SlotPolicy]) -> None:
+    """Every slot has a policy, and every fallback is a default image the core ships."""
     if set(policies) != set(Slot):
         raise ValueError(f"policies must name every slot, got {sorted(s.value for s in policies)}")
+    for slot, policy in policies.items():
+        fallback = policy.fallback
+        if fallback is None:
+            continue
+        try:
+            shipped = rules.is_servable(fallback, {DEFAULTS_FOLDER}) and bool(
+                _default_image(fallback)
+            )
+        except MediaNotFound:
+            shipped = False
+        if not shipped:
+            raise ValueError(
+                f"the {slot.value} fallback {fallback!r} is not one of the default images in "
+                f"{DEFAULTS_FOLDER}"
+            )
 
 
 def _default_image(key: str) -> bytes:

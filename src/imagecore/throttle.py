@@ -58,8 +58,8 @@ class Throttle:
                 raise
             counted.append((key, window))
             if count > limit.count:
-                for hit_key, hit_window in counted:
-                    self.counter.release(hit_key, hit_window)
+                # Refused, so uncounted; a release that fails must not turn the 429 into a 503.
+                self._release_quietly(counted)
                 retry_after = max(1, math.ceil(ends - now))
                 raise RateLimited(action, limit.count, limit.seconds, retry_after)
 

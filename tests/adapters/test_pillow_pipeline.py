@@ -246,25 +246,30 @@ def test_a_gif_that_plays_once_still_plays_once(codec: PillowCodec) -> None:
 
 
 @pytest.mark.parametrize(
-    ("limits", "message"),
+    ("limits", "refusal"),
     [
+        (ImageLimits(max_frames=3), ("animation", 4, 3, "frames")),
         (
-            ImageLimits(max_frames=3),
-            "The animation is too large: 4 frames, the limit is 3 frames.",
+            ImageLimits(max_animation_pixels=1000),
+            ("animation", 1600, 1000, "pixels over all frames"),
         ),
-        (ImageLimits(max_animation_pixels=1000), "1,600 pixels over all frames"),
     ],
 )
-def test_animations_over_budget_are_refused(limits: ImageLimits, message: str) -> None:
+def test_animations_over_budget_are_refused(
+    limits: ImageLimits, refusal: tuple[str, int, int, str]
+) -> None:
     """Too many frames, or too many pixels over all frames, is a refusal naming the limit."""
-    with pytest.raises(ImageTooLarge, match=message):
+    with pytest.raises(ImageTooLarge) as refused:
         PillowCodec().encode(animation("GIF", (20, 20), [10] * 4), PROFILE, limits)
+    error = refused.value
+    assert (error.what, error.actual, error.limit, error.unit) == refusal
 
 
 def test_the_default_frame_budget_is_200(codec: PillowCodec) -> None:
     """201 frames are refused by default."""
-    with pytest.raises(ImageTooLarge, match="201 frames, the limit is 200"):
+    with pytest.raises(ImageTooLarge) as refused:
         codec.encode(animation("GIF", (2, 2), [10] * 201), PROFILE, LIMITS)
+    assert (refused.value.actual, refused.value.limit) == (201, 200)
 
 
 # --- Formats -------------------------------------------------------------------------------------

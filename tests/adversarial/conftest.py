@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,19 +19,21 @@ from tests.http.support import SECRET
 
 @pytest.fixture
 def target(tmp_path: Path) -> Iterator[Target]:
+    """The app as deployed over its own data dir, closed (database and all) after the test."""
     settings = Settings(data_dir=tmp_path, jwt_secret=SECRET, max_upload_bytes=256 * 1024)
     media = FsspecStorage.from_url((tmp_path / "media").as_uri())
-    service = open_wiring(settings, storage=media).slots
-    image = service.upload("123", {Slot.PROFILE: images.png(color=(1, 2, 3))}).profile_image
-    assert image is not None
-    service.upload("456", {Slot.PROFILE: images.png()})  # someone else, whose names are guessed
-    # A link an attacker with a foothold on the disk planted, pointing at a secret.
-    (tmp_path / "secret.txt").write_text("TOP SECRET")
-    (tmp_path / "media" / "resume" / "images" / "profile_123_link.png").symlink_to(
-        tmp_path / "secret.txt"
-    )
-    with TestClient(build_app(settings, slots=service)) as client:
-        target = Target(settings, service, media, client, f"/media/{image.key}")
-        yield target
-        for opened in target.opened:
-            opened.__exit__(None, None, None)
+    with contextlib.closing(open_wiring(settings, storage=media)) as wiring:
+        service = wiring.slots
+        image = service.upload("123", {Slot.PROFILE: images.png(color=(1, 2, 3))}).profile_image
+        assert image is not None
+        service.upload("456", {Slot.PROFILE: images.png()})  # someone else, whose names are guessed
+        # A link an attacker with a foothold on the disk planted, pointing at a secret.
+        (tmp_path / "secret.txt").write_text("TOP SECRET")
+        (tmp_path / "media" / "resume" / "images" / "profile_123_link.png").symlink_to(
+            tmp_path / "secret.txt"
+        )
+        with TestClient(build_app(settings, wiring=wiring)) as client:
+            target = Target(settings, wiring, media, client, f"/media/{image.key}")
+            yield target
+            for opened in target.opened:
+                opened.__exit__(None, None, None)

@@ -13,6 +13,7 @@ from imagecore import ImageSlots
 from imagecore.adapters.fsspec_storage import FsspecStorage
 from imagecore.app.server import build_app
 from imagecore.app.settings import Settings
+from imagecore.app.wiring import Wiring
 from tests.http.support import SECRET, uploaded_files
 
 
@@ -21,15 +22,19 @@ class Target:
     """The app under attack, with user 123's profile image already in place."""
 
     settings: Settings
-    service: ImageSlots
+    wiring: Wiring
     media: FsspecStorage
     client: TestClient  # type: ignore[type-arg]
     old_url: str
     opened: list[TestClient] = attrs.field(factory=list)  # type: ignore[type-arg]
 
+    @property
+    def service(self) -> ImageSlots:
+        return self.wiring.slots
+
     def app_with(self, **changes: Any) -> TestClient:  # type: ignore[type-arg]
         """A client for the same service with some settings changed."""
-        client = TestClient(build_app(attrs.evolve(self.settings, **changes), slots=self.service))
+        client = TestClient(build_app(attrs.evolve(self.settings, **changes), wiring=self.wiring))
         self.opened.append(client.__enter__())
         return client
 

@@ -36,7 +36,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         ([], ["serve", "token", "gc", "check", "IMAGECORE_", "examples:"]),
         (["serve"], ["--host", "--port", "--workers", "examples:"]),
         (["token"], ["SUBJECT", "--ttl", "examples:"]),
-        (["gc"], ["--dry-run", "--min-age", "examples:"]),
+        (["gc"], ["--dry-run", "--min-age", "--allow-recent", "--allow-empty-database"]),
         (["check"], ["files nobody references", "examples:"]),
     ],
 )
@@ -50,6 +50,7 @@ def test_every_command_has_help_with_examples(
     out = capsys.readouterr().out
     for text in expected:
         assert text in out
+    assert "--force" not in out  # gone: it meant two things
 
 
 def test_token_prints_a_token_the_server_accepts(

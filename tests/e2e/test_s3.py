@@ -47,16 +47,22 @@ def test_upload_serve_and_delete_on_s3(tmp_path: Path, s3: S3) -> None:
 
 
 def test_media_urls_can_point_straight_at_the_bucket(tmp_path: Path, s3: S3) -> None:
-    """With IMAGECORE_MEDIA_URL set to the bucket's public URL, clients fetch images from it."""
+    """With IMAGECORE_MEDIA_URL set to the bucket's public URL, clients fetch uploads from it, and
+    the default image, which is never in the bucket, from the app (IMAGECORE_DEFAULTS_URL)."""
     public = f"{s3.endpoint}/{s3.bucket}/media/"
-    env = {**s3.environ, "IMAGECORE_STORAGE_URL": s3.url("media"), "IMAGECORE_MEDIA_URL": public}
+    env = {
+        **s3.environ,
+        "IMAGECORE_STORAGE_URL": s3.url("media"),
+        "IMAGECORE_MEDIA_URL": public,
+        "IMAGECORE_DEFAULTS_URL": "/media/",
+    }
     process, server = start_server(tmp_path / "data", env=env)
     try:
         auth = {"Authorization": f"Bearer {server.token}"}
         with httpx.Client(base_url=server.base_url, headers=auth) as http:
-            assert http.get(API).json()["images"]["profile_image"] == (
-                public + "resume/defaults/profile.png"
-            )
+            default = http.get(API).json()["images"]["profile_image"]
+            assert default == "/media/resume/defaults/profile.png"
+            assert http.get(default).headers["content-type"] == "image/png"
             url = http.post(API, files={"cover_image": ("b.png", images.png())}).json()[
                 "cover_image"
             ]

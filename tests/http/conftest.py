@@ -10,7 +10,7 @@ from imagecore import ImageSlots
 from imagecore.adapters.fsspec_storage import FsspecStorage
 from imagecore.app.server import build_app
 from imagecore.app.settings import Settings
-from imagecore.app.wiring import open_wiring
+from imagecore.app.wiring import Wiring, open_wiring
 from tests.http.support import SECRET, bearer, token_for, uploaded_files
 
 
@@ -27,14 +27,24 @@ def media(tmp_path: Path) -> FsspecStorage:
 
 
 @pytest.fixture
-def service(settings: Settings, media: FsspecStorage) -> ImageSlots:
-    return open_wiring(settings, storage=media).slots
+def wiring(settings: Settings, media: FsspecStorage) -> Iterator[Wiring]:
+    """The wiring the server opens (its SQLite database and the rate counter in it) over the
+    media folder; closed when the test is done."""
+    wiring = open_wiring(settings, storage=media)
+    yield wiring
+    wiring.close()
 
 
 @pytest.fixture
-def client(settings: Settings, service: ImageSlots) -> Iterator[TestClient]:  # type: ignore[type-arg]
+def service(wiring: Wiring) -> ImageSlots:
+    """The core service the app runs on."""
+    return wiring.slots
+
+
+@pytest.fixture
+def client(settings: Settings, wiring: Wiring) -> Iterator[TestClient]:  # type: ignore[type-arg]
     """A test client for the app as the command line builds it."""
-    with TestClient(build_app(settings, slots=service)) as client:
+    with TestClient(build_app(settings, wiring=wiring)) as client:
         yield client
 
 

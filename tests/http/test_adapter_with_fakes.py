@@ -6,6 +6,7 @@ default image, its limits, its boxes and its codec's formats.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -30,6 +31,8 @@ AUTH = bearer("123")
 
 class TaggingCodec(ImageCodec):
     """Takes bytes starting with ``IMG:`` as an image and "encodes" them by tagging them."""
+
+    max_pixels = 10**9
 
     def __init__(self, formats: tuple[str, ...] = ("PNG", "GIF")) -> None:
         self.formats = formats
@@ -253,3 +256,65 @@ def without_nulls(value: Any) -> Any:
     if isinstance(value, dict):
         return {key: without_nulls(item) for key, item in value.items() if item is not None}
     return value
+
+
+CDN = "https://cdn.example.com/media/"
+
+
+def test_defaults_are_served_by_the_app_while_uploads_are_at_a_cdn(
+    fake_slots: ImageSlots,
+) -> None:
+    """With media_url at a CDN and defaults_url at /media/, GET answers the cover at the CDN and
+    the default at this app, which serves it: the CDN's storage never holds the defaults."""
+    config = HttpConfig(tokens=TOKENS, media_url=CDN, defaults_url="/media/")
+    with TestClient(create_app(fake_slots, config)) as client:
+        cover = upload(client, cover_image=b"IMG:sea").json()["cover_image"]
+        assert cover.startswith(CDN + "resume/covers/cover_123_")
+        shown = client.get(API, headers=AUTH).json()
+        assert shown == {"images": {"profile_image": DEFAULT_URL, "cover_image": cover}}
+        response = client.get(shown["images"]["profile_image"])
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "image/png"
+        assert response.content.startswith(PNG_SIGNATURE)
+
+
+def test_without_defaults_url_the_defaults_are_under_media_url(fake_slots: ImageSlots) -> None:
+    """With media_url at a CDN and no defaults_url, the default's URL is at the CDN too."""
+    with TestClient(create_app(fake_slots, HttpConfig(tokens=TOKENS, media_url=CDN))) as client:
+        cover = upload(client, cover_image=b"IMG:sea").json()["cover_image"]
+        assert cover.startswith(CDN + "resume/covers/cover_123_")
+        assert client.get(API, headers=AUTH).json() == {
+            "images": {"profile_image": CDN + "resume/defaults/profile.png", "cover_image": cover}
+        }
+
+
+@pytest.mark.parametrize(
+    ("defaults_url", "default"),
+    [
+        (None, CDN + "resume/defaults/profile.png"),
+        ("/media/", DEFAULT_URL),
+        (
+            "https://static.example.net/d/",
+            "https://static.example.net/d/resume/defaults/profile.png",
+        ),
+    ],
+)
+def test_the_documented_urls_follow_the_same_rule(
+    fake_slots: ImageSlots, defaults_url: str | None, default: str
+) -> None:
+    """The examples show an upload's URL under media_url and a default's under defaults_url,
+    and the page may show images from both origins."""
+    config = HttpConfig(tokens=TOKENS, media_url=CDN, defaults_url=defaults_url)
+    with TestClient(create_app(fake_slots, config)) as client:
+        schema = client.get("/schema/openapi.json").json()
+        policy = client.get("/").headers["content-security-policy"]
+    (current,) = examples(schema, "get", "200")
+    assert current["images"]["profile_image"] == default
+    assert current["images"]["cover_image"].startswith(CDN + "resume/covers/cover_123_")
+    (uploaded,) = examples(schema, "post", "200")
+    assert uploaded["profile_image"].startswith(CDN + "resume/images/profile_123_")
+    (images_from,) = re.findall(r"img-src ([^;]*)", policy)
+    assert "https://cdn.example.com" in images_from.split()
+    assert ("https://static.example.net" in images_from.split()) == default.startswith(
+        "https://static."
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from pathlib import Path
 
@@ -25,6 +26,10 @@ class HeldCodec(ImageCodec):
         self.entered = threading.Event()
         self.release = threading.Event()
 
+    @property
+    def max_pixels(self) -> int:
+        return self.inner.max_pixels
+
     def encode(self, data: bytes, box: Box, limits: ImageLimits) -> EncodedImage:
         self.entered.set()
         assert self.release.wait(30), "never released"
@@ -36,9 +41,11 @@ def test_a_request_is_answered_while_an_upload_is_being_decoded(
 ) -> None:
     """While one upload sits in the codec, another user's GET is answered."""
     codec = HeldCodec()
-    service = open_wiring(settings, codec=codec).slots
     outcome: dict[str, int] = {}
-    with TestClient(build_app(settings, slots=service)) as client:
+    with (
+        contextlib.closing(open_wiring(settings, codec=codec)) as wiring,
+        TestClient(build_app(settings, wiring=wiring)) as client,
+    ):
 
         def upload() -> None:
             files = {"profile_image": ("a.jpg", images.jpeg())}

@@ -13,7 +13,7 @@ from imagecore.adapters.fsspec_storage import FsspecStorage
 from imagecore.adapters.memory_repository import MemoryRepository
 from imagecore.app.server import build_app
 from imagecore.app.settings import Settings
-from imagecore.app.wiring import open_wiring
+from imagecore.app.wiring import Wiring, open_wiring
 from tests import images
 from tests.http.support import API, uploaded_files
 
@@ -272,12 +272,20 @@ class BrokenRepository(MemoryRepository):
 
 
 @pytest.fixture
-def broken_client(settings: Settings, media: FsspecStorage) -> Callable[[Exception], TestClient]:  # type: ignore[type-arg]
-    def make(error: Exception) -> TestClient:  # type: ignore[type-arg]
-        service = open_wiring(settings, storage=media, repository=BrokenRepository(error)).slots
-        return TestClient(build_app(settings, slots=service))
+def broken_client(
+    settings: Settings, media: FsspecStorage
+) -> Iterator[Callable[[Exception], TestClient]]:  # type: ignore[type-arg]
+    """Makes a test client for the app over a repository whose reads raise the given error."""
+    opened: list[Wiring] = []
 
-    return make
+    def make(error: Exception) -> TestClient:  # type: ignore[type-arg]
+        wiring = open_wiring(settings, storage=media, repository=BrokenRepository(error))
+        opened.append(wiring)
+        return TestClient(build_app(settings, wiring=wiring))
+
+    yield make
+    for wiring in opened:
+        wiring.close()
 
 
 def test_an_unexpected_error_is_500_logged_and_hidden(

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
+import attrs
 import httpx
 import pytest
 from litestar.testing import TestClient
 
-from imagecore import ImageSlots, Slot
+from imagecore import Slot
 from imagecore.adapters.fsspec_storage import FsspecStorage
-from imagecore.adapters.sql import SqliteDatabase
 from imagecore.app.server import build_app
 from imagecore.app.settings import Settings
-from imagecore.app.wiring import open_wiring
+from imagecore.app.wiring import Wiring
 from tests import images
 from tests.faults import FaultPlan, FaultyRepository, FaultyStorage, Mode
 from tests.http.support import API
@@ -54,9 +53,9 @@ STEPS = [
 
 @pytest.mark.parametrize(("name", "has_image", "operation", "step", "mode"), STEPS)
 def test_a_failing_step_leaves_a_consistent_state(
-    request: pytest.FixtureRequest,
-    tmp_path: Path,
     settings: Settings,
+    wiring: Wiring,
+    media: FsspecStorage,
     auth: dict[str, str],
     name: str,
     has_image: bool,
@@ -66,18 +65,16 @@ def test_a_failing_step_leaves_a_consistent_state(
 ) -> None:
     """The client gets 200 or 503 {"error"}; every reference is served; the old image stays
     unless the change was committed; an orphan is left only where its removal itself failed."""
-    storage = FsspecStorage.from_url((tmp_path / "media").as_uri())
-    database = SqliteDatabase(tmp_path / "images.db")
-    request.addfinalizer(database.close)
-    repository = database.repository
-    healthy = open_wiring(settings, storage=storage, repository=repository).slots
+    healthy = wiring.slots
     old = healthy.upload("123", {Slot.PROFILE: images.png()}).profile_image if has_image else None
 
     plan = FaultPlan(fail_on=step, mode=mode)
-    faulty = ImageSlots(
-        FaultyStorage(storage, plan), FaultyRepository(repository, plan), healthy.codec
+    faulty = attrs.evolve(
+        healthy,
+        storage=FaultyStorage(media, plan),
+        repository=FaultyRepository(healthy.repository, plan),
     )
-    with TestClient(build_app(settings, slots=faulty)) as client:
+    with TestClient(build_app(settings, wiring=attrs.evolve(wiring, slots=faulty))) as client:
         response = operation(client, auth)
     assert plan.failed is not None
     assert response.status_code in (200, 503), response.text
@@ -88,7 +85,7 @@ def test_a_failing_step_leaves_a_consistent_state(
     committed = now != old
     if not committed:
         assert response.status_code == 503  # nothing changed, and the client was told
-    with TestClient(build_app(settings, slots=healthy)) as client:
+    with TestClient(build_app(settings, wiring=wiring)) as client:
         shown = client.get(API, headers=auth).json()["images"]["profile_image"]
         assert client.get(shown).status_code == 200  # whatever is referenced is served
     audit = healthy.audit()
@@ -97,24 +94,25 @@ def test_a_failing_step_leaves_a_consistent_state(
     orphans = {file.key for file in audit.orphans}
     if cleanup_failed:
         assert old is not None and orphans == {old.key}  # for the sweep to take
-        assert healthy.sweep(min_age=0, force=True).removed == 1
+        assert healthy.sweep(min_age=0, allow_empty_repository=True).removed == 1
     else:
         assert orphans == set()
     assert healthy.audit().consistent
 
 
 def test_a_get_costs_one_repository_read_and_nothing_else(
-    tmp_path: Path, settings: Settings, auth: dict[str, str]
+    settings: Settings, wiring: Wiring, media: FsspecStorage, auth: dict[str, str]
 ) -> None:
     """The common path: one indexed read, no storage access, nothing read from disk."""
-    storage = FsspecStorage.from_url((tmp_path / "media").as_uri())
-    healthy = open_wiring(settings, storage=storage).slots
+    healthy = wiring.slots
     healthy.upload("123", {Slot.PROFILE: images.png()})
     plan = FaultPlan()
-    counted = ImageSlots(
-        FaultyStorage(storage, plan), FaultyRepository(healthy.repository, plan), healthy.codec
+    counted = attrs.evolve(
+        healthy,
+        storage=FaultyStorage(media, plan),
+        repository=FaultyRepository(healthy.repository, plan),
     )
-    with TestClient(build_app(settings, slots=counted)) as client:
+    with TestClient(build_app(settings, wiring=attrs.evolve(wiring, slots=counted))) as client:
         plan.calls.clear()
         for _ in range(3):
             assert client.get(API, headers=auth).status_code == 200

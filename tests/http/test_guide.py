@@ -8,10 +8,10 @@ import attrs
 import pytest
 from litestar.testing import TestClient
 
-from imagecore import ImageSlots
 from imagecore.adapters.fsspec_storage import FsspecStorage
 from imagecore.app.server import build_app
 from imagecore.app.settings import Settings
+from imagecore.app.wiring import Wiring
 from tests import images
 from tests.http.support import API, uploaded_files
 
@@ -133,13 +133,30 @@ def test_the_guide_s_javascript_flow(client: TestClient, auth: dict[str, str]) -
 
 
 def test_urls_point_at_a_cdn_when_configured(
-    settings: Settings, service: ImageSlots, auth: dict[str, str]
+    settings: Settings, wiring: Wiring, auth: dict[str, str]
 ) -> None:
-    """With IMAGECORE_MEDIA_URL set to a CDN, every URL the API answers starts with it."""
+    """With IMAGECORE_MEDIA_URL set to a CDN and IMAGECORE_DEFAULTS_URL unset, every URL the API
+    answers starts with the CDN's, the default image's too: the CDN must then serve the defaults
+    (the storage behind it does not hold them)."""
     cdn = attrs.evolve(settings, media_url="https://cdn.example.com/media/")
-    with TestClient(build_app(cdn, slots=service)) as client:
+    with TestClient(build_app(cdn, wiring=wiring)) as client:
         assert client.get(API, headers=auth).json()["images"]["profile_image"] == (
             "https://cdn.example.com/media/resume/defaults/profile.png"
         )
         url = upload(client, auth, cover_image=images.png()).json()["cover_image"]
         assert url.startswith("https://cdn.example.com/media/resume/covers/cover_123_")
+
+
+def test_default_images_can_stay_with_the_app_behind_a_cdn(
+    settings: Settings, wiring: Wiring, auth: dict[str, str]
+) -> None:
+    """With IMAGECORE_DEFAULTS_URL=/media/ beside a CDN's IMAGECORE_MEDIA_URL, uploads are at
+    the CDN and the default image is at this app, which serves it."""
+    cdn = attrs.evolve(settings, media_url="https://cdn.example.com/media/", defaults_url="/media/")
+    with TestClient(build_app(cdn, wiring=wiring)) as client:
+        upload(client, auth, cover_image=images.png())
+        shown = client.get(API, headers=auth).json()["images"]
+        assert shown["profile_image"] == "/media/resume/defaults/profile.png"
+        assert shown["cover_image"].startswith("https://cdn.example.com/media/resume/covers/")
+        served = client.get(shown["profile_image"])
+        assert served.status_code == 200 and served.headers["content-type"] == "image/png"

@@ -10,19 +10,19 @@ from hypothesis import settings as hypothesis_settings
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from imagecore import ImageSlots
 from imagecore.app.server import build_app
 from imagecore.app.settings import Settings
+from imagecore.app.wiring import Wiring
 
 EXAMPLES = 30
 
 
 def test_every_operation_keeps_its_schema(
-    settings: Settings, service: ImageSlots, auth: dict[str, str]
+    settings: Settings, wiring: Wiring, auth: dict[str, str]
 ) -> None:
     """Valid and invalid requests generated for each operation, with a valid token: every answer
     is documented, matches its schema and is no server error; invalid ones are refused."""
-    app = build_app(settings, slots=service)
+    app = build_app(settings, wiring=wiring)
     schema = schemathesis.openapi.from_asgi("/schema/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert {(op.method.upper(), op.path) for op in operations} == {

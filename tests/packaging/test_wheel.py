@@ -96,6 +96,26 @@ except ModuleNotFoundError:
     print("no litestar")
 """
 
+WSGI_CHECK = """
+import io, json, sys, tempfile
+from pathlib import Path
+from wsgiref.util import setup_testing_defaults
+from wsgi_app import build
+
+app = build(Path(tempfile.mkdtemp()))
+
+def call(method, query=""):
+    environ = {"REQUEST_METHOD": method, "PATH_INFO": "/me/images", "QUERY_STRING": query,
+               "HTTP_X_API_KEY": "key-of-ada", "wsgi.input": io.BytesIO()}
+    setup_testing_defaults(environ)
+    status = []
+    body = b"".join(app(environ, lambda s, headers: status.append(s)))
+    return status[0], json.loads(body)
+
+print(*call("GET"))
+print(call("DELETE", "slot=cover_image")[0])
+"""
+
 MOUNT_CHECK = """
 import app, adapters
 assert app.WHOSE == "the host's" and adapters.WHOSE == "the host's"
@@ -122,17 +142,19 @@ def host(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for package in ("app", "adapters"):
         (folder / package).mkdir()
         (folder / package / "__init__.py").write_text('WHOSE = "the host\'s"\n')
-    for example in ("plain_script.py", "mount_in_litestar.py"):
+    for example in ("plain_script.py", "wsgi_app.py", "mount_in_litestar.py"):
         shutil.copy(ROOT / "examples" / example, folder / example)
     (folder / "host_check.py").write_text("import sys\n" + HOST_CHECK)
+    (folder / "wsgi_check.py").write_text(WSGI_CHECK)
     (folder / "mount_check.py").write_text(MOUNT_CHECK)
     return folder
 
 
 def test_a_host_installs_the_core_with_the_adapters_it_chose(wheel: Path, host: Path) -> None:
     """In a fresh environment: the core with the codec and the file storage runs the plain
-    script beside the host's own app and adapters, pulls in no server, and the command says
-    what to install for serving; adding the server extra runs the mount example."""
+    script and the WSGI host beside the host's own app and adapters, pulls in no server, and
+    the command says what to install for serving; adding the server extra runs the mount
+    example."""
     venv = host / "venv"
     assert run(sys.executable, "-m", "venv", venv).returncode == 0
     python, pip = venv / "bin" / "python", [venv / "bin" / "python", "-m", "pip", "-q"]
@@ -144,7 +166,15 @@ def test_a_host_installs_the_core_with_the_adapters_it_chose(wheel: Path, host: 
     assert checked.stdout.strip() == "no litestar"
     script = run(python, "plain_script.py", cwd=host)
     assert script.returncode == 0, script.stderr
-    assert "refused: SVG files are not accepted" in script.stdout
+    assert "refused: SVG is not an accepted format" in script.stdout
+    installed = run(*pip, "install", "multipart")  # the WSGI host's own form parser
+    assert installed.returncode == 0, installed.stderr[-3000:]
+    wsgi = run(python, "wsgi_check.py", cwd=host)
+    assert wsgi.returncode == 0, wsgi.stderr
+    assert wsgi.stdout.splitlines() == [
+        "200 OK {'profile_image': 'resume/defaults/profile.png', 'cover_image': None}",
+        "404 Not Found",
+    ]
     serve = run(venv / "bin" / "imagecore", "serve", cwd=host)
     assert serve.returncode == 2
     assert serve.stderr.strip().splitlines() == [

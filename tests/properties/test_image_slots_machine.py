@@ -111,7 +111,7 @@ class ImageSlotsMachine(RuleBasedStateMachine):
 
     @rule()
     def sweep(self) -> None:
-        self.slots.sweep(min_age=0, force=True)
+        self.slots.sweep(min_age=0, allow_empty_repository=True)
         assert self._stored() == self._referenced()
         self.may_have_orphans = False
 

@@ -103,11 +103,15 @@ def test_progress_is_reported_file_by_file(slots: ImageSlots, storage: DictStora
     for n in range(5):
         storage.write(f"resume/images/profile_x_{n}.png", b"x")
     calls: list[tuple[int, int]] = []
-    slots.sweep(min_age=0, force=True, progress=lambda done, total: calls.append((done, total)))
+    slots.sweep(
+        min_age=0,
+        allow_empty_repository=True,
+        progress=lambda done, total: calls.append((done, total)),
+    )
     assert calls == [(n, 5) for n in range(1, 6)]
 
 
-def test_a_sweep_that_would_remove_every_image_needs_force(
+def test_a_sweep_that_would_remove_every_image_needs_to_be_told(
     slots: ImageSlots, storage: DictStorage
 ) -> None:
     """With files stored and no reference at all (a wrong database?), a sweep refuses."""
@@ -115,7 +119,7 @@ def test_a_sweep_that_would_remove_every_image_needs_force(
     with pytest.raises(SweepRefused, match="references no image, yet 1 image files"):
         slots.sweep(min_age=0)
     assert "resume/images/profile_x_1.png" in storage.files
-    assert slots.sweep(min_age=0, force=True).removed == 1
+    assert slots.sweep(min_age=0, allow_empty_repository=True).removed == 1
 
 
 def test_an_audit_finds_missing_files_and_orphans(slots: ImageSlots, storage: DictStorage) -> None:

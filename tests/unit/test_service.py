@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import attrs
 import pytest
 
 from imagecore import (
@@ -404,3 +405,32 @@ def test_a_failed_commit_of_a_replace_leaves_the_old_image_untouched() -> None:
     assert service.current("alice") == old
     assert storage.files == {"resume/images/profile_alice_0001.png": b"PNG:old"}
     assert storage.written[-1] == "resume/images/profile_alice_0002.png"
+
+
+@pytest.mark.parametrize(
+    "fallback",
+    [
+        "resume/defaults/cover.png",  # a default that does not ship
+        "resume/images/profile.png",  # a slot folder: the sweep would remove it
+        "resume/defaults/../images/x.png",
+    ],
+)
+def test_a_fallback_must_be_a_default_image_that_ships(
+    storage: DictStorage, repository: MemoryRepository, fallback: str
+) -> None:
+    """A policy whose fallback the core could not serve is refused when the service is made."""
+    policies = {**DEFAULT_POLICIES}
+    policies[Slot.COVER] = attrs.evolve(policies[Slot.COVER], fallback=fallback)
+    with pytest.raises(ValueError, match="not one of the default images"):
+        ImageSlots(storage=storage, repository=repository, codec=FakeCodec(), policies=policies)
+
+
+def test_a_pixel_limit_the_codec_cannot_reach_is_refused(
+    storage: DictStorage, repository: MemoryRepository
+) -> None:
+    """The limits the service publishes must hold: none above what its codec decodes."""
+    codec = FakeCodec()
+    within = ImageLimits(max_pixels=codec.max_pixels)
+    assert ImageSlots(storage, repository, codec, limits=within).limits == within
+    with pytest.raises(ValueError, match="the codec decodes images of at most"):
+        ImageSlots(storage, repository, codec, limits=ImageLimits(max_pixels=codec.max_pixels + 1))

@@ -81,3 +81,16 @@ def test_when_releasing_fails_too_the_counters_first_error_is_raised(
     counter.failing, counter.releases_fail = "address:", True
     with pytest.raises(RepositoryError, match="down for upload:60:address"):
         Throttle(counter).check("upload", LIMITS, now=NOW)
+
+
+def test_a_refusal_stays_a_refusal_when_taking_its_hits_back_fails(
+    counter: FlakyCounter,
+) -> None:
+    """Over the limit with the counter unable to release: still RateLimited, not the counter's
+    error."""
+    throttle = Throttle(counter)
+    throttle.check("upload", LIMITS, now=NOW)
+    throttle.check("upload", LIMITS, now=NOW)
+    counter.releases_fail = True
+    with pytest.raises(RateLimited):
+        throttle.check("upload", LIMITS, now=NOW)

@@ -33,6 +33,10 @@ class HttpConfig:
     tokens: TokenPolicy
     #: Base URL of the media files: ``/media/`` when this app serves them, or a CDN's URL.
     media_url: str = MEDIA_PATH + "/"
+    #: Base URL of the default images, which ship with the core and are never in storage: this
+    #: app serves them under ``/media/``, so a ``media_url`` pointing at a CDN or a bucket in
+    #: front of the storage needs this to point at a place that serves them. None: ``media_url``.
+    defaults_url: str | None = None
     title: str = "imagecore"
     version: str = "0"
     #: Rate limits on uploads and deletes; None for none.
@@ -49,7 +53,7 @@ def create_app(slots: ImageSlots, config: HttpConfig, **litestar_options: Any) -
 
     A request body may be as large as one upload may be (``slots.limits.max_bytes``).
     """
-    urls = MediaUrls(config.media_url)
+    urls = MediaUrls(config.media_url, config.defaults_url or config.media_url)
     published = limits_body(slots, config.rate_rules)
     api = Router(
         API_PATH,
@@ -63,7 +67,7 @@ def create_app(slots: ImageSlots, config: HttpConfig, **litestar_options: Any) -
     media = media_router(cross_origin=bool(config.cors_origins))
     max_bytes = slots.limits.max_bytes
     return Litestar(
-        route_handlers=[api, media, health, *page_routes(config.media_url)],
+        route_handlers=[api, media, health, *page_routes(urls.base, urls.defaults)],
         dependencies={
             "slots": _value(slots),
             "urls": _value(urls),

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import attrs
 import msgspec
 
-from imagecore import ImageSlots, Shown, Slot
+from imagecore import DefaultImage, ImageSlots, Shown, Slot
 from imagecore.adapters.http.limits import RateRules
 from imagecore.model import MEDIA_TYPES
 from imagecore.throttle import Limit
@@ -74,20 +74,40 @@ RATED_ACTIONS = ("upload", "delete")
 
 @attrs.frozen
 class MediaUrls:
-    """The URLs of media files: ``base`` (``/media/`` or a CDN's URL) and the file's key."""
+    """The URLs of media files: an upload's under ``base`` (``/media/`` or a CDN's URL), a
+    default image's under ``defaults``.
+
+    The defaults ship with the core and are never in storage, so a CDN or bucket in front of the
+    storage does not hold them: ``defaults`` then names a place that serves them (this app's
+    ``/media/``, or a CDN in front of it).
+    """
 
     base: str
+    defaults: str
 
     def of(self, shown: Shown) -> str | None:
-        return None if shown is None else self.url(shown.key)
+        if shown is None:
+            return None
+        if isinstance(shown, DefaultImage):
+            return self.default(shown.key)
+        return self.stored(shown.key)
 
-    def url(self, key: str) -> str:
-        return self.base.rstrip("/") + "/" + key
+    def stored(self, key: str) -> str:
+        """The URL of the upload stored at ``key``."""
+        return _join(self.base, key)
+
+    def default(self, key: str) -> str:
+        """The URL of the default image at ``key``."""
+        return _join(self.defaults, key)
 
     def images(self, shown: Mapping[Slot, Shown]) -> ImageUrls:
         return ImageUrls(
             profile_image=self.of(shown[Slot.PROFILE]), cover_image=self.of(shown[Slot.COVER])
         )
+
+
+def _join(base: str, key: str) -> str:
+    return base.rstrip("/") + "/" + key
 
 
 def limits_body(slots: ImageSlots, rate_rules: RateRules | None) -> LimitsBody:

@@ -26,7 +26,7 @@ from litestar.openapi.spec import OpenAPIMediaType as MediaTypeSpec
 from litestar.openapi.spec import Parameter as OpenAPIParameter
 from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
 
-from imagecore import ImageSlots, Slot
+from imagecore import ImageSlots, Slot, StoredImage, UserImages
 from imagecore.adapters.http import wording
 from imagecore.adapters.http.bodies import (
     ErrorBody,
@@ -80,7 +80,15 @@ def operations(
         slot: image_key(policy, EXAMPLE_USER, EXAMPLE_UNIQUE[slot], "jpg")
         for slot, policy in slots.policies.items()
     }
-    example_urls = {slot: urls.url(key) for slot, key in example_keys.items()}
+    example_urls = {slot: urls.stored(key) for slot, key in example_keys.items()}
+    # GET's example: a user with an upload in each slot that has no default, so that a slot with
+    # one shows it, at the URL the app gives defaults.
+    example_user = UserImages()
+    for slot, policy in slots.policies.items():
+        if policy.fallback is None:
+            upload = StoredImage(example_keys[slot], "image/jpeg", 1600, 900, 123456)
+            example_user = example_user.with_image(slot, upload)
+    example_shown = msgspec.to_builtins(urls.images(slots.shown(example_user)))
     unauthorized = (401, "Missing, invalid or expired bearer token", wording.TOKEN_EXPIRED)
     server = (500, "Server error", wording.INTERNAL_ERROR)
     conflict = (
@@ -100,7 +108,7 @@ def operations(
             summary="Get the user's current images",
             description="The profile image (the default one when none was uploaded) and the "
             "cover image (null when none was uploaded).",
-            responses=_ok(ImagesBody, {"images": {s.value: u for s, u in example_urls.items()}})
+            responses=_ok(ImagesBody, {"images": example_shown})
             | _errors(unauthorized, server, unavailable),
         ),
         upload=OperationDoc(

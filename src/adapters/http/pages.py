@@ -16,12 +16,15 @@ STATIC = Path(str(files("imagecore.adapters.http") / "static"))
 SWAGGER_ASSETS = "/docs-assets"
 
 
-def page_policy(media_url: str) -> str:
-    """The page's Content-Security-Policy: its own scripts and styles only, nothing inline."""
+def page_policy(*media_urls: str) -> str:
+    """The page's Content-Security-Policy: its own scripts and styles only, nothing inline, and
+    images from this origin and the origins of ``media_urls``."""
     images = ["'self'", "blob:"]  # blob: for the preview of a file being uploaded
-    parts = urlsplit(media_url)
-    if parts.scheme and parts.netloc:
-        images.append(f"{parts.scheme}://{parts.netloc}")
+    for url in media_urls:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if parts.scheme and parts.netloc and origin not in images:
+            images.append(origin)
     return "; ".join(
         [
             "default-src 'none'",
@@ -36,11 +39,12 @@ def page_policy(media_url: str) -> str:
     )
 
 
-def page_routes(media_url: str) -> list[Router]:
-    """``/`` and ``/static/...`` for the page, ``/docs-assets/...`` for the API docs."""
+def page_routes(*media_urls: str) -> list[Router]:
+    """``/`` and ``/static/...`` for the page, ``/docs-assets/...`` for the API docs; the page
+    may show images from ``media_urls``."""
     index = (STATIC / "index.html").read_bytes()
     headers = {
-        "Content-Security-Policy": page_policy(media_url),
+        "Content-Security-Policy": page_policy(*media_urls),
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",
         "Cache-Control": "no-cache",

@@ -61,6 +61,11 @@ class PillowCodec(ImageCodec):
 
     formats = ACCEPTED
 
+    @property
+    def max_pixels(self) -> int:
+        """Pillow's own limit as it is now: a host may have lowered it since the import."""
+        return Image.MAX_IMAGE_PIXELS or MAX_PIXELS_SUPPORTED
+
     def __init__(self, *, stills_as_webp: bool = False, max_concurrent: int = 2) -> None:
         if ImageFile.LOAD_TRUNCATED_IMAGES:
             raise ValueError("PIL.ImageFile.LOAD_TRUNCATED_IMAGES must stay off")
@@ -75,8 +80,7 @@ class PillowCodec(ImageCodec):
             raise InvalidImage("empty", ACCEPTED)
         if len(data) > limits.max_bytes:
             raise ImageTooLarge("file", len(data), limits.max_bytes, "bytes")
-        # Pillow's limit as it is now: a host may have lowered it since this module was imported.
-        max_pixels = min(limits.max_pixels, Image.MAX_IMAGE_PIXELS or limits.max_pixels)
+        max_pixels = min(limits.max_pixels, self.max_pixels)
         with self._decoding:
             try:
                 return self._encode(data, box, attrs.evolve(limits, max_pixels=max_pixels))
