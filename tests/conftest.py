@@ -21,6 +21,8 @@ TESTS = Path(__file__).parent
 NEEDS: dict[str, tuple[str, ...]] = {
     "adapters/test_bearer_auth.py": ("jwt",),
     "adapters/test_codec_fuzz.py": ("PIL",),
+    "adapters/test_apng.py": ("PIL",),
+    "adapters/test_corpus.py": ("PIL",),
     "adapters/test_fsspec_storage.py": ("fsspec",),
     "adapters/test_pillow_codec.py": ("PIL",),
     "adapters/test_pillow_pipeline.py": ("PIL",),

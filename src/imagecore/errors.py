@@ -52,12 +52,17 @@ InvalidReason = Literal["empty", "not an image", "damaged"]
 
 
 class InvalidImage(ImageRejected):
-    """The bytes are not an image we can decode, or the image is damaged."""
+    """The bytes are not an image we can decode, or the image is damaged; ``detail`` says how,
+    when it is known ("the checksum of an 'IDAT' chunk does not match")."""
 
-    def __init__(self, reason: InvalidReason, accepted: Sequence[str] = ()) -> None:
+    def __init__(
+        self, reason: InvalidReason, accepted: Sequence[str] = (), detail: str | None = None
+    ) -> None:
         self.reason = reason
         self.accepted = tuple(accepted)
-        super().__init__(f"{reason} (accepted formats: {', '.join(accepted) or 'any'})")
+        self.detail = detail
+        how = "" if detail is None else f": {detail}"
+        super().__init__(f"{reason}{how} (accepted formats: {', '.join(accepted) or 'any'})")
 
 
 class UnsupportedImageType(ImageRejected):

@@ -90,7 +90,9 @@ class ImageLimits:
     max_bytes: int = attrs.field(default=10 * 1024 * 1024, validator=attrs.validators.gt(0))
     #: Largest still image, as its header declares it.
     max_pixels: int = attrs.field(default=40_000_000, validator=attrs.validators.gt(0))
-    max_frames: int = attrs.field(default=200, validator=attrs.validators.gt(0))
+    #: Memory and time are bounded by the pixels decoded over all frames (below); this only
+    #: bounds the work per frame that pixels do not count, so real 300- to 400-frame GIFs pass.
+    max_frames: int = attrs.field(default=1000, validator=attrs.validators.gt(0))
     #: Pixels decoded over all frames of an animation.
     max_animation_pixels: int = attrs.field(default=100_000_000, validator=attrs.validators.gt(0))
 

@@ -265,11 +265,14 @@ def test_animations_over_budget_are_refused(
     assert (error.what, error.actual, error.limit, error.unit) == refusal
 
 
-def test_the_default_frame_budget_is_200(codec: PillowCodec) -> None:
-    """201 frames are refused by default."""
+def test_a_long_animation_within_the_pixel_budget_is_kept(codec: PillowCodec) -> None:
+    """380 frames, as a real GIF collection has, fit the default budgets and are all kept; the
+    1,001st frame is one too many."""
+    encoded = codec.encode(animation("GIF", (8, 8), [20] * 380), PROFILE, LIMITS)
+    assert images.decode(encoded.data).n_frames == 380
     with pytest.raises(ImageTooLarge) as refused:
-        codec.encode(animation("GIF", (2, 2), [10] * 201), PROFILE, LIMITS)
-    assert (refused.value.actual, refused.value.limit) == (201, 200)
+        codec.encode(animation("GIF", (2, 2), [10] * 1001), PROFILE, LIMITS)
+    assert (refused.value.actual, refused.value.limit) == (1001, 1000)
 
 
 # --- Formats -------------------------------------------------------------------------------------

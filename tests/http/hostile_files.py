@@ -55,7 +55,7 @@ REFUSED: dict[str, tuple[Callable[[], bytes], str]] = {
     "GIF decompression bomb": (lambda: images.gif_claiming_size(60_000, 60_000), "too large"),
     "PNG just over the pixel limit": (lambda: images.png_claiming_size(8000, 5001), "too large"),
     "truncated JPEG": (lambda: _truncated(images.jpeg(size=(300, 200))), "corrupt or truncated"),
-    "truncated PNG": (lambda: _truncated(images.png(size=(300, 200))), "corrupt or truncated"),
+    "truncated PNG": (lambda: _truncated(images.png(size=(300, 200))), "damaged: the file ends"),
     "wrong magic": (lambda: b"\x89PNX" + images.png()[4:], "not an image"),
     "SVG with script": (
         lambda: b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
@@ -73,7 +73,7 @@ REFUSED: dict[str, tuple[Callable[[], bytes], str]] = {
             Image.new("RGB", (2, 2), "red"),
             "GIF",
             save_all=True,
-            append_images=[Image.new("RGB", (2, 2), ("blue", "red")[i % 2]) for i in range(205)],
+            append_images=[Image.new("RGB", (2, 2), ("blue", "red")[i % 2]) for i in range(1005)],
         ),
         "frames",
     ),

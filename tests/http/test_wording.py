@@ -33,6 +33,10 @@ TYPES = "Accepted types: JPEG, PNG, GIF, WebP."
         (InvalidImage("empty", ACCEPTED), f"The file is empty. {TYPES}"),
         (InvalidImage("not an image", ACCEPTED), f"The file is not an image. {TYPES}"),
         (InvalidImage("damaged", ACCEPTED), f"The image is corrupt or truncated. {TYPES}"),
+        (
+            InvalidImage("damaged", ACCEPTED, "the file ends before its end chunk"),
+            f"The image is damaged: the file ends before its end chunk. {TYPES}",
+        ),
         (InvalidImage("not an image"), "The file is not an image."),
         (UnsupportedImageType("SVG", ACCEPTED), f"SVG files are not accepted. {TYPES}"),
         (

@@ -63,11 +63,13 @@ def new_image(slot: Slot) -> str:
 def sentence(error: ImageCoreError) -> str:
     """The sentence a client reads for one of the core's errors."""
     match error:
-        case InvalidImage(reason=reason, accepted=accepted):
+        case InvalidImage(reason=reason, accepted=accepted, detail=detail):
             sentence = {
                 "empty": "The file is empty.",
                 "not an image": "The file is not an image.",
             }.get(reason, "The image is corrupt or truncated.")
+            if reason == "damaged" and detail is not None:
+                sentence = f"The image is damaged: {detail}."
             return sentence + _accepted(accepted)
         case UnsupportedImageType(detected=detected, accepted=accepted):
             return f"{detected} files are not accepted." + _accepted(accepted)

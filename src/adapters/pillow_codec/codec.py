@@ -16,6 +16,7 @@ from imagecore import Box, EncodedImage, ImageCodec, ImageLimits, ImageRejected
 from imagecore.adapters.pillow_codec import encoders
 from imagecore.adapters.pillow_codec.pixels import draft_size, resize, to_display_mode
 from imagecore.adapters.pillow_codec.sniff import refusal
+from imagecore.adapters.pillow_codec.structure import damage
 from imagecore.errors import ImageTooLarge, InvalidImage
 
 log = logging.getLogger(__name__)
@@ -23,7 +24,8 @@ log = logging.getLogger(__name__)
 ACCEPTED = ("JPEG", "PNG", "GIF", "WebP")
 #: Pillow's decoders that may run; no other (EPS, TIFF, PSD, ...) is ever reached.
 DECODERS = ["JPEG", "PNG", "GIF", "WEBP"]
-ANIMATED = frozenset({"GIF", "WEBP"})
+#: Formats whose files may hold an animation (a PNG one is an APNG).
+ANIMATED = frozenset({"GIF", "WEBP", "PNG"})
 ORIENTATION = 0x0112
 #: What turns a picture stored with each EXIF orientation (tag 0x0112) upright.
 UPRIGHT: dict[int, Image.Transpose | None] = {
@@ -98,6 +100,9 @@ class PillowCodec(ImageCodec):
                 raise InvalidImage("damaged", ACCEPTED) from error
 
     def _encode(self, data: bytes, box: Box, limits: ImageLimits) -> EncodedImage:
+        broken = damage(data)
+        if broken is not None:
+            raise InvalidImage("damaged", ACCEPTED, broken)
         try:
             image = Image.open(io.BytesIO(data), formats=DECODERS)
         except UnidentifiedImageError:
@@ -150,11 +155,22 @@ def _animation(
 
 
 def _orientation(image: Image.Image) -> int:
-    # Unreadable EXIF counts as no orientation, as in browsers.
-    try:
-        value = image.getexif().get(ORIENTATION, 1)
-    except Exception:
+    """The EXIF orientation, from where browsers take it and nowhere else.
+
+    That is the EXIF Pillow found while opening the file, before any pixel: a JPEG's APP1, a
+    WebP's EXIF chunk, a PNG's eXIf chunk before the image data. ``getexif()`` would look further
+    (XMP, text chunks, an eXIf after the image data, which makes it decode a PNG and swallow the
+    decoder's error), and turn pictures browsers show upright.
+    """
+    exif = image.info.get("exif")
+    if not isinstance(exif, bytes):
         return 1
+    try:
+        parsed = Image.Exif()
+        parsed.load(exif)
+        value = parsed.get(ORIENTATION, 1)
+    except Exception:
+        return 1  # Unreadable EXIF counts as no orientation, as in browsers.
     return value if isinstance(value, int) and value in UPRIGHT else 1
 
 
