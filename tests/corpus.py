@@ -226,6 +226,11 @@ CASES: list[Case] = [
     Case("PNG, no end chunk", lambda: without(noisy_png(), b"IEND"), "end chunk"),
     Case("PNG, file cut", lambda: cut(noisy_png()), "damaged"),
     Case("APNG, frames out of sequence", apng_out_of_sequence, "out of sequence"),
+    Case(
+        "PNG, transparent colour after the image data",
+        lambda: png_with_chunk(b"tRNS", struct.pack(">3H", 220, 20, 20), after_data=True),
+        "after the image data",
+    ),
     Case("JPEG, file cut", lambda: cut(noisy("JPEG")), "corrupt or truncated"),
     Case("JPEG, no end marker", lambda: noisy("JPEG")[:-2], "corrupt or truncated"),
     Case("GIF, file cut", lambda: cut(noisy("GIF")), "damaged"),

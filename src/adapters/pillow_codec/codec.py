@@ -14,7 +14,12 @@ from PIL import Image, ImageFile, ImageSequence, UnidentifiedImageError
 
 from imagecore import Box, EncodedImage, ImageCodec, ImageLimits, ImageRejected
 from imagecore.adapters.pillow_codec import encoders
-from imagecore.adapters.pillow_codec.pixels import draft_size, resize, to_display_mode
+from imagecore.adapters.pillow_codec.pixels import (
+    draft_size,
+    match_transparent_colour,
+    resize,
+    to_display_mode,
+)
 from imagecore.adapters.pillow_codec.sniff import refusal
 from imagecore.adapters.pillow_codec.structure import damage
 from imagecore.errors import ImageTooLarge, InvalidImage
@@ -112,6 +117,7 @@ class PillowCodec(ImageCodec):
             if pixels > limits.max_pixels:
                 raise ImageTooLarge("image", pixels, limits.max_pixels, "pixels")
             output = encoders.BY_INPUT[str(image.format)]
+            match_transparent_colour(image)  # before any pixel is decoded
             if image.format in ANIMATED and getattr(image, "n_frames", 1) > 1:
                 return _animation(image, box, limits, output)
             if self.stills_as_webp:
@@ -147,7 +153,8 @@ def _animation(
     loop = image.info.get("loop")
     frames, durations = [], []
     for frame in ImageSequence.Iterator(image):
-        rgba = frame.convert("RGBA")  # WebP sets a frame's duration only once it is loaded
+        # WebP sets a frame's duration only once it is loaded, which convert does.
+        rgba = to_display_mode(frame).convert("RGBA")
         durations.append(int(frame.info.get("duration") or 100))
         frames.append(resize(rgba, box))
     data = encoders.encode_animation(frames, durations, loop, output)

@@ -7,7 +7,7 @@ import math
 from functools import cache
 
 import attrs
-from PIL import Image, ImageCms
+from PIL import Image, ImageCms, ImageFile
 
 from imagecore import Box
 
@@ -19,6 +19,10 @@ RESAMPLE = Image.Resampling.BICUBIC
 #: Shrink by whole factors with a box filter first, then resample the last factor of at most 2:
 #: in Pillow's words, indistinguishable from resampling all the way in most cases.
 REDUCING_GAP = 2.0
+#: Pillow's modes for 16-bit (and 32-bit) grey.
+SIXTEEN_BIT = frozenset({"I;16", "I;16L", "I;16B", "I;16N", "I"})
+#: What Pillow multiplies 2- and 4-bit grey by to bring it to 0..255.
+_GREY_SCALES = {"L;2": 85, "L;4": 17}
 
 
 @attrs.frozen
@@ -76,16 +80,16 @@ def to_display_mode(image: Image.Image) -> Image.Image:
     An embedded ICC profile is converted to sRGB and then dropped, rather than carried over:
     browsers show untagged images as sRGB, so the colours stay the same, and the stored file
     carries no profile bytes (which can be large, and can name the device that made them).
+    A transparent colour (PNG tRNS) becomes an alpha channel, matched at the decoded depth.
     """
+    if image.mode in SIXTEEN_BIT:
+        image = _grey_to_8_bits(image)
     has_alpha = image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or ("transparency" in image.info)
     icc = image.info.get("icc_profile")
     if icc and image.mode in ("RGB", "RGBA", "CMYK"):
         converted = _to_srgb(image, icc, "RGBA" if has_alpha else "RGB")
         if converted is not None:
             return converted
-    if image.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
-        # A straight convert to 8 bits would clip everything above 255 to white.
-        image = image.convert("I").point(lambda value: value * (1 / 256)).convert("L")
     if image.mode == "F":
         image = image.convert("L")
     if has_alpha:
@@ -93,6 +97,23 @@ def to_display_mode(image: Image.Image) -> Image.Image:
     if image.mode in ("1", "L"):
         return image.convert("L") if image.mode == "1" else image
     return image if image.mode == "RGB" else image.convert("RGB")
+
+
+def match_transparent_colour(image: ImageFile.ImageFile) -> None:
+    """Put a PNG's transparent colour on the scale Pillow decodes its pixels to.
+
+    Call it after opening and before ``load()``: only then does Pillow say how it will decode.
+    Pillow keeps the tRNS colour as written, but decodes 2- and 4-bit grey to 0..255 (x 85,
+    x 17: exact) and 16-bit RGB to the high byte of each channel (value >> 8), so a 16-bit
+    colour is matched by its high bytes: every colour within the key's 8-bit colour (differing
+    only in the low bytes Pillow discards) is clear too. 16-bit grey keeps its exact value.
+    """
+    key = image.info.get("transparency")
+    raw = image.tile[0].args if image.format == "PNG" and image.tile else None
+    if raw == "RGB;16B" and isinstance(key, tuple):
+        image.info["transparency"] = tuple(value >> 8 for value in key)
+    elif isinstance(raw, str) and raw in _GREY_SCALES and isinstance(key, int):
+        image.info["transparency"] = key * _GREY_SCALES[raw]
 
 
 def flatten(image: Image.Image, background: tuple[int, int, int] = (255, 255, 255)) -> Image.Image:
@@ -116,6 +137,20 @@ def _to_srgb(image: Image.Image, icc: bytes, mode: str) -> Image.Image | None:
         # A broken or mismatched profile is ignored, as browsers ignore it.
         return None
     return converted
+
+
+def _grey_to_8_bits(image: Image.Image) -> Image.Image:
+    # Each value scaled by value >> 8 (a straight convert would clip everything above 255 to
+    # white); a transparent value is matched first, on the 16-bit values, so that none of its
+    # neighbours sharing its 8-bit value is cleared too.
+    wide = image.convert("I")
+    grey = wide.point(lambda value: value * (1 / 256)).convert("L")
+    key = grey.info.pop("transparency", None)
+    if not isinstance(key, int) or not 0 <= key < 2**16:
+        return grey
+    opaque = [255] * 2**16
+    opaque[key] = 0
+    return Image.merge("LA", (grey, wide.point(opaque, "L")))
 
 
 @cache

@@ -26,7 +26,7 @@ def damage(data: bytes) -> str | None:
 
 def png_damage(data: bytes) -> str | None:
     """Every chunk whole with its checksum right, up to the end chunk; APNG frames in sequence."""
-    at, sequence = len(PNG_SIGNATURE), 0
+    at, sequence, seen_data = len(PNG_SIGNATURE), 0, False
     while True:
         if at + 12 > len(data):
             return "the file ends before its end chunk"
@@ -37,6 +37,11 @@ def png_damage(data: bytes) -> str | None:
         (crc,) = struct.unpack(">I", data[end - 4 : end])
         if zlib.crc32(data[at + 4 : end - 4]) != crc:
             return f"the checksum does not match in chunk {kind.decode('latin-1')!r}"
+        if kind == b"IDAT":
+            seen_data = True
+        elif kind in (b"tRNS", b"PLTE") and seen_data:
+            # libpng, and so browsers, ignore it there; Pillow would apply it.
+            return f"a {kind.decode('latin-1')!r} chunk comes after the image data"
         if kind in (b"fcTL", b"fdAT"):
             if length < 4 or struct.unpack(">I", data[at + 8 : at + 12])[0] != sequence:
                 return "the animation's frames are out of sequence"
