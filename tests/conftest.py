@@ -27,6 +27,8 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "adapters/test_pillow_codec.py": ("PIL",),
     "adapters/test_pillow_pipeline.py": ("PIL",),
     "adapters/test_postgres_repository.py": ("psycopg",),
+    "adapters/test_refusals.py": ("PIL",),
+    "adapters/test_transparency.py": ("PIL",),
     "adversarial": ("litestar",),
     "app": ("litestar",),
     "browser": ("litestar", "playwright"),
