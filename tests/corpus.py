@@ -167,6 +167,61 @@ def apng_out_of_sequence() -> bytes:
     return assemble(swapped)
 
 
+def apng_with_separate_default() -> bytes:
+    """An APNG whose default image (for viewers that cannot animate; black here) is not one of
+    its frames: browsers never show it."""
+    parts = chunks(apng())
+    still = [(k, b) for k, b in chunks(encode(Image.new("RGB", (40, 20)), "PNG")) if k == b"IDAT"]
+    out, sequence = [parts[0], next(p for p in parts if p[0] == b"acTL"), *still], 0
+    for kind, body in parts:
+        if kind in (b"fcTL", b"fdAT", b"IDAT"):
+            payload = body if kind == b"IDAT" else body[4:]
+            out.append(
+                (b"fdAT" if kind == b"IDAT" else kind, struct.pack(">I", sequence) + payload)
+            )
+            sequence += 1
+    return assemble([*out, (b"IEND", b"")])
+
+
+def apng_declaring(frames: int) -> bytes:
+    """An APNG of three frames whose animation chunk declares ``frames``."""
+    return assemble(
+        [(k, struct.pack(">II", frames, 0) if k == b"acTL" else b) for k, b in chunks(apng())]
+    )
+
+
+def apng_turned() -> bytes:
+    """An APNG with EXIF orientation 6 before its image data: browsers turn every frame."""
+    parts = chunks(apng())
+    at = next(i for i, (k, _) in enumerate(parts) if k == b"IDAT")
+    return assemble([*parts[:at], (b"eXIf", exif(6)), *parts[at:]])
+
+
+def two_exif() -> bytes:
+    """Orientations 1 then 6 before the image data: libpng keeps the first, Pillow the last."""
+    parts = chunks(png_with_chunk(b"eXIf", exif(1), after_data=False))
+    return assemble([parts[0], (b"eXIf", exif(6)), *parts[1:]])
+
+
+def header_not_first() -> bytes:
+    parts = chunks(encode(picture(), "PNG"))
+    return assemble([(b"tEXt", b"Comment\x00first"), *parts])
+
+
+def zero_width() -> bytes:
+    parts = chunks(encode(picture(), "PNG"))
+    kind, body = parts[0]
+    return assemble([(kind, b"\x00\x00\x00\x00" + body[4:]), *parts[1:]])
+
+
+def palette_with_long_transparency() -> bytes:
+    """A palette PNG whose tRNS has more entries than the palette: libpng ignores it."""
+    image = picture().convert("P", palette=Image.Palette.ADAPTIVE, colors=4)
+    parts = [(k, b) for k, b in chunks(encode(image, "PNG")) if k != b"tRNS"]
+    at = next(i for i, (k, _) in enumerate(parts) if k == b"IDAT")
+    return assemble([*parts[:at], (b"tRNS", b"\x00" * 200), *parts[at:]])
+
+
 # --- Other formats -------------------------------------------------------------------------------
 
 
@@ -178,12 +233,18 @@ def noisy(format_name: str, **options: object) -> bytes:
     return encode(Image.effect_noise((120, 80), 60).convert("RGB"), format_name, **options)
 
 
-def animated(format_name: str, frames: int = 3) -> bytes:
+def animated(format_name: str, frames: int = 3, **options: object) -> bytes:
     images = [picture() for _ in range(frames)]
     for n, image in enumerate(images):
         image.paste((20, 200, 20), (0, 0, 4 + 4 * n, 4))
     return encode(
-        images[0], format_name, save_all=True, append_images=images[1:], duration=80, loop=0
+        images[0],
+        format_name,
+        save_all=True,
+        append_images=images[1:],
+        duration=80,
+        loop=0,
+        **options,
     )
 
 
@@ -205,6 +266,14 @@ CASES: list[Case] = [
     Case("animated GIF", lambda: animated("GIF"), frames=3),
     Case("animated WebP", lambda: animated("WEBP"), frames=3),
     Case("APNG", apng, frames=3),
+    Case("APNG, default image not in the animation", apng_with_separate_default, frames=3),
+    Case("APNG, EXIF orientation 6", apng_turned, upright="turned", frames=3),
+    Case(
+        "animated WebP, EXIF orientation 6",
+        lambda: animated("WEBP", exif=b"Exif\x00\x00" + exif(6)),
+        upright="turned",
+        frames=3,
+    ),
     Case(
         "PNG, eXIf before the image data",
         lambda: png_with_chunk(b"eXIf", exif(6), after_data=False),
@@ -231,8 +300,25 @@ CASES: list[Case] = [
         lambda: png_with_chunk(b"tRNS", struct.pack(">3H", 220, 20, 20), after_data=True),
         "after the image data",
     ),
-    Case("JPEG, file cut", lambda: cut(noisy("JPEG")), "corrupt or truncated"),
-    Case("JPEG, no end marker", lambda: noisy("JPEG")[:-2], "corrupt or truncated"),
+    Case("JPEG, file cut", lambda: cut(noisy("JPEG")), "damaged"),
+    Case("JPEG, cut and closed", lambda: cut(noisy("JPEG"), 0.5) + b"\xff\xd9", "damaged"),
+    Case(
+        "JPEG, half-finished download",
+        lambda: cut(noisy("JPEG")) + bytes(len(noisy("JPEG")) - len(cut(noisy("JPEG")))),
+        "damaged",
+    ),
+    Case(
+        "progressive JPEG, cut and closed",
+        lambda: cut(noisy("JPEG", progressive=True), 0.5) + b"\xff\xd9",
+        "damaged",
+    ),
+    Case("APNG, fewer frames declared", lambda: apng_declaring(2), "frames it declares"),
+    Case("APNG, more frames declared", lambda: apng_declaring(5), "frames it declares"),
+    Case("PNG, two eXIf chunks", two_exif, "more than one eXIf"),
+    Case("PNG, header chunk not first", header_not_first, "header chunk"),
+    Case("PNG, zero width", zero_width, "damaged"),
+    Case("PNG, palette transparency too long", palette_with_long_transparency, "transparency"),
+    Case("JPEG, no end marker", lambda: noisy("JPEG")[:-2], "damaged"),
     Case("GIF, file cut", lambda: cut(noisy("GIF")), "damaged"),
     Case("GIF, no trailer", lambda: noisy("GIF")[:-1], "trailer"),
     Case("animated GIF, file cut", lambda: cut(animated("GIF", 6), 0.8), "damaged"),

@@ -4,9 +4,12 @@ damaged; never anything else."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from imagecore import Box, ImageLimits
 from imagecore.adapters.pillow_codec import PillowCodec
+from imagecore.adapters.pillow_codec.structure import damage
 from imagecore.errors import InvalidImage
 from tests import images
 from tests.corpus import CASES, Case, looks
@@ -28,3 +31,24 @@ def test_a_damaged_file_is_refused_as_damaged(case: Case) -> None:
     with pytest.raises(InvalidImage) as refused:
         PillowCodec().encode(case.make(), BOX, ImageLimits())
     assert refused.value.reason == "damaged"
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(
+    head=st.sampled_from([b"\x89PNG\r\n\x1a\n", b"GIF89a", b"RIFF\x10\x00\x00\x00WEBP", b""]),
+    rest=st.binary(max_size=300),
+)
+def test_the_structure_checks_never_raise(head: bytes, rest: bytes) -> None:
+    """Whatever follows a signature, the check answers in words or not at all: it never
+    raises, so a fault in it cannot hide behind the codec's refusal of unforeseen errors."""
+    found = damage(head + rest)
+    assert found is None or isinstance(found, str)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_every_cut_of_a_corpus_file_is_answered_in_words(case: Case) -> None:
+    """Each prefix of each corpus file: the structure check answers without raising."""
+    data = case.make()
+    for end in range(0, len(data), max(1, len(data) // 40)):
+        found = damage(data[:end])
+        assert found is None or isinstance(found, str)

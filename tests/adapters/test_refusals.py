@@ -16,7 +16,7 @@ from PIL import Image, UnidentifiedImageError
 
 from imagecore import Box, ImageLimits
 from imagecore.adapters.pillow_codec import ACCEPTED, PillowCodec
-from imagecore.adapters.pillow_codec.sniff import jpeg_precision, refusal, undecodable
+from imagecore.adapters.pillow_codec.sniff import jpeg_precision, refusal
 from imagecore.errors import InvalidImage, UnsupportedImageType
 
 BOX = Box(800, 800)
@@ -218,7 +218,7 @@ def test_bytes_that_are_no_image_are_not_an_image(codec: PillowCodec, data: byte
 
 def test_pillow_does_not_open_a_12_bit_jpeg() -> None:
     """Pillow refuses a 12-bit JPEG's frame header at open, so it is named by its header alone;
-    were a Pillow to open it, the codec would need ``undecodable`` where decoding fails."""
+    were a Pillow to open it, the codec would have to name it where decoding fails."""
     with pytest.raises(UnidentifiedImageError):
         Image.open(io.BytesIO(jpeg_with_precision(12)), formats=["JPEG"])
 
@@ -226,17 +226,6 @@ def test_pillow_does_not_open_a_12_bit_jpeg() -> None:
 def test_pillow_decodes_an_8_bit_lossless_jpeg(codec: PillowCodec) -> None:
     """Lossless JPEG at 8 bits is decoded (libjpeg-turbo 3), so only the precision is refused."""
     assert codec.encode(lossless_jpeg(8), BOX, LIMITS).extension == "jpg"
-
-
-def test_undecodable_names_only_a_jpeg_of_another_precision() -> None:
-    """For an image an accepted decoder opened but could not decode, only a JPEG whose header
-    says 12 or 16 bits is named; a damaged 8-bit JPEG or another format gets no name."""
-    refused = undecodable(jpeg_with_precision(12), ACCEPTED)
-    assert refused is not None
-    assert (refused.detected, refused.accepted) == ("12-bit JPEG", ACCEPTED)
-    damaged = saved("JPEG")[:400]
-    assert undecodable(damaged, ACCEPTED) is None
-    assert undecodable(saved("PNG"), ACCEPTED) is None
 
 
 @pytest.mark.parametrize(

@@ -54,7 +54,7 @@ REFUSED: dict[str, tuple[Callable[[], bytes], str]] = {
     "PNG decompression bomb": (lambda: images.png_claiming_size(60_000, 60_000), "too large"),
     "GIF decompression bomb": (lambda: images.gif_claiming_size(60_000, 60_000), "too large"),
     "PNG just over the pixel limit": (lambda: images.png_claiming_size(8000, 5001), "too large"),
-    "truncated JPEG": (lambda: _truncated(images.jpeg(size=(300, 200))), "corrupt or truncated"),
+    "truncated JPEG": (lambda: _truncated(images.jpeg(size=(300, 200))), "damaged: premature end"),
     "truncated PNG": (lambda: _truncated(images.png(size=(300, 200))), "damaged: the file ends"),
     "wrong magic": (lambda: b"\x89PNX" + images.png()[4:], "not an image"),
     "SVG with script": (

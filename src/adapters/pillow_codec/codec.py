@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 ACCEPTED = ("JPEG", "PNG", "GIF", "WebP")
 #: Pillow's decoders that may run; no other (EPS, TIFF, PSD, ...) is ever reached.
 DECODERS = ["JPEG", "PNG", "GIF", "WEBP"]
+#: How the accepted formats' files start.
+ACCEPTED_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"\xff\xd8\xff", b"RIFF")
 #: Formats whose files may hold an animation (a PNG one is an APNG).
 ANIMATED = frozenset({"GIF", "WEBP", "PNG"})
 ORIENTATION = 0x0112
@@ -111,7 +113,11 @@ class PillowCodec(ImageCodec):
         try:
             image = Image.open(io.BytesIO(data), formats=DECODERS)
         except UnidentifiedImageError:
-            raise refusal(data, ACCEPTED) from None
+            refused = refusal(data, ACCEPTED)
+            if isinstance(refused, InvalidImage) and data.startswith(ACCEPTED_SIGNATURES):
+                # One of ours by its signature, with a header no decoder takes: damaged.
+                raise InvalidImage("damaged", ACCEPTED, "its header is invalid") from None
+            raise refused from None
         with image:
             pixels = image.width * image.height
             if pixels > limits.max_pixels:
@@ -142,7 +148,10 @@ class PillowCodec(ImageCodec):
 def _animation(
     image: ImageFile.ImageFile, box: Box, limits: ImageLimits, output: encoders.Format
 ) -> EncodedImage:
-    count = getattr(image, "n_frames", 1)
+    # An APNG's default image, when it is not the animation's first frame, is for viewers that
+    # cannot animate: browsers never show it, and Pillow gives it as frame 0.
+    skipped = 1 if image.format == "PNG" and getattr(image, "default_image", False) else 0
+    count = getattr(image, "n_frames", 1) - skipped
     if count > limits.max_frames:
         raise ImageTooLarge("animation", count, limits.max_frames, "frames")
     total = count * image.width * image.height
@@ -151,12 +160,17 @@ def _animation(
             "animation", total, limits.max_animation_pixels, "pixels over all frames"
         )
     loop = image.info.get("loop")
+    # Browsers turn every frame by the file's orientation, as they turn a still.
+    method = UPRIGHT.get(_orientation(image))
     frames, durations = [], []
-    for frame in ImageSequence.Iterator(image):
+    for n, frame in enumerate(ImageSequence.Iterator(image)):
+        if n < skipped:
+            continue
         # WebP sets a frame's duration only once it is loaded, which convert does.
         rgba = to_display_mode(frame).convert("RGBA")
         durations.append(int(frame.info.get("duration") or 100))
-        frames.append(resize(rgba, box))
+        upright = rgba.transpose(method) if method is not None else rgba
+        frames.append(resize(upright, box))
     data = encoders.encode_animation(frames, durations, loop, output)
     return EncodedImage(data, output.extension, frames[0].width, frames[0].height)
 

@@ -121,11 +121,7 @@ def refusal(data: bytes, accepted: Sequence[str]) -> InvalidImage | UnsupportedI
     return InvalidImage("not an image", accepted)
 
 
-def undecodable(data: bytes, accepted: Sequence[str]) -> UnsupportedImageType | None:
-    """The refusal for an image an accepted decoder opened but could not decode, when its header
-    shows a variant no decoder here supports (a 12-bit JPEG); ``None`` when it shows none."""
-    kind = _jpeg_variant(data)
-    return None if kind is None else UnsupportedImageType(kind, accepted)
+_MAX_SEGMENTS = 1000
 
 
 def jpeg_precision(data: bytes) -> int | None:
@@ -135,7 +131,9 @@ def jpeg_precision(data: bytes) -> int | None:
     if not data.startswith(b"\xff\xd8"):
         return None
     at, end = 2, len(data)
-    while True:
+    # A real JPEG reaches its frame header within a few dozen segments; a file of nothing but
+    # markers must not hold a decode slot while Python walks them one by one.
+    for _ in range(_MAX_SEGMENTS):
         at = data.find(b"\xff", at)  # bytes between segments are junk, skipped as Pillow does
         if at < 0:
             return None
@@ -155,6 +153,7 @@ def jpeg_precision(data: bytes) -> int | None:
         if length < 2:
             return None
         at += length
+    return None
 
 
 def _jpeg_variant(data: bytes) -> str | None:

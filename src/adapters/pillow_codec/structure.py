@@ -1,9 +1,10 @@
 """What a decoder lets pass: a file's own structure checked before it is decoded.
 
-Pillow decodes a PNG whose chunk checksums are wrong or whose end chunk is missing, and a GIF
-that stops before its trailer, without a word. Such a file was cut short or changed on the way;
-it is refused as damaged, whatever a decoder would make of it. Each check is a pure function of
-the bytes that never raises: what it cannot parse is damage too.
+Pillow decodes a PNG whose chunk checksums are wrong or whose end chunk is missing, a GIF that
+stops before its trailer, and a JPEG whose data breaks off (libjpeg only warns, and Pillow drops
+its warnings, then fills the missing rows with grey), without a word. Such a file was cut short
+or changed on the way; it is refused as damaged, whatever a decoder would make of it. Each check
+never raises: what it cannot parse is damage too.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import struct
 import zlib
 from collections.abc import Callable
+
+import simplejpeg
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -25,8 +28,11 @@ def damage(data: bytes) -> str | None:
 
 
 def png_damage(data: bytes) -> str | None:
-    """Every chunk whole with its checksum right, up to the end chunk; APNG frames in sequence."""
-    at, sequence, seen_data = len(PNG_SIGNATURE), 0, False
+    """Every chunk whole, named and checksummed, from the header chunk to the end chunk; the
+    transparency chunk where and as libpng takes it; APNG frames in sequence and as many as
+    declared."""
+    png = _Png()
+    at = len(PNG_SIGNATURE)
     while True:
         if at + 12 > len(data):
             return "the file ends before its end chunk"
@@ -34,21 +40,71 @@ def png_damage(data: bytes) -> str | None:
         end = at + 12 + length
         if end > len(data):
             return "the file ends in the middle of a chunk"
-        (crc,) = struct.unpack(">I", data[end - 4 : end])
-        if zlib.crc32(data[at + 4 : end - 4]) != crc:
-            return f"the checksum does not match in chunk {kind.decode('latin-1')!r}"
-        if kind == b"IDAT":
-            seen_data = True
-        elif kind in (b"tRNS", b"PLTE") and seen_data:
-            # libpng, and so browsers, ignore it there; Pillow would apply it.
-            return f"a {kind.decode('latin-1')!r} chunk comes after the image data"
-        if kind in (b"fcTL", b"fdAT"):
-            if length < 4 or struct.unpack(">I", data[at + 8 : at + 12])[0] != sequence:
-                return "the animation's frames are out of sequence"
-            sequence += 1
-        if kind == b"IEND":
-            return None
+        if not kind.isalpha():
+            return "a chunk has no valid name"
+        (crc,) = struct.unpack(">I", data[at + 8 + length : end])
+        if zlib.crc32(data[at + 4 : at + 8 + length]) != crc:
+            return f"the checksum does not match in chunk {kind.decode('ascii')!r}"
+        problem = png.take(kind, data[at + 8 : at + 8 + length])
+        if problem is not None or kind == b"IEND":
+            return problem
         at = end
+
+
+class _Png:
+    """What the chunks so far said, and what the next one may say."""
+
+    def __init__(self) -> None:
+        self.chunks = 0
+        self.depth = self.colour = self.palette = 0
+        self.seen_data = False
+        self.sequence = self.frames = 0
+        self.declared_frames: int | None = None
+        self.exif = 0
+
+    def take(self, kind: bytes, body: bytes) -> str | None:
+        self.chunks += 1
+        if self.chunks == 1:
+            if kind != b"IHDR" or len(body) != 13:
+                return "the file does not start with its header chunk"
+            self.depth, self.colour = body[8], body[9]
+        elif kind == b"IHDR":
+            return "the file has a second header chunk"
+        if kind == b"IDAT":
+            self.seen_data = True
+        elif kind == b"PLTE":
+            self.palette = len(body) // 3
+        elif kind == b"acTL" and len(body) == 8:
+            self.declared_frames = struct.unpack(">I", body[:4])[0]
+        elif kind == b"eXIf":
+            self.exif += 1
+            if self.exif > 1:  # libpng keeps the first, Pillow the last
+                return "the file has more than one eXIf chunk"
+        if kind in (b"tRNS", b"PLTE") and self.seen_data:
+            # libpng, and so browsers, ignore it there; Pillow would apply it.
+            return f"a {kind.decode('ascii')!r} chunk comes after the image data"
+        if kind == b"tRNS" and not self._fits(body):
+            return "its transparency chunk does not fit the image"
+        if kind in (b"fcTL", b"fdAT"):
+            if len(body) < 4 or struct.unpack(">I", body[:4])[0] != self.sequence:
+                return "the animation's frames are out of sequence"
+            self.sequence += 1
+            self.frames += kind == b"fcTL"
+        if kind == b"IEND" and self.declared_frames not in (None, self.frames):
+            return "the animation does not hold the frames it declares"
+        return None
+
+    def _fits(self, body: bytes) -> bool:
+        """Whether libpng would take this tRNS: for a palette, after it and no longer; for grey
+        and RGB, one sample per channel within the bit depth."""
+        top = (1 << self.depth) - 1
+        if self.colour == 3:
+            return self.palette > 0 and len(body) <= self.palette
+        if self.colour == 0:
+            return len(body) == 2 and struct.unpack(">H", body)[0] <= top
+        if self.colour == 2:
+            return len(body) == 6 and all(v <= top for v in struct.unpack(">3H", body))
+        return False  # grey+alpha and RGBA carry their own alpha: no tRNS allowed
 
 
 def gif_damage(data: bytes) -> str | None:
@@ -67,6 +123,21 @@ def gif_damage(data: bytes) -> str | None:
                 return "a block of unknown kind"
     except IndexError:
         return "the file ends before its trailer"
+    return None
+
+
+def jpeg_damage(data: bytes) -> str | None:
+    """Decoded at an eighth of its size with libjpeg's warnings made errors: data that ends
+    early, or bytes the decoder had to skip, is damage."""
+    try:
+        simplejpeg.decode_jpeg(data, strict=True, min_width=1, min_height=1)
+    except ValueError as error:
+        message = str(error).strip().rstrip(".")
+        if "Unsupported" in message or "unsupported" in message:
+            return None  # not damage: the decoder itself will say what it cannot do
+        return message[:1].lower() + message[1:]
+    except Exception:
+        return "it could not be read"
     return None
 
 
@@ -90,4 +161,5 @@ _CHECKS: tuple[tuple[Callable[[bytes], bool], Callable[[bytes], str | None]], ..
     (lambda data: data.startswith(PNG_SIGNATURE), png_damage),
     (lambda data: data[:6] in (b"GIF87a", b"GIF89a"), gif_damage),
     (lambda data: data[:4] == b"RIFF" and data[8:12] == b"WEBP", webp_damage),
+    (lambda data: data[:3] == b"\xff\xd8\xff", jpeg_damage),
 )
