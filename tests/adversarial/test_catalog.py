@@ -1,259 +1,35 @@
 """A catalog of hostile requests. Each is answered with its status and an {"error"} body, and
 leaves everything as it was: no file written, the old image still served, the server answering.
+
+The requests are made in :mod:`tests.adversarial.hostile`; the tokens are in
+:mod:`tests.adversarial.catalog_tokens`.
 """
 
 from __future__ import annotations
 
-import base64
-import json
 import socket
-from collections.abc import Callable
-from typing import Any
 
-import attrs
-import httpx
-import jwt
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests import images
-from tests.adversarial.support import Target, now, token
-from tests.http.support import API, SECRET
-
-Send = Callable[[Target], httpx.Response]
-Claims = dict[str, Any] | Callable[[], dict[str, Any]] | None
-
-
-@attrs.frozen
-class Hostile:
-    doc: str
-    send: Send
-    status: int
-    says: str | None = None
-
-
-def get_with(value: str) -> Send:
-    return lambda t: t.client.get(API, headers={"Authorization": value})
-
-
-def get_as(claims: Claims = None, **options: Any) -> Send:
-    """A GET with a token made when the request is sent, so its times are fresh."""
-
-    def send(t: Target) -> httpx.Response:
-        made = claims() if callable(claims) else claims
-        return t.client.get(API, headers={"Authorization": f"Bearer {token(made, **options)}"})
-
-    return send
-
-
-RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-RSA_PUBLIC = (
-    RSA_KEY.public_key()
-    .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    .decode()
+from tests.adversarial.catalog_tokens import TOKENS
+from tests.adversarial.hostile import (
+    MULTIPART,
+    PNG,
+    Hostile,
+    chunked,
+    delete,
+    form,
+    get,
+    media,
+    method,
+    other_user_guess,
+    post,
 )
+from tests.adversarial.support import Target, token
+from tests.http.support import API
 
-
-def key_confusion(t: Target) -> httpx.Response:
-    # HS256 "signed" with the text of the RS256 public key the server trusts.
-    signing = jwt.api_jws.PyJWS(algorithms=["HS256"])
-    signing._algorithms["HS256"].prepare_key = lambda key: key.encode()  # type: ignore[method-assign]
-    payload = json.dumps({"sub": "123", "exp": now() + 600}).encode()
-    forged = signing.encode(payload, RSA_PUBLIC, algorithm="HS256")
-    client = t.app_with(jwt_public_key=RSA_PUBLIC, jwt_secret=None)
-    return client.get(API, headers={"Authorization": f"Bearer {forged}"})
-
-
-def with_issuer(claims: dict[str, Any]) -> Send:
-    def send(t: Target) -> httpx.Response:
-        client = t.app_with(jwt_issuer="https://auth.example.com", jwt_audience="images")
-        return client.get(API, headers={"Authorization": f"Bearer {token(claims)}"})
-
-    return send
-
-
-def tampered(t: Target) -> httpx.Response:
-    header, _, signature = token().split(".")
-    payload = base64.urlsafe_b64encode(json.dumps({"sub": "456", "exp": now() + 600}).encode())
-    forged = ".".join([header, payload.decode().rstrip("="), signature])
-    return t.client.get(API, headers={"Authorization": f"Bearer {forged}"})
-
-
-def post(body: bytes, content_type: str, **headers: str) -> Send:
-    def send(t: Target) -> httpx.Response:
-        all_headers = {
-            "Authorization": f"Bearer {token()}",
-            "Content-Type": content_type,
-            **headers,
-        }
-        return t.client.post(API, headers=all_headers, content=body)
-
-    return send
-
-
-def form(*parts: tuple[str, bytes], boundary: str = "b0und", end: bool = True) -> bytes:
-    body = b"".join(
-        f"--{boundary}\r\nContent-Disposition: form-data; {params}\r\n\r\n".encode()
-        + data
-        + b"\r\n"
-        for params, data in parts
-    )
-    return body + (f"--{boundary}--\r\n".encode() if end else b"")
-
-
-MULTIPART = "multipart/form-data; boundary=b0und"
-PNG = images.png()
-
-
-def chunked(data: bytes) -> Send:
-    def send(t: Target) -> httpx.Response:
-        def pieces():  # type: ignore[no-untyped-def]
-            for start in range(0, len(data), 65536):
-                yield data[start : start + 65536]
-
-        headers = {"Authorization": f"Bearer {token()}", "Content-Type": MULTIPART}
-        return t.client.post(API, headers=headers, content=pieces())
-
-    return send
-
-
-def media(path: str) -> Send:
-    return lambda t: t.client.get(path)
-
-
-def other_user_guess(t: Target) -> httpx.Response:
-    other = t.service.current("456").profile_image
-    assert other is not None and t.client.get(f"/media/{other.key}").status_code == 200
-    guessed = other.key.rsplit("_", 1)[0] + "_0000000000000000.png"
-    return t.client.get(f"/media/{guessed}")
-
-
-def delete(query: str) -> Send:
-    return lambda t: t.client.delete(API + query, headers={"Authorization": f"Bearer {token()}"})
-
-
-def method(name: str) -> Send:
-    return lambda t: t.client.request(name, API, headers={"Authorization": f"Bearer {token()}"})
-
-
-UNAUTHORIZED = 401
 CATALOG = [
-    # --- Tokens ---------------------------------------------------------------------------------
-    Hostile(
-        "alg none is refused",
-        get_with(f"Bearer {token(key=None, algorithm='none')}"),
-        401,
-        "invalid",
-    ),
-    Hostile(
-        "HS256 signed with the server's RS256 public key is refused", key_confusion, 401, "invalid"
-    ),
-    Hostile(
-        "HS512 is outside the allow-list", get_as(key=SECRET * 2, algorithm="HS512"), 401, "invalid"
-    ),
-    Hostile(
-        "RS256 is refused where HS256 is configured",
-        get_as(key=RSA_KEY, algorithm="RS256"),
-        401,
-        "invalid",
-    ),
-    Hostile(
-        "expired 31 s ago, beyond the 30 s leeway",
-        get_as(lambda: {"exp": now() - 31}),
-        401,
-        "expired",
-    ),
-    Hostile("expired an hour ago", get_as(lambda: {"exp": now() - 3600}), 401, "expired"),
-    Hostile(
-        "expired 10 s ago, within the leeway, is accepted", get_as(lambda: {"exp": now() - 10}), 200
-    ),
-    Hostile("not valid for 60 s more (nbf)", get_as(lambda: {"nbf": now() + 60}), 401, "invalid"),
-    Hostile(
-        "valid in 10 s (nbf), within the leeway, is accepted",
-        get_as(lambda: {"nbf": now() + 10}),
-        200,
-    ),
-    Hostile(
-        "issued in the future beyond the leeway (iat)",
-        get_as(lambda: {"iat": now() + 3600}),
-        401,
-        "invalid",
-    ),
-    Hostile(
-        "no exp", get_with(f"Bearer {jwt.encode({'sub': '123'}, SECRET)}"), 401, "no 'exp' claim"
-    ),
-    Hostile(
-        "no user id",
-        get_with(f"Bearer {jwt.encode({'exp': now() + 60}, SECRET)}"),
-        401,
-        "names no user",
-    ),
-    Hostile("an empty user id", get_as({"sub": ""}), 401, "names no user"),
-    Hostile(
-        "a wrong issuer",
-        with_issuer({"iss": "https://evil.example.com", "aud": "images"}),
-        401,
-        "not issued for this service",
-    ),
-    Hostile(
-        "a prefix of the issuer",
-        with_issuer({"iss": "https://auth.example", "aud": "images"}),
-        401,
-        "not issued for this service",
-    ),
-    Hostile(
-        "the issuer with a trailing slash",
-        with_issuer({"iss": "https://auth.example.com/", "aud": "images"}),
-        401,
-        "not issued for this service",
-    ),
-    Hostile(
-        "no issuer where one is required", with_issuer({"aud": "images"}), 401, "no 'iss' claim"
-    ),
-    Hostile(
-        "a wrong audience",
-        with_issuer({"iss": "https://auth.example.com", "aud": "billing"}),
-        401,
-        "not issued for this service",
-    ),
-    Hostile(
-        "a prefix of the audience",
-        with_issuer({"iss": "https://auth.example.com", "aud": "image"}),
-        401,
-        "not issued for this service",
-    ),
-    Hostile("a tampered payload", tampered, 401, "invalid"),
-    Hostile(
-        "signed with another secret",
-        get_as(key="another-secret-of-enough-length-000"),
-        401,
-        "invalid",
-    ),
-    Hostile(
-        "a simplejwt refresh token",
-        get_as({"token_type": "refresh", "user_id": 123}),
-        401,
-        "not an access token",
-    ),
-    Hostile(
-        "a token only in the query string",
-        lambda t: t.client.get(f"{API}?token={token()}&access_token={token()}"),
-        401,
-        "Authentication required",
-    ),
-    Hostile(
-        "a token only in a cookie",
-        lambda t: t.client.get(API, headers={"Cookie": f"token={token()}; access_token={token()}"}),
-        401,
-        "Authentication required",
-    ),
-    Hostile("a 64 KB Authorization header", get_with("Bearer " + "A" * 65536), 401, "invalid"),
-    Hostile(
-        "Basic credentials", get_with("Basic YWRtaW46YWRtaW4="), 401, "must be 'Bearer <token>'"
-    ),
-    Hostile("an empty Bearer", get_with("Bearer "), 401, "must be 'Bearer <token>'"),
-    Hostile("two tokens in one header", get_with(f"Bearer {token()} {token()}"), 401, "invalid"),
+    *TOKENS,
     # --- Multipart and request -----------------------------------------------------------------
     Hostile(
         "a body over the limit, with Content-Length",
@@ -383,6 +159,14 @@ CATALOG = [
         404,
         "Not found",
     ),
+    Hostile("a page under /schema that is not there", get("/schema/nope"), 404, "Not found"),
+    Hostile(
+        "Swagger's OAuth2 redirect page, which the docs do not use",
+        get("/schema/oauth2-redirect.html"),
+        404,
+        "Not found",
+    ),
+    Hostile("a script under /schema", get("/schema/%3Cscript%3E"), 404, "Not found"),
     Hostile("PUT", method("PUT"), 405, "Method PUT is not allowed"),
     Hostile("PATCH", method("PATCH"), 405, "Method PATCH is not allowed"),
     Hostile("DELETE without type", delete(""), 400, "'profile_image' or 'cover_image'"),

@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import attrs
 import pytest
 from litestar.testing import TestClient
 
@@ -11,7 +12,7 @@ from imagecore.adapters.fsspec_storage import FsspecStorage
 from imagecore.app.server import build_app
 from imagecore.app.settings import Settings
 from imagecore.app.wiring import Wiring, open_wiring
-from tests.http.support import SECRET, bearer, token_for, uploaded_files
+from tests.http.support import SECRET, Client, bearer, token_for, uploaded_files
 
 
 @pytest.fixture
@@ -64,3 +65,18 @@ def auth() -> dict[str, str]:
 def media_files(media: FsspecStorage) -> Callable[[], set[str]]:
     """Lists the files in the slot folders, when called."""
     return lambda: uploaded_files(media)
+
+
+@pytest.fixture
+def client_with(settings: Settings, wiring: Wiring) -> Iterator[Client]:
+    """Makes a test client for the app with some settings changed."""
+    opened: list[TestClient] = []  # type: ignore[type-arg]
+
+    def make(**changes: object) -> TestClient:  # type: ignore[type-arg]
+        client = TestClient(build_app(attrs.evolve(settings, **changes), wiring=wiring))
+        opened.append(client.__enter__())
+        return client
+
+    yield make
+    for client in opened:
+        client.__exit__(None, None, None)

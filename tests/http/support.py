@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from litestar.testing import TestClient
+
 from imagecore import ImageStorage
 from imagecore.adapters.http import TokenPolicy, issue_token
 from imagecore.model import DEFAULT_POLICIES
@@ -10,6 +14,8 @@ SECRET = "test-secret-" + "x" * 40
 TOKENS = TokenPolicy.shared_secret(SECRET)
 API = "/api/resume/user-images/"
 SLOT_FOLDERS = [policy.folder for policy in DEFAULT_POLICIES.values()]
+#: Makes a test client for the app with some settings changed (the ``client_with`` fixture).
+Client = Callable[..., TestClient]  # type: ignore[type-arg]
 
 
 def token_for(user: str) -> str:

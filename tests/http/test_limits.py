@@ -3,36 +3,15 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
-import attrs
 import pytest
 from litestar.testing import TestClient
 
 from imagecore.adapters.http.limits import client_address
-from imagecore.app.server import build_app
-from imagecore.app.settings import Settings
-from imagecore.app.wiring import Wiring
 from imagecore.throttle import Limit
 from tests import images
-from tests.http.support import API
-
-Client = Callable[..., TestClient]  # type: ignore[type-arg]
-
-
-@pytest.fixture
-def client_with(settings: Settings, wiring: Wiring) -> Iterator[Client]:
-    """Makes a test client for the app with some settings changed."""
-    opened: list[TestClient] = []  # type: ignore[type-arg]
-
-    def make(**changes: object) -> TestClient:  # type: ignore[type-arg]
-        client = TestClient(build_app(attrs.evolve(settings, **changes), wiring=wiring))
-        opened.append(client.__enter__())
-        return client
-
-    yield make
-    for client in opened:
-        client.__exit__(None, None, None)
+from tests.http.support import API, Client
 
 
 def upload(client: TestClient, token: str, **headers: str):  # type: ignore[no-untyped-def]

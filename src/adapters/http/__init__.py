@@ -2,8 +2,9 @@
 
 One job per module: ``app`` assembles (``create_app``, ``HttpConfig``); ``routes`` holds the
 guide's handlers; ``media`` serves the files; ``bodies`` the JSON shapes; ``wording`` every
-sentence a client reads; ``errors`` the one table of statuses; ``openapi`` the document;
-``auth``, ``forms``, ``limits``, ``pages`` and ``access_log`` the rest of the edge.
+sentence a client reads; ``errors`` the one table of statuses; ``openapi`` the document and
+``docs`` its pages under ``/schema``; ``cors`` OPTIONS and cross-origin calls; ``auth``,
+``forms``, ``limits``, ``pages`` and ``access_log`` the rest of the edge.
 """
 
 from imagecore.adapters.http.access_log import AccessLog

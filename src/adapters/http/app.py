@@ -9,8 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import attrs
-from litestar import Litestar, Router
-from litestar.config.cors import CORSConfig
+from litestar import Litestar
 from litestar.datastructures import CacheControlHeader, State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
@@ -18,10 +17,12 @@ from litestar.middleware import DefineMiddleware
 from imagecore import ImageSlots
 from imagecore.adapters.http.auth import BearerAuthMiddleware, TokenPolicy
 from imagecore.adapters.http.bodies import MediaUrls, limits_body
+from imagecore.adapters.http.cors import CrossOrigin, OptionsRouter
+from imagecore.adapters.http.docs import docs_headers, openapi_config
 from imagecore.adapters.http.errors import exception_handlers
 from imagecore.adapters.http.limits import RateRules
 from imagecore.adapters.http.media import MEDIA_PATH, media_router
-from imagecore.adapters.http.openapi import openapi_config, operations
+from imagecore.adapters.http.openapi import operations
 from imagecore.adapters.http.pages import page_routes
 from imagecore.adapters.http.routes import API_PATH, api_handlers, health
 
@@ -55,9 +56,12 @@ def create_app(slots: ImageSlots, config: HttpConfig, **litestar_options: Any) -
     """
     urls = MediaUrls(config.media_url, config.defaults_url or config.media_url)
     published = limits_body(slots, config.rate_rules)
-    api = Router(
+    cross_origin = CrossOrigin(frozenset(config.cors_origins)) if config.cors_origins else None
+    handlers = api_handlers(operations(slots, urls, config.rate_rules, published))
+    api = OptionsRouter(
         API_PATH,
-        route_handlers=api_handlers(operations(slots, urls, config.rate_rules, published)),
+        route_handlers=handlers,
+        cross_origin=cross_origin,
         middleware=[DefineMiddleware(BearerAuthMiddleware, policy=config.tokens)],
         cache_control=CacheControlHeader(no_store=True),
         security=[{"bearer": []}],
@@ -75,16 +79,12 @@ def create_app(slots: ImageSlots, config: HttpConfig, **litestar_options: Any) -
             "reads_inline": _value(config.reads_inline),
         },
         state=State({"rate_rules": config.rate_rules}),
-        cors_config=(
-            CORSConfig(
-                allow_origins=list(config.cors_origins),
-                allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
-                allow_headers=["Authorization", "Content-Type"],
-                max_age=600,
-            )
-            if config.cors_origins
-            else None
-        ),
+        # Not Litestar's cors_config: see the cors module.
+        before_send=[
+            docs_headers(),
+            *([cross_origin.before_send] if cross_origin else []),
+            *litestar_options.pop("before_send", []),
+        ],
         exception_handlers=exception_handlers(max_bytes),
         request_max_body_size=max_bytes,
         # Logging belongs to the process (the CLI, or the host app embedding this one).

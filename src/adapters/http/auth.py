@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -18,6 +19,8 @@ from litestar.types import ASGIApp
 from imagecore.adapters.http import wording
 
 HMAC_ALGORITHMS = ("HS256",)
+#: The claims that are times: JSON numbers of seconds since 1970 (RFC 7519's NumericDate).
+TIME_CLAIMS = ("exp", "nbf", "iat")
 
 
 class InvalidToken(Exception):
@@ -62,6 +65,42 @@ class TokenPolicy:
         raise ValueError("the public key must be RSA (for RS256) or EC P-256 (for ES256)")
 
 
+class TimeNotANumber(jwt.DecodeError):
+    """A time claim that is not a JSON number (PyJWT would read ``"9999999999"`` as one)."""
+
+    def __init__(self, claim: str) -> None:
+        super().__init__(claim)
+        self.claim = claim
+
+
+class StrictJWT(jwt.PyJWT):
+    """PyJWT, with the time claims checked to be numbers before PyJWT compares them.
+
+    PyJWT reads them with ``int()``, which takes a string of digits and ``true``; and a number
+    too large for a float is no time either. ``_decode_payload`` is PyJWT's hook for subclasses:
+    it runs after the signature is checked, so a forged token is still only "invalid".
+    """
+
+    def _decode_payload(self, decoded: dict[str, Any]) -> dict[str, Any]:
+        payload = super()._decode_payload(decoded)
+        for claim in TIME_CLAIMS:
+            if claim in payload and not _is_time(payload[claim]):
+                raise TimeNotANumber(claim)
+        return payload
+
+
+def _is_time(value: object) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
+
+
+_JWT = StrictJWT()
+
+
 @attrs.frozen
 class Verified:
     """A token whose signature and claims were checked, and the times that bound its validity."""
@@ -83,7 +122,7 @@ def user_id_from_token(token: str, policy: TokenPolicy) -> str:
 def verify(token: str, policy: TokenPolicy) -> Verified:
     """Checks the token as :func:`user_id_from_token` describes; raises InvalidToken."""
     try:
-        claims = jwt.decode(
+        claims = _JWT.decode(
             token,
             policy.key,
             algorithms=list(policy.algorithms),
@@ -94,6 +133,8 @@ def verify(token: str, policy: TokenPolicy) -> Verified:
         )
     except jwt.ExpiredSignatureError as error:
         raise InvalidToken(wording.TOKEN_EXPIRED) from error
+    except TimeNotANumber as error:
+        raise InvalidToken(wording.time_not_a_number(error.claim)) from error
     except jwt.MissingRequiredClaimError as error:
         raise InvalidToken(wording.missing_claim(error.claim)) from error
     except (jwt.InvalidIssuerError, jwt.InvalidAudienceError) as error:
@@ -106,12 +147,23 @@ def verify(token: str, policy: TokenPolicy) -> Verified:
     user = claims.get("sub", claims.get("user_id"))
     if isinstance(user, bool) or not isinstance(user, str | int) or str(user) == "":
         raise InvalidToken(wording.NO_USER)
+    if isinstance(user, str) and not _is_text(user):
+        raise InvalidToken(wording.USER_NOT_TEXT)
     not_before = claims.get("nbf")
     return Verified(
         str(user),
         float(claims["exp"]),
         float(not_before) if isinstance(not_before, int | float) else None,
     )
+
+
+def _is_text(value: str) -> bool:
+    """Whether ``value`` is text that can be written (JSON's ``"\\ud800"`` is a lone surrogate)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class VerifiedTokens:

@@ -12,16 +12,8 @@ from typing import Any, NotRequired, TypedDict
 
 import attrs
 import msgspec
-from litestar.openapi import OpenAPIConfig, ResponseSpec
-from litestar.openapi.plugins import SwaggerRenderPlugin
-from litestar.openapi.spec import (
-    Components,
-    Example,
-    Operation,
-    RequestBody,
-    Schema,
-    SecurityScheme,
-)
+from litestar.openapi import ResponseSpec
+from litestar.openapi.spec import Example, Operation, RequestBody, Schema
 from litestar.openapi.spec import OpenAPIMediaType as MediaTypeSpec
 from litestar.openapi.spec import Parameter as OpenAPIParameter
 from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
@@ -37,7 +29,6 @@ from imagecore.adapters.http.bodies import (
     UploadBody,
 )
 from imagecore.adapters.http.limits import RateRules
-from imagecore.adapters.http.pages import SWAGGER_ASSETS
 from imagecore.errors import (
     ConcurrentUpdate,
     InvalidImage,
@@ -243,33 +234,3 @@ def upload_operation(formats: Sequence[str]) -> type[Operation]:
             )
 
     return UploadOperation
-
-
-def openapi_config(title: str, version: str) -> OpenAPIConfig:
-    """The document at ``/schema/openapi.json``, and Swagger UI at ``/schema/``."""
-    return OpenAPIConfig(
-        title=title,
-        version=version,
-        description="A user's profile and cover images.",
-        path="/schema",
-        # Served from this app, so that the docs work offline and load nothing from a CDN.
-        render_plugins=[
-            SwaggerRenderPlugin(
-                js_url=f"{SWAGGER_ASSETS}/swagger-ui-bundle.js",
-                css_url=f"{SWAGGER_ASSETS}/swagger-ui.css",
-                standalone_preset_js_url=f"{SWAGGER_ASSETS}/swagger-ui-standalone-preset.js",
-                path="/",
-                favicon="",
-            )
-        ],
-        components=Components(
-            security_schemes={
-                "bearer": SecurityScheme(
-                    type="http",
-                    scheme="bearer",
-                    bearer_format="JWT",
-                    description="An access token: `Authorization: Bearer <token>`.",
-                )
-            }
-        ),
-    )

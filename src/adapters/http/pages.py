@@ -12,6 +12,8 @@ from litestar.datastructures import CacheControlHeader
 from litestar.static_files import create_static_files_router
 from openapi_ui_bundles import swagger_ui
 
+from imagecore.adapters.http.cors import OptionsRouter
+
 STATIC = Path(str(files("imagecore.adapters.http") / "static"))
 SWAGGER_ASSETS = "/docs-assets"
 
@@ -61,10 +63,16 @@ def page_routes(*media_urls: str) -> list[Router]:
 
     return [
         Router("/", route_handlers=[page]),
-        create_static_files_router("/static", directories=[STATIC], after_request=with_headers),
+        create_static_files_router(
+            "/static",
+            directories=[STATIC],
+            after_request=with_headers,
+            router_class=OptionsRouter,
+        ),
         create_static_files_router(
             SWAGGER_ASSETS,
             directories=[swagger_ui.static_path],
             cache_control=CacheControlHeader(public=True, max_age=86400),
+            router_class=OptionsRouter,
         ),
     ]

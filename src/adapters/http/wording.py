@@ -182,10 +182,15 @@ TOKEN_EXPIRED = "The token has expired; sign in again."
 TOKEN_INVALID = "The token is invalid."
 NOT_AN_ACCESS_TOKEN = "This is not an access token; send an access token."
 NO_USER = "The token names no user: it needs a 'sub' or 'user_id' claim."
+USER_NOT_TEXT = "The token's user id is not valid Unicode text."
 
 
 def missing_claim(claim: str) -> str:
     return f"The token has no '{claim}' claim."
+
+
+def time_not_a_number(claim: str) -> str:
+    return f"The token's '{claim}' claim must be a number of seconds since 1970."
 
 
 def not_issued_here(detail: object) -> str:
