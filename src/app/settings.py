@@ -66,6 +66,7 @@ class Settings:
     max_animation_pixels: int = setting(
         "IMAGECORE_MAX_ANIMATION_PIXELS", _LIMITS.max_animation_pixels, parsers.positive_int
     )
+    max_scans: int = setting("IMAGECORE_MAX_SCANS", _LIMITS.max_scans, parsers.positive_int)
     profile_size: tuple[int, int] = setting(
         "IMAGECORE_PROFILE_SIZE", _SIZE[Slot.PROFILE], parsers.size
     )
@@ -102,6 +103,7 @@ class Settings:
             max_pixels=self.max_pixels,
             max_frames=self.max_frames,
             max_animation_pixels=self.max_animation_pixels,
+            max_scans=self.max_scans,
         )
 
     @property

@@ -95,6 +95,9 @@ class ImageLimits:
     max_frames: int = attrs.field(default=1000, validator=attrs.validators.gt(0))
     #: Pixels decoded over all frames of an animation.
     max_animation_pixels: int = attrs.field(default=100_000_000, validator=attrs.validators.gt(0))
+    #: Scans of a progressive JPEG: each walks every block of the image again, so a small file
+    #: of thousands of tiny scans costs minutes of CPU. Encoders write about 10.
+    max_scans: int = attrs.field(default=64, validator=attrs.validators.gt(0))
 
 
 @attrs.frozen

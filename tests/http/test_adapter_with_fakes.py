@@ -147,7 +147,11 @@ def test_refusals_are_worded_from_the_error_s_data(http: TestClient) -> None:  #
 
 
 ODD_LIMITS = ImageLimits(
-    max_bytes=3 * 1024 * 1024, max_pixels=1_234_567, max_frames=9, max_animation_pixels=7_654_321
+    max_bytes=3 * 1024 * 1024,
+    max_pixels=1_234_567,
+    max_frames=9,
+    max_animation_pixels=7_654_321,
+    max_scans=17,
 )
 ODD_POLICIES = {
     Slot.PROFILE: DEFAULT_POLICIES[Slot.PROFILE],
@@ -185,6 +189,7 @@ def test_the_published_limits_are_the_service_s(odd_http: TestClient) -> None:  
         "max_pixels": 1_234_567,
         "max_frames": 9,
         "max_animation_pixels": 7_654_321,
+        "max_scans": 17,
         "formats": ["WebP"],
         "media_types": ["image/gif", "image/jpeg", "image/png", "image/webp"],
         "boxes": {

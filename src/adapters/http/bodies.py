@@ -62,6 +62,7 @@ class LimitsBody(msgspec.Struct):
     max_pixels: int
     max_frames: int
     max_animation_pixels: int
+    max_scans: int
     formats: list[str]
     media_types: list[str]
     boxes: dict[str, BoxBody]
@@ -118,6 +119,7 @@ def limits_body(slots: ImageSlots, rate_rules: RateRules | None) -> LimitsBody:
         max_pixels=limits.max_pixels,
         max_frames=limits.max_frames,
         max_animation_pixels=limits.max_animation_pixels,
+        max_scans=limits.max_scans,
         formats=list(slots.codec.formats),
         media_types=sorted(set(MEDIA_TYPES.values())),
         boxes={

@@ -21,7 +21,7 @@ from imagecore.adapters.pillow_codec.pixels import (
     to_display_mode,
 )
 from imagecore.adapters.pillow_codec.sniff import refusal
-from imagecore.adapters.pillow_codec.structure import damage
+from imagecore.adapters.pillow_codec.structure import damage, gif_canvas, jpeg_scans
 from imagecore.errors import ImageTooLarge, InvalidImage
 
 log = logging.getLogger(__name__)
@@ -107,6 +107,7 @@ class PillowCodec(ImageCodec):
                 raise InvalidImage("damaged", ACCEPTED) from error
 
     def _encode(self, data: bytes, box: Box, limits: ImageLimits) -> EncodedImage:
+        _check_work(data, limits)  # before anything decodes it, the structure check included
         broken = damage(data)
         if broken is not None:
             raise InvalidImage("damaged", ACCEPTED, broken)
@@ -173,6 +174,26 @@ def _animation(
         frames.append(resize(upright, box))
     data = encoders.encode_animation(frames, durations, loop, output)
     return EncodedImage(data, output.extension, frames[0].width, frames[0].height)
+
+
+def _check_work(data: bytes, limits: ImageLimits) -> None:
+    """Refuse, from the bytes alone, a file whose decoding would cost far more than its size and
+    pixels say: a progressive JPEG of too many scans, a GIF whose frames imply a larger canvas."""
+    if data.startswith(b"\xff\xd8\xff"):
+        scans = jpeg_scans(data)
+        if scans > limits.max_scans:
+            raise ImageTooLarge("image", scans, limits.max_scans, "scans")
+    elif data[:6] in (b"GIF87a", b"GIF89a"):
+        width, height, frames = gif_canvas(data)
+        if width * height > limits.max_pixels:
+            raise ImageTooLarge("image", width * height, limits.max_pixels, "pixels")
+        if frames * width * height > limits.max_animation_pixels:
+            raise ImageTooLarge(
+                "animation",
+                frames * width * height,
+                limits.max_animation_pixels,
+                "pixels over all frames",
+            )
 
 
 def _orientation(image: Image.Image) -> int:

@@ -141,6 +141,56 @@ def jpeg_damage(data: bytes) -> str | None:
     return None
 
 
+def jpeg_scans(data: bytes) -> int:
+    """How many scans a JPEG holds: the start-of-scan markers from the first one on (before it,
+    an EXIF thumbnail may hold markers of its own; within scan data a 0xFF is always followed by
+    0x00 or a restart marker, so a start-of-scan marker there is a real one)."""
+    at = 2
+    for _ in range(1000):  # a real JPEG reaches its first scan within a few dozen segments
+        at = data.find(b"\xff", at)
+        while 0 <= at < len(data) - 1 and data[at + 1] == 0xFF:
+            at += 1
+        if at < 0 or at + 4 > len(data):
+            return 0
+        marker = data[at + 1]
+        if marker == 0xDA:
+            return data.count(b"\xff\xda", at)
+        if marker in (0x01, *range(0xD0, 0xD9)):
+            at += 2
+            continue
+        at += 2 + int.from_bytes(data[at + 2 : at + 4], "big")
+    return 0
+
+
+def gif_canvas(data: bytes) -> tuple[int, int, int]:
+    """The canvas a GIF's frames imply (width, height), and its frame count.
+
+    Pillow grows the canvas to hold a frame placed beyond the logical screen, and composes every
+    frame at that size: a 1x1 screen with a frame at (8999, 9899) is a 9000x9900 animation.
+    Unreadable blocks end the count (the structure check refuses such a file anyway).
+    """
+    try:
+        width, height = struct.unpack("<HH", data[6:10])
+        flags = data[10]
+        at = 13 + (3 * 2 ** ((flags & 7) + 1) if flags & 0x80 else 0)
+        frames = 0
+        while data[at] != 0x3B:
+            if data[at] == 0x21:
+                at = _skip_sub_blocks(data, at + 2)
+            elif data[at] == 0x2C:
+                left, top, w, h = struct.unpack("<4H", data[at + 1 : at + 9])
+                width, height = max(width, left + w), max(height, top + h)
+                frames += 1
+                local = data[at + 9]
+                at += 10 + (3 * 2 ** ((local & 7) + 1) if local & 0x80 else 0)
+                at = _skip_sub_blocks(data, at + 1)
+            else:
+                break
+    except (IndexError, struct.error):
+        pass
+    return width, height, frames
+
+
 def webp_damage(data: bytes) -> str | None:
     """The RIFF container holds as many bytes as it declares."""
     if len(data) < 12:
