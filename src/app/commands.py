@@ -168,6 +168,7 @@ def _banner(settings: Settings, base: str, policy: TokenPolicy, workers: int) ->
         f"  images:     profile {settings.profile_box}, cover {settings.cover_box}, "
         f"up to {settings.max_upload_bytes:,} bytes and {settings.max_pixels:,} pixels",
         f"  API:        {base}/api/resume/user-images/   docs: {base}/schema",
+        f"  proxies:    {_proxies(settings)}",
     ]
     if policy.can_issue:
         demo = issue_token(DEMO_USER, policy, ttl=DAY)
@@ -184,6 +185,15 @@ def _banner(settings: Settings, base: str, policy: TokenPolicy, workers: int) ->
             f"{base}/api/resume/user-images/",
         ]
     print("\n".join(lines), flush=True)
+
+
+def _proxies(settings: Settings) -> str:
+    if settings.trusted_proxies:
+        return "X-Forwarded-For believed from " + ", ".join(map(str, settings.trusted_proxies))
+    return (
+        "none trusted (IMAGECORE_TRUSTED_PROXIES is unset): behind a reverse proxy, every "
+        "request counts against the proxy's one address"
+    )
 
 
 def _host_for_url(host: str) -> str:

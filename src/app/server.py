@@ -61,6 +61,7 @@ def http_config(settings: Settings, wiring: Wiring, tokens: TokenPolicy) -> Http
                 "delete": settings.delete_rate_per_address,
             },
             trusted_proxies=settings.trusted_proxies,
+            users_per_address=settings.rate_users_per_address,
         ),
         cors_origins=settings.cors_origins,
         reads_inline=wiring.reads_inline,

@@ -19,9 +19,12 @@ from imagecore.app import parsers
 from imagecore.model import DEFAULT_POLICIES
 from imagecore.throttle import Limit
 
-#: Default rate limits, for uploads and deletes alike.
+#: Default rate limits, for uploads and deletes alike. The address's limit is an allowance per
+#: user seen from the address, up to USERS_PER_ADDRESS users (see RateRules).
 PER_USER = Limit(20, 3600)
 PER_ADDRESS = Limit(60, 3600)
+#: (Written out, not read from RateRules: settings must load without the HTTP extra installed.)
+USERS_PER_ADDRESS = 10
 _LIMITS = ImageLimits()
 _SIZE = {slot: (p.box.width, p.box.height) for slot, p in DEFAULT_POLICIES.items()}
 _MODE = {slot: "FILL" if p.box.fill else "FIT" for slot, p in DEFAULT_POLICIES.items()}
@@ -89,6 +92,10 @@ class Settings:
     )
     delete_rate_per_address: Limit | None = setting(
         "IMAGECORE_DELETE_RATE_PER_ADDRESS", PER_ADDRESS, parsers.rate
+    )
+    #: How many users seen from one address each add its per-address allowance.
+    rate_users_per_address: int = setting(
+        "IMAGECORE_RATE_USERS_PER_ADDRESS", USERS_PER_ADDRESS, parsers.positive_int
     )
     trusted_proxies: tuple[parsers.Network, ...] = setting(
         "IMAGECORE_TRUSTED_PROXIES", (), parsers.networks

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import pytest
 
 from imagecore import Slot
 from imagecore.adapters.http import user_id_from_token
+from imagecore.app import commands
 from imagecore.app.cli import main
 from imagecore.app.settings import Settings
 from imagecore.app.tokens import token_policy
@@ -348,3 +350,25 @@ def test_a_missing_extra_is_one_line_saying_what_to_install(
         f"imagecore: `imagecore {command[0]}` needs the 'server' extra, which is not installed "
         "(no module 'litestar'): pip install 'imagecore[server]'"
     ]
+
+
+@pytest.mark.parametrize(
+    ("proxies", "expected"),
+    [
+        ((), "none trusted (IMAGECORE_TRUSTED_PROXIES is unset)"),
+        ((ipaddress.ip_network("10.0.0.0/8"),), "X-Forwarded-For believed from 10.0.0.0/8"),
+    ],
+)
+def test_the_banner_says_whether_a_proxy_is_trusted(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    proxies: tuple[ipaddress.IPv4Network, ...],
+    expected: str,
+) -> None:
+    """Without IMAGECORE_TRUSTED_PROXIES the banner warns that behind a proxy every request
+    counts against one address; with it, it names the trusted proxies."""
+    settings = Settings(data_dir=tmp_path, jwt_secret="s" * 40, trusted_proxies=proxies)
+    commands._banner(settings, "http://127.0.0.1:8000", token_policy(settings), 1)
+    [line] = [line for line in capsys.readouterr().out.splitlines() if "proxies:" in line]
+    assert expected in line
+    assert ("one address" in line) == (not proxies)

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 from collections.abc import Callable
 
+import attrs
 import pytest
 from litestar.testing import TestClient
 
-from imagecore.adapters.http.limits import client_address
-from imagecore.throttle import Limit
+from imagecore.adapters.http import limits
+from imagecore.adapters.http.limits import RateRules, client_address, warn_if_proxied_unknowingly
+from imagecore.adapters.memory_repository import MemoryRateCounter
+from imagecore.app.settings import PER_ADDRESS, PER_USER, USERS_PER_ADDRESS
+from imagecore.errors import RateLimited
+from imagecore.throttle import Limit, Throttle
 from tests import images
 from tests.http.support import API, Client
 
@@ -40,8 +46,11 @@ def test_uploads_over_the_per_user_limit_get_429(
 def test_uploads_over_the_per_address_limit_get_429(
     client_with: Client, token_for: Callable[[str], str]
 ) -> None:
-    """Many users behind one address share its limit, whatever X-Forwarded-For claims."""
-    client = client_with(upload_rate_per_user=None, upload_rate_per_address=Limit(2, 60))
+    """With one user per address, users behind one address share its limit, whatever
+    X-Forwarded-For claims."""
+    client = client_with(
+        upload_rate_per_user=None, upload_rate_per_address=Limit(2, 60), rate_users_per_address=1
+    )
     assert upload(client, token_for("a"), **{"X-Forwarded-For": "203.0.113.1"}).status_code == 200
     assert upload(client, token_for("b"), **{"X-Forwarded-For": "203.0.113.2"}).status_code == 200
     refused = upload(client, token_for("c"), **{"X-Forwarded-For": "203.0.113.3"})
@@ -53,12 +62,120 @@ def test_a_refused_request_counts_against_no_limit(
     client_with: Client, token_for: Callable[[str], str]
 ) -> None:
     """Refused by the address limit, a user's attempts do not use up the user's own limit."""
-    client = client_with(upload_rate_per_user=Limit(3, 3600), upload_rate_per_address=Limit(1, 60))
+    client = client_with(
+        upload_rate_per_user=Limit(3, 3600),
+        upload_rate_per_address=Limit(1, 60),
+        rate_users_per_address=1,
+    )
     assert upload(client, token_for("busy")).status_code == 200  # the address's one upload
     for _ in range(5):
         assert upload(client, token_for("alice")).status_code == 429
     moved = client_with(upload_rate_per_user=Limit(3, 3600), upload_rate_per_address=None)
     assert [upload(moved, token_for("alice")).status_code for _ in range(4)] == [200, 200, 200, 429]
+
+
+def upload_rules(
+    per_user: Limit | None = PER_USER, per_address: Limit | None = PER_ADDRESS
+) -> RateRules:
+    """Upload limits (by default the deployed ones, with the default users per address) over a
+    fresh counter."""
+    return RateRules(
+        throttle=Throttle(MemoryRateCounter()),
+        per_user={"upload": per_user},
+        per_address={"upload": per_address},
+    )
+
+
+NOW = 1_800_000_000.0  # the start of an hour's window
+
+
+def test_users_sharing_an_address_do_not_lock_each_other_out() -> None:
+    """Three users behind one address each make their own 20 uploads in the hour, and a fourth
+    still can; each user's 21st is refused by their own limit."""
+    rules = upload_rules()
+    for user in ("ann", "bob", "cid"):
+        for _ in range(20):
+            rules.check("upload", user, "10.0.0.1", now=NOW)
+    rules.check("upload", "dee", "10.0.0.1", now=NOW)
+    with pytest.raises(RateLimited) as refused:
+        rules.check("upload", "ann", "10.0.0.1", now=NOW)
+    assert refused.value.limit == PER_USER.count
+
+
+def test_a_flood_of_new_accounts_from_one_address_is_refused() -> None:
+    """Accounts made one after another from one address all use it up: past 10 users' worth
+    (600 uploads in the hour by default) the address is refused, whoever asks."""
+    rules = upload_rules()
+    for n in range(30):
+        for _ in range(20):
+            rules.check("upload", f"bot{n}", "198.51.100.9", now=NOW)
+    with pytest.raises(RateLimited) as refused:
+        rules.check("upload", "bot30", "198.51.100.9", now=NOW)
+    assert refused.value.limit == 600
+    with pytest.raises(RateLimited):
+        rules.check("upload", "newcomer", "198.51.100.9", now=NOW)
+    rules.check("upload", "newcomer", "198.51.100.10", now=NOW)  # other addresses are not affected
+    rules.check("upload", "bot0", "198.51.100.9", now=NOW + 3600)  # nor the next hour
+
+
+def test_the_deployment_default_is_the_adapter_s() -> None:
+    """IMAGECORE_RATE_USERS_PER_ADDRESS defaults to what RateRules does when left alone."""
+    assert attrs.fields(RateRules).users_per_address.default == USERS_PER_ADDRESS
+
+
+def test_the_address_limit_counts_users_per_window() -> None:
+    """A user seen in an earlier window adds nothing to the next one's allowance."""
+    rules = upload_rules(per_user=None, per_address=Limit(2, 60))
+    for user in ("a", "b"):
+        rules.check("upload", user, "192.0.2.1", now=NOW)
+    for _ in range(2):
+        rules.check("upload", "a", "192.0.2.1", now=NOW + 60)
+    with pytest.raises(RateLimited):
+        rules.check("upload", "a", "192.0.2.1", now=NOW + 60)
+
+
+def test_users_on_one_address_each_bring_their_share_over_http(
+    client_with: Client, token_for: Callable[[str], str]
+) -> None:
+    """Through the API: two users on the test client's one address each use their own limit."""
+    client = client_with(
+        upload_rate_per_user=Limit(2, 3600), upload_rate_per_address=Limit(2, 3600)
+    )
+    assert [upload(client, token_for("ann")).status_code for _ in range(3)] == [200, 200, 429]
+    assert [upload(client, token_for("bob")).status_code for _ in range(3)] == [200, 200, 429]
+
+
+@pytest.fixture
+def warning_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The process's warning about untrusted proxies not yet given."""
+    monkeypatch.setattr(limits, "_UNTRUSTED_PROXY_WARNING", limits._Once())
+
+
+@pytest.mark.usefixtures("warning_once")
+def test_a_private_peer_without_trusted_proxies_is_warned_about_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The first request from a loopback or private peer, with no trusted proxies, logs one
+    warning naming IMAGECORE_TRUSTED_PROXIES; no later request logs it again."""
+    with caplog.at_level(logging.WARNING, logger="imagecore.http"):
+        warn_if_proxied_unknowingly(scope("93.184.216.34"), ())
+        warn_if_proxied_unknowingly(scope("testclient"), ())
+        assert caplog.records == []
+        for peer in ("127.0.0.1", "10.1.2.3", "::1", "192.168.0.4"):
+            warn_if_proxied_unknowingly(scope(peer), ())
+    [record] = caplog.records
+    assert record.levelno == logging.WARNING
+    assert record.name == "imagecore.http"
+    assert "IMAGECORE_TRUSTED_PROXIES" in record.getMessage()
+    assert "one address" in record.getMessage()
+
+
+@pytest.mark.usefixtures("warning_once")
+def test_no_warning_when_proxies_are_trusted(caplog: pytest.LogCaptureFixture) -> None:
+    """With trusted proxies configured, a private peer is expected: nothing is logged."""
+    with caplog.at_level(logging.WARNING, logger="imagecore.http"):
+        warn_if_proxied_unknowingly(scope("127.0.0.1"), PROXIES)
+    assert caplog.records == []
 
 
 def test_deletes_are_limited_too(client_with: Client, token_for: Callable[[str], str]) -> None:

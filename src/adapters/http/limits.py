@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
+import logging
+import threading
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -14,25 +18,69 @@ from litestar.handlers import BaseRouteHandler
 from imagecore.throttle import Limit, Throttle
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+log = logging.getLogger("imagecore.http")
 
 
 @attrs.frozen
 class RateRules:
-    """Which limit applies to which action, and which proxies may name the client's address."""
+    """Which limit applies to which action, and which proxies may name the client's address.
+
+    Each user has their own limit (``per_user``). The address limit (``per_address``) is an
+    allowance *per user seen from that address* in its window, up to ``users_per_address`` users:
+    an address from which three users have acted in this window may act
+    ``3 x per_address.count`` times, one with ``users_per_address`` users or more
+    ``users_per_address x per_address.count`` times. So people sharing an address (an office NAT,
+    or every client behind a reverse proxy that is not in the trusted list) do not lock each other
+    out: each user brings their own share, and with ``per_address`` at or above ``per_user`` no
+    one user, nor any number up to ``users_per_address``, can use up the others'. A flood of new
+    accounts from one address is still bounded, by ``users_per_address x per_address.count``.
+    ``users_per_address=1`` is a plain limit shared by everyone on the address.
+
+    Every count is a key in the shared RateCounter, so every worker agrees: one key per (address,
+    user) and window marks the user as seen (its first hit also counts the user in a per-address
+    key, read on later requests by a hit taken straight back), and the address's own count is the
+    Throttle's usual key. Users seen stay seen for the window even if refused: that can only
+    widen the address's allowance, and never past the cap. A race between two requests can at
+    worst count a reader's probe as one more user, again only up to the cap.
+    """
 
     throttle: Throttle
     per_user: Mapping[str, Limit | None] = attrs.field(factory=dict)
     per_address: Mapping[str, Limit | None] = attrs.field(factory=dict)
     trusted_proxies: Sequence[Network] = ()
+    users_per_address: int = attrs.field(default=10, validator=attrs.validators.gt(0))
 
-    def check(self, action: str, user: str, address: str) -> None:
+    def check(self, action: str, user: str, address: str, now: float | None = None) -> None:
+        """Count one ``action`` by ``user`` from ``address``; raises RateLimited when over."""
+        now = time.time() if now is None else now
         self.throttle.check(
             action,
             [
                 (f"user:{user}", self.per_user.get(action)),
-                (f"address:{address}", self.per_address.get(action)),
+                (f"address:{address}", self.address_limit(action, user, address, now)),
             ],
+            now,
         )
+
+    def address_limit(self, action: str, user: str, address: str, now: float) -> Limit | None:
+        """The address's limit for this request: its per-user allowance times the users seen
+        from it in the window (this one included), at most ``users_per_address`` of them."""
+        limit = self.per_address.get(action)
+        if limit is None or self.users_per_address == 1:
+            return limit
+        counter = self.throttle.counter
+        window = int(now // limit.seconds)
+        ends = (window + 1) * limit.seconds
+        prefix = f"{action}:{limit.seconds}"
+        users_key = f"{prefix}:users-at:{address}"
+        if counter.hit(f"{prefix}:user-at:{address}|{user}", window, ends) == 1:
+            users = counter.hit(users_key, window, ends)  # a new user: counted, and kept
+        else:
+            # A read: the hit is taken straight back, and not counted as a user.
+            users = max(1, counter.hit(users_key, window, ends) - 1)
+            with contextlib.suppress(Exception):
+                counter.release(users_key, window)
+        return Limit(limit.count * min(users, self.users_per_address), limit.seconds)
 
 
 def client_address(scope: Mapping[str, Any], trusted: Sequence[Network]) -> str:
@@ -54,6 +102,43 @@ def client_address(scope: Mapping[str, Any], trusted: Sequence[Network]) -> str:
     return str(peer)
 
 
+class _Once:
+    """A flag that is set once per process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.done = False
+
+    def first(self) -> bool:
+        """True the first time it is asked, False ever after."""
+        with self._lock:
+            first, self.done = not self.done, True
+            return first
+
+
+_UNTRUSTED_PROXY_WARNING = _Once()
+
+
+def warn_if_proxied_unknowingly(scope: Mapping[str, Any], trusted: Sequence[Network]) -> None:
+    """Log once per process when a request comes from a loopback or private peer while no proxy
+    is trusted: that peer may be a reverse proxy, and then every client counts as one address."""
+    if trusted or _UNTRUSTED_PROXY_WARNING.done:
+        return
+    peer = (scope.get("client") or ("unknown", 0))[0]
+    try:
+        ip = ipaddress.ip_address(peer)
+    except ValueError:
+        return
+    if (ip.is_loopback or ip.is_private) and _UNTRUSTED_PROXY_WARNING.first():
+        log.warning(
+            "A request came from %s, a loopback or private address, and "
+            "IMAGECORE_TRUSTED_PROXIES is unset: if a reverse proxy is in front, every request "
+            "counts against that one address in the per-address rate limits. Name the proxy in "
+            "IMAGECORE_TRUSTED_PROXIES.",
+            peer,
+        )
+
+
 def _is_trusted(address: str, trusted: Sequence[Network]) -> bool:
     try:
         ip = ipaddress.ip_address(address)
@@ -69,6 +154,7 @@ async def rate_limit(
     rules: RateRules | None = connection.app.state.get("rate_rules")
     if rules is None:
         return
+    warn_if_proxied_unknowingly(connection.scope, rules.trusted_proxies)
     address = client_address(connection.scope, rules.trusted_proxies)
     # The counter lives in the database: off the event loop, like every other database call.
     await sync_to_thread(rules.check, handler.opt["action"], str(connection.user), address)
