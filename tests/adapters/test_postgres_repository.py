@@ -6,6 +6,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from contextlib import closing
 
 import psycopg
 import pytest
@@ -27,7 +28,7 @@ TABLES = {
 @pytest.fixture
 def database(postgres_url: str) -> Iterator[PostgresDatabase]:
     """A PostgreSQL database object on a schema of this test's own."""
-    with PostgresDatabase(postgres_url) as database:
+    with closing(PostgresDatabase(postgres_url)) as database:
         yield database
 
 
@@ -63,7 +64,10 @@ def test_the_tables_have_the_shared_names(database: PostgresDatabase, postgres_u
 
 def test_images_are_shared_by_separate_pools(postgres_url: str) -> None:
     """Two database objects (two workers, or two machines) see each other's writes."""
-    with PostgresDatabase(postgres_url) as one, PostgresDatabase(postgres_url) as two:
+    with (
+        closing(PostgresDatabase(postgres_url)) as one,
+        closing(PostgresDatabase(postgres_url)) as two,
+    ):
         saved = one.repository.save("u1", UserImages(profile_image=PROFILE))
         assert two.repository.get("u1") == saved
         assert one.rate_counter.hit("k", 1, 4e9) == 1
@@ -113,7 +117,7 @@ def test_an_unreachable_server_is_a_repository_error() -> None:
 
 def test_connections_the_server_dropped_are_replaced(postgres_url: str) -> None:
     """After the server ends the pool's connections (a restart, a failover), reads still work."""
-    with PostgresDatabase(postgres_url, pool_size=3) as database:
+    with closing(PostgresDatabase(postgres_url, pool_size=3)) as database:
         saved = database.repository.save("u1", UserImages(profile_image=PROFILE))
         with psycopg.connect(postgres_url, autocommit=True) as admin:
             ended = admin.execute(
@@ -155,9 +159,9 @@ def test_without_create_an_older_schema_is_refused_and_not_migrated(postgres_url
 
 def test_without_create_a_current_database_is_used(postgres_url: str) -> None:
     """With create=False a database holding the current tables reads as usual."""
-    with PostgresDatabase(postgres_url) as database:
+    with closing(PostgresDatabase(postgres_url)) as database:
         saved = database.repository.save("u1", UserImages(profile_image=PROFILE))
-    with PostgresDatabase(postgres_url, create=False) as database:
+    with closing(PostgresDatabase(postgres_url, create=False)) as database:
         assert database.repository.get("u1") == saved
         assert list(database.repository.references()) == [PROFILE.key]
 

@@ -28,7 +28,7 @@ TABLES = {
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[SqliteDatabase]:
     """A new SQLite database in a file of this test's own."""
-    with SqliteDatabase(tmp_path / "images.db") as database:
+    with closing(SqliteDatabase(tmp_path / "images.db")) as database:
         yield database
 
 
@@ -106,9 +106,9 @@ def test_the_tables_have_the_shared_names(database: SqliteDatabase) -> None:
 
 def test_images_survive_reopening(tmp_path: Path) -> None:
     """What one database object saved, another opened on the same file reads."""
-    with SqliteDatabase(tmp_path / "images.db") as first:
+    with closing(SqliteDatabase(tmp_path / "images.db")) as first:
         saved = first.repository.save("u1", UserImages(profile_image=PROFILE))
-    with SqliteDatabase(tmp_path / "images.db") as second:
+    with closing(SqliteDatabase(tmp_path / "images.db")) as second:
         assert second.repository.get("u1") == saved
 
 
@@ -137,7 +137,7 @@ def test_an_unusable_path_is_a_repository_error(tmp_path: Path) -> None:
 
 
 def _race(path: str, n: int, barrier: threading.Barrier) -> str:
-    with SqliteDatabase(path) as database:
+    with closing(SqliteDatabase(path)) as database:
         base = database.repository.get("u1")
         image = StoredImage(f"resume/images/profile_1_{n}.png", "image/png", 1, 1, 1)
         barrier.wait()
@@ -151,7 +151,7 @@ def _race(path: str, n: int, barrier: threading.Barrier) -> str:
 def test_worker_processes_racing_on_one_file_produce_one_winner(tmp_path: Path) -> None:
     """Several processes saving on the same version: exactly one commits."""
     path = str(tmp_path / "images.db")
-    with SqliteDatabase(path) as database:
+    with closing(SqliteDatabase(path)) as database:
         database.repository.save("u1", UserImages())
     context = multiprocessing.get_context("spawn")
     with context.Manager() as manager:
@@ -159,13 +159,16 @@ def test_worker_processes_racing_on_one_file_produce_one_winner(tmp_path: Path) 
         with context.Pool(4) as pool:
             outcomes = pool.starmap(_race, [(path, n, barrier) for n in range(4)])
     assert sorted(outcomes) == ["lost", "lost", "lost", "won"]
-    with SqliteDatabase(path) as database:
+    with closing(SqliteDatabase(path)) as database:
         assert database.repository.get("u1").version == 2
 
 
 def test_rate_counts_are_shared_by_every_process_on_the_file(tmp_path: Path) -> None:
     """Two database objects on one file (two workers) add to the same counts."""
-    with SqliteDatabase(tmp_path / "db") as one, SqliteDatabase(tmp_path / "db") as two:
+    with (
+        closing(SqliteDatabase(tmp_path / "db")) as one,
+        closing(SqliteDatabase(tmp_path / "db")) as two,
+    ):
         assert one.rate_counter.hit("k", 1, 4e9) == 1
         assert two.rate_counter.hit("k", 1, 4e9) == 2
 
@@ -173,7 +176,7 @@ def test_rate_counts_are_shared_by_every_process_on_the_file(tmp_path: Path) -> 
 def _open(path: str, barrier: threading.Barrier) -> str:
     barrier.wait()
     try:
-        with SqliteDatabase(path) as database:
+        with closing(SqliteDatabase(path)) as database:
             database.repository.get("u")
     except RepositoryError as error:
         return str(error)
@@ -203,7 +206,7 @@ def test_expired_rate_counts_are_forgotten(database: SqliteDatabase) -> None:
 def test_a_file_of_the_older_schema_is_migrated(tmp_path: Path, version: int) -> None:
     """A file of the schema before the shared one gets the shared names and keeps its rows."""
     old_file(tmp_path / "old.db", version)
-    with SqliteDatabase(tmp_path / "old.db") as database:
+    with closing(SqliteDatabase(tmp_path / "old.db")) as database:
         images = database.repository.get("u")
         assert images.version == 3
         assert images.profile_image == StoredImage("resume/images/p.png", "image/png", 1, 2, 3)
@@ -257,9 +260,9 @@ def test_without_create_a_file_of_the_older_schema_is_refused_and_untouched(
 
 def test_without_create_a_current_file_is_used(tmp_path: Path) -> None:
     """With create=False a file holding the current tables reads and writes as usual."""
-    with SqliteDatabase(tmp_path / "images.db") as database:
+    with closing(SqliteDatabase(tmp_path / "images.db")) as database:
         saved = database.repository.save("u1", UserImages(profile_image=PROFILE))
-    with SqliteDatabase(tmp_path / "images.db", create=False) as database:
+    with closing(SqliteDatabase(tmp_path / "images.db", create=False)) as database:
         assert database.repository.get("u1") == saved
         assert list(database.repository.references()) == [PROFILE.key]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import simplejpeg
 
@@ -110,20 +110,32 @@ class _Png:
 def gif_damage(data: bytes) -> str | None:
     """Every block whole, up to the trailer."""
     try:
-        flags = data[10]
-        at = 13 + (3 * 2 ** ((flags & 7) + 1) if flags & 0x80 else 0)
-        while data[at] != 0x3B:
-            if data[at] == 0x21:  # extension: label, then sub-blocks
-                at = _skip_sub_blocks(data, at + 2)
-            elif data[at] == 0x2C:  # image: descriptor, local colour table, LZW size, sub-blocks
-                local = data[at + 9]
-                at += 10 + (3 * 2 ** ((local & 7) + 1) if local & 0x80 else 0)
-                at = _skip_sub_blocks(data, at + 1)
-            else:
-                return "a block of unknown kind"
+        for _ in _gif_frames(data):
+            pass
     except IndexError:
         return "the file ends before its trailer"
+    except ValueError as error:
+        return str(error)
     return None
+
+
+def _gif_frames(data: bytes) -> Iterator[tuple[int, int, int, int]]:
+    """Each frame's (left, top, width, height), walking every block up to the trailer.
+
+    Raises IndexError where the file ends before it, ValueError at a block of unknown kind.
+    """
+    flags = data[10]
+    at = 13 + (3 * 2 ** ((flags & 7) + 1) if flags & 0x80 else 0)
+    while data[at] != 0x3B:
+        if data[at] == 0x21:  # extension: label, then sub-blocks
+            at = _skip_sub_blocks(data, at + 2)
+        elif data[at] == 0x2C:  # image: descriptor, local colour table, LZW size, sub-blocks
+            local = data[at + 9]
+            yield struct.unpack("<4H", data[at + 1 : at + 9])
+            at += 10 + (3 * 2 ** ((local & 7) + 1) if local & 0x80 else 0)
+            at = _skip_sub_blocks(data, at + 1)
+        else:
+            raise ValueError("a block of unknown kind")
 
 
 def jpeg_damage(data: bytes) -> str | None:
@@ -169,24 +181,12 @@ def gif_canvas(data: bytes) -> tuple[int, int, int]:
     frame at that size: a 1x1 screen with a frame at (8999, 9899) is a 9000x9900 animation.
     Unreadable blocks end the count (the structure check refuses such a file anyway).
     """
+    width, height, frames = 0, 0, 0
     try:
         width, height = struct.unpack("<HH", data[6:10])
-        flags = data[10]
-        at = 13 + (3 * 2 ** ((flags & 7) + 1) if flags & 0x80 else 0)
-        frames = 0
-        while data[at] != 0x3B:
-            if data[at] == 0x21:
-                at = _skip_sub_blocks(data, at + 2)
-            elif data[at] == 0x2C:
-                left, top, w, h = struct.unpack("<4H", data[at + 1 : at + 9])
-                width, height = max(width, left + w), max(height, top + h)
-                frames += 1
-                local = data[at + 9]
-                at += 10 + (3 * 2 ** ((local & 7) + 1) if local & 0x80 else 0)
-                at = _skip_sub_blocks(data, at + 1)
-            else:
-                break
-    except (IndexError, struct.error):
+        for left, top, w, h in _gif_frames(data):
+            width, height, frames = max(width, left + w), max(height, top + h), frames + 1
+    except (IndexError, ValueError, struct.error):
         pass
     return width, height, frames
 

@@ -78,12 +78,6 @@ class PostgresDatabase:
         """Close the pool and its connections."""
         self._pool.close()
 
-    def __enter__(self) -> PostgresDatabase:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
     def _migrate(self, *, create: bool) -> None:
         with self._pool.connection() as connection, connection.transaction():
             if create:

@@ -76,12 +76,6 @@ class SqliteDatabase:
         """Close every connection this database opened, in any thread."""
         self._connections.close()
 
-    def __enter__(self) -> SqliteDatabase:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
     def _use_wal(self, connection: sqlite3.Connection) -> None:
         # WAL is a property of the database file, set once; switching to it ignores the busy
         # timeout, so workers opening a new database together retry here for a while.
