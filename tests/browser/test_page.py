@@ -125,7 +125,30 @@ def test_a_token_can_be_pasted_and_an_expired_one_is_explained(page: Page, serve
 
 
 def expired_token(server: Server) -> str:
+    return token_for(server, "demo", ttl=1, now=0)
+
+
+def token_for(server: Server, user: str, ttl: int = 3600, **options: int) -> str:
     from imagecore.adapters.http import TokenPolicy, issue_token
 
     secret = (server.data_dir / "jwt-secret").read_text().strip()
-    return issue_token("demo", TokenPolicy.shared_secret(secret), ttl=1, now=0)
+    return issue_token(user, TokenPolicy.shared_secret(secret), ttl=ttl, **options)
+
+
+def test_a_link_s_token_for_another_user_is_used_only_when_the_person_agrees(
+    page: Page, server: Server
+) -> None:
+    """Signed in as demo, a link carrying mallory's token asks first: declined, the page stays
+    demo's; accepted, it becomes mallory's. The signed-in user is always shown."""
+    open_page(page, server)
+    signed_in = page.locator("#signed-in")
+    expect(signed_in).to_have_text("Signed in as demo")
+    questions: list[str] = []
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+    page.goto(f"{server.base_url}/#token={token_for(server, 'mallory')}")
+    page.reload()  # a fragment change alone does not load the page again
+    expect(signed_in).to_have_text("Signed in as demo")
+    assert questions and '"mallory"' in questions[0] and '"demo"' in questions[0]
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.goto(f"{server.base_url}/?again#token={token_for(server, 'mallory')}")
+    expect(signed_in).to_have_text("Signed in as mallory")

@@ -144,11 +144,35 @@
     }
   }
 
+  // Whom a token names: its `sub` (or `user_id`), read from its payload. Only shown, never
+  // trusted: the server checks the signature.
+  function userOf(token) {
+    try {
+      const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+      const claims = JSON.parse(atob(part.padEnd(Math.ceil(part.length / 4) * 4, '=')));
+      return String(claims.sub ?? claims.user_id ?? '');
+    } catch {
+      return '';
+    }
+  }
+
   function start(token) {
     service = new UserImagesService(token);
     sessionStorage.setItem(TOKEN_KEY, token);
     byId('token-form').hidden = true;
+    byId('user').textContent = userOf(token) || 'an unnamed user';
+    byId('signed-in').hidden = false;
     return load();
+  }
+
+  // A link's token replaces the tab's only when it names the same user, or when the person
+  // says so: a link must not slip someone else's account under their uploads.
+  function chooseToken(fromLink, stored) {
+    if (!fromLink) return stored;
+    if (!stored || userOf(stored) === userOf(fromLink)) return fromLink;
+    const question = `This link signs you in as "${userOf(fromLink)}", but you are signed in ` +
+      `as "${userOf(stored)}". Switch to "${userOf(fromLink)}"?`;
+    return window.confirm(question) ? fromLink : stored;
   }
 
   function wire() {
@@ -185,7 +209,7 @@
   // taken out of the address bar, and kept for this tab only.
   const fromFragment = new URLSearchParams(location.hash.slice(1)).get('token');
   if (fromFragment) history.replaceState(null, '', location.pathname + location.search);
-  const token = fromFragment || sessionStorage.getItem(TOKEN_KEY);
+  const token = chooseToken(fromFragment, sessionStorage.getItem(TOKEN_KEY));
   if (token) {
     start(token);
   } else {
