@@ -24,6 +24,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "adapters/test_apng.py": ("PIL",),
     "adapters/test_corpus.py": ("PIL",),
     "adapters/test_fsspec_storage.py": ("fsspec",),
+    "adapters/test_isolated_codec.py": ("PIL",),
     "adapters/test_pillow_codec.py": ("PIL",),
     "adapters/test_pillow_pipeline.py": ("PIL",),
     "adapters/test_postgres_repository.py": ("psycopg",),

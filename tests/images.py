@@ -246,3 +246,26 @@ def ycck_jpeg(rgb: tuple[int, int, int], size: tuple[int, int] = (32, 32)) -> by
     assert adobe > 0 and data[adobe + 11] == 0
     data[adobe + 11] = 2
     return bytes(data)
+
+
+def scan_bomb(scans: int = 3000) -> bytes:
+    """A 12 MP progressive JPEG whose last scan is repeated ``scans`` times: about 160 KB, each
+    repeat one more pass over every block, tens of seconds of decoding in all."""
+    data = encode(Image.new("RGB", (4000, 3000), (90, 120, 150)), "JPEG", progressive=True)
+    last = data.rindex(b"\xff\xda")
+    return data[:-2] + data[last:-2] * scans + b"\xff\xd9"
+
+
+def gif_with_frames_at(*offsets: tuple[int, int]) -> bytes:
+    """A GIF with a 1x1 screen and one 1x1 frame at each offset."""
+    colours = [(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0), (0, 255, 255)]
+    frames = [Image.new("RGB", (1, 1), colours[n % 5]) for n in range(len(offsets))]
+    data = bytearray(encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=50))
+    at, placed = 0, 0
+    while placed < len(offsets):
+        at = data.index(b"\x2c", at)
+        if struct.unpack("<4H", data[at + 1 : at + 9])[2:] == (1, 1):
+            data[at + 1 : at + 5] = struct.pack("<2H", *offsets[placed])
+            placed += 1
+        at += 1
+    return bytes(data)

@@ -12,6 +12,7 @@ from litestar.types import ASGIApp
 from imagecore.adapters.http import AccessLog, TokenPolicy, issue_token
 from imagecore.app import package_version
 from imagecore.app.cli import DAY, SAFE_MIN_AGE
+from imagecore.app.protocol import GuardedConfig, connection_limits, run
 from imagecore.app.server import MEDIA_URL, build_app, log_config
 from imagecore.app.settings import Settings
 from imagecore.app.tokens import token_policy
@@ -19,10 +20,11 @@ from imagecore.app.wiring import open_wiring
 from imagecore.errors import SweepRefused
 
 DEMO_USER = "demo"
+#: How long a stopping server lets requests in flight finish.
+GRACE_SECONDS = 3
 
 
 def serve(settings: Settings, args: argparse.Namespace) -> int:
-    import uvicorn
 
     if args.workers > 1 and not settings.shares_state:
         # Each worker would keep its own in-memory repository and disagree with the others.
@@ -48,23 +50,27 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
     # The same configuration reaches every worker: uvicorn applies log_config in each process.
     config = log_config(settings.log_level)
     logging.config.dictConfig(config)
+    server = GuardedConfig(
+        app,
+        connection_limits=connection_limits(settings),
+        factory=isinstance(app, str),
+        workers=args.workers,
+        host=args.host,
+        port=args.port,
+        loop="uvloop",
+        log_config=config,
+        log_level=settings.log_level.lower(),
+        access_log=False,  # AccessLog writes one line per request, with the user, no query
+        proxy_headers=False,
+        # A stop waits this long for requests in flight, then cancels them: a decode among
+        # them is killed, so a stop never waits on one.
+        timeout_graceful_shutdown=GRACE_SECONDS,
+    )
     try:
-        uvicorn.run(
-            app,
-            factory=isinstance(app, str),
-            workers=args.workers,
-            host=args.host,
-            port=args.port,
-            loop="uvloop",
-            http="httptools",
-            log_config=config,
-            log_level=settings.log_level.lower(),
-            access_log=False,  # AccessLog writes one line per request, with the user, no query
-            proxy_headers=False,
-        )
+        started = run(server)
     finally:
         wiring.close()
-    return 0
+    return 0 if started else 3
 
 
 def token(settings: Settings, args: argparse.Namespace) -> int:

@@ -38,6 +38,16 @@ def positive_int(name: str, raw: str) -> int:
     return value
 
 
+def seconds(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds, got {raw!r}.") from None
+    if not 0 < value < 86400:
+        raise SettingsError(f"{name} must be above 0 and under a day, got {raw}.")
+    return value
+
+
 def pixels(name: str, raw: str) -> int:
     value = positive_int(name, raw)
     if value > MAX_PIXELS_SUPPORTED:

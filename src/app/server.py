@@ -9,8 +9,11 @@ import attrs
 from litestar import Litestar
 from litestar.types import ASGIApp
 
+from imagecore import ImageCodec
 from imagecore.adapters.http import AccessLog, HttpConfig, TokenPolicy, create_app
+from imagecore.adapters.http.bodies import DecodeBudget
 from imagecore.adapters.http.limits import RateRules
+from imagecore.adapters.isolated_codec import IsolatedCodec
 from imagecore.app import package_version
 from imagecore.app.settings import Settings
 from imagecore.app.tokens import token_policy
@@ -65,8 +68,18 @@ def http_config(settings: Settings, wiring: Wiring, tokens: TokenPolicy) -> Http
         ),
         cors_origins=settings.cors_origins,
         reads_inline=wiring.reads_inline,
+        decode_slots=wiring.decode_slots,
+        decode_wait=settings.decode_wait,
+        decode_budget=decode_budget(wiring.slots.codec),
         **options,
     )
+
+
+def decode_budget(codec: ImageCodec) -> DecodeBudget | None:
+    """What one decode may cost, where the codec holds it to a budget."""
+    if isinstance(codec, IsolatedCodec):
+        return DecodeBudget(cpu_seconds=codec.seconds, memory_bytes=codec.memory)
+    return None
 
 
 def asgi_app() -> ASGIApp:

@@ -77,10 +77,14 @@ class Settings:
     cover_size: tuple[int, int] = setting("IMAGECORE_COVER_SIZE", _SIZE[Slot.COVER], parsers.size)
     cover_mode: str = setting("IMAGECORE_COVER_MODE", _MODE[Slot.COVER], parsers.box_mode)
     stills_as_webp: bool = setting("IMAGECORE_STILLS_AS_WEBP", False, parsers.flag)
-    #: ``None`` means the codec's own default.
-    max_concurrent_decodes: int | None = setting(
-        "IMAGECORE_MAX_CONCURRENT_DECODES", None, parsers.positive_int
+    #: For the server as a whole: every worker process takes from the same slots.
+    max_concurrent_decodes: int = setting(
+        "IMAGECORE_MAX_CONCURRENT_DECODES", 2, parsers.positive_int
     )
+    #: How long an upload waits for a decode slot before it is answered 503.
+    decode_wait: float = setting("IMAGECORE_DECODE_WAIT", 10.0, parsers.seconds)
+    decode_seconds: int = setting("IMAGECORE_DECODE_SECONDS", 10, parsers.positive_int)
+    decode_memory_mb: int = setting("IMAGECORE_DECODE_MEMORY_MB", 384, parsers.positive_int)
     upload_rate_per_user: Limit | None = setting(
         "IMAGECORE_UPLOAD_RATE_PER_USER", PER_USER, parsers.rate
     )
@@ -101,6 +105,15 @@ class Settings:
         "IMAGECORE_TRUSTED_PROXIES", (), parsers.networks
     )
     cors_origins: tuple[str, ...] = setting("IMAGECORE_CORS_ORIGINS", (), parsers.origins)
+    #: What `imagecore serve` lets one connection send, and how many there may be per worker.
+    max_header_bytes: int = setting("IMAGECORE_MAX_HEADER_BYTES", 32 * 1024, parsers.positive_int)
+    max_headers: int = setting("IMAGECORE_MAX_HEADERS", 100, parsers.positive_int)
+    header_timeout: float = setting("IMAGECORE_HEADER_TIMEOUT", 10.0, parsers.seconds)
+    body_timeout: float = setting("IMAGECORE_BODY_TIMEOUT", 30.0, parsers.seconds)
+    max_connections: int = setting("IMAGECORE_MAX_CONNECTIONS", 1000, parsers.positive_int)
+    max_connections_per_address: int = setting(
+        "IMAGECORE_MAX_CONNECTIONS_PER_ADDRESS", 64, parsers.positive_int
+    )
     log_level: str = setting("IMAGECORE_LOG_LEVEL", "INFO", parsers.log_level)
 
     @property

@@ -7,17 +7,20 @@ when a module is imported. What it opens, it closes.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable, Iterator
 
 import attrs
 
 from imagecore import ImageCodec, ImageCoreError, ImageRepository, ImageSlots, ImageStorage
+from imagecore.adapters.decode_slots import LockFileSlots
 from imagecore.adapters.fsspec_storage import FsspecStorage
+from imagecore.adapters.isolated_codec import IsolatedCodec
 from imagecore.adapters.memory_repository import MemoryRateCounter, MemoryRepository
 from imagecore.adapters.pillow_codec import PillowCodec
 from imagecore.adapters.sql import SqliteDatabase
 from imagecore.app.settings import Settings, SettingsError
-from imagecore.ports import RateCounter
+from imagecore.ports import DecodeSlots, RateCounter
 
 
 @attrs.define
@@ -26,6 +29,8 @@ class Wiring:
 
     slots: ImageSlots
     rate_counter: RateCounter
+    #: Taken by each upload's decode, shared by every process of the server.
+    decode_slots: DecodeSlots
     #: Whether the repository answers in microseconds (memory, local SQLite), so that a read on
     #: the event loop costs less than a hop to a worker thread.
     reads_inline: bool = False
@@ -57,10 +62,18 @@ def open_wiring(
         with _blaming(variable, f"storage {settings.media_storage_url!r}"):
             storage = FsspecStorage.from_url(settings.media_storage_url)
     closers: list[Callable[[], None]] = []
+    if codec is None:
+        isolated = build_codec(settings)
+        codec = isolated
+        closers.append(isolated.close)
     counter: RateCounter = MemoryRateCounter()
     reads_inline = True
     if repository is None:
-        repository, counter, close, reads_inline = _open_database(settings, existing=existing)
+        try:
+            repository, counter, close, reads_inline = _open_database(settings, existing=existing)
+        except BaseException:
+            _close_all(closers)
+            raise
         closers.append(close)
     else:
         reads_inline = isinstance(repository, MemoryRepository)
@@ -68,23 +81,35 @@ def open_wiring(
         slots = ImageSlots(
             storage=storage,
             repository=repository,
-            codec=codec or build_codec(settings),
+            codec=codec,
             policies=settings.policies,
             limits=settings.limits,
         )
+        decode_slots = LockFileSlots(
+            settings.data_dir.resolve() / "locks", settings.max_concurrent_decodes
+        )
     except BaseException:
-        for close in closers:
-            close()
+        _close_all(closers)
         raise
-    return Wiring(slots, counter, reads_inline, closers)
+    return Wiring(slots, counter, decode_slots, reads_inline, closers)
 
 
-def build_codec(settings: Settings) -> PillowCodec:
-    if settings.max_concurrent_decodes is None:
-        return PillowCodec(stills_as_webp=settings.stills_as_webp)
-    return PillowCodec(
-        stills_as_webp=settings.stills_as_webp, max_concurrent=settings.max_concurrent_decodes
+def build_codec(settings: Settings) -> IsolatedCodec:
+    """Pillow, in a child process per decode, on the settings' budget."""
+    memory = settings.decode_memory_mb * 2**20
+    return IsolatedCodec(
+        functools.partial(
+            PillowCodec, stills_as_webp=settings.stills_as_webp, memory_budget=memory
+        ),
+        seconds=settings.decode_seconds,
+        memory=memory,
+        max_concurrent=settings.max_concurrent_decodes,
     )
+
+
+def _close_all(closers: list[Callable[[], None]]) -> None:
+    for close in reversed(closers):
+        close()
 
 
 def _open_database(

@@ -11,13 +11,16 @@ HTTP API reads is worded by that adapter.
     │   ├── ImageRejected            an upload is not an acceptable image
     │   │   ├── InvalidImage         not an image, or a damaged one
     │   │   ├── UnsupportedImageType an image of a type we do not accept
-    │   │   └── ImageTooLarge        too many bytes, pixels or frames
+    │   │   ├── ImageTooLarge        too many bytes, pixels or frames
+    │   │   └── DecodeOverBudget     decoding took more time or memory than it may
     │   ├── UnknownSlot              no slot has that name
     │   ├── NothingToUpload          an upload named no slot
     │   ├── SlotEmpty                nothing to delete
     │   ├── MediaNotFound            no such media file
     │   ├── SweepRefused             a sweep would remove every image: a wrong database?
-    │   └── RateLimited              too many requests; try again after a while
+    │   ├── RateLimited              too many requests; try again after a while
+    │   └── Abandoned                the caller left before the work was done
+    ├── Busy                         every decode slot is taken; try again in a moment
     ├── ConcurrentUpdate             another writer kept winning the race for a user's images
     ├── VersionConflict              a repository's compare-and-set lost (retried, never shown)
     └── BackendError                 storage or repository failed
@@ -87,6 +90,21 @@ class ImageTooLarge(ImageRejected):
         super().__init__(f"{what} over the limit: {counted} {unit}, at most {limit}")
 
 
+#: What a decode may use up: CPU time, or memory.
+Resource = Literal["seconds", "memory"]
+
+
+class DecodeOverBudget(ImageRejected):
+    """Decoding the image took more of ``resource`` than ``limit`` (seconds of CPU, or bytes of
+    memory) and was stopped: a file built to cost far more to decode than its size says."""
+
+    def __init__(self, resource: Resource, limit: float) -> None:
+        self.resource = resource
+        self.limit = limit
+        unit = "s of CPU time" if resource == "seconds" else "bytes of memory"
+        super().__init__(f"decoding needed more than {limit:g} {unit}")
+
+
 class UnknownSlot(RequestError):
     """No slot has the given name (``None`` when none was given)."""
 
@@ -144,6 +162,22 @@ class RateLimited(RequestError):
         super().__init__(
             f"over {limit} {action}s in {seconds} s; the next may go in {retry_after} s"
         )
+
+
+class Abandoned(RequestError):
+    """The caller went away, so its work was stopped before it finished; nothing was stored."""
+
+    def __init__(self) -> None:
+        super().__init__("the caller left before the work was done")
+
+
+class Busy(ImageCoreError):
+    """Every decode slot stayed taken while the upload waited; retrying in ``retry_after`` s
+    will likely find one free."""
+
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(f"every decode slot is taken; try again in {retry_after} s")
 
 
 class ConcurrentUpdate(ImageCoreError):

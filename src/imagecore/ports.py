@@ -5,7 +5,7 @@ Adapters raise only the core's errors (:mod:`imagecore.errors`) through these.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Protocol
 
 from imagecore.model import Box, EncodedImage, ImageLimits, StoredFile, UserImages
@@ -79,6 +79,18 @@ class ImageCodec(Protocol):
 
     def encode(self, data: bytes, box: Box, limits: ImageLimits) -> EncodedImage:
         """The image in ``data``, decoded within ``limits`` and re-encoded to fit ``box``."""
+        ...
+
+
+class DecodeSlots(Protocol):
+    """Room for a bounded number of decodes at once, counted among everyone sharing the slots:
+    the threads of one process, or every worker process of a server."""
+
+    def try_take(self) -> Callable[[], None] | None:
+        """A free slot, as the call that frees it again; ``None`` when every slot is taken.
+
+        Never waits: a caller that may wait polls, without holding a thread meanwhile.
+        """
         ...
 
 

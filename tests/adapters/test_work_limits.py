@@ -3,8 +3,6 @@ their bytes, before any decoder runs."""
 
 from __future__ import annotations
 
-import struct
-
 import pytest
 from PIL import Image
 
@@ -50,27 +48,10 @@ def test_a_jpeg_of_too_many_scans_is_refused_before_it_is_decoded() -> None:
     PillowCodec().encode(progressive(), BOX, ImageLimits())
 
 
-def gif_with_frames_at(*offsets: tuple[int, int]) -> bytes:
-    """A GIF with a 1x1 screen and one 1x1 frame at each offset."""
-    colours = [(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0), (0, 255, 255)]
-    frames = [Image.new("RGB", (1, 1), colours[n % 5]) for n in range(len(offsets))]
-    data = bytearray(
-        images.encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=50)
-    )
-    at, placed = 0, 0
-    while placed < len(offsets):
-        at = data.index(b"\x2c", at)
-        if struct.unpack("<4H", data[at + 1 : at + 9])[2:] == (1, 1):
-            data[at + 1 : at + 5] = struct.pack("<2H", *offsets[placed])
-            placed += 1
-        at += 1
-    return bytes(data)
-
-
 def test_a_gif_frame_beyond_the_screen_counts_at_the_canvas_it_implies() -> None:
     """A 1x1 screen whose second frame sits at (8999, 9899) is a 9000x9900 animation, though
     its first frame and its screen say 1x1: over the pixel limit."""
-    bomb = gif_with_frames_at((0, 0), (8999, 9899))
+    bomb = images.gif_with_frames_at((0, 0), (8999, 9899))
     assert gif_canvas(bomb) == (9000, 9900, 2)
     with pytest.raises(ImageTooLarge) as refused:
         PillowCodec().encode(bomb, BOX, ImageLimits())
@@ -79,7 +60,7 @@ def test_a_gif_frame_beyond_the_screen_counts_at_the_canvas_it_implies() -> None
 
 def test_frames_that_grow_the_canvas_count_against_the_animation_budget() -> None:
     """Five frames on a 5001x5001 canvas they imply: 125 million pixels over all frames."""
-    bomb = gif_with_frames_at((0, 0), *[(5000, 5000)] * 4)
+    bomb = images.gif_with_frames_at((0, 0), *[(5000, 5000)] * 4)
     assert gif_canvas(bomb) == (5001, 5001, 5)
     with pytest.raises(ImageTooLarge) as refused:
         PillowCodec().encode(bomb, BOX, ImageLimits())

@@ -10,12 +10,15 @@ from __future__ import annotations
 import socket
 
 import pytest
+from PIL import Image
 
+from tests import images
 from tests.adversarial.catalog_tokens import TOKENS
 from tests.adversarial.hostile import (
     MULTIPART,
     PNG,
     Hostile,
+    Send,
     chunked,
     delete,
     form,
@@ -28,8 +31,32 @@ from tests.adversarial.hostile import (
 from tests.adversarial.support import Target, token
 from tests.http.support import API
 
+
+def upload_of(data: bytes) -> Send:
+    return post(form(('name="profile_image"; filename="a"', data)), MULTIPART)
+
+
 CATALOG = [
     *TOKENS,
+    # --- Files that cost far more to decode than their size says ------------------------------
+    Hostile(
+        "a progressive JPEG whose thousands of scans each walk every block again",
+        upload_of(images.scan_bomb()),
+        400,
+        "the limit is 64 scans",
+    ),
+    Hostile(
+        "a 1x1 GIF whose frames, placed far off, grow its canvas to 9000x9900",
+        upload_of(images.gif_with_frames_at(*[(0, 0), *[(8999, 9899)] * 198])),
+        400,
+        "the limit is 40,000,000 pixels",
+    ),
+    Hostile(
+        "a 2 KB lossless WebP that decodes to 40 million pixels, over the memory budget",
+        upload_of(images.encode(Image.new("RGBA", (16383, 2441), "red"), "WEBP", lossless=True)),
+        400,
+        "of memory to decode",
+    ),
     # --- Multipart and request -----------------------------------------------------------------
     Hostile(
         "a body over the limit, with Content-Length",

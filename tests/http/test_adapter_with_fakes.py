@@ -15,6 +15,7 @@ from litestar.testing import TestClient
 
 from imagecore import Box, EncodedImage, ImageCodec, ImageLimits, ImageSlots, Slot, SlotPolicy
 from imagecore.adapters.http import HttpConfig, create_app
+from imagecore.adapters.http.bodies import DecodeBudget
 from imagecore.adapters.http.limits import RateRules
 from imagecore.adapters.memory_repository import MemoryRateCounter, MemoryRepository
 from imagecore.errors import InvalidImage, UnsupportedImageType
@@ -175,7 +176,8 @@ def odd_http(fake_storage: DictStorage) -> Iterator[TestClient]:  # type: ignore
         per_user={"upload": Limit(5, 60)},
         per_address={"delete": Limit(100, 86400)},
     )
-    config = HttpConfig(tokens=TOKENS, rate_rules=rules)
+    budget = DecodeBudget(cpu_seconds=4, memory_bytes=123 * 2**20)
+    config = HttpConfig(tokens=TOKENS, rate_rules=rules, decode_budget=budget)
     with TestClient(create_app(slots, config)) as client:
         yield client
 
@@ -200,6 +202,7 @@ def test_the_published_limits_are_the_service_s(odd_http: TestClient) -> None:  
             "upload": {"per_user": {"count": 5, "seconds": 60}, "per_address": None},
             "delete": {"per_user": None, "per_address": {"count": 100, "seconds": 86400}},
         },
+        "decode_budget": {"cpu_seconds": 4, "memory_bytes": 123 * 2**20},
     }
 
 

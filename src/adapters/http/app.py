@@ -16,8 +16,9 @@ from litestar.middleware import DefineMiddleware
 
 from imagecore import ImageSlots
 from imagecore.adapters.http.auth import BearerAuthMiddleware, TokenPolicy
-from imagecore.adapters.http.bodies import MediaUrls, limits_body
+from imagecore.adapters.http.bodies import DecodeBudget, MediaUrls, limits_body
 from imagecore.adapters.http.cors import CrossOrigin, OptionsRouter
+from imagecore.adapters.http.decoding import ThreadSlots, UploadGate
 from imagecore.adapters.http.docs import docs_headers, openapi_config
 from imagecore.adapters.http.errors import exception_handlers
 from imagecore.adapters.http.limits import RateRules
@@ -25,6 +26,7 @@ from imagecore.adapters.http.media import MEDIA_PATH, media_router
 from imagecore.adapters.http.openapi import operations
 from imagecore.adapters.http.pages import page_routes
 from imagecore.adapters.http.routes import API_PATH, api_handlers, health
+from imagecore.ports import DecodeSlots
 
 
 @attrs.frozen
@@ -47,6 +49,14 @@ class HttpConfig:
     #: Read a user's images on the event loop: for repositories that answer in microseconds
     #: (memory, local SQLite), where a hop to a worker thread would cost more than the read.
     reads_inline: bool = False
+    #: The decode slots uploads take, shared with whoever shares them (every worker of a
+    #: server, say); None: two, in this process.
+    decode_slots: DecodeSlots | None = None
+    #: How long an upload waits for a decode slot before it is answered 503.
+    decode_wait: float = 10.0
+    #: What one decode may cost (CPU seconds, bytes of memory), when the codec enforces a budget:
+    #: published in the limits.
+    decode_budget: DecodeBudget | None = None
 
 
 def create_app(slots: ImageSlots, config: HttpConfig, **litestar_options: Any) -> Litestar:
@@ -55,7 +65,8 @@ def create_app(slots: ImageSlots, config: HttpConfig, **litestar_options: Any) -
     A request body may be as large as one upload may be (``slots.limits.max_bytes``).
     """
     urls = MediaUrls(config.media_url, config.defaults_url or config.media_url)
-    published = limits_body(slots, config.rate_rules)
+    published = limits_body(slots, config.rate_rules, config.decode_budget)
+    gate = UploadGate(config.decode_slots or ThreadSlots(), config.decode_wait)
     cross_origin = CrossOrigin(frozenset(config.cors_origins)) if config.cors_origins else None
     handlers = api_handlers(operations(slots, urls, config.rate_rules, published))
     api = OptionsRouter(
@@ -77,6 +88,7 @@ def create_app(slots: ImageSlots, config: HttpConfig, **litestar_options: Any) -
             "urls": _value(urls),
             "published": _value(published),
             "reads_inline": _value(config.reads_inline),
+            "gate": _value(gate),
         },
         state=State({"rate_rules": config.rate_rules}),
         # Not Litestar's cors_config: see the cors module.
@@ -90,6 +102,7 @@ def create_app(slots: ImageSlots, config: HttpConfig, **litestar_options: Any) -
         # Logging belongs to the process (the CLI, or the host app embedding this one).
         logging_config=None,
         openapi_config=openapi_config(config.title, config.version),
+        on_shutdown=[gate.close, *litestar_options.pop("on_shutdown", [])],
         **litestar_options,
     )
 

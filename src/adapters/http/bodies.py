@@ -55,6 +55,13 @@ class ActionRates(msgspec.Struct):
     per_address: RateBody | None
 
 
+class DecodeBudget(msgspec.Struct, frozen=True):
+    """What decoding one upload may cost before it is stopped and the upload refused."""
+
+    cpu_seconds: int
+    memory_bytes: int
+
+
 class LimitsBody(msgspec.Struct):
     """What GET .../limits/ answers, so that a client can check a file before it sends it."""
 
@@ -67,6 +74,8 @@ class LimitsBody(msgspec.Struct):
     media_types: list[str]
     boxes: dict[str, BoxBody]
     rate_limits: dict[str, ActionRates]
+    #: None where the codec runs in the server's own process, without a budget.
+    decode_budget: DecodeBudget | None
 
 
 #: The actions rate rules may limit, as GET .../limits/ lists them.
@@ -111,8 +120,11 @@ def _join(base: str, key: str) -> str:
     return base.rstrip("/") + "/" + key
 
 
-def limits_body(slots: ImageSlots, rate_rules: RateRules | None) -> LimitsBody:
-    """The limits in force: the service's own, and the rate rules of the HTTP API."""
+def limits_body(
+    slots: ImageSlots, rate_rules: RateRules | None, decode_budget: DecodeBudget | None = None
+) -> LimitsBody:
+    """The limits in force: the service's own, the rate rules of the HTTP API, and the budget
+    of one decode."""
     limits = slots.limits
     return LimitsBody(
         max_upload_bytes=limits.max_bytes,
@@ -139,6 +151,7 @@ def limits_body(slots: ImageSlots, rate_rules: RateRules | None) -> LimitsBody:
             )
             for action in RATED_ACTIONS
         },
+        decode_budget=decode_budget,
     )
 
 

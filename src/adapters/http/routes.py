@@ -1,7 +1,8 @@
 """The API guide's routes: each handler turns a request into a call on the core, and back.
 
 The core, its storage and its codec are synchronous, so handlers run in a worker thread, except
-reads from repositories quick enough that the hop would cost more than the read.
+reads from repositories quick enough that the hop would cost more than the read, and uploads,
+which run on threads of their own once a decode slot is theirs (see :mod:`decoding`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from imagecore.adapters.http.bodies import (
     MessageBody,
     UploadBody,
 )
+from imagecore.adapters.http.decoding import UploadGate
 from imagecore.adapters.http.forms import read_image_form
 from imagecore.adapters.http.limits import rate_limit
 from imagecore.adapters.http.openapi import Operations
@@ -47,13 +49,14 @@ async def current_images(
     return ImagesBody(urls.images(slots.shown(images)))
 
 
-def upload_images(
+async def upload_images(
     request: Request[str, Any, Any],
     slots: NamedDependency[ImageSlots],
     urls: NamedDependency[MediaUrls],
+    gate: NamedDependency[UploadGate],
     form: NamedDependency[dict[Slot, bytes]],
 ) -> UploadBody:
-    images = slots.upload(request.user, form)
+    images = await gate.run(request, lambda: slots.upload(request.user, form))
     return UploadBody(
         message=wording.uploaded(form),
         **{slot.value: urls.of(images.get(slot)) for slot in form},
@@ -94,7 +97,6 @@ def api_handlers(docs: Operations) -> list[HTTPRouteHandler]:
             dependencies={"form": Provide(read_image_form)},
             guards=[rate_limit],
             opt={"action": "upload"},
-            sync_to_thread=True,
             **docs.upload,
         )(upload_images),
         delete(

@@ -12,8 +12,11 @@ from types import MappingProxyType
 
 from imagecore import Slot
 from imagecore.errors import (
+    Abandoned,
     BackendError,
+    Busy,
     ConcurrentUpdate,
+    DecodeOverBudget,
     ImageCoreError,
     ImageRejected,
     ImageTooLarge,
@@ -76,6 +79,22 @@ def sentence(error: ImageCoreError) -> str:
         case ImageTooLarge(what=what, actual=actual, limit=limit, unit=unit):
             size = "" if actual is None else f" {actual:,} {unit},"
             return f"The {what} is too large:{size} the limit is {limit:,} {unit}."
+        case DecodeOverBudget(resource="seconds", limit=limit):
+            return (
+                f"The image takes more than {limit:g} seconds of CPU time to decode, the limit "
+                "for one upload. Save it again with an ordinary encoder and retry."
+            )
+        case DecodeOverBudget(limit=limit):
+            return (
+                f"The image needs more than {_size(int(limit))} of memory to decode, the limit "
+                "for one upload. Send a smaller picture."
+            )
+        case Abandoned():
+            return "The upload was cancelled: the client went away."
+        case Busy(retry_after=retry_after):
+            return (
+                f"The server is busy decoding other uploads. Try again in {_duration(retry_after)}."
+            )
         case UnknownSlot(name=name):
             given = "none was given" if name is None else f"got {name!r}"
             return f"The image type must be {SLOT_NAMES} ({given})."
@@ -128,6 +147,26 @@ def _duration(seconds: int) -> str:
 # --- HTTP's own errors --------------------------------------------------------------------------
 
 INTERNAL_ERROR = "Internal server error."
+
+
+def too_many_connections() -> str:
+    return "Too many connections: the server is at its limit, or this address is. Try again later."
+
+
+def headers_too_large(max_bytes: int) -> str:
+    return f"The request's headers are too large: the limit is {max_bytes:,} bytes."
+
+
+def too_many_headers(max_headers: int) -> str:
+    return f"The request has too many headers: the limit is {max_headers}."
+
+
+def headers_timed_out(seconds: float) -> str:
+    return f"The request's headers did not arrive within {seconds:g} seconds."
+
+
+def body_timed_out(seconds: float) -> str:
+    return f"The request's body stalled for more than {seconds:g} seconds."
 
 
 def upload_too_large(max_bytes: int) -> str:

@@ -18,11 +18,12 @@ from imagecore.adapters.pillow_codec.pixels import (
     draft_size,
     match_transparent_colour,
     resize,
+    stored_box,
     to_display_mode,
 )
 from imagecore.adapters.pillow_codec.sniff import refusal
 from imagecore.adapters.pillow_codec.structure import damage, gif_canvas, jpeg_scans
-from imagecore.errors import ImageTooLarge, InvalidImage
+from imagecore.errors import DecodeOverBudget, ImageTooLarge, InvalidImage
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,11 @@ UPRIGHT: dict[int, Image.Transpose | None] = {
 #: this module was imported); a pixel limit above it could never be reached.
 MAX_PIXELS_SUPPORTED = Image.MAX_IMAGE_PIXELS or 2**31
 
+#: Peak memory per canvas pixel of a WebP of any kind, and of an animation of any format, as
+#: measured in a fresh process (tests/adversarial/test_decode_memory.py) and rounded up.
+WEBP_BYTES_PER_PIXEL = 16
+ANIMATION_BYTES_PER_PIXEL = 14
+
 #: What Pillow's decoders raise on corrupt or truncated data.
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error, zlib.error)
 
@@ -75,13 +81,20 @@ class PillowCodec(ImageCodec):
         """Pillow's own limit as it is now: a host may have lowered it since the import."""
         return Image.MAX_IMAGE_PIXELS or MAX_PIXELS_SUPPORTED
 
-    def __init__(self, *, stills_as_webp: bool = False, max_concurrent: int = 2) -> None:
+    def __init__(
+        self,
+        *,
+        stills_as_webp: bool = False,
+        max_concurrent: int = 2,
+        memory_budget: int | None = None,
+    ) -> None:
         if ImageFile.LOAD_TRUNCATED_IMAGES:
             raise ValueError("PIL.ImageFile.LOAD_TRUNCATED_IMAGES must stay off")
         if max_concurrent < 1:
             # A semaphore of 0 would make every upload wait for ever.
             raise ValueError(f"max_concurrent must be at least 1, got {max_concurrent}")
         self.stills_as_webp = stills_as_webp
+        self.memory_budget = memory_budget
         self._decoding = threading.BoundedSemaphore(max_concurrent)
 
     def encode(self, data: bytes, box: Box, limits: ImageLimits) -> EncodedImage:
@@ -100,6 +113,8 @@ class PillowCodec(ImageCodec):
                 raise ImageTooLarge("image", _pixels_in(error), max_pixels, "pixels") from error
             except _DECODE_ERRORS as error:
                 raise InvalidImage("damaged", ACCEPTED) from error
+            except MemoryError:
+                raise  # not the file's fault alone: the caller (or its budget) decides
             except Exception as error:
                 # Decoders meet hostile bytes in ways no list of exceptions foresees (a TypeError
                 # deep in an EXIF parser, say); the upload is refused, and the log keeps the trace.
@@ -125,7 +140,10 @@ class PillowCodec(ImageCodec):
                 raise ImageTooLarge("image", pixels, limits.max_pixels, "pixels")
             output = encoders.BY_INPUT[str(image.format)]
             match_transparent_colour(image)  # before any pixel is decoded
-            if image.format in ANIMATED and getattr(image, "n_frames", 1) > 1:
+            animated = image.format in ANIMATED and getattr(image, "n_frames", 1) > 1
+            if self.memory_budget is not None:
+                _check_memory(str(image.format), pixels, animated, self.memory_budget)
+            if animated:
                 return _animation(image, box, limits, output)
             if self.stills_as_webp:
                 output = encoders.WEBP
@@ -141,9 +159,10 @@ class PillowCodec(ImageCodec):
             # Decode at 1/2, 1/4 or 1/8 scale when the box allows: less work, far less memory.
             image.draft(image.mode, draft_size(image.width, image.height, orientation, box))
         image.load()
+        shown = resize(to_display_mode(image, in_place=True), stored_box(box, orientation))
+        # Turned once it is small: the same pixels as turning first, for far less memory.
         method = UPRIGHT.get(orientation)
-        upright = image.transpose(method) if method is not None else image
-        return resize(to_display_mode(upright), box)
+        return shown.transpose(method) if method is not None else shown
 
 
 def _animation(
@@ -162,16 +181,17 @@ def _animation(
         )
     loop = image.info.get("loop")
     # Browsers turn every frame by the file's orientation, as they turn a still.
-    method = UPRIGHT.get(_orientation(image))
+    orientation = _orientation(image)
+    method = UPRIGHT.get(orientation)
     frames, durations = [], []
     for n, frame in enumerate(ImageSequence.Iterator(image)):
         if n < skipped:
             continue
         # WebP sets a frame's duration only once it is loaded, which convert does.
-        rgba = to_display_mode(frame).convert("RGBA")
+        small = resize(to_display_mode(frame), stored_box(box, orientation))
         durations.append(int(frame.info.get("duration") or 100))
-        upright = rgba.transpose(method) if method is not None else rgba
-        frames.append(resize(upright, box))
+        rgba = small.convert("RGBA")
+        frames.append(rgba.transpose(method) if method is not None else rgba)
     data = encoders.encode_animation(frames, durations, loop, output)
     return EncodedImage(data, output.extension, frames[0].width, frames[0].height)
 
@@ -194,6 +214,17 @@ def _check_work(data: bytes, limits: ImageLimits) -> None:
                 limits.max_animation_pixels,
                 "pixels over all frames",
             )
+
+
+def _check_memory(format_name: str, pixels: int, animated: bool, budget: int) -> None:
+    """Refuse, before decoding, what would need more than ``budget`` bytes: libwebp holds two
+    RGBA canvases besides Pillow's copies, and an animation's frames are composed on full-size
+    canvases. (Stills of the other formats fit the default budget at the pixel limit.)"""
+    per_pixel = WEBP_BYTES_PER_PIXEL if format_name == "WEBP" else 0
+    if animated:
+        per_pixel = max(per_pixel, ANIMATION_BYTES_PER_PIXEL)
+    if pixels * per_pixel > budget:
+        raise DecodeOverBudget("memory", budget)
 
 
 def _orientation(image: Image.Image) -> int:

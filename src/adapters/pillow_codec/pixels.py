@@ -66,6 +66,17 @@ def draft_size(width: int, height: int, orientation: int, box: Box) -> tuple[int
     return (need[1], need[0]) if turned else need
 
 
+def stored_box(box: Box, orientation: int) -> Box:
+    """The box as the stored pixels see it: a picture turned a quarter fits the box turned too.
+
+    Scaling and centring are symmetric, so sizing the stored pixels into this box and then
+    turning them gives the same pixels as turning first and sizing into ``box``.
+    """
+    if orientation in QUARTER_TURNS:
+        return attrs.evolve(box, width=box.height, height=box.width)
+    return box
+
+
 def resize(image: Image.Image, box: Box) -> Image.Image:
     """The upright image cropped and scaled as :func:`plan` says, in one resampling pass."""
     target = plan(image.width, image.height, box)
@@ -74,20 +85,22 @@ def resize(image: Image.Image, box: Box) -> Image.Image:
     return image.resize(target.size, RESAMPLE, box=target.crop, reducing_gap=REDUCING_GAP)
 
 
-def to_display_mode(image: Image.Image) -> Image.Image:
+def to_display_mode(image: Image.Image, *, in_place: bool = False) -> Image.Image:
     """The image in sRGB as L, RGB or RGBA: the modes every encoder we use can write.
 
     An embedded ICC profile is converted to sRGB and then dropped, rather than carried over:
     browsers show untagged images as sRGB, so the colours stay the same, and the stored file
     carries no profile bytes (which can be large, and can name the device that made them).
     A transparent colour (PNG tRNS) becomes an alpha channel, matched at the decoded depth.
+    ``in_place`` lets the colour conversion overwrite ``image``, saving a copy of a still; never
+    an animation's frame, which the next frame is drawn over.
     """
     if image.mode in SIXTEEN_BIT:
         image = _grey_to_8_bits(image)
     has_alpha = image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or ("transparency" in image.info)
     icc = image.info.get("icc_profile")
     if icc and image.mode in ("RGB", "RGBA", "CMYK"):
-        converted = _to_srgb(image, icc, "RGBA" if has_alpha else "RGB")
+        converted = _to_srgb(image, icc, "RGBA" if has_alpha else "RGB", in_place=in_place)
         if converted is not None:
             return converted
     if image.mode == "F":
@@ -125,13 +138,16 @@ def flatten(image: Image.Image, background: tuple[int, int, int] = (255, 255, 25
     return canvas
 
 
-def _to_srgb(image: Image.Image, icc: bytes, mode: str) -> Image.Image | None:
+def _to_srgb(image: Image.Image, icc: bytes, mode: str, *, in_place: bool) -> Image.Image | None:
     try:
         source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
         if "sRGB" in ImageCms.getProfileDescription(source) and image.mode != "CMYK":
             return image if image.mode == mode else image.convert(mode)
         if image.mode == "RGBA" or mode == "RGBA":
-            image = image.convert("RGBA")
+            image = image if image.mode == "RGBA" else image.convert("RGBA")
+        if in_place and image.mode == mode:
+            ImageCms.profileToProfile(image, source, _srgb(), inPlace=True)
+            return image
         converted = ImageCms.profileToProfile(image, source, _srgb(), outputMode=mode)
     except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
         # A broken or mismatched profile is ignored, as browsers ignore it.
@@ -143,9 +159,14 @@ def _grey_to_8_bits(image: Image.Image) -> Image.Image:
     # Each value scaled by value >> 8 (a straight convert would clip everything above 255 to
     # white); a transparent value is matched first, on the 16-bit values, so that none of its
     # neighbours sharing its 8-bit value is cleared too.
+    key = image.info.get("transparency")
+    if image.mode == "I;16" and not isinstance(key, int):
+        # The high byte of each little-endian value, read straight from the 16-bit pixels: no
+        # 32-bit copy of the picture on the way.
+        return Image.frombytes("L", image.size, image.tobytes(), "raw", "L;16")
     wide = image.convert("I")
     grey = wide.point(lambda value: value * (1 / 256)).convert("L")
-    key = grey.info.pop("transparency", None)
+    grey.info.pop("transparency", None)
     if not isinstance(key, int) or not 0 <= key < 2**16:
         return grey
     opaque = [255] * 2**16

@@ -1,0 +1,50 @@
+"""Decode slots shared by every process on a machine: lock files, one per slot.
+
+A slot is taken by holding an exclusive ``flock`` on one of the files, so every worker of a
+server (and every server pointed at the same folder) counts against the same number, and a
+process that dies frees its slots with it: the kernel drops its locks.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+
+class LockFileSlots:
+    """``count`` decode slots in ``folder``, which is created if need be."""
+
+    def __init__(self, folder: Path, count: int) -> None:
+        if count < 1:
+            raise ValueError(f"count must be at least 1, got {count}")
+        self.count = count
+        self._folder = folder
+        self._paths = [folder / f"decode-{n}.lock" for n in range(count)]
+
+    def try_take(self) -> Callable[[], None] | None:
+        # Made on first use: commands that never decode (gc, check) leave no folder behind.
+        self._folder.mkdir(parents=True, exist_ok=True)
+        for path in self._paths:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            # Closing the descriptor drops the lock; the file stays, for the next taker.
+            return _closer(fd)
+        return None
+
+
+def _closer(fd: int) -> Callable[[], None]:
+    closed = False
+
+    def release() -> None:
+        nonlocal closed
+        if not closed:
+            closed = True
+            os.close(fd)
+
+    return release

@@ -1,0 +1,222 @@
+"""A codec run in a child process, on a budget: a decode that overruns its CPU time or memory,
+whose caller leaves, that outlives a shutdown, or that crashes the decoder, is killed and
+refused, and the server goes on.
+
+Decoders are C code: nothing stops one part-way inside a thread, and one that exhausts memory or
+crashes takes its process with it. A child forked for each upload from a server process that has
+already imported the codec costs a few milliseconds; the decode it isolates costs a hundred or
+more. Each child frees everything when it exits, so no decode leaves its peak behind either.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import resource
+import signal
+import threading
+import time
+from collections.abc import Callable
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+import attrs
+
+from imagecore import Box, EncodedImage, ImageCodec, ImageCoreError, ImageLimits
+from imagecore.cancellation import current
+from imagecore.errors import Abandoned, DecodeOverBudget, InvalidImage
+
+log = logging.getLogger(__name__)
+
+#: How often a waiting parent looks at its caller's cancellation.
+POLL_SECONDS = 0.05
+#: The wall-clock backstop, as a multiple of the CPU budget: a child on a busy machine gets less
+#: than a whole core, but one that sleeps or blocks must not live for ever either.
+WALL_FACTOR = 3
+
+
+@attrs.frozen
+class Usage:
+    """What one decode cost its child: CPU seconds and the peak of memory above its start."""
+
+    seconds: float
+    peak_bytes: int
+
+
+class IsolatedCodec(ImageCodec):
+    """Runs ``make()``'s codec in a child process per upload, within ``seconds`` of CPU time and
+    ``memory`` bytes of address space above what the child starts with.
+
+    ``make`` is called once here (for ``formats`` and ``max_pixels``) and once in each child; it
+    must be picklable, as a class or a ``functools.partial`` of one is. Children are forked from a
+    fork server that has imported ``make``'s module, so they start warm and share no threads or
+    connections of the server's. At most ``max_concurrent`` run at once from one process.
+
+    As with every start method of :mod:`multiprocessing` but ``fork``, each child imports the
+    program's main module again: a script that uses this codec keeps its work under
+    ``if __name__ == "__main__":``. Linux only (it reads ``/proc`` and sets resource limits).
+    """
+
+    def __init__(
+        self,
+        make: Callable[[], ImageCodec],
+        *,
+        seconds: int = 10,
+        memory: int = 384 * 2**20,
+        max_concurrent: int = 2,
+    ) -> None:
+        if seconds < 1 or memory < 1 or max_concurrent < 1:
+            # The kernel counts CPU time limits in whole seconds.
+            raise ValueError("seconds, memory and max_concurrent must be positive whole numbers")
+        probe = make()
+        self.formats = probe.formats
+        self._max_pixels = probe.max_pixels
+        self.seconds = seconds
+        self.memory = memory
+        self._make = make
+        self._context = multiprocessing.get_context("forkserver")
+        self._context.set_forkserver_preload([type(probe).__module__, __name__])
+        self._decoding = threading.BoundedSemaphore(max_concurrent)
+        self._children: set[BaseProcess] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+
+    @property
+    def max_pixels(self) -> int:
+        return self._max_pixels
+
+    def encode(self, data: bytes, box: Box, limits: ImageLimits) -> EncodedImage:
+        image, _ = self.encode_measured(data, box, limits)
+        return image
+
+    def encode_measured(
+        self, data: bytes, box: Box, limits: ImageLimits
+    ) -> tuple[EncodedImage, Usage]:
+        """:meth:`encode`, and what the decode cost."""
+        with self._decoding:
+            receiving, sending = self._context.Pipe(duplex=False)
+            child = self._context.Process(
+                target=_decode_in_child,
+                args=(self._make, data, box, limits, sending, self.seconds, self.memory),
+                daemon=True,
+            )
+            with self._lock:
+                if self._closed:
+                    raise Abandoned()
+                child.start()
+                self._children.add(child)
+            sending.close()
+            try:
+                return self._result(child, receiving)
+            finally:
+                if child.is_alive():
+                    child.kill()
+                child.join()
+                receiving.close()
+                with self._lock:
+                    self._children.discard(child)
+
+    def close(self) -> None:
+        """Kill every decode still running (each is refused as abandoned); refuse new ones."""
+        with self._lock:
+            self._closed = True
+            children = list(self._children)
+        for child in children:
+            child.kill()
+
+    def _result(self, child: BaseProcess, receiving: Connection) -> tuple[EncodedImage, Usage]:
+        cancel = current()
+        deadline = time.monotonic() + self.seconds * WALL_FACTOR + 1
+        while not wait([receiving, child.sentinel], POLL_SECONDS):
+            if cancel is not None and cancel.is_set():
+                child.kill()
+                raise Abandoned()
+            if time.monotonic() > deadline:
+                child.kill()
+                log.warning("a decode ran past %g s of wall time and was stopped", self.seconds)
+                raise DecodeOverBudget("seconds", self.seconds)
+        try:
+            outcome, value, usage = receiving.recv()
+        except (EOFError, OSError):
+            raise self._death(child) from None
+        log.debug(
+            "decode %s after %.2f s of CPU, at a peak of %.0f MB",
+            "done" if outcome == "ok" else "refused",
+            usage.seconds,
+            usage.peak_bytes / 2**20,
+            extra={"usage": usage},
+        )
+        if outcome == "ok":
+            return value, usage
+        if outcome == "memory":
+            log.warning("a decode needed more than %d bytes of memory and was stopped", self.memory)
+            raise DecodeOverBudget("memory", self.memory)
+        raise _revive(*value)
+
+    def _death(self, child: BaseProcess) -> ImageCoreError:
+        """The error for a child that died without an answer."""
+        child.join()
+        if self._closed:
+            return Abandoned()
+        if child.exitcode in (-signal.SIGXCPU, -signal.SIGKILL):
+            # SIGXCPU at the soft CPU limit; SIGKILL at the hard one, a second later.
+            log.warning("a decode ran past %g s of CPU time and was stopped", self.seconds)
+            return DecodeOverBudget("seconds", self.seconds)
+        log.error("a decode crashed its process (exit code %s)", child.exitcode)
+        return InvalidImage("damaged", self.formats)
+
+
+def _decode_in_child(
+    make: Callable[[], ImageCodec],
+    data: bytes,
+    box: Box,
+    limits: ImageLimits,
+    sending: Connection,
+    seconds: int,
+    memory: int,
+) -> None:
+    start_rss = _rss()
+    resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
+    resource.setrlimit(resource.RLIMIT_AS, (_address_space() + memory, resource.RLIM_INFINITY))
+    try:
+        image = make().encode(data, box, limits)
+        sending.send(("ok", image, _usage(start_rss)))
+    except MemoryError:
+        sending.send(("memory", None, _usage(start_rss)))
+    except ImageCoreError as error:
+        sending.send(("error", _pickled(error), _usage(start_rss)))
+    finally:
+        sending.close()
+
+
+def _usage(start_rss: int) -> Usage:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    peak = own.ru_maxrss * 1024  # kilobytes, on Linux
+    return Usage(own.ru_utime + own.ru_stime, max(0, peak - start_rss))
+
+
+def _rss() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _address_space() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _pickled(error: ImageCoreError) -> tuple[type[ImageCoreError], tuple[Any, ...], dict[str, Any]]:
+    # The core's errors take their facts as arguments but pass a sentence to Exception, so the
+    # default pickling would call them with the sentence: carry the facts across instead.
+    return type(error), error.args, dict(vars(error))
+
+
+def _revive(
+    kind: type[ImageCoreError], args: tuple[Any, ...], state: dict[str, Any]
+) -> ImageCoreError:
+    error = kind.__new__(kind)
+    error.args = args
+    vars(error).update(state)
+    return error

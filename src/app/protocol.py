@@ -1,0 +1,231 @@
+"""uvicorn's HTTP/1.1 protocol (httptools), guarded, so that a server without a reverse proxy in
+front cannot be held by one client: headers are capped in size and count (431), a connection
+that does not finish its headers, or stalls in its body, is closed (408), and connections are
+capped per client address and in all (503).
+
+uvicorn itself limits none of this: with httptools there is no cap on a header's size and no
+timer until the first request is complete.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import json
+import resource
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.supervisors import Multiprocess
+
+from imagecore.adapters.http import wording
+from imagecore.app.parsers import Network
+from imagecore.app.settings import Settings
+
+
+@attrs.frozen
+class ConnectionLimits:
+    """What one connection may send, and how many connections there may be (per worker)."""
+
+    #: The request line and every header together.
+    max_header_bytes: int = 32 * 1024
+    max_headers: int = 100
+    #: From the connection's first moment, or a request's first byte, to the end of its headers.
+    header_seconds: float = 10.0
+    #: The longest pause in a request body, when the app is ready to read it.
+    body_seconds: float = 30.0
+    max_connections: int = 1000
+    max_connections_per_address: int = 64
+    #: Reverse proxies carry many clients' requests: they are held to ``max_connections`` only.
+    trusted_proxies: tuple[Network, ...] = ()
+
+
+def connection_limits(settings: Settings) -> ConnectionLimits:
+    """The connection limits the settings name."""
+    return ConnectionLimits(
+        max_header_bytes=settings.max_header_bytes,
+        max_headers=settings.max_headers,
+        header_seconds=settings.header_timeout,
+        body_seconds=settings.body_timeout,
+        max_connections=settings.max_connections,
+        max_connections_per_address=settings.max_connections_per_address,
+        trusted_proxies=settings.trusted_proxies,
+    )
+
+
+class GuardedConfig(uvicorn.Config):
+    """uvicorn's configuration, with the guarded protocol and its limits (which reach every
+    worker process with the configuration itself)."""
+
+    def __init__(self, app: Any, *, connection_limits: ConnectionLimits, **options: Any) -> None:
+        super().__init__(app, http=GuardedProtocol, **options)
+        self.connection_limits = connection_limits
+
+
+def run(config: GuardedConfig) -> bool:
+    """What ``uvicorn.run`` does, for a configuration made here; whether the server started."""
+    _allow_open_files()
+    server = uvicorn.Server(config)
+    try:
+        if config.workers > 1:
+            Multiprocess(config, sockets=[config.bind_socket()]).run()
+            return True
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    return server.started
+
+
+def _allow_open_files() -> None:
+    """Raise the open-file limit to its ceiling, so that the connection caps, not the file
+    descriptors, are what limit connections."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+class GuardedProtocol(HttpToolsProtocol):
+    """HttpToolsProtocol with :class:`ConnectionLimits` enforced."""
+
+    def __init__(self, config: uvicorn.Config, *args: Any, **kwargs: Any) -> None:
+        super().__init__(config, *args, **kwargs)
+        self.limits: ConnectionLimits = getattr(config, "connection_limits", ConnectionLimits())
+        self._timer: asyncio.TimerHandle | None = None
+        self._head_bytes = 0
+        self._head_count = 0
+        self._refusal: tuple[int, str] | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        if len(self.connections) > self.limits.max_connections or self._over_address_limit():
+            self._respond(503, wording.too_many_connections())
+            return
+        self._start_head()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        if self._timer is None:  # a keep-alive connection's next request
+            self._start_head()
+
+    def on_url(self, url: bytes) -> None:
+        self._count_head(len(url), headers=0)
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._count_head(len(name) + len(value), headers=1)
+        super().on_header(name, value)
+
+    def on_headers_complete(self) -> None:
+        self._disarm()
+        super().on_headers_complete()
+        if self.parser.get_method() not in (b"GET", b"HEAD", b"OPTIONS"):
+            self._arm(self.limits.body_seconds, self._body_stalled)
+
+    def on_body(self, body: bytes) -> None:
+        super().on_body(body)
+        if self._timer is not None:
+            self._arm(self.limits.body_seconds, self._body_stalled)
+
+    def on_message_complete(self) -> None:
+        self._disarm()
+        super().on_message_complete()
+
+    def send_400_response(self, msg: str) -> None:
+        # The parser stops on the first callback that raises: _count_head's, when over a limit.
+        if self._refusal is not None:
+            self._respond(*self._refusal)
+        else:
+            super().send_400_response(msg)
+
+    def _start_head(self) -> None:
+        self._head_bytes = self._head_count = 0
+        self._arm(self.limits.header_seconds, self._head_timed_out)
+
+    def _count_head(self, size: int, *, headers: int) -> None:
+        self._head_bytes += size
+        self._head_count += headers
+        if self._head_bytes > self.limits.max_header_bytes:
+            self._refusal = (431, wording.headers_too_large(self.limits.max_header_bytes))
+        elif self._head_count > self.limits.max_headers:
+            self._refusal = (431, wording.too_many_headers(self.limits.max_headers))
+        if self._refusal is not None:
+            raise _OverLimit()
+
+    def _head_timed_out(self) -> None:
+        self._timer = None
+        self._respond(408, wording.headers_timed_out(self.limits.header_seconds))
+
+    def _body_stalled(self) -> None:
+        self._timer = None
+        if self.flow.read_paused:
+            # The app has not read what came; the client is not the one stalling.
+            self._arm(self.limits.body_seconds, self._body_stalled)
+            return
+        if self.cycle is not None and self.cycle.response_started:
+            self.transport.close()
+        else:
+            self._respond(408, wording.body_timed_out(self.limits.body_seconds))
+
+    def _over_address_limit(self) -> bool:
+        if self.client is None or _trusted(self.client[0], self.limits.trusted_proxies):
+            return False
+        host = self.client[0]
+        same = sum(1 for other in self.connections if _host_of(other) == host)
+        return same > self.limits.max_connections_per_address
+
+    def _respond(self, status: int, message: str) -> None:
+        """An ``{"error"}`` answer with ``status``, then the connection closed."""
+        self._disarm()
+        if self.transport.is_closing():
+            return
+        body = json.dumps({"error": message}).encode()
+        reason = {408: b"Request Timeout", 431: b"Request Header Fields Too Large"}.get(
+            status, b"Service Unavailable"
+        )
+        head = [b"HTTP/1.1 %d %s\r\n" % (status, reason)]
+        head += [
+            name + b": " + value + b"\r\n" for name, value in self.server_state.default_headers
+        ]
+        head += [
+            b"content-type: application/json\r\n",
+            b"content-length: %d\r\n" % len(body),
+            b"cache-control: no-store\r\n",
+            b"connection: close\r\n\r\n",
+        ]
+        self.transport.write(b"".join(head) + body)
+        self.transport.close()
+
+    def _arm(self, seconds: float, then: Callable[[], None]) -> None:
+        self._disarm()
+        self._timer = self.loop.call_later(seconds, then)
+
+    def _disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+
+class _OverLimit(Exception):
+    """Raised in a parser callback to stop the parser at once."""
+
+
+def _host_of(protocol: object) -> str | None:
+    client = getattr(protocol, "client", None)
+    return client[0] if client else None
+
+
+def _trusted(host: str, proxies: tuple[Network, ...]) -> bool:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return any(address in network for network in proxies)

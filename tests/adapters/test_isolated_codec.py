@@ -1,0 +1,126 @@
+"""The codec in a child process: the same answers as in-process, and a budget that holds.
+
+The bombs are real files decoded by real Pillow: the progressive JPEG whose scans each walk the
+whole picture (with the scan limit lifted, so that only the time budget stands in its way) and a
+150 KB PNG that decodes to 40 million RGBA pixels.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from imagecore import Box, EncodedImage, ImageLimits
+from imagecore.adapters.isolated_codec import IsolatedCodec
+from imagecore.adapters.pillow_codec import PillowCodec
+from imagecore.cancellation import cancelled_by
+from imagecore.errors import Abandoned, DecodeOverBudget, ImageTooLarge, InvalidImage
+from tests import images
+
+BOX = Box(800, 800)
+#: The scan limit lifted: only the time budget stops the scan bomb.
+NO_SCAN_LIMIT = ImageLimits(max_scans=10**6)
+
+
+def png_bomb() -> bytes:
+    """About 150 KB of PNG that decodes to 40 million RGBA pixels, inside the pixel limit."""
+    return images.png((8000, 5000), (200, 0, 0, 255), mode="RGBA")
+
+
+class CrashingCodec(PillowCodec):
+    """Dies in the decoder, as a C library reading past its buffer would."""
+
+    def encode(self, data: bytes, box: Box, limits: ImageLimits) -> EncodedImage:
+        ctypes.string_at(0)  # a segmentation fault
+        raise AssertionError("unreachable")
+
+
+@pytest.fixture
+def codec() -> Iterator[IsolatedCodec]:
+    isolated = IsolatedCodec(PillowCodec, seconds=1, memory=128 * 2**20)
+    yield isolated
+    isolated.close()
+
+
+def test_it_answers_what_the_codec_answers_in_process(codec: IsolatedCodec) -> None:
+    """The same bytes out, the same formats; a refusal arrives as the core's error, its facts
+    intact."""
+    photo = images.jpeg_with_metadata(orientation=6)
+    assert codec.encode(photo, BOX, ImageLimits()) == PillowCodec().encode(
+        photo, BOX, ImageLimits()
+    )
+    assert codec.formats == PillowCodec.formats
+    with pytest.raises(ImageTooLarge) as refused:
+        codec.encode(images.png((100, 100)), BOX, ImageLimits(max_pixels=5000))
+    assert (refused.value.actual, refused.value.limit, refused.value.unit) == (
+        10000,
+        5000,
+        "pixels",
+    )
+
+
+def test_it_reports_what_a_decode_cost(codec: IsolatedCodec) -> None:
+    image, usage = codec.encode_measured(images.png((2000, 2000)), BOX, ImageLimits())
+    assert (image.width, image.height) == (800, 800)
+    # Four million RGB pixels decoded: at least their 12 MB.
+    assert usage.peak_bytes >= 12 * 10**6
+    assert 0 < usage.seconds < 1
+
+
+def test_a_decode_past_its_cpu_budget_is_stopped(codec: IsolatedCodec) -> None:
+    """The scan bomb would cost tens of seconds; it is stopped at one, and the codec goes on."""
+    with pytest.raises(DecodeOverBudget) as refused:
+        codec.encode(images.scan_bomb(), BOX, NO_SCAN_LIMIT)
+    assert (refused.value.resource, refused.value.limit) == ("seconds", 1)
+    assert codec.encode(images.jpeg(), BOX, ImageLimits()).width == 64
+
+
+def test_a_decode_past_its_memory_budget_is_stopped(codec: IsolatedCodec) -> None:
+    """40 million RGBA pixels need 160 MB before any copy: over a budget of 128 MB."""
+    with pytest.raises(DecodeOverBudget) as refused:
+        codec.encode(png_bomb(), BOX, ImageLimits())
+    assert (refused.value.resource, refused.value.limit) == ("memory", 128 * 2**20)
+    assert codec.encode(images.webp(), BOX, ImageLimits()).width == 40
+
+
+def test_a_decode_whose_caller_leaves_is_stopped() -> None:
+    """With a budget of a minute, the scan bomb ends as abandoned once its caller's event is set:
+    it was killed, not waited for."""
+    codec = IsolatedCodec(PillowCodec, seconds=60)
+    gone = threading.Event()
+    threading.Timer(0.5, gone.set).start()
+    with cancelled_by(gone), pytest.raises(Abandoned):
+        codec.encode(images.scan_bomb(), BOX, NO_SCAN_LIMIT)
+    assert codec.encode(images.gif(), BOX, ImageLimits()).width == 32
+
+
+def test_closing_stops_every_running_decode() -> None:
+    """Shutdown never waits on a decode: close() kills it, and later ones are refused."""
+    codec = IsolatedCodec(PillowCodec, seconds=60)
+    threading.Timer(0.5, codec.close).start()
+    with pytest.raises(Abandoned):
+        codec.encode(images.scan_bomb(), BOX, NO_SCAN_LIMIT)
+    with pytest.raises(Abandoned):
+        codec.encode(images.gif(), BOX, ImageLimits())
+
+
+def test_a_decoder_that_crashes_its_process_is_a_refused_upload() -> None:
+    codec = IsolatedCodec(CrashingCodec)
+    with pytest.raises(InvalidImage) as refused:
+        codec.encode(images.png(), BOX, ImageLimits())
+    assert refused.value.reason == "damaged"
+
+
+def test_options_reach_the_codec_in_the_child() -> None:
+    """A partial's options are the child's codec's: stills come back as WebP."""
+    codec = IsolatedCodec(functools.partial(PillowCodec, stills_as_webp=True))
+    assert codec.encode(images.jpeg(), BOX, ImageLimits()).extension == "webp"
+
+
+def test_budgets_must_be_whole_and_positive() -> None:
+    with pytest.raises(ValueError, match="whole numbers"):
+        IsolatedCodec(PillowCodec, seconds=0)

@@ -1,0 +1,198 @@
+"""One client cannot take a real server down: decodes wait for a slot without holding a thread,
+and serving never queues behind them; a decode stops when its client leaves or the server stops.
+
+Nothing here is timed: each test checks an order of events (the GET answered while the uploads
+are still waiting) or an outcome that only the fix makes possible within a bound far below the
+alternative's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+from imagecore.adapters.decode_slots import LockFileSlots
+from tests import images
+from tests.http.support import SECRET, token_for
+from tests.servers import Server, serving, start_server, stop_server
+
+API = "/api/resume/user-images/"
+DEFAULT_IMAGE = "/media/resume/defaults/profile.png"
+#: The scan limit lifted, so that the scan bomb is decoded and only the budgets stop it.
+BOMBS_ALLOWED = {"IMAGECORE_MAX_SCANS": "1000000", "IMAGECORE_JWT_SECRET": SECRET}
+
+
+def auth(user: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token_for(user)}"}
+
+
+def upload(server: Server, user: str, data: bytes) -> httpx.Response:
+    files = {"profile_image": ("p.jpg", data)}
+    return httpx.post(server.base_url + API, headers=auth(user), files=files, timeout=120)
+
+
+def serving_answers_now(server: Server) -> None:
+    """An anonymous media GET, and another user's upload-then-DELETE's DELETE, both answered."""
+    assert httpx.get(server.base_url + DEFAULT_IMAGE).status_code == 200
+    deleted = httpx.delete(server.base_url + API + "?type=profile_image", headers=auth("bob"))
+    assert deleted.status_code == 200, deleted.text
+
+
+def test_uploads_waiting_for_a_slot_hold_up_nothing_else(tmp_path: Path) -> None:
+    """With every decode slot held (here by the test, through the same lock files the workers
+    use), ten uploads wait without a thread each; media and DELETE are answered meanwhile, and
+    the waiting uploads then get 503 with Retry-After."""
+    env = {"IMAGECORE_JWT_SECRET": SECRET, "IMAGECORE_DECODE_WAIT": "6"}
+    with serving(tmp_path / "data", "--workers", "2", env=env) as server:
+        assert upload(server, "bob", images.jpeg()).status_code == 200
+        slots = LockFileSlots(server.data_dir / "locks", 2)
+        held = [slots.try_take(), slots.try_take()]
+        assert None not in held and slots.try_take() is None
+        with ThreadPoolExecutor(10) as pool:
+            waiting = [pool.submit(upload, server, "alice", images.jpeg()) for _ in range(10)]
+            time.sleep(0.5)  # let them all arrive and queue
+            serving_answers_now(server)
+            assert not any(future.done() for future in waiting)
+            answers = [future.result() for future in waiting]
+        assert {answer.status_code for answer in answers} == {503}
+        assert all(int(answer.headers["Retry-After"]) > 0 for answer in answers)
+        assert "busy" in answers[0].json()["error"]
+        for release in held:
+            assert release is not None
+            release()
+        assert upload(server, "alice", images.jpeg()).status_code == 200
+
+
+def test_uploads_take_a_freed_slot_in_the_order_they_came(tmp_path: Path) -> None:
+    """One slot, held: six uploads queue one after another, and once the slot is free they are
+    decoded first come, first served; a seventeenth waiting upload is answered 503 at once."""
+    env = {
+        "IMAGECORE_JWT_SECRET": SECRET,
+        "IMAGECORE_DECODE_WAIT": "30",
+        "IMAGECORE_MAX_CONCURRENT_DECODES": "1",
+    }
+    with serving(tmp_path / "data", env=env) as server:
+        slot = LockFileSlots(server.data_dir / "locks", 1)
+        held = slot.try_take()
+        assert held is not None
+        finished: list[int] = []
+
+        def queued(n: int) -> httpx.Response:
+            answer = upload(server, f"user{n}", images.jpeg())
+            finished.append(n)
+            return answer
+
+        with ThreadPoolExecutor(17) as pool:
+            waiting = []
+            for n in range(6):
+                waiting.append(pool.submit(queued, n))
+                time.sleep(0.3)  # each arrives, and queues, after the one before
+            fillers = [pool.submit(queued, 100 + n) for n in range(10)]
+            time.sleep(0.5)
+            turned_away = upload(server, "late", images.jpeg())
+            assert turned_away.status_code == 503, turned_away.text
+            assert finished == []  # answered while all sixteen still wait
+            held()
+            answers = [future.result() for future in waiting + fillers]
+        assert {answer.status_code for answer in answers} == {200}
+        assert finished[:6] == list(range(6))
+
+
+def test_running_decodes_hold_up_nothing_else(tmp_path: Path) -> None:
+    """Two scan bombs decoding take both slots for three seconds of CPU each; media and DELETE
+    are answered before either bomb is, and the bombs are then refused by the CPU budget."""
+    env = {**BOMBS_ALLOWED, "IMAGECORE_DECODE_SECONDS": "3", "IMAGECORE_DECODE_WAIT": "0.1"}
+    with serving(tmp_path / "data", env=env) as server:
+        assert upload(server, "bob", images.jpeg()).status_code == 200
+        with ThreadPoolExecutor(2) as pool:
+            bombs = [pool.submit(upload, server, f"mallory{n}", images.scan_bomb()) for n in (1, 2)]
+            _wait_until_slots_taken(server, 2, bombs)
+            serving_answers_now(server)
+            assert not any(bomb.done() for bomb in bombs)
+            answers = [bomb.result() for bomb in bombs]
+        assert {answer.status_code for answer in answers} == {400}
+        assert "3 seconds of CPU time" in answers[0].json()["error"]
+
+
+def test_a_client_that_leaves_frees_its_decode_slot(tmp_path: Path) -> None:
+    """A scan bomb with a budget of 60 s: once its client disconnects, the decode is killed and
+    its slot free again long before the budget would have ended it."""
+    env = {
+        **BOMBS_ALLOWED,
+        "IMAGECORE_DECODE_SECONDS": "60",
+        "IMAGECORE_MAX_CONCURRENT_DECODES": "1",
+    }
+    with serving(tmp_path / "data", env=env) as server:
+        slots = LockFileSlots(server.data_dir / "locks", 1)
+        with socket.create_connection(("127.0.0.1", server.port)) as client:
+            client.sendall(_raw_upload(server, images.scan_bomb()))
+            _wait_for(lambda: _slot_taken(slots), "the decode to start")
+        _wait_for(lambda: not _slot_taken(slots), "the decode to stop", seconds=20)
+        assert upload(server, "alice", images.jpeg()).status_code == 200
+
+
+def test_stopping_the_server_stops_its_decodes(tmp_path: Path) -> None:
+    """SIGINT while a 60-second decode runs: the server stops the decode and exits cleanly within
+    stop_server's ten seconds (else it is killed, and its exit code says so)."""
+    env = {**BOMBS_ALLOWED, "IMAGECORE_DECODE_SECONDS": "60"}
+    process, server = start_server(tmp_path / "data", env=env)
+    first_slot = LockFileSlots(server.data_dir / "locks", 1)
+    with ThreadPoolExecutor(1) as pool:
+        bomb = pool.submit(_upload_ignoring_disconnects, server)
+        _wait_for(lambda: _slot_taken(first_slot), "the decode to start")
+        stop_server(process)
+        assert process.returncode == 0, server.log.read_text()
+        bomb.result()
+
+
+def _upload_ignoring_disconnects(server: Server) -> None:
+    with contextlib.suppress(httpx.TransportError):
+        upload(server, "mallory", images.scan_bomb())
+
+
+def _raw_upload(server: Server, data: bytes) -> bytes:
+    boundary = "b0und"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="profile_image"; '
+            f'filename="p.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    head = (
+        f"POST {API} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token_for('eve')}\r\n"
+        f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    return head + body
+
+
+def _slot_taken(slots: LockFileSlots) -> bool:
+    release = slots.try_take()
+    if release is None:
+        return True
+    release()
+    return False
+
+
+def _wait_until_slots_taken(
+    server: Server, count: int, running: list[Future[httpx.Response]]
+) -> None:
+    slots = LockFileSlots(server.data_dir / "locks", count)
+    _wait_for(lambda: _slot_taken(slots) or any(f.done() for f in running), "both decodes")
+    assert not any(f.done() for f in running)
+
+
+def _wait_for(condition: Callable[[], bool], what: str, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {seconds} s for {what}")
+        time.sleep(0.05)

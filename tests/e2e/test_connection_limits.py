@@ -1,0 +1,138 @@
+"""`imagecore serve` protects itself without a reverse proxy: header size and count capped
+(431), connections that stay silent or stall closed (408), connections capped per address (503),
+and the server serving others all along."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.servers import Server, serving
+
+QUICK = {
+    "IMAGECORE_HEADER_TIMEOUT": "1",
+    "IMAGECORE_BODY_TIMEOUT": "1",
+    "IMAGECORE_MAX_CONNECTIONS_PER_ADDRESS": "8",
+}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with serving(tmp_path_factory.mktemp("guarded") / "data", env=QUICK) as running:
+        yield running
+
+
+def connect(server: Server) -> socket.socket:
+    client = socket.create_connection(("127.0.0.1", server.port))
+    client.settimeout(15)  # a bound on a broken test only: every answer here comes in seconds
+    return client
+
+
+def answer(client: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection."""
+    received = b""
+    while chunk := client.recv(65536):
+        received += chunk
+    return received
+
+
+def still_serving(server: Server) -> None:
+    assert httpx.get(server.base_url + "/health").json() == {"status": "ok"}
+
+
+def test_headers_over_the_size_limit_are_refused(server: Server) -> None:
+    with connect(server) as client:
+        client.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 40_000 + b"\r\n\r\n")
+        reply = answer(client)
+    assert reply.startswith(b"HTTP/1.1 431 ")
+    assert b'{"error": "The request\'s headers are too large: the limit is 32,768 bytes."}' in reply
+    still_serving(server)
+
+
+def test_too_many_headers_are_refused(server: Server) -> None:
+    headers = b"".join(b"X-%d: 1\r\n" % n for n in range(150))
+    with connect(server) as client:
+        client.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n" + headers + b"\r\n")
+        reply = answer(client)
+    assert reply.startswith(b"HTTP/1.1 431 ")
+    assert b"too many headers: the limit is 100" in reply
+    still_serving(server)
+
+
+def test_a_client_sending_endless_headers_is_cut_off_early(server: Server) -> None:
+    """Small headers without end: the server answers 431 and closes after about 32 KB, however
+    much more the client meant to send (here up to 48 MB)."""
+    sent = 0
+    with connect(server) as client:
+        client.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")
+        try:
+            while sent < 48 * 2**20:
+                client.sendall(b"X-A: b\r\n" * 1024)
+                sent += 8 * 1024
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+    assert sent < 4 * 2**20
+    still_serving(server)
+
+
+@pytest.mark.parametrize(
+    "first_bytes",
+    [b"", b"GET /health HTTP/1.1\r\nHost: x\r\n"],
+    ids=["silent", "half a header"],
+)
+def test_a_connection_that_does_not_finish_its_headers_is_closed(
+    server: Server, first_bytes: bytes
+) -> None:
+    with connect(server) as client:
+        client.sendall(first_bytes)
+        reply = answer(client)
+    assert reply.startswith(b"HTTP/1.1 408 ")
+    assert b"did not arrive within 1 seconds" in reply
+    still_serving(server)
+
+
+def test_a_stalled_body_is_closed(server: Server) -> None:
+    with connect(server) as client:
+        client.sendall(
+            b"POST /api/resume/user-images/ HTTP/1.1\r\nHost: x\r\n"
+            b"Authorization: Bearer " + server.token.encode() + b"\r\n"
+            b"Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 1000\r\n\r\n--b\r\n"
+        )
+        reply = answer(client)
+    assert reply.startswith(b"HTTP/1.1 408 ")
+    assert b"stalled for more than 1 seconds" in reply
+    still_serving(server)
+
+
+def test_one_address_cannot_hold_every_connection(server: Server) -> None:
+    """Eight silent connections from one address are all it may hold: the ninth is answered 503
+    at once. They are closed after the header timeout, and the address is served again."""
+    held = [connect(server) for _ in range(8)]
+    try:
+        with connect(server) as ninth:
+            reply = answer(ninth)
+        assert reply.startswith(b"HTTP/1.1 503 ")
+        assert b"Too many connections" in reply
+    finally:
+        for client in held:
+            assert answer(client).startswith(b"HTTP/1.1 408 ")
+            client.close()
+    still_serving(server)
+
+
+def test_the_defaults_are_documented(tmp_path: Path) -> None:
+    """Each limit's default is the README's."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    for row in (
+        "| `IMAGECORE_MAX_HEADER_BYTES` | `32768` |",
+        "| `IMAGECORE_MAX_HEADERS` | `100` |",
+        "| `IMAGECORE_HEADER_TIMEOUT` | `10` |",
+        "| `IMAGECORE_BODY_TIMEOUT` | `30` |",
+        "| `IMAGECORE_MAX_CONNECTIONS` | `1000` |",
+        "| `IMAGECORE_MAX_CONNECTIONS_PER_ADDRESS` | `64` |",
+    ):
+        assert row in readme
