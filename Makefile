@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check --quiet
 
-.PHONY: run test lint typecheck chromium bench load fuzz clean FORCE
+.PHONY: run test lint typecheck chromium bench load availability fuzz clean FORCE
 
 run: $(VENV)/.run
 	$(BIN)/imagecore serve $(ARGS)
@@ -34,6 +34,10 @@ bench: $(VENV)/.bench
 # Not a test either: a bounded mixed load against a live two-worker server (ARGS="--seconds 60").
 load: $(VENV)/.dev
 	$(BIN)/python -m bench.load $(ARGS)
+
+# Not a test: what one hostile client costs a live server (bombs, held decode slots, headers).
+availability: $(VENV)/.dev
+	$(BIN)/python -m bench.availability
 
 # The codec fuzz of `make test`, run for much longer.
 fuzz: $(VENV)/.dev

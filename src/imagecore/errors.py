@@ -101,8 +101,10 @@ class DecodeOverBudget(ImageRejected):
     def __init__(self, resource: Resource, limit: float) -> None:
         self.resource = resource
         self.limit = limit
-        unit = "s of CPU time" if resource == "seconds" else "bytes of memory"
-        super().__init__(f"decoding needed more than {limit:g} {unit}")
+        amount = (
+            f"{limit:g} s of CPU time" if resource == "seconds" else f"{limit:,.0f} bytes of memory"
+        )
+        super().__init__(f"decoding needed more than {amount}")
 
 
 class UnknownSlot(RequestError):

@@ -10,7 +10,19 @@ import threading
 import zlib
 
 import attrs
-from PIL import Image, ImageFile, ImageSequence, UnidentifiedImageError
+
+# The accepted formats' plugins, registered now: Image.open then never calls Image.init(), which
+# would import every other plugin too (in each decode's fresh child process, at a cost).
+from PIL import (  # noqa: F401
+    GifImagePlugin,
+    Image,
+    ImageFile,
+    ImageSequence,
+    JpegImagePlugin,
+    PngImagePlugin,
+    UnidentifiedImageError,
+    WebPImagePlugin,
+)
 
 from imagecore import Box, EncodedImage, ImageCodec, ImageLimits, ImageRejected
 from imagecore.adapters.pillow_codec import encoders
