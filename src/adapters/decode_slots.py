@@ -12,6 +12,8 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from imagecore import BackendError
+
 
 class LockFileSlots:
     """``count`` decode slots in ``folder``, which is created if need be."""
@@ -22,19 +24,27 @@ class LockFileSlots:
         self.count = count
         self._folder = folder
         self._paths = [folder / f"decode-{n}.lock" for n in range(count)]
+        self._made = False
 
     def try_take(self) -> Callable[[], None] | None:
-        # Made on first use: commands that never decode (gc, check) leave no folder behind.
-        self._folder.mkdir(parents=True, exist_ok=True)
-        for path in self._paths:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(fd)
-                continue
-            # Closing the descriptor drops the lock; the file stays, for the next taker.
-            return _closer(fd)
+        try:
+            # Made on first use: commands that never decode (gc, check) leave no folder behind.
+            if not self._made:
+                self._folder.mkdir(parents=True, exist_ok=True)
+                self._made = True
+            for path in self._paths:
+                fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    os.close(fd)
+                    continue
+                # Closing the descriptor drops the lock; the file stays, for the next taker.
+                return _closer(fd)
+        except OSError as error:  # a read-only data dir, no descriptors left
+            raise BackendError(
+                f"the decode slots in {self._folder} are unusable: {error}"
+            ) from error
         return None
 
 

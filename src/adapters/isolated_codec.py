@@ -96,19 +96,28 @@ class IsolatedCodec(ImageCodec):
     ) -> tuple[EncodedImage, Usage]:
         """:meth:`encode`, and what the decode cost."""
         with self._decoding:
-            receiving, sending = self._context.Pipe(duplex=False)
-            child = self._context.Process(
-                target=_decode_in_child,
-                args=(self._make, data, box, limits, sending, self.seconds, self.memory),
-                daemon=True,
-            )
             with self._lock:
                 if self._closed:
                     raise Abandoned()
-                child.start()
-                self._children.add(child)
-            sending.close()
+            receiving, sending = self._context.Pipe(duplex=False)
             try:
+                child = self._context.Process(
+                    target=_decode_in_child,
+                    args=(self._make, data, box, limits, sending, self.seconds, self.memory),
+                    daemon=True,
+                )
+                child.start()
+            except BaseException:
+                receiving.close()
+                raise
+            finally:
+                sending.close()
+            with self._lock:
+                self._children.add(child)
+                closed = self._closed  # close() may have run while the child started
+            try:
+                if closed:
+                    raise Abandoned()
                 return self._result(child, receiving)
             finally:
                 if child.is_alive():
@@ -164,6 +173,8 @@ class IsolatedCodec(ImageCodec):
             # SIGXCPU at the soft CPU limit; SIGKILL at the hard one, a second later.
             log.warning("a decode ran past %g s of CPU time and was stopped", self.seconds)
             return DecodeOverBudget("seconds", self.seconds)
+        if child.exitcode in (-signal.SIGTERM, -signal.SIGINT):
+            return Abandoned()  # stopped from outside, along with the server
         log.error("a decode crashed its process (exit code %s)", child.exitcode)
         return InvalidImage("damaged", self.formats)
 
@@ -177,7 +188,12 @@ def _decode_in_child(
     seconds: int,
     memory: int,
 ) -> None:
+    # The parent decides when a decode ends: a Ctrl+C or a stop signal sent to the whole
+    # process group must not turn into a "crashed" decode, which close() reports properly.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     start_rss = _rss()
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # no core file per hostile upload
     resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
     resource.setrlimit(resource.RLIMIT_AS, (_address_space() + memory, resource.RLIM_INFINITY))
     try:

@@ -38,6 +38,8 @@ class ConnectionLimits:
     header_seconds: float = 10.0
     #: The longest pause in a request body, when the app is ready to read it.
     body_seconds: float = 30.0
+    #: The longest a request body may take in all, however steadily it trickles.
+    body_total_seconds: float = 300.0
     max_connections: int = 1000
     max_connections_per_address: int = 64
     #: Reverse proxies carry many clients' requests: they are held to ``max_connections`` only.
@@ -51,6 +53,7 @@ def connection_limits(settings: Settings) -> ConnectionLimits:
         max_headers=settings.max_headers,
         header_seconds=settings.header_timeout,
         body_seconds=settings.body_timeout,
+        body_total_seconds=settings.body_total_timeout,
         max_connections=settings.max_connections,
         max_connections_per_address=settings.max_connections_per_address,
         trusted_proxies=settings.trusted_proxies,
@@ -96,8 +99,13 @@ class GuardedProtocol(HttpToolsProtocol):
         super().__init__(config, *args, **kwargs)
         self.limits: ConnectionLimits = getattr(config, "connection_limits", ConnectionLimits())
         self._timer: asyncio.TimerHandle | None = None
+        #: "head" until a request's headers are complete, "body" until its body is, "idle"
+        #: between requests (uvicorn's keep-alive timer then runs).
+        self._phase = "head"
         self._head_bytes = 0
         self._head_count = 0
+        self._tail = b""  # the last bytes seen in the head, to find its end across reads
+        self._body_deadline = 0.0
         self._refusal: tuple[int, str] | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -111,64 +119,83 @@ class GuardedProtocol(HttpToolsProtocol):
         self._disarm()
         super().connection_lost(exc)
 
+    def data_received(self, data: bytes) -> None:
+        if self._phase == "idle":
+            # The next request's first byte (a blank line counts): its headers are timed from
+            # here, however slowly the rest comes.
+            self._start_head()
+        if self._phase == "head":
+            # Counted here, before the parser: httptools reports a header only once it ends,
+            # so a header that never ends would otherwise never be counted.
+            window = self._tail + data
+            end = window.find(b"\r\n\r\n")
+            self._head_bytes += len(data) if end < 0 else max(0, end + 4 - len(self._tail))
+            self._tail = window[-3:]
+            if self._head_bytes > self.limits.max_header_bytes:
+                self._respond(431, wording.headers_too_large(self.limits.max_header_bytes))
+                return
+        super().data_received(data)
+
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        if self._timer is None:  # a keep-alive connection's next request
+        if self._phase != "head":  # a request pipelined behind another, in the same read
             self._start_head()
 
-    def on_url(self, url: bytes) -> None:
-        self._count_head(len(url), headers=0)
-        super().on_url(url)
-
     def on_header(self, name: bytes, value: bytes) -> None:
-        self._count_head(len(name) + len(value), headers=1)
+        self._head_count += 1
+        if self._head_count > self.limits.max_headers:
+            self._refusal = (431, wording.too_many_headers(self.limits.max_headers))
+            raise _OverLimit()  # stops the parser; uvicorn then calls send_400_response
         super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
         self._disarm()
+        self._phase = "body"
+        self._body_deadline = self.loop.time() + self.limits.body_total_seconds
         super().on_headers_complete()
-        if self.parser.get_method() not in (b"GET", b"HEAD", b"OPTIONS"):
-            self._arm(self.limits.body_seconds, self._body_stalled)
+        if len(self.pipeline) > MAX_PIPELINED:
+            self.transport.close()  # requests queued faster than answered, without end
+            return
+        self._arm_body()
 
     def on_body(self, body: bytes) -> None:
         super().on_body(body)
-        if self._timer is not None:
-            self._arm(self.limits.body_seconds, self._body_stalled)
+        self._arm_body()
 
     def on_message_complete(self) -> None:
         self._disarm()
+        self._phase = "idle"
         super().on_message_complete()
 
     def send_400_response(self, msg: str) -> None:
-        # The parser stops on the first callback that raises: _count_head's, when over a limit.
         if self._refusal is not None:
             self._respond(*self._refusal)
         else:
             super().send_400_response(msg)
 
     def _start_head(self) -> None:
+        self._phase = "head"
         self._head_bytes = self._head_count = 0
+        self._tail = b""
         self._arm(self.limits.header_seconds, self._head_timed_out)
 
-    def _count_head(self, size: int, *, headers: int) -> None:
-        self._head_bytes += size
-        self._head_count += headers
-        if self._head_bytes > self.limits.max_header_bytes:
-            self._refusal = (431, wording.headers_too_large(self.limits.max_header_bytes))
-        elif self._head_count > self.limits.max_headers:
-            self._refusal = (431, wording.too_many_headers(self.limits.max_headers))
-        if self._refusal is not None:
-            raise _OverLimit()
+    def _arm_body(self) -> None:
+        left = self._body_deadline - self.loop.time()
+        self._arm(max(0.0, min(self.limits.body_seconds, left)), self._body_stalled)
 
     def _head_timed_out(self) -> None:
         self._timer = None
+        if self.cycle is not None and not self.cycle.response_complete:
+            # The app is still answering the request before: the next may wait for it.
+            self._arm(self.limits.header_seconds, self._head_timed_out)
+            return
         self._respond(408, wording.headers_timed_out(self.limits.header_seconds))
 
     def _body_stalled(self) -> None:
         self._timer = None
-        if self.flow.read_paused:
+        if self.flow.read_paused and self.loop.time() < self._body_deadline:
             # The app has not read what came; the client is not the one stalling.
-            self._arm(self.limits.body_seconds, self._body_stalled)
+            self._arm_body()
             return
         if self.cycle is not None and self.cycle.response_started:
             self.transport.close()
@@ -212,6 +239,10 @@ class GuardedProtocol(HttpToolsProtocol):
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+
+
+#: Requests a client may queue on one connection before their answers: more, and it is closed.
+MAX_PIPELINED = 16
 
 
 class _OverLimit(Exception):

@@ -110,6 +110,7 @@ class Settings:
     max_headers: int = setting("IMAGECORE_MAX_HEADERS", 100, parsers.positive_int)
     header_timeout: float = setting("IMAGECORE_HEADER_TIMEOUT", 10.0, parsers.seconds)
     body_timeout: float = setting("IMAGECORE_BODY_TIMEOUT", 30.0, parsers.seconds)
+    body_total_timeout: float = setting("IMAGECORE_BODY_TOTAL_TIMEOUT", 300.0, parsers.seconds)
     max_connections: int = setting("IMAGECORE_MAX_CONNECTIONS", 1000, parsers.positive_int)
     max_connections_per_address: int = setting(
         "IMAGECORE_MAX_CONNECTIONS_PER_ADDRESS", 64, parsers.positive_int

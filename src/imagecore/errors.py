@@ -18,9 +18,9 @@ HTTP API reads is worded by that adapter.
     │   ├── SlotEmpty                nothing to delete
     │   ├── MediaNotFound            no such media file
     │   ├── SweepRefused             a sweep would remove every image: a wrong database?
-    │   ├── RateLimited              too many requests; try again after a while
-    │   └── Abandoned                the caller left before the work was done
+    │   └── RateLimited              too many requests; try again after a while
     ├── Busy                         every decode slot is taken; try again in a moment
+    ├── Abandoned                    stopped before it was done: the caller left, or shutdown
     ├── ConcurrentUpdate             another writer kept winning the race for a user's images
     ├── VersionConflict              a repository's compare-and-set lost (retried, never shown)
     └── BackendError                 storage or repository failed
@@ -166,11 +166,12 @@ class RateLimited(RequestError):
         )
 
 
-class Abandoned(RequestError):
-    """The caller went away, so its work was stopped before it finished; nothing was stored."""
+class Abandoned(ImageCoreError):
+    """The work was stopped before it finished, because its caller went away or the process is
+    shutting down; nothing was stored."""
 
     def __init__(self) -> None:
-        super().__init__("the caller left before the work was done")
+        super().__init__("stopped before it was done: the caller left, or shutdown")
 
 
 class Busy(ImageCoreError):

@@ -89,7 +89,8 @@ class DecodeSlots(Protocol):
     def try_take(self) -> Callable[[], None] | None:
         """A free slot, as the call that frees it again; ``None`` when every slot is taken.
 
-        Never waits: a caller that may wait polls, without holding a thread meanwhile.
+        Never waits: a caller that may wait polls, without holding a thread meanwhile. Raises
+        :class:`~imagecore.errors.BackendError` when the slots cannot be used at all.
         """
         ...
 

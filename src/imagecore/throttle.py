@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import attrs
 
@@ -36,9 +36,12 @@ class Throttle:
         action: str,
         limits: Sequence[tuple[str, Limit | None]],
         now: float | None = None,
-    ) -> None:
+    ) -> Callable[[], None]:
         """Count one ``action`` against each (subject, limit); if that makes too many for any,
         take every count back and raise RateLimited: only requests that pass are counted.
+
+        Returns the call that takes this request's counts back, for a request that passed here
+        but could not be served after all (the server too busy to take it).
 
         If the counter fails part-way, the hits already counted are taken back before its error
         is raised: a request that failed uses up no quota."""
@@ -62,6 +65,7 @@ class Throttle:
                 self._release_quietly(counted)
                 retry_after = max(1, math.ceil(ends - now))
                 raise RateLimited(action, limit.count, limit.seconds, retry_after)
+        return lambda: self._release_quietly(counted)
 
     def _release_quietly(self, counted: Sequence[tuple[str, int]]) -> None:
         """Take back each hit in ``counted``, as far as the counter lets us: the caller is

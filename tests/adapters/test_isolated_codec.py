@@ -71,11 +71,15 @@ def test_it_reports_what_a_decode_cost(codec: IsolatedCodec) -> None:
     assert 0 < usage.seconds < 1
 
 
-def test_a_decode_past_its_cpu_budget_is_stopped(codec: IsolatedCodec) -> None:
-    """The scan bomb would cost tens of seconds; it is stopped at one, and the codec goes on."""
+def test_a_decode_past_its_cpu_budget_is_stopped(
+    codec: IsolatedCodec, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The scan bomb would cost tens of seconds; the kernel stops it at one second of CPU time
+    (not the wall-clock backstop, which would come later), and the codec goes on."""
     with pytest.raises(DecodeOverBudget) as refused:
         codec.encode(images.scan_bomb(), BOX, NO_SCAN_LIMIT)
     assert (refused.value.resource, refused.value.limit) == ("seconds", 1)
+    assert "ran past 1 s of CPU time" in caplog.text
     assert codec.encode(images.jpeg(), BOX, ImageLimits()).width == 64
 
 

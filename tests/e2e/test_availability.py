@@ -69,6 +69,26 @@ def test_uploads_waiting_for_a_slot_hold_up_nothing_else(tmp_path: Path) -> None
         assert upload(server, "alice", images.jpeg()).status_code == 200
 
 
+def test_a_busy_answer_uses_up_no_quota(tmp_path: Path) -> None:
+    """Three uploads an hour: five tries that meet a busy server (503) count for nothing, and
+    the quota is all there once the server has room."""
+    env = {
+        "IMAGECORE_JWT_SECRET": SECRET,
+        "IMAGECORE_DECODE_WAIT": "0.2",
+        "IMAGECORE_UPLOAD_RATE_PER_USER": "3/hour",
+    }
+    with serving(tmp_path / "data", env=env) as server:
+        slots = LockFileSlots(server.data_dir / "locks", 2)
+        held = [slots.try_take(), slots.try_take()]
+        busy = [upload(server, "alice", images.jpeg()).status_code for _ in range(5)]
+        for release in held:
+            assert release is not None
+            release()
+        later = [upload(server, "alice", images.jpeg()).status_code for _ in range(4)]
+    assert busy == [503] * 5
+    assert later == [200, 200, 200, 429]
+
+
 def test_uploads_take_a_freed_slot_in_the_order_they_came(tmp_path: Path) -> None:
     """One slot, held: six uploads queue one after another, and once the slot is free they are
     decoded first come, first served; a seventeenth waiting upload is answered 503 at once."""

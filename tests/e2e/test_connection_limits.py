@@ -4,6 +4,7 @@ and the server serving others all along."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ from tests.servers import Server, serving
 QUICK = {
     "IMAGECORE_HEADER_TIMEOUT": "1",
     "IMAGECORE_BODY_TIMEOUT": "1",
+    "IMAGECORE_BODY_TOTAL_TIMEOUT": "3",
     "IMAGECORE_MAX_CONNECTIONS_PER_ADDRESS": "8",
 }
 
@@ -53,6 +55,22 @@ def test_headers_over_the_size_limit_are_refused(server: Server) -> None:
     still_serving(server)
 
 
+def test_a_header_that_never_ends_is_refused(server: Server) -> None:
+    """One header value sent without end (no line break ever): the parser would only report it
+    once it ends, so the bytes are counted as they come."""
+    sent = 0
+    with connect(server) as client:
+        client.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ")
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            while sent < 256 * 2**20:
+                client.sendall(b"a" * 65536)
+                sent += 65536
+        reply = answer(client)
+    assert reply.startswith(b"HTTP/1.1 431 "), reply[:100]
+    assert sent < 16 * 2**20
+    still_serving(server)
+
+
 def test_too_many_headers_are_refused(server: Server) -> None:
     headers = b"".join(b"X-%d: 1\r\n" % n for n in range(150))
     with connect(server) as client:
@@ -69,12 +87,10 @@ def test_a_client_sending_endless_headers_is_cut_off_early(server: Server) -> No
     sent = 0
     with connect(server) as client:
         client.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")
-        try:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             while sent < 48 * 2**20:
                 client.sendall(b"X-A: b\r\n" * 1024)
                 sent += 8 * 1024
-        except (BrokenPipeError, ConnectionResetError):
-            pass
     assert sent < 4 * 2**20
     still_serving(server)
 
@@ -108,6 +124,73 @@ def test_a_stalled_body_is_closed(server: Server) -> None:
     still_serving(server)
 
 
+def test_a_body_trickled_to_a_get_is_timed_too(server: Server) -> None:
+    """A body's pauses are timed whatever the method: a GET with a Content-Length whose body
+    never comes is answered, then closed (answer() returns only once the server closes)."""
+    with connect(server) as client:
+        client.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nab")
+        reply = answer(client)
+    assert reply.startswith(b"HTTP/1.1 200 ")
+    assert reply.count(b"HTTP/1.1") == 1
+
+
+def test_blank_lines_do_not_keep_a_connection_open(server: Server) -> None:
+    """After a first request, a blank line every half second: the next request's headers are
+    timed from its first byte, so the connection is closed with 408 after the header timeout."""
+    with connect(server) as client:
+        client.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        first = client.recv(65536)
+        assert first.startswith(b"HTTP/1.1 200 ")
+        reply = b""
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            for _ in range(40):  # 20 s at most: far past the 1-second header timeout
+                client.sendall(b"\r\n")
+                client.settimeout(0.5)
+                try:
+                    reply = client.recv(65536)
+                except TimeoutError:
+                    continue
+                break
+    assert reply.startswith(b"HTTP/1.1 408 "), reply[:100]
+
+
+def test_a_steadily_trickled_body_is_closed_at_its_total_time(server: Server) -> None:
+    """A byte every half second never pauses long enough for the 1-second pause timer; the
+    3-second total closes it."""
+    auth = b"Authorization: Bearer " + server.token.encode() + b"\r\n"
+    with connect(server) as client:
+        client.sendall(
+            b"POST /api/resume/user-images/ HTTP/1.1\r\nHost: x\r\n"
+            + auth
+            + b"Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 1000\r\n\r\n"
+        )
+        reply = b""
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            for _ in range(40):  # 20 s at most
+                client.sendall(b"-")
+                client.settimeout(0.5)
+                try:
+                    reply = client.recv(65536)
+                except TimeoutError:
+                    continue
+                break
+    assert reply.startswith(b"HTTP/1.1 408 "), reply[:100]
+
+
+def test_requests_pipelined_without_end_close_the_connection(server: Server) -> None:
+    """Thousands of GETs in one write, never reading the answers: the connection is closed
+    once more than 16 wait, rather than queuing them all in the server's memory."""
+    with connect(server) as client:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            client.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n" * 20_000)
+        replies = b""
+        with contextlib.suppress(ConnectionResetError):
+            while chunk := client.recv(65536):
+                replies += chunk
+    assert replies.count(b"HTTP/1.1 200 ") < 20_000
+    still_serving(server)
+
+
 def test_one_address_cannot_hold_every_connection(server: Server) -> None:
     """Eight silent connections from one address are all it may hold: the ninth is answered 503
     at once. They are closed after the header timeout, and the address is served again."""
@@ -132,6 +215,7 @@ def test_the_defaults_are_documented(tmp_path: Path) -> None:
         "| `IMAGECORE_MAX_HEADERS` | `100` |",
         "| `IMAGECORE_HEADER_TIMEOUT` | `10` |",
         "| `IMAGECORE_BODY_TIMEOUT` | `30` |",
+        "| `IMAGECORE_BODY_TOTAL_TIMEOUT` | `300` |",
         "| `IMAGECORE_MAX_CONNECTIONS` | `1000` |",
         "| `IMAGECORE_MAX_CONNECTIONS_PER_ADDRESS` | `64` |",
     ):

@@ -20,7 +20,7 @@ import attrs
 from litestar import Request
 
 from imagecore.cancellation import cancelled_by
-from imagecore.errors import Busy
+from imagecore.errors import Abandoned, Busy
 from imagecore.ports import DecodeSlots
 
 T = TypeVar("T")
@@ -65,14 +65,14 @@ class UploadGate:
         release = await self._take()
         cancel = threading.Event()
         try:
-            future = asyncio.get_running_loop().run_in_executor(
-                self._pool, _cancellable, cancel, work
-            )
-        except BaseException:
+            running = self._pool.submit(_cancellable, cancel, work)
+        except RuntimeError:  # the pool is shut down: the server is stopping
             release()
-            raise
-        # The slot is the thread's until its work ends, whatever becomes of this request.
-        future.add_done_callback(lambda _: release())
+            raise Abandoned() from None
+        # The slot is the thread's until its work ends, whatever becomes of this request: the
+        # thread's own future frees it, not the request's view of it, which a cancel ends early.
+        running.add_done_callback(lambda _: release())
+        future = asyncio.wrap_future(running)
         gone = asyncio.ensure_future(_disconnected(request))
         either: set[asyncio.Future[Any]] = {future, gone}
         try:

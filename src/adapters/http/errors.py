@@ -26,7 +26,7 @@ from litestar.types import ExceptionHandlersMap
 from imagecore import BackendError, ConcurrentUpdate, ImageCoreError, MediaNotFound, RequestError
 from imagecore.adapters.http import wording
 from imagecore.adapters.http.bodies import ErrorBody
-from imagecore.errors import Busy, RateLimited, SlotEmpty
+from imagecore.errors import Abandoned, Busy, RateLimited, SlotEmpty
 
 log = logging.getLogger("imagecore.http")
 
@@ -40,6 +40,7 @@ STATUS_OF: dict[type[ImageCoreError], int] = {
     ConcurrentUpdate: HTTP_409_CONFLICT,
     BackendError: HTTP_503_SERVICE_UNAVAILABLE,
     Busy: HTTP_503_SERVICE_UNAVAILABLE,
+    Abandoned: HTTP_503_SERVICE_UNAVAILABLE,
 }
 
 
@@ -55,7 +56,7 @@ def exception_handlers(max_upload_bytes: int) -> ExceptionHandlersMap:
 
     def core_error(request: Request[Any, Any, Any], error: ImageCoreError) -> Response[ErrorBody]:
         status = status_of(error)
-        if status >= HTTP_500_INTERNAL_SERVER_ERROR and not isinstance(error, Busy):
+        if status >= HTTP_500_INTERNAL_SERVER_ERROR and not isinstance(error, Busy | Abandoned):
             log.error("%s %s failed: %s", request.method, request.url.path, error, exc_info=error)
         retry_after = error.retry_after if isinstance(error, RateLimited | Busy) else None
         headers = {} if retry_after is None else {"Retry-After": str(retry_after)}

@@ -7,7 +7,7 @@ import ipaddress
 import logging
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -50,10 +50,14 @@ class RateRules:
     trusted_proxies: Sequence[Network] = ()
     users_per_address: int = attrs.field(default=10, validator=attrs.validators.gt(0))
 
-    def check(self, action: str, user: str, address: str, now: float | None = None) -> None:
-        """Count one ``action`` by ``user`` from ``address``; raises RateLimited when over."""
+    def check(
+        self, action: str, user: str, address: str, now: float | None = None
+    ) -> Callable[[], None]:
+        """Count one ``action`` by ``user`` from ``address``; raises RateLimited when over.
+
+        Returns the call that takes the counts back (see :meth:`Throttle.check`)."""
         now = time.time() if now is None else now
-        self.throttle.check(
+        return self.throttle.check(
             action,
             [
                 (f"user:{user}", self.per_user.get(action)),
@@ -157,4 +161,17 @@ async def rate_limit(
     warn_if_proxied_unknowingly(connection.scope, rules.trusted_proxies)
     address = client_address(connection.scope, rules.trusted_proxies)
     # The counter lives in the database: off the event loop, like every other database call.
-    await sync_to_thread(rules.check, handler.opt["action"], str(connection.user), address)
+    refund = await sync_to_thread(rules.check, handler.opt["action"], str(connection.user), address)
+    connection.state[REFUND] = refund
+
+
+#: Where the guard leaves the call that takes a request's counts back.
+REFUND = "imagecore_rate_refund"
+
+
+async def refund_rate(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
+    """Take back the counts of a request that was refused for want of room, not for what it
+    asked: a client that retries after a 503, as told, uses up no quota."""
+    refund = connection.state.get(REFUND)
+    if refund is not None:
+        await sync_to_thread(refund)

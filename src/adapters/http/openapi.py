@@ -30,6 +30,7 @@ from imagecore.adapters.http.bodies import (
 )
 from imagecore.adapters.http.limits import RateRules
 from imagecore.errors import (
+    Busy,
     ConcurrentUpdate,
     InvalidImage,
     RateLimited,
@@ -92,6 +93,11 @@ def operations(
         "Storage or database unavailable",
         wording.sentence(StorageError("write", example_keys[Slot.PROFILE])),
     )
+    busy = (
+        503,
+        "Every decode slot stayed busy (see Retry-After), or storage or database unavailable",
+        wording.sentence(Busy(5)),
+    )
     not_an_image = wording.sentence(InvalidImage("not an image", slots.codec.formats))
     too_large = wording.upload_too_large(slots.limits.max_bytes)
     return Operations(
@@ -114,13 +120,18 @@ def operations(
                 },
             )
             | _errors(
-                (400, "Not an image, a refused image type, or no image field", not_an_image),
+                (
+                    400,
+                    "Not an image, a refused image type, no image field, or an image over a "
+                    "limit or over the decode budget",
+                    not_an_image,
+                ),
                 unauthorized,
                 *_too_many("upload", rate_rules),
                 conflict,
                 (413, "The request body is over the upload limit", too_large),
                 server,
-                unavailable,
+                busy,
             ),
             operation_class=upload_operation(slots.codec.formats),
         ),

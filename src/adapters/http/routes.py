@@ -28,9 +28,9 @@ from imagecore.adapters.http.bodies import (
 )
 from imagecore.adapters.http.decoding import UploadGate
 from imagecore.adapters.http.forms import read_image_form
-from imagecore.adapters.http.limits import rate_limit
+from imagecore.adapters.http.limits import rate_limit, refund_rate
 from imagecore.adapters.http.openapi import Operations
-from imagecore.errors import UnknownSlot
+from imagecore.errors import Busy, UnknownSlot
 
 API_PATH = "/api/resume"
 IMAGES = "/user-images"
@@ -56,7 +56,11 @@ async def upload_images(
     gate: NamedDependency[UploadGate],
     form: NamedDependency[dict[Slot, bytes]],
 ) -> UploadBody:
-    images = await gate.run(request, lambda: slots.upload(request.user, form))
+    try:
+        images = await gate.run(request, lambda: slots.upload(request.user, form))
+    except Busy:
+        await refund_rate(request)
+        raise
     return UploadBody(
         message=wording.uploaded(form),
         **{slot.value: urls.of(images.get(slot)) for slot in form},

@@ -90,7 +90,10 @@ def sentence(error: ImageCoreError) -> str:
                 "for one upload. Send a smaller picture."
             )
         case Abandoned():
-            return "The upload was cancelled: the client went away."
+            return (
+                "The upload was stopped before it was stored (the client went away, or the "
+                "server is stopping); nothing was changed. Please try again."
+            )
         case Busy(retry_after=retry_after):
             return (
                 f"The server is busy decoding other uploads. Try again in {_duration(retry_after)}."

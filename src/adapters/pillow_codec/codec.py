@@ -172,7 +172,7 @@ class PillowCodec(ImageCodec):
             image.draft(image.mode, draft_size(image.width, image.height, orientation, box))
         image.load()
         shown = resize(to_display_mode(image, in_place=True), stored_box(box, orientation))
-        # Turned once it is small: the same pixels as turning first, for far less memory.
+        # Turned once it is small (see stored_box): the same picture, for far less memory.
         method = UPRIGHT.get(orientation)
         return shown.transpose(method) if method is not None else shown
 

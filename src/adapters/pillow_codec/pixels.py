@@ -70,7 +70,9 @@ def stored_box(box: Box, orientation: int) -> Box:
     """The box as the stored pixels see it: a picture turned a quarter fits the box turned too.
 
     Scaling and centring are symmetric, so sizing the stored pixels into this box and then
-    turning them gives the same pixels as turning first and sizing into ``box``.
+    turning them gives the same size and crop as turning first and sizing into ``box``, for a
+    fraction of the memory. The pixels may differ by a few levels where fine detail meets an
+    edge: the whole-factor reduction's last partial block falls on the other side.
     """
     if orientation in QUARTER_TURNS:
         return attrs.evolve(box, width=box.height, height=box.width)
