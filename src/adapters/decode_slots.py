@@ -24,14 +24,12 @@ class LockFileSlots:
         self.count = count
         self._folder = folder
         self._paths = [folder / f"decode-{n}.lock" for n in range(count)]
-        self._made = False
 
     def try_take(self) -> Callable[[], None] | None:
         try:
-            # Made on first use: commands that never decode (gc, check) leave no folder behind.
-            if not self._made:
-                self._folder.mkdir(parents=True, exist_ok=True)
-                self._made = True
+            # Made on use (and again, should it be removed): commands that never decode (gc,
+            # check) leave no folder behind.
+            self._folder.mkdir(parents=True, exist_ok=True)
             for path in self._paths:
                 fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
                 try:

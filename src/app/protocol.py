@@ -154,8 +154,11 @@ class GuardedProtocol(HttpToolsProtocol):
         self._body_deadline = self.loop.time() + self.limits.body_total_seconds
         super().on_headers_complete()
         if len(self.pipeline) > MAX_PIPELINED:
-            self.transport.close()  # requests queued faster than answered, without end
-            return
+            # Requests queued faster than answered, without end: stop the parser (or it would
+            # queue the rest of this read too) and close, writing nothing into a response.
+            self._refusal = None
+            self.transport.close()
+            raise _OverLimit()
         self._arm_body()
 
     def on_body(self, body: bytes) -> None:
@@ -168,6 +171,8 @@ class GuardedProtocol(HttpToolsProtocol):
         super().on_message_complete()
 
     def send_400_response(self, msg: str) -> None:
+        if self.transport.is_closing():
+            return  # closed on purpose, mid-parse
         if self._refusal is not None:
             self._respond(*self._refusal)
         else:
@@ -199,6 +204,8 @@ class GuardedProtocol(HttpToolsProtocol):
             return
         if self.cycle is not None and self.cycle.response_started:
             self.transport.close()
+        elif self.loop.time() >= self._body_deadline:
+            self._respond(408, wording.body_too_slow(self.limits.body_total_seconds))
         else:
             self._respond(408, wording.body_timed_out(self.limits.body_seconds))
 

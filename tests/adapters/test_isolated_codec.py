@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import json
+import resource
+import signal
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
 
 from imagecore import Box, EncodedImage, ImageLimits
+from imagecore.adapters import isolated_codec
 from imagecore.adapters.isolated_codec import IsolatedCodec
 from imagecore.adapters.pillow_codec import PillowCodec
 from imagecore.cancellation import cancelled_by
@@ -72,10 +77,11 @@ def test_it_reports_what_a_decode_cost(codec: IsolatedCodec) -> None:
 
 
 def test_a_decode_past_its_cpu_budget_is_stopped(
-    codec: IsolatedCodec, caplog: pytest.LogCaptureFixture
+    codec: IsolatedCodec, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The scan bomb would cost tens of seconds; the kernel stops it at one second of CPU time
-    (not the wall-clock backstop, which would come later), and the codec goes on."""
+    """The scan bomb costs about 20 s of CPU; the kernel stops it at one second of CPU time (the
+    wall-clock backstop, put far off here, is not what stops it), and the codec goes on."""
+    monkeypatch.setattr(isolated_codec, "WALL_FACTOR", 30)
     with pytest.raises(DecodeOverBudget) as refused:
         codec.encode(images.scan_bomb(), BOX, NO_SCAN_LIMIT)
     assert (refused.value.resource, refused.value.limit) == ("seconds", 1)
@@ -92,14 +98,60 @@ def test_a_decode_past_its_memory_budget_is_stopped(codec: IsolatedCodec) -> Non
 
 
 def test_a_decode_whose_caller_leaves_is_stopped() -> None:
-    """With a budget of a minute, the scan bomb ends as abandoned once its caller's event is set:
-    it was killed, not waited for."""
+    """With a budget of a minute, the scan bomb (which, left alone, ends refused as damaged
+    after about 20 s) ends as abandoned once its caller's event is set: it was killed."""
     codec = IsolatedCodec(PillowCodec, seconds=60)
     gone = threading.Event()
     threading.Timer(0.5, gone.set).start()
     with cancelled_by(gone), pytest.raises(Abandoned):
         codec.encode(images.scan_bomb(), BOX, NO_SCAN_LIMIT)
     assert codec.encode(images.gif(), BOX, ImageLimits()).width == 32
+    codec.close()
+
+
+class SleepingCodec(PillowCodec):
+    """Uses no CPU and never ends: only the wall clock can stop it."""
+
+    def encode(self, data: bytes, box: Box, limits: ImageLimits) -> EncodedImage:
+        time.sleep(3600)
+        raise AssertionError("unreachable")
+
+
+def test_a_decode_that_blocks_is_stopped_by_the_wall_clock(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A child that sleeps never reaches its CPU limit; the backstop (three times the budget,
+    and a second) stops it."""
+    codec = IsolatedCodec(SleepingCodec, seconds=1)
+    with pytest.raises(DecodeOverBudget) as refused:
+        codec.encode(images.png(), BOX, ImageLimits())
+    assert refused.value.resource == "seconds"
+    assert "ran past 1 s of wall time" in caplog.text
+
+
+class ProbeCodec(PillowCodec):
+    """Answers, as its 'image', the limits and signal handlers its child process runs with."""
+
+    def encode(self, data: bytes, box: Box, limits: ImageLimits) -> EncodedImage:
+        facts = {
+            "cpu": resource.getrlimit(resource.RLIMIT_CPU),
+            "core": resource.getrlimit(resource.RLIMIT_CORE),
+            "address_space": resource.getrlimit(resource.RLIMIT_AS)[0],
+            "interrupt_ignored": signal.getsignal(signal.SIGINT) == signal.SIG_IGN,
+            "terminate_ignored": signal.getsignal(signal.SIGTERM) == signal.SIG_IGN,
+        }
+        return EncodedImage(json.dumps(facts).encode(), "json", 1, 1)
+
+
+def test_the_child_runs_within_its_limits() -> None:
+    """CPU time capped at the budget, no core files, an address space of the budget above the
+    child's start, and stop signals left to the parent."""
+    codec = IsolatedCodec(ProbeCodec, seconds=7, memory=100 * 2**20)
+    facts = json.loads(codec.encode(b"", BOX, ImageLimits()).data)
+    assert facts["cpu"] == [7, 8]
+    assert facts["core"] == [0, 0]
+    assert 100 * 2**20 < facts["address_space"] < 100 * 2**20 + 2**30
+    assert facts["interrupt_ignored"] and facts["terminate_ignored"]
 
 
 def test_closing_stops_every_running_decode() -> None:

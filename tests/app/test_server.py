@@ -7,6 +7,8 @@ from pathlib import Path
 
 from litestar.testing import TestClient
 
+from imagecore.adapters.http import TokenPolicy, issue_token
+from imagecore.adapters.isolated_codec import IsolatedCodec
 from imagecore.app.server import build_app
 from imagecore.app.settings import Settings
 from imagecore.app.wiring import open_wiring
@@ -38,3 +40,22 @@ def test_an_app_over_given_wiring_leaves_closing_to_its_owner(tmp_path: Path) ->
     assert any(name.endswith("imagecore.db") for name in open_files_under(tmp_path))
     wiring.close()
     assert open_files_under(tmp_path) == []
+
+
+def test_the_decode_budget_set_is_the_one_enforced_and_published(tmp_path: Path) -> None:
+    """IMAGECORE_DECODE_SECONDS and IMAGECORE_DECODE_MEMORY_MB reach the codec that enforces
+    them and GET .../limits/, which publishes them."""
+    settings = Settings(
+        data_dir=tmp_path, jwt_secret=SECRET, decode_seconds=7, decode_memory_mb=100
+    )
+    wiring = open_wiring(settings)
+    codec = wiring.slots.codec
+    assert isinstance(codec, IsolatedCodec)
+    assert (codec.seconds, codec.memory) == (7, 100 * 2**20)
+    token = issue_token("u", TokenPolicy.shared_secret(SECRET), ttl=60)
+    with TestClient(build_app(settings, wiring=wiring)) as client:
+        limits = client.get(
+            "/api/resume/user-images/limits/", headers={"Authorization": f"Bearer {token}"}
+        ).json()
+    wiring.close()
+    assert limits["decode_budget"] == {"cpu_seconds": 7, "memory_bytes": 100 * 2**20}

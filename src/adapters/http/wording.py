@@ -172,6 +172,10 @@ def body_timed_out(seconds: float) -> str:
     return f"The request's body stalled for more than {seconds:g} seconds."
 
 
+def body_too_slow(seconds: float) -> str:
+    return f"The request's body took more than {seconds:g} seconds in all."
+
+
 def upload_too_large(max_bytes: int) -> str:
     return f"The upload is too large: the limit is {_size(max_bytes)}."
 
