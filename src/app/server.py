@@ -55,13 +55,16 @@ def http_config(settings: Settings, wiring: Wiring, tokens: TokenPolicy) -> Http
         version=package_version(),
         rate_rules=RateRules(
             throttle=Throttle(wiring.rate_counter),
+            # A change of description is counted as a delete is: both change no file's bytes.
             per_user={
                 "upload": settings.upload_rate_per_user,
                 "delete": settings.delete_rate_per_user,
+                "describe": settings.delete_rate_per_user,
             },
             per_address={
                 "upload": settings.upload_rate_per_address,
                 "delete": settings.delete_rate_per_address,
+                "describe": settings.delete_rate_per_address,
             },
             trusted_proxies=settings.trusted_proxies,
             users_per_address=settings.rate_users_per_address,

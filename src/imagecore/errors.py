@@ -13,6 +13,7 @@ HTTP API reads is worded by that adapter.
     │   │   ├── UnsupportedImageType an image of a type we do not accept
     │   │   ├── ImageTooLarge        too many bytes, pixels or frames
     │   │   └── DecodeOverBudget     decoding took more time or memory than it may
+    │   ├── InvalidDescription       a description that cannot be stored
     │   ├── UnknownSlot              no slot has that name
     │   ├── NothingToUpload          an upload named no slot
     │   ├── SlotEmpty                nothing to delete
@@ -107,6 +108,21 @@ class DecodeOverBudget(ImageRejected):
         super().__init__(f"decoding needed more than {amount}")
 
 
+#: Why a description cannot be stored.
+DescriptionProblem = Literal["too long", "control characters", "not text"]
+
+
+class InvalidDescription(RequestError):
+    """The description given for ``slot``'s image cannot be stored: ``problem`` says why
+    (``limit`` is the most characters one may have)."""
+
+    def __init__(self, slot: Slot, problem: DescriptionProblem, limit: int) -> None:
+        self.slot = slot
+        self.problem = problem
+        self.limit = limit
+        super().__init__(f"the {slot.value} description is not acceptable: {problem}")
+
+
 class UnknownSlot(RequestError):
     """No slot has the given name (``None`` when none was given)."""
 
@@ -123,11 +139,12 @@ class NothingToUpload(RequestError):
 
 
 class SlotEmpty(RequestError):
-    """The slot holds no image, so there is nothing to delete."""
+    """The slot holds no uploaded image, so there is nothing to ``action`` (delete, describe)."""
 
-    def __init__(self, slot: Slot) -> None:
+    def __init__(self, slot: Slot, action: str = "delete") -> None:
         self.slot = slot
-        super().__init__(f"the {slot.value} slot holds no image")
+        self.action = action
+        super().__init__(f"the {slot.value} slot holds no image to {action}")
 
 
 class MediaNotFound(RequestError):

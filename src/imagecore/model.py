@@ -123,6 +123,8 @@ class StoredImage:
     width: int
     height: int
     size: int
+    #: What the picture shows, for people who cannot see it; "" when nobody said.
+    alt: str = ""
 
 
 @attrs.frozen

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Set
 
 import attrs
 
-from imagecore.errors import SlotEmpty
+from imagecore.errors import InvalidDescription, SlotEmpty
 from imagecore.model import MEDIA_TYPES, Slot, SlotPolicy, StoredFile, StoredImage, UserImages
 
 #: Longest user id fragment kept in a file name; the unique part keeps names distinct anyway.
@@ -20,6 +20,12 @@ MAX_USER_FRAGMENT = 32
 MAX_NAME = 128
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9-]+")
+
+#: Most characters in an image's description: alt text is a sentence or two, not an essay.
+MAX_DESCRIPTION = 1000
+#: Control characters (C0, DEL, C1) and the line and paragraph separators: a description is
+#: one piece of text, shown inline, and logged; none of these belongs in it.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 @attrs.frozen
@@ -47,6 +53,31 @@ def image_key(policy: SlotPolicy, user_id: str, unique: str, extension: str) -> 
     if not unique.isalnum() or not unique.isascii():
         raise ValueError(f"unique part must be ASCII letters and digits, got {unique!r}")
     return f"{policy.folder}{policy.prefix}_{safe_user_fragment(user_id)}_{unique}.{extension}"
+
+
+def description(slot: Slot, text: str) -> str:
+    """``text`` trimmed, if ``slot``'s image may carry it as its description."""
+    trimmed = text.strip()
+    try:
+        trimmed.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate, from JSON's \ud800
+        raise InvalidDescription(slot, "not text", MAX_DESCRIPTION) from None
+    if len(trimmed) > MAX_DESCRIPTION:
+        raise InvalidDescription(slot, "too long", MAX_DESCRIPTION)
+    if _CONTROL.search(trimmed):
+        raise InvalidDescription(slot, "control characters", MAX_DESCRIPTION)
+    return trimmed
+
+
+def describe(images: UserImages, descriptions: Mapping[Slot, str]) -> Change:
+    """Give each slot's uploaded image its new description; no file changes."""
+    after = images
+    for slot, text in descriptions.items():
+        image = images.get(slot)
+        if image is None:
+            raise SlotEmpty(slot, "describe")
+        after = after.with_image(slot, attrs.evolve(image, alt=text))
+    return Change(after, frozenset())
 
 
 def replace(images: UserImages, uploads: Mapping[Slot, StoredImage]) -> Change:

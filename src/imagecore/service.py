@@ -90,13 +90,23 @@ class ImageSlots:
         """What each slot displays: the user's image, else the slot's fallback, else nothing."""
         return {slot: self._shown(images, slot) for slot in Slot}
 
-    def upload(self, user_id: str, files: Mapping[Slot, bytes]) -> UserImages:
-        """Replace the image in each given slot, all or nothing.
+    def upload(
+        self,
+        user_id: str,
+        files: Mapping[Slot, bytes],
+        descriptions: Mapping[Slot, str] | None = None,
+    ) -> UserImages:
+        """Replace the image in each given slot, all or nothing, each with its description from
+        ``descriptions`` (none given: none, since the old one described the old picture).
 
-        Every file is checked before anything is written, so one bad file changes nothing.
+        Every file and description is checked before anything is written, so one bad file
+        changes nothing.
         """
         if not files:
             raise NothingToUpload()
+        alts = {slot: rules.description(slot, text) for slot, text in (descriptions or {}).items()}
+        if not alts.keys() <= files.keys():
+            raise ValueError("a description was given for a slot without a new image")
         for data in files.values():
             if len(data) > self.limits.max_bytes:
                 raise ImageTooLarge("file", len(data), self.limits.max_bytes, "bytes")
@@ -118,6 +128,7 @@ class ImageSlots:
                     width=image.width,
                     height=image.height,
                     size=len(image.data),
+                    alt=alts.get(slot, ""),
                 )
             change = self._commit(user_id, lambda images: rules.replace(images, uploads))
         except BaseException:
@@ -125,6 +136,14 @@ class ImageSlots:
             raise
         self._remove(change.garbage)
         return change.images
+
+    def describe(self, user_id: str, descriptions: Mapping[Slot, str]) -> UserImages:
+        """Change the descriptions of the user's uploaded images; :class:`SlotEmpty` for a slot
+        without one (a default image's description is not the user's to change)."""
+        if not descriptions:
+            raise ValueError("no description to change")
+        alts = {slot: rules.description(slot, text) for slot, text in descriptions.items()}
+        return self._commit(user_id, lambda images: rules.describe(images, alts)).images
 
     def delete(self, user_id: str, slot: Slot) -> UserImages:
         """Empty the slot, then remove its file."""

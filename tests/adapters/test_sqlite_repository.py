@@ -278,3 +278,16 @@ def test_every_thread_has_a_connection_and_close_ends_them_all(tmp_path: Path) -
     database.close()
     # With every connection closed, the last one out checkpoints and removes the WAL file.
     assert not (tmp_path / "images.db-wal").exists()
+
+
+def test_an_image_stored_before_descriptions_existed_reads_back_without_one() -> None:
+    """Rows written before images had a description hold no "alt": they read back with ""."""
+    from imagecore.adapters.sql.repository import image_from_json
+
+    old = (
+        '{"key":"resume/images/profile_1_a.jpg","media_type":"image/jpeg",'
+        '"width":8,"height":6,"size":9}'
+    )
+    image = image_from_json(old)
+    assert image is not None and image.alt == ""
+    assert image.key == "resume/images/profile_1_a.jpg"

@@ -195,7 +195,12 @@ CATALOG = [
     ),
     Hostile("a script under /schema", get("/schema/%3Cscript%3E"), 404, "Not found"),
     Hostile("PUT", method("PUT"), 405, "Method PUT is not allowed"),
-    Hostile("PATCH", method("PATCH"), 405, "Method PATCH is not allowed"),
+    Hostile(
+        "a PATCH of descriptions that is not JSON",
+        method("PATCH"),
+        400,
+        "must be a JSON object",
+    ),
     Hostile("DELETE without type", delete(""), 400, "'profile_image' or 'cover_image'"),
     Hostile(
         "DELETE with an unknown type",

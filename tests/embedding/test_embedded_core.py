@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -72,20 +73,19 @@ class HostRepository(ImageRepository):
         for row in rows:
             for text in row:
                 if text is not None:
-                    yield text.partition("|")[0]
+                    yield json.loads(text)["key"]
 
 
 def _text(image: StoredImage | None) -> str | None:
     if image is None:
         return None
-    return "|".join(map(str, attrs.astuple(image)))
+    return json.dumps(attrs.asdict(image))
 
 
 def _image(text: str | None) -> StoredImage | None:
     if text is None:
         return None
-    key, media_type, width, height, size = text.split("|")
-    return StoredImage(key, media_type, int(width), int(height), int(size))
+    return StoredImage(**json.loads(text))
 
 
 class TestHostRepositoryKeepsTheContract(RepositoryContract):

@@ -23,7 +23,7 @@ from imagecore.model import DEFAULT_POLICIES
 from imagecore.throttle import Limit, Throttle
 from tests import images
 from tests.fakes import DictStorage
-from tests.http.support import API, TOKENS, bearer, uploaded_files
+from tests.http.support import API, TOKENS, bearer, guide_keys, uploaded_files
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 DEFAULT_URL = "/media/resume/defaults/profile.png"
@@ -72,7 +72,7 @@ def upload(client: TestClient, **files: bytes) -> Any:  # type: ignore[type-arg]
 def test_the_default_image_get_answers_is_served(http: TestClient) -> None:  # type: ignore[type-arg]
     """The profile URL GET answers for a new user is a PNG the app serves, cached for a day."""
     shown = http.get(API, headers=AUTH).json()
-    assert shown == {"images": {"profile_image": DEFAULT_URL, "cover_image": None}}
+    assert guide_keys(shown) == {"images": {"profile_image": DEFAULT_URL, "cover_image": None}}
     response = http.get(shown["images"]["profile_image"])
     assert response.status_code == 200
     assert response.headers["content-type"] == "image/png"
@@ -102,15 +102,15 @@ def test_the_guide_s_round_trip(http: TestClient, fake_storage: DictStorage) -> 
     assert profile["message"] == "Profile image uploaded successfully"
     both = upload(http, profile_image=b"IMG:me2", cover_image=b"IMG:sea").json()
     assert both["message"] == "Profile image and cover image uploaded successfully"
-    assert http.get(API, headers=AUTH).json() == {
+    assert guide_keys(http.get(API, headers=AUTH).json()) == {
         "images": {"profile_image": both["profile_image"], "cover_image": both["cover_image"]}
     }
     assert http.get(profile["profile_image"]).status_code == 404  # replaced, and removed
     deleted = http.delete(API + "?type=cover_image", headers=AUTH)
     assert deleted.status_code == 200
-    assert deleted.json() == {"message": "Cover image deleted successfully"}
+    assert guide_keys(deleted.json()) == {"message": "Cover image deleted successfully"}
     deleted = http.delete(API + "?type=profile_image", headers=AUTH)
-    assert deleted.json() == {"message": "Profile image deleted successfully"}
+    assert guide_keys(deleted.json()) == {"message": "Profile image deleted successfully"}
     assert http.get(API, headers=AUTH).json()["images"] == {
         "profile_image": DEFAULT_URL,
         "cover_image": None,
@@ -186,7 +186,7 @@ def test_the_published_limits_are_the_service_s(odd_http: TestClient) -> None:  
     """GET .../limits/ answers the service's limits, boxes and formats, and the rate rules."""
     response = odd_http.get(API + "limits/", headers=AUTH)
     assert response.status_code == 200
-    assert response.json() == {
+    assert guide_keys(response.json()) == {
         "max_upload_bytes": 3 * 1024 * 1024,
         "max_pixels": 1_234_567,
         "max_frames": 9,
@@ -201,6 +201,7 @@ def test_the_published_limits_are_the_service_s(odd_http: TestClient) -> None:  
         "rate_limits": {
             "upload": {"per_user": {"count": 5, "seconds": 60}, "per_address": None},
             "delete": {"per_user": None, "per_address": {"count": 100, "seconds": 86400}},
+            "describe": {"per_user": None, "per_address": None},
         },
         "decode_budget": {"cpu_seconds": 4, "memory_bytes": 123 * 2**20},
     }
@@ -280,7 +281,7 @@ def test_defaults_are_served_by_the_app_while_uploads_are_at_a_cdn(
         cover = upload(client, cover_image=b"IMG:sea").json()["cover_image"]
         assert cover.startswith(CDN + "resume/covers/cover_123_")
         shown = client.get(API, headers=AUTH).json()
-        assert shown == {"images": {"profile_image": DEFAULT_URL, "cover_image": cover}}
+        assert guide_keys(shown) == {"images": {"profile_image": DEFAULT_URL, "cover_image": cover}}
         response = client.get(shown["images"]["profile_image"])
         assert response.status_code == 200
         assert response.headers["content-type"] == "image/png"
@@ -292,7 +293,7 @@ def test_without_defaults_url_the_defaults_are_under_media_url(fake_slots: Image
     with TestClient(create_app(fake_slots, HttpConfig(tokens=TOKENS, media_url=CDN))) as client:
         cover = upload(client, cover_image=b"IMG:sea").json()["cover_image"]
         assert cover.startswith(CDN + "resume/covers/cover_123_")
-        assert client.get(API, headers=AUTH).json() == {
+        assert guide_keys(client.get(API, headers=AUTH).json()) == {
             "images": {"profile_image": CDN + "resume/defaults/profile.png", "cover_image": cover}
         }
 

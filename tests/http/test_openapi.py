@@ -23,21 +23,26 @@ def resolve(schema: dict[str, Any], ref: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_the_guide_s_operations_and_the_limits(schema: dict[str, Any]) -> None:
-    """The guide's GET, POST and DELETE, and GET .../limits; media and pages are not the API."""
+    """The guide's GET, POST and DELETE, PATCH for descriptions, and GET .../limits; media and
+    pages are not the API."""
     assert set(schema["paths"]) == {PATH, PATH + "/limits"}
-    assert set(schema["paths"][PATH]) == {"get", "post", "delete"}
+    assert set(schema["paths"][PATH]) == {"get", "post", "patch", "delete"}
     assert set(schema["paths"][PATH + "/limits"]) == {"get"}
 
 
 def test_the_upload_body_is_multipart_with_both_file_fields(schema: dict[str, Any]) -> None:
-    """POST takes multipart/form-data with optional binary profile_image and cover_image."""
+    """POST takes multipart/form-data with optional binary profile_image and cover_image, each
+    with an optional description."""
     body = schema["paths"][PATH]["post"]["requestBody"]
     assert body["required"] is True
     form = body["content"]["multipart/form-data"]["schema"]
     assert form["type"] == "object"
-    assert set(form["properties"]) == {"profile_image", "cover_image"}
-    for field in form["properties"].values():
-        assert {"type": "string", "format": "binary"}.items() <= field.items()
+    files, descriptions = {"profile_image", "cover_image"}, {"profile_image_alt", "cover_image_alt"}
+    assert set(form["properties"]) == files | descriptions
+    for name in files:
+        assert {"type": "string", "format": "binary"}.items() <= form["properties"][name].items()
+    for name in descriptions:
+        assert {"type": "string", "maxLength": 1000}.items() <= form["properties"][name].items()
 
 
 def test_delete_takes_the_type_query_parameter(schema: dict[str, Any]) -> None:
@@ -93,7 +98,8 @@ def test_every_success_has_an_example(schema: dict[str, Any]) -> None:
 
 
 def test_success_bodies_have_the_guide_s_fields(schema: dict[str, Any]) -> None:
-    """GET gives {images: {...}}; POST a message and URLs; DELETE a message."""
+    """GET gives {images: {...}}; POST a message and URLs; DELETE a message; GET, POST and PATCH
+    add details."""
     operations = schema["paths"][PATH]
     ok = {
         m: resolve(
@@ -105,5 +111,7 @@ def test_success_bodies_have_the_guide_s_fields(schema: dict[str, Any]) -> None:
         "profile_image",
         "cover_image",
     }
-    assert set(ok["post"]["properties"]) == {"message", "profile_image", "cover_image"}
+    assert set(ok["get"]["properties"]) == {"images", "details"}
+    assert set(ok["post"]["properties"]) == {"message", "profile_image", "cover_image", "details"}
+    assert set(ok["patch"]["properties"]) == {"message", "details"}
     assert set(ok["delete"]["properties"]) == {"message"}

@@ -28,6 +28,7 @@ def test_every_operation_keeps_its_schema(
     assert {(op.method.upper(), op.path) for op in operations} == {
         ("GET", "/api/resume/user-images"),
         ("POST", "/api/resume/user-images"),
+        ("PATCH", "/api/resume/user-images"),
         ("DELETE", "/api/resume/user-images"),
         ("GET", "/api/resume/user-images/limits"),
     }
@@ -38,8 +39,11 @@ def test_every_operation_keeps_its_schema(
 
 def check(operation: Any, mode: GenerationMode, auth: dict[str, str]) -> None:
     # "Schema-valid data is accepted" cannot hold for uploads: no schema can say that the bytes
-    # must be a decodable JPEG, PNG, GIF or WebP, so random bytes are rightly a 400.
-    excluded = [positive_data_acceptance] if operation.method.upper() == "POST" else []
+    # must be a decodable JPEG, PNG, GIF or WebP, so random bytes are rightly a 400. For PATCH,
+    # schemathesis generated descriptions with control characters that the schema's pattern
+    # excludes (seen here), which are rightly a 400 too.
+    lenient = operation.method.upper() in ("POST", "PATCH")
+    excluded = [positive_data_acceptance] if lenient else []
 
     @given(case=operation.as_strategy(generation_mode=mode))
     @hypothesis_settings(

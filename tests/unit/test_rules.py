@@ -120,7 +120,7 @@ def test_deleting_an_empty_slot_is_an_error() -> None:
     with pytest.raises(SlotEmpty) as refused:
         delete(UserImages(profile_image=OLD), Slot.COVER)
     assert refused.value.slot is Slot.COVER
-    assert str(refused.value) == "the cover_image slot holds no image"
+    assert str(refused.value) == "the cover_image slot holds no image to delete"
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Mapping
 
 import attrs
@@ -24,14 +25,60 @@ class ImageUrls(msgspec.Struct):
     cover_image: str | None
 
 
+class VariantBody(msgspec.Struct):
+    url: str
+    media_type: str
+    width: int
+    height: int
+
+
+class PlaceholderBody(msgspec.Struct):
+    blurhash: str
+    #: The picture's average colour, ``#rrggbb``.
+    color: str
+
+
+class ImageDetails(msgspec.Struct):
+    """What an app needs to show one slot's image: where, how large, what it shows."""
+
+    #: The same string as in ``images``.
+    url: str
+    #: Whether it is the default image of an empty slot.
+    default: bool
+    media_type: str
+    width: int
+    height: int
+    #: Its description, for people who cannot see it; "" when none was given.
+    alt: str
+    placeholder: PlaceholderBody | None
+    #: Smaller versions, ascending by width.
+    variants: list[VariantBody]
+    #: The still of an animated image; null otherwise.
+    static_url: str | None
+    #: Every variant and the image itself by width, ready for ``<img srcset>``.
+    srcset: str
+
+
+class SlotDetails(msgspec.Struct):
+    profile_image: ImageDetails | None
+    cover_image: ImageDetails | None
+
+
 class ImagesBody(msgspec.Struct):
     images: ImageUrls
+    details: SlotDetails
 
 
 class UploadBody(msgspec.Struct, omit_defaults=True):
     message: str
+    details: SlotDetails
     profile_image: str | None = None
     cover_image: str | None = None
+
+
+class DescribedBody(msgspec.Struct):
+    message: str
+    details: SlotDetails
 
 
 class MessageBody(msgspec.Struct):
@@ -79,7 +126,7 @@ class LimitsBody(msgspec.Struct):
 
 
 #: The actions rate rules may limit, as GET .../limits/ lists them.
-RATED_ACTIONS = ("upload", "delete")
+RATED_ACTIONS = ("upload", "delete", "describe")
 
 
 @attrs.frozen
@@ -94,6 +141,8 @@ class MediaUrls:
 
     base: str
     defaults: str
+    #: Each default image's width and height, by key.
+    default_sizes: Mapping[str, tuple[int, int]] = attrs.field(factory=dict)
 
     def of(self, shown: Shown) -> str | None:
         if shown is None:
@@ -114,6 +163,43 @@ class MediaUrls:
         return ImageUrls(
             profile_image=self.of(shown[Slot.PROFILE]), cover_image=self.of(shown[Slot.COVER])
         )
+
+    def details(self, shown: Mapping[Slot, Shown]) -> SlotDetails:
+        return SlotDetails(
+            profile_image=self.detail(shown[Slot.PROFILE]),
+            cover_image=self.detail(shown[Slot.COVER]),
+        )
+
+    def detail(self, shown: Shown) -> ImageDetails | None:
+        if shown is None:
+            return None
+        if isinstance(shown, DefaultImage):
+            width, height = self.default_sizes[shown.key]
+            media_type, alt = MEDIA_TYPES[shown.key.rpartition(".")[2]], ""
+        else:
+            width, height, media_type, alt = shown.width, shown.height, shown.media_type, shown.alt
+        url = self.of(shown)
+        assert url is not None
+        return ImageDetails(
+            url=url,
+            default=isinstance(shown, DefaultImage),
+            media_type=media_type,
+            width=width,
+            height=height,
+            alt=alt,
+            placeholder=None,
+            variants=[],
+            static_url=None,
+            srcset=f"{url} {width}w",
+        )
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """A PNG's width and height, from its header: the default images are PNGs."""
+    if not data.startswith(b"\x89PNG\r\n\x1a\n") or data[12:16] != b"IHDR":
+        raise ValueError("not a PNG")
+    width, height = struct.unpack(">II", data[16:24])
+    return int(width), int(height)
 
 
 def _join(base: str, key: str) -> str:

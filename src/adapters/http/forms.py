@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
+import msgspec
 from litestar import Request
 from litestar.exceptions import ClientException, InternalServerException
 from multipart import (
@@ -36,13 +38,22 @@ class ClientGone(ClientException):
     status_code = 499  # as nginx logs it; nobody is left to read the answer
 
 
-async def read_image_form(request: Request[Any, Any, Any]) -> dict[Slot, bytes]:
-    """The bytes of each slot's part. Other parts are ignored, and so is an empty file input."""
+@attrs.frozen
+class UploadForm:
+    """What an upload form carries: each slot's file, and the descriptions sent with them."""
+
+    files: dict[Slot, bytes]
+    descriptions: dict[Slot, str]
+
+
+async def read_image_form(request: Request[Any, Any, Any]) -> UploadForm:
+    """Each slot's file and description. Other parts are ignored, and so is an empty file
+    input; a description without its slot's file is refused (PATCH changes descriptions)."""
     media_type, options = parse_options_header(request.headers.get("content-type", ""))
     boundary = options.get("boundary")
     if media_type != "multipart/form-data" or not boundary:
         raise FormError(wording.NOT_A_FORM)
-    parts: dict[Slot, bytes] = {}
+    parts: dict[Slot | str, bytes] = {}
     segment: MultipartSegment | None = None
     content = bytearray()
     try:
@@ -67,10 +78,28 @@ async def read_image_form(request: Request[Any, Any, Any]) -> dict[Slot, bytes]:
         raise FormError(wording.form_over_limit(error)) from None
     except ParserError as error:
         raise FormError(wording.malformed_form(error)) from None
-    return parts
+    files = {slot: data for slot, data in parts.items() if isinstance(slot, Slot)}
+    descriptions: dict[Slot, str] = {}
+    for slot in Slot:
+        raw = parts.get(wording.description_field(slot))
+        if raw is None:
+            continue
+        if slot not in files:
+            raise FormError(wording.description_without_image(slot))
+        try:
+            descriptions[slot] = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise FormError(wording.description_not_utf8(slot)) from None
+    return UploadForm(files, descriptions)
 
 
-def _keep(parts: dict[Slot, bytes], segment: MultipartSegment, content: bytes) -> None:
+def _keep(parts: dict[Slot | str, bytes], segment: MultipartSegment, content: bytes) -> None:
+    described = {wording.description_field(slot) for slot in Slot}
+    if segment.name in described:
+        if segment.name in parts:
+            raise FormError(wording.repeated_description(segment.name))
+        parts[segment.name] = content
+        return
     slot = next((slot for slot in Slot if slot.value == segment.name), None)
     if slot is None:
         return
@@ -79,3 +108,23 @@ def _keep(parts: dict[Slot, bytes], segment: MultipartSegment, content: bytes) -
     if slot in parts:
         raise FormError(wording.repeated_field(slot))
     parts[slot] = content
+
+
+async def read_descriptions(request: Request[Any, Any, Any]) -> dict[Slot, str]:
+    """The descriptions a PATCH sends: a JSON object of ``<slot>_alt`` strings, one or both."""
+    try:
+        body = msgspec.json.decode(await request.body())
+    except msgspec.DecodeError:
+        raise FormError(wording.NOT_DESCRIPTIONS) from None
+    if not isinstance(body, dict) or not body:
+        raise FormError(wording.NOT_DESCRIPTIONS)
+    fields = {wording.description_field(slot): slot for slot in Slot}
+    descriptions: dict[Slot, str] = {}
+    for name, value in body.items():
+        slot = fields.get(name)
+        if slot is None:
+            raise FormError(wording.unknown_description_field(name))
+        if not isinstance(value, str):
+            raise FormError(wording.description_not_text(slot))
+        descriptions[slot] = value
+    return descriptions

@@ -13,7 +13,7 @@ from typing import Any, NotRequired, TypedDict
 import attrs
 import msgspec
 from litestar.openapi import ResponseSpec
-from litestar.openapi.spec import Example, Operation, RequestBody, Schema
+from litestar.openapi.spec import Example, Operation, Reference, RequestBody, Schema
 from litestar.openapi.spec import OpenAPIMediaType as MediaTypeSpec
 from litestar.openapi.spec import Parameter as OpenAPIParameter
 from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
@@ -21,6 +21,7 @@ from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
 from imagecore import ImageSlots, Slot, StoredImage, UserImages
 from imagecore.adapters.http import wording
 from imagecore.adapters.http.bodies import (
+    DescribedBody,
     ErrorBody,
     ImagesBody,
     LimitsBody,
@@ -38,7 +39,7 @@ from imagecore.errors import (
     StorageError,
     UnknownSlot,
 )
-from imagecore.rules import image_key
+from imagecore.rules import MAX_DESCRIPTION, image_key
 
 #: The user and the unique part of the stored names in the examples.
 EXAMPLE_USER = "123"
@@ -60,6 +61,7 @@ class Operations:
 
     current: OperationDoc
     upload: OperationDoc
+    describe: OperationDoc
     delete: OperationDoc
     limits: OperationDoc
 
@@ -81,6 +83,7 @@ def operations(
             upload = StoredImage(example_keys[slot], "image/jpeg", 1600, 900, 123456)
             example_user = example_user.with_image(slot, upload)
     example_shown = msgspec.to_builtins(urls.images(slots.shown(example_user)))
+    example_details = msgspec.to_builtins(urls.details(slots.shown(example_user)))
     unauthorized = (401, "Missing, invalid or expired bearer token", wording.TOKEN_EXPIRED)
     server = (500, "Server error", wording.INTERNAL_ERROR)
     conflict = (
@@ -105,7 +108,7 @@ def operations(
             summary="Get the user's current images",
             description="The profile image (the default one when none was uploaded) and the "
             "cover image (null when none was uploaded).",
-            responses=_ok(ImagesBody, {"images": example_shown})
+            responses=_ok(ImagesBody, {"images": example_shown, "details": example_details})
             | _errors(unauthorized, server, unavailable),
         ),
         upload=OperationDoc(
@@ -116,6 +119,7 @@ def operations(
                 UploadBody,
                 {
                     "message": wording.uploaded([Slot.PROFILE]),
+                    "details": example_details,
                     Slot.PROFILE.value: example_urls[Slot.PROFILE],
                 },
             )
@@ -134,6 +138,33 @@ def operations(
                 busy,
             ),
             operation_class=upload_operation(slots.codec.formats),
+        ),
+        describe=OperationDoc(
+            summary="Change the descriptions of the uploaded images",
+            description="Sets the alt text of the profile image, the cover image, or both, "
+            "without a new upload. (Not part of the API guide.)",
+            responses=_ok(
+                DescribedBody,
+                {"message": wording.described([Slot.PROFILE]), "details": example_details},
+            )
+            | _errors(
+                (
+                    400,
+                    "Not a JSON object of descriptions, or a description that cannot be stored",
+                    wording.unknown_description_field("avatar_alt"),
+                ),
+                unauthorized,
+                *_too_many("describe", rate_rules),
+                (
+                    404,
+                    "The slot holds no uploaded image",
+                    wording.sentence(SlotEmpty(Slot.COVER, "describe")),
+                ),
+                conflict,
+                server,
+                unavailable,
+            ),
+            operation_class=DescribeOperation,
         ),
         delete=OperationDoc(
             summary="Delete the profile image or the cover image",
@@ -232,12 +263,15 @@ def upload_operation(formats: Sequence[str]) -> type[Operation]:
                             type=OpenAPIType.OBJECT,
                             min_properties=1,
                             properties={
-                                slot.value: Schema(
-                                    type=OpenAPIType.STRING,
-                                    format=OpenAPIFormat.BINARY,
-                                    description=wording.new_image(slot),
-                                )
-                                for slot in Slot
+                                **{
+                                    slot.value: Schema(
+                                        type=OpenAPIType.STRING,
+                                        format=OpenAPIFormat.BINARY,
+                                        description=wording.new_image(slot),
+                                    )
+                                    for slot in Slot
+                                },
+                                **description_properties(),
                             },
                         )
                     )
@@ -245,3 +279,45 @@ def upload_operation(formats: Sequence[str]) -> type[Operation]:
             )
 
     return UploadOperation
+
+
+#: What a description may hold: no control characters, no line or paragraph separators, no lone
+#: surrogates (as the core's rules say).
+DESCRIPTION_PATTERN = "^[^\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029\\ud800-\\udfff]*$"
+
+
+def description_properties() -> dict[str, Schema | Reference]:
+    """The ``<slot>_alt`` fields, in an upload form and in a PATCH body alike."""
+    return {
+        wording.description_field(slot): Schema(
+            type=OpenAPIType.STRING,
+            max_length=MAX_DESCRIPTION,
+            pattern=DESCRIPTION_PATTERN,
+            description=f"What the {wording.LABELS[slot].lower()} shows, for people who cannot "
+            "see it: trimmed, one line, no control characters.",
+        )
+        for slot in Slot
+    }
+
+
+@dataclass
+class DescribeOperation(Operation):
+    """PATCH's operation: a JSON object of one or both descriptions."""
+
+    def __post_init__(self) -> None:
+        example = {wording.description_field(Slot.PROFILE): "Me, smiling, in front of a lake"}
+        self.request_body = RequestBody(
+            required=True,
+            description="The new descriptions; a slot left out keeps its own.",
+            content={
+                "application/json": MediaTypeSpec(
+                    schema=Schema(
+                        type=OpenAPIType.OBJECT,
+                        min_properties=1,
+                        additional_properties=False,
+                        properties=description_properties(),
+                    ),
+                    examples={"profile": Example(value=example)},
+                )
+            },
+        )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Request, delete, get, post
+from litestar import Request, delete, get, patch, post
 from litestar.concurrency import sync_to_thread
 from litestar.di import NamedDependency, Provide
 from litestar.handlers import HTTPRouteHandler
@@ -17,9 +17,10 @@ from litestar.openapi.spec import Example
 from litestar.params import QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
-from imagecore import ImageSlots, Slot
+from imagecore import ImageSlots, Slot, UserImages
 from imagecore.adapters.http import wording
 from imagecore.adapters.http.bodies import (
+    DescribedBody,
     ImagesBody,
     LimitsBody,
     MediaUrls,
@@ -27,7 +28,7 @@ from imagecore.adapters.http.bodies import (
     UploadBody,
 )
 from imagecore.adapters.http.decoding import UploadGate
-from imagecore.adapters.http.forms import read_image_form
+from imagecore.adapters.http.forms import UploadForm, read_descriptions, read_image_form
 from imagecore.adapters.http.limits import rate_limit, refund_rate
 from imagecore.adapters.http.openapi import Operations
 from imagecore.errors import Busy, UnknownSlot
@@ -46,7 +47,8 @@ async def current_images(
         images = slots.current(request.user)
     else:
         images = await sync_to_thread(slots.current, request.user)
-    return ImagesBody(urls.images(slots.shown(images)))
+    shown = slots.shown(images)
+    return ImagesBody(urls.images(shown), urls.details(shown))
 
 
 async def upload_images(
@@ -54,17 +56,31 @@ async def upload_images(
     slots: NamedDependency[ImageSlots],
     urls: NamedDependency[MediaUrls],
     gate: NamedDependency[UploadGate],
-    form: NamedDependency[dict[Slot, bytes]],
+    form: NamedDependency[UploadForm],
 ) -> UploadBody:
+    def upload() -> UserImages:
+        return slots.upload(request.user, form.files, form.descriptions)
+
     try:
-        images = await gate.run(request, lambda: slots.upload(request.user, form))
+        images = await gate.run(request, upload)
     except Busy:
         await refund_rate(request)
         raise
     return UploadBody(
-        message=wording.uploaded(form),
-        **{slot.value: urls.of(images.get(slot)) for slot in form},
+        message=wording.uploaded(form.files),
+        details=urls.details(slots.shown(images)),
+        **{slot.value: urls.of(images.get(slot)) for slot in form.files},
     )
+
+
+def describe_images(
+    request: Request[str, Any, Any],
+    slots: NamedDependency[ImageSlots],
+    urls: NamedDependency[MediaUrls],
+    descriptions: NamedDependency[dict[Slot, str]],
+) -> DescribedBody:
+    images = slots.describe(request.user, descriptions)
+    return DescribedBody(wording.described(descriptions), urls.details(slots.shown(images)))
 
 
 def delete_image(
@@ -103,6 +119,15 @@ def api_handlers(docs: Operations) -> list[HTTPRouteHandler]:
             opt={"action": "upload"},
             **docs.upload,
         )(upload_images),
+        patch(
+            IMAGES,
+            status_code=HTTP_200_OK,
+            dependencies={"descriptions": Provide(read_descriptions)},
+            guards=[rate_limit],
+            opt={"action": "describe"},
+            sync_to_thread=True,
+            **docs.describe,
+        )(describe_images),
         delete(
             IMAGES,
             status_code=HTTP_200_OK,

@@ -20,6 +20,7 @@ from imagecore.errors import (
     ImageCoreError,
     ImageRejected,
     ImageTooLarge,
+    InvalidDescription,
     InvalidImage,
     MediaNotFound,
     NothingToUpload,
@@ -49,6 +50,18 @@ def uploaded(slots: Collection[Slot]) -> str:
     return " and ".join([labels[0], *(label.lower() for label in labels[1:])]) + (
         " uploaded successfully"
     )
+
+
+def described(slots: Collection[Slot]) -> str:
+    """``Profile image description updated successfully``, or both joined as uploads are."""
+    labels = [LABELS[slot] for slot in Slot if slot in slots]
+    joined = " and ".join([labels[0], *(label.lower() for label in labels[1:])])
+    return f"{joined} description{'s' if len(labels) > 1 else ''} updated successfully"
+
+
+def description_field(slot: Slot) -> str:
+    """The form field, and the JSON key, of a slot's description: ``profile_image_alt``."""
+    return f"{slot.value}_alt"
 
 
 def deleted(slot: Slot) -> str:
@@ -103,14 +116,22 @@ def sentence(error: ImageCoreError) -> str:
             return f"The image type must be {SLOT_NAMES} ({given})."
         case NothingToUpload():
             return f"No image was sent: send a {SLOT_NAMES} file."
-        case SlotEmpty(slot=slot):
+        case SlotEmpty(slot=slot, action=action):
             label = LABELS[slot]
-            return f"{label} not found: there is no {label.lower()} to delete."
+            return f"{label} not found: there is no {label.lower()} to {action}."
+        case InvalidDescription(slot=slot, problem=problem, limit=limit):
+            field = description_field(slot)
+            return {
+                "too long": f"'{field}' is too long: at most {limit:,} characters.",
+                "control characters": f"'{field}' must be one line of text, without control "
+                "characters.",
+            }.get(problem, f"'{field}' must be valid Unicode text.")
         case MediaNotFound():
             return "Media file not found."
         case RateLimited(action=action, limit=limit, seconds=seconds, retry_after=retry_after):
             return (
-                f"Too many {action}s: the limit is {limit} per {_per(seconds)}. "
+                f"Too many {_ACTIONS.get(action, action + 's')}: the limit is {limit} per "
+                f"{_per(seconds)}. "
                 f"Try again in {_duration(retry_after)}."
             )
         case SweepRefused(files=files):
@@ -133,6 +154,10 @@ def sentence(error: ImageCoreError) -> str:
 
 def _accepted(accepted: Sequence[str]) -> str:
     return f" Accepted types: {', '.join(accepted)}." if accepted else ""
+
+
+#: How an action reads in the plural, where adding an s would not do.
+_ACTIONS = {"describe": "description changes"}
 
 
 def _per(seconds: int) -> str:
@@ -204,6 +229,29 @@ NOT_A_FORM = f"The body must be multipart/form-data with a {SLOT_NAMES} file."
 CLIENT_GONE = "The client went away before its upload was complete."
 
 
+DESCRIPTION_FIELDS = " or ".join(f"'{slot.value}_alt'" for slot in Slot)
+NOT_DESCRIPTIONS = f"The body must be a JSON object with {DESCRIPTION_FIELDS}, or both."
+
+
+def unknown_description_field(name: str) -> str:
+    return f"Unknown field {name!r}: send {DESCRIPTION_FIELDS}, or both."
+
+
+def description_not_text(slot: Slot) -> str:
+    return f"'{description_field(slot)}' must be a string."
+
+
+def description_not_utf8(slot: Slot) -> str:
+    return f"'{description_field(slot)}' must be UTF-8 text."
+
+
+def description_without_image(slot: Slot) -> str:
+    return (
+        f"'{description_field(slot)}' was sent without a '{slot.value}' file; to change only "
+        "a description, send it with PATCH."
+    )
+
+
 def too_many_parts(limit: int) -> str:
     return f"The form has too many parts: at most {limit} are read."
 
@@ -218,6 +266,10 @@ def malformed_form(detail: object) -> str:
 
 def repeated_field(slot: Slot) -> str:
     return f"Send one '{slot.value}' file, not several."
+
+
+def repeated_description(field: str) -> str:
+    return f"Send one '{field}', not several."
 
 
 # --- Bearer tokens ------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import attrs
 import pytest
 
 from imagecore import ImageRepository, Slot, StoredImage, UserImages, VersionConflict
@@ -33,6 +34,12 @@ class RepositoryContract:
         emptied = repository.save("u1", saved.with_image(Slot.PROFILE, None))
         assert repository.get("u1") == UserImages(cover_image=COVER, version=2)
         assert emptied.version == 2
+
+    def test_a_description_reads_back_as_written(self, repository: ImageRepository) -> None:
+        """An image's description, any text a person may write, comes back as it was saved."""
+        described = attrs.evolve(PROFILE, alt='Me, "smiling" | at 50% — über, 😀 <b>&amp;')
+        repository.save("u1", UserImages(profile_image=described))
+        assert repository.get("u1").profile_image == described
 
     def test_a_stale_version_is_refused_and_stores_nothing(
         self, repository: ImageRepository
