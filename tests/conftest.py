@@ -27,6 +27,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "adapters/test_isolated_codec.py": ("PIL",),
     "adapters/test_pillow_codec.py": ("PIL",),
     "adapters/test_pillow_pipeline.py": ("PIL",),
+    "adapters/test_placeholders.py": ("PIL", "blurhash"),
     "adapters/test_postgres_repository.py": ("psycopg",),
     "adapters/test_refusals.py": ("PIL",),
     "adapters/test_transparency.py": ("PIL",),
@@ -48,6 +49,7 @@ EXTRA_OF = {
     "playwright": "dev",
     "httpx": "dev",
     "build": "dev",
+    "blurhash": "dev",
 }
 _left_out: list[str] = []
 

@@ -101,6 +101,21 @@ class ImageLimits:
 
 
 @attrs.frozen
+class Placeholder:
+    """What to show while an image loads: its BlurHash, and its average colour (``#rrggbb``)."""
+
+    blurhash: str
+    color: str
+
+
+#: The placeholders of the default images that ship with the core, by key (the codec computes
+#: the same from the files: tests/adapters/test_placeholders.py).
+DEFAULT_PLACEHOLDERS: Mapping[str, Placeholder] = MappingProxyType(
+    {DEFAULTS_FOLDER + "profile.png": Placeholder("LTNdn0xu~p%M~pofM{j[RjfQRkWC", "#c8d1de")}
+)
+
+
+@attrs.frozen
 class EncodedImage:
     """Image bytes a codec has checked and re-encoded, ready to be stored."""
 
@@ -108,6 +123,8 @@ class EncodedImage:
     extension: str
     width: int
     height: int
+    #: None from a codec that makes none.
+    placeholder: Placeholder | None = None
 
     @property
     def media_type(self) -> str:
@@ -125,6 +142,7 @@ class StoredImage:
     size: int
     #: What the picture shows, for people who cannot see it; "" when nobody said.
     alt: str = ""
+    placeholder: Placeholder | None = None
 
 
 @attrs.frozen

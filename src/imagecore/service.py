@@ -129,6 +129,7 @@ class ImageSlots:
                     height=image.height,
                     size=len(image.data),
                     alt=alts.get(slot, ""),
+                    placeholder=image.placeholder,
                 )
             change = self._commit(user_id, lambda images: rules.replace(images, uploads))
         except BaseException:

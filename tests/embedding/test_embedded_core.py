@@ -16,6 +16,7 @@ from imagecore import (
     ImageRejected,
     ImageRepository,
     ImageSlots,
+    Placeholder,
     Slot,
     StoredImage,
     UserImages,
@@ -85,7 +86,9 @@ def _text(image: StoredImage | None) -> str | None:
 def _image(text: str | None) -> StoredImage | None:
     if text is None:
         return None
-    return StoredImage(**json.loads(text))
+    fields = json.loads(text)
+    placeholder = fields.pop("placeholder", None)
+    return StoredImage(**fields, placeholder=Placeholder(**placeholder) if placeholder else None)
 
 
 class TestHostRepositoryKeepsTheContract(RepositoryContract):

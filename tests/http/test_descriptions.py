@@ -41,6 +41,10 @@ def test_a_new_user_s_details_are_the_default_image_s(
     assert (profile["width"], profile["height"]) == shown.size
     assert profile["alt"] == ""
     assert profile["srcset"] == f"{profile['url']} {profile['width']}w"
+    assert profile["placeholder"] == {
+        "blurhash": "LTNdn0xu~p%M~pofM{j[RjfQRkWC",
+        "color": "#c8d1de",
+    }
     assert body["details"]["cover_image"] is None
 
 
@@ -58,6 +62,9 @@ def test_an_upload_s_description_is_trimmed_stored_and_answered(
     assert entry["default"] is False
     assert (entry["width"], entry["height"], entry["media_type"]) == (300, 200, "image/png")
     assert entry["variants"] == [] and entry["static_url"] is None
+    # The picture is one colour, (200, 30, 30): so are its average and its BlurHash's DC.
+    assert entry["placeholder"]["color"] == "#c81e1e"
+    assert len(entry["placeholder"]["blurhash"]) == 28  # 4 x 3 components
     assert details(client, auth)["profile_image"] == entry
 
 

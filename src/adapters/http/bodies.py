@@ -10,7 +10,7 @@ import msgspec
 
 from imagecore import DefaultImage, ImageSlots, Shown, Slot
 from imagecore.adapters.http.limits import RateRules
-from imagecore.model import MEDIA_TYPES
+from imagecore.model import DEFAULT_PLACEHOLDERS, MEDIA_TYPES
 from imagecore.throttle import Limit
 
 
@@ -176,8 +176,10 @@ class MediaUrls:
         if isinstance(shown, DefaultImage):
             width, height = self.default_sizes[shown.key]
             media_type, alt = MEDIA_TYPES[shown.key.rpartition(".")[2]], ""
+            placeholder = DEFAULT_PLACEHOLDERS.get(shown.key)
         else:
             width, height, media_type, alt = shown.width, shown.height, shown.media_type, shown.alt
+            placeholder = shown.placeholder
         url = self.of(shown)
         assert url is not None
         return ImageDetails(
@@ -187,7 +189,9 @@ class MediaUrls:
             width=width,
             height=height,
             alt=alt,
-            placeholder=None,
+            placeholder=None
+            if placeholder is None
+            else PlaceholderBody(blurhash=placeholder.blurhash, color=placeholder.color),
             variants=[],
             static_url=None,
             srcset=f"{url} {width}w",

@@ -33,6 +33,7 @@ from imagecore.adapters.pillow_codec.pixels import (
     stored_box,
     to_display_mode,
 )
+from imagecore.adapters.pillow_codec.placeholder import placeholder
 from imagecore.adapters.pillow_codec.sniff import refusal
 from imagecore.adapters.pillow_codec.structure import damage, gif_canvas, jpeg_scans
 from imagecore.errors import DecodeOverBudget, ImageTooLarge, InvalidImage
@@ -161,7 +162,11 @@ class PillowCodec(ImageCodec):
                 output = encoders.WEBP
             still = self._still(image, box)
             return EncodedImage(
-                encoders.encode_still(still, output), output.extension, still.width, still.height
+                encoders.encode_still(still, output),
+                output.extension,
+                still.width,
+                still.height,
+                placeholder(still),
             )
 
     @staticmethod
@@ -205,7 +210,9 @@ def _animation(
         rgba = small.convert("RGBA")
         frames.append(rgba.transpose(method) if method is not None else rgba)
     data = encoders.encode_animation(frames, durations, loop, output)
-    return EncodedImage(data, output.extension, frames[0].width, frames[0].height)
+    return EncodedImage(
+        data, output.extension, frames[0].width, frames[0].height, placeholder(frames[0])
+    )
 
 
 def _check_work(data: bytes, limits: ImageLimits) -> None:

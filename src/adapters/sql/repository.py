@@ -15,7 +15,7 @@ import attrs
 from imagecore.adapters.sql.schema import USER_IMAGES
 from imagecore.adapters.sql.seam import Connections, Dialect
 from imagecore.errors import RepositoryError, VersionConflict
-from imagecore.model import Slot, StoredImage, UserImages
+from imagecore.model import Placeholder, Slot, StoredImage, UserImages
 from imagecore.ports import ImageRepository
 
 
@@ -105,4 +105,6 @@ def image_from_json(value: str | Mapping[str, Any] | None) -> StoredImage | None
     """The image a column holds: JSON text, or the document a driver already decoded."""
     if value is None:
         return None
-    return StoredImage(**(json.loads(value) if isinstance(value, str) else value))
+    fields = dict(json.loads(value) if isinstance(value, str) else value)
+    placeholder = fields.pop("placeholder", None)
+    return StoredImage(**fields, placeholder=Placeholder(**placeholder) if placeholder else None)

@@ -7,7 +7,14 @@ import threading
 import attrs
 import pytest
 
-from imagecore import ImageRepository, Slot, StoredImage, UserImages, VersionConflict
+from imagecore import (
+    ImageRepository,
+    Placeholder,
+    Slot,
+    StoredImage,
+    UserImages,
+    VersionConflict,
+)
 
 PROFILE = StoredImage("resume/images/profile_1_a.jpg", "image/jpeg", 800, 600, 12345)
 COVER = StoredImage("resume/covers/cover_1_b.webp", "image/webp", 2400, 1200, 54321)
@@ -35,9 +42,16 @@ class RepositoryContract:
         assert repository.get("u1") == UserImages(cover_image=COVER, version=2)
         assert emptied.version == 2
 
-    def test_a_description_reads_back_as_written(self, repository: ImageRepository) -> None:
-        """An image's description, any text a person may write, comes back as it was saved."""
-        described = attrs.evolve(PROFILE, alt='Me, "smiling" | at 50% — über, 😀 <b>&amp;')
+    def test_a_description_and_placeholder_read_back_as_written(
+        self, repository: ImageRepository
+    ) -> None:
+        """An image's description, any text a person may write, and its placeholder come back
+        as they were saved."""
+        described = attrs.evolve(
+            PROFILE,
+            alt='Me, "smiling" | at 50% — über, 😀 <b>&amp;',
+            placeholder=Placeholder("LEHV6nWB2yk8pyo0adR*.7kCMdnj", "#a06040"),
+        )
         repository.save("u1", UserImages(profile_image=described))
         assert repository.get("u1").profile_image == described
 
