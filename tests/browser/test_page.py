@@ -152,3 +152,34 @@ def test_a_link_s_token_for_another_user_is_used_only_when_the_person_agrees(
     page.once("dialog", lambda dialog: dialog.accept())
     page.goto(f"{server.base_url}/?again#token={token_for(server, 'mallory')}")
     expect(signed_in).to_have_text("Signed in as mallory")
+
+
+def test_descriptions_srcset_and_placeholder_colour(page: Page, server: Server) -> None:
+    """An uploaded image gets srcset and sizes from the server's details and its placeholder
+    colour behind it; its description is edited in place, becomes its alt, and stays."""
+    open_page(page, server)
+    expect(page.get_by_label("Describe the profile image")).to_be_hidden()  # a default image
+    page.get_by_label("Choose a profile image").set_input_files(png((200, 30, 30)))
+    expect(page.get_by_role("status")).to_have_text("Profile image uploaded successfully")
+    profile = page.locator("#profile-img")
+    expect(profile).to_have_attribute("srcset", re.compile(r"/media/resume/images/\S+ \d+w$"))
+    expect(profile).to_have_attribute("sizes", "(max-width: 600px) 96px, 132px")
+    expect(page.locator("#profile")).to_have_css("background-color", "rgb(200, 30, 30)")
+
+    field = page.get_by_label("Describe the profile image")
+    field.fill("  Me, in a red jumper  ")
+    field.press("Enter")
+    expect(page.get_by_role("status")).to_have_text(
+        "Profile image description updated successfully"
+    )
+    expect(profile).to_have_attribute("alt", "Me, in a red jumper")
+    page.reload()
+    expect(page.locator("#profile-img")).to_have_attribute("alt", "Me, in a red jumper")
+    expect(page.get_by_label("Describe the profile image")).to_have_value("Me, in a red jumper")
+
+    field = page.get_by_label("Describe the profile image")
+    field.fill("line\u0007bell")
+    page.get_by_role("button", name="Save description").first.click()
+    expect(page.get_by_role("alert")).to_contain_text("'profile_image_alt' must be one line")
+    expect(page.locator("#profile-img")).to_have_attribute("alt", "Me, in a red jumper")
+    assert page.problems == []  # type: ignore[attr-defined]

@@ -10,17 +10,23 @@
       upload: (service, file) => service.uploadProfileImage(file),
       remove: (service) => service.deleteProfileImage(),
       zone: 'profile', progress: 'profile-progress', input: 'profile-file', remover: 'profile-delete',
+      describer: 'profile-describe', alt: 'profile-alt',
+      // As wide as the portrait is drawn (app.css): the browser picks from srcset for it.
+      sizes: '(max-width: 600px) 96px, 132px',
     },
     cover_image: {
       label: 'Cover image',
       upload: (service, file) => service.uploadCoverImage(file),
       remove: (service) => service.deleteCoverImage(),
       zone: 'cover', progress: 'cover-progress', input: 'cover-file', remover: 'cover-delete',
+      describer: 'cover-describe', alt: 'cover-alt',
+      sizes: '(max-width: 960px) 100vw, 928px',
     },
   };
 
   let service = null;
   let shown = { profile_image: null, cover_image: null };
+  let details = { profile_image: null, cover_image: null };
   const inFlight = new Set(); // slots with an upload under way: their preview stays until it ends
 
   const say = (message) => { byId('status').textContent = message; };
@@ -43,6 +49,22 @@
     shown = images;
     if (!inFlight.has('profile_image')) renderProfile(images);
     if (!inFlight.has('cover_image')) renderCover(images);
+    for (const slot of Object.keys(SLOTS)) renderDetails(slot, details[slot]);
+  }
+
+  // What the server says of each image beyond its URL: the sizes for srcset, the description
+  // for alt, and the placeholder colour shown until the picture arrives.
+  function renderDetails(slot, detail) {
+    const spec = SLOTS[slot];
+    const img = slot === 'profile_image' ? byId('profile-img') : coverImage(false);
+    const own = Boolean(detail && !detail.default);
+    byId(spec.describer).hidden = !own;
+    if (own && document.activeElement !== byId(spec.alt)) byId(spec.alt).value = detail.alt;
+    if (!img || !detail || inFlight.has(slot)) return;
+    img.srcset = detail.srcset;
+    img.sizes = spec.sizes;
+    if (detail.alt) img.alt = detail.alt;
+    byId(spec.zone).style.backgroundColor = detail.placeholder ? detail.placeholder.color : '';
   }
 
   function renderProfile(images) {
@@ -69,11 +91,13 @@
   function preview(slot, url) {
     if (slot === 'profile_image') {
       const profile = byId('profile-img');
+      profile.removeAttribute('srcset');
       profile.src = url;
       profile.hidden = false;
       profile.alt = 'Profile image (uploading)';
     } else {
       const cover = coverImage(true);
+      cover.removeAttribute('srcset');
       cover.src = url;
       cover.alt = 'Cover image (uploading)';
       byId('cover-empty').hidden = true;
@@ -99,6 +123,7 @@
   async function load() {
     const result = await call(() => service.getCurrentImages());
     if (result) {
+      details = result.details || details;
       render(result.images);
     } else {
       byId('token-form').hidden = false; // an expired or wrong token: offer to paste another
@@ -156,6 +181,25 @@
     }
   }
 
+  // Not in the guide: a description changes without an upload, with PATCH.
+  async function describe(slot) {
+    if (!service) return;
+    const text = byId(SLOTS[slot].alt).value;
+    const result = await call(async () => {
+      const response = await fetch(`${service.baseUrl}user-images/`, {
+        method: 'PATCH',
+        headers: { 'Authorization': `Bearer ${service.token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ [`${slot}_alt`]: text }),
+      });
+      return response.json();
+    });
+    if (result) {
+      say(result.message);
+      details = result.details;
+      render(shown);
+    }
+  }
+
   function start(token) {
     service = new UserImagesService(token);
     sessionStorage.setItem(TOKEN_KEY, token);
@@ -184,6 +228,10 @@
         upload(slot, file);
       });
       byId(spec.remover).addEventListener('click', () => remove(slot));
+      byId(spec.describer).addEventListener('submit', (event) => {
+        event.preventDefault();
+        describe(slot);
+      });
 
       const zone = byId(spec.zone);
       zone.addEventListener('dragover', (event) => {
