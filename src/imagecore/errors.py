@@ -109,7 +109,7 @@ class DecodeOverBudget(ImageRejected):
 
 
 #: Why a description cannot be stored.
-DescriptionProblem = Literal["too long", "control characters", "not text"]
+DescriptionProblem = Literal["too long", "control characters", "not text", "without its image"]
 
 
 class InvalidDescription(RequestError):

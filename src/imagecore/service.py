@@ -21,6 +21,7 @@ from imagecore.errors import (
     ConcurrentUpdate,
     ImageCoreError,
     ImageTooLarge,
+    InvalidDescription,
     MediaNotFound,
     NothingToUpload,
     RepositoryError,
@@ -105,8 +106,8 @@ class ImageSlots:
         if not files:
             raise NothingToUpload()
         alts = {slot: rules.description(slot, text) for slot, text in (descriptions or {}).items()}
-        if not alts.keys() <= files.keys():
-            raise ValueError("a description was given for a slot without a new image")
+        for slot in alts.keys() - files.keys():
+            raise InvalidDescription(slot, "without its image", rules.MAX_DESCRIPTION)
         for data in files.values():
             if len(data) > self.limits.max_bytes:
                 raise ImageTooLarge("file", len(data), self.limits.max_bytes, "bytes")

@@ -87,3 +87,16 @@ def test_the_shipped_default_s_placeholder_is_the_codec_s() -> None:
     with Image.open("src/imagecore/defaults/profile.png") as shipped:
         shipped.load()
         assert placeholder(to_display_mode(shipped)) == DEFAULT_PLACEHOLDERS[key]
+
+
+@pytest.mark.parametrize("size", [(1, 1), (2400, 20), (20, 2400)], ids=["dot", "strip", "column"])
+def test_pictures_of_any_shape_get_a_sound_placeholder(size: tuple[int, int]) -> None:
+    """A plain picture, however thin, decodes to nearly one colour: no bands. (A side of a pixel
+    or two, sampled as it is, made the components along it garbage: bands of 100 to 255
+    levels.)"""
+    found = placeholder(Image.new("RGB", size, (40, 120, 200)))
+    assert found.color == "#2878c8"
+    shown = [pixel for row in blurhash.decode(found.blurhash, 6, 6) for pixel in row]
+    for channel in range(3):
+        values = [pixel[channel] for pixel in shown]
+        assert max(values) - min(values) <= 32

@@ -291,3 +291,15 @@ def test_an_image_stored_before_descriptions_existed_reads_back_without_one() ->
     image = image_from_json(old)
     assert image is not None and image.alt == ""
     assert image.key == "resume/images/profile_1_a.jpg"
+
+
+def test_keys_a_later_release_adds_are_left_alone() -> None:
+    """Going back a release must not make rows written by the newer one unreadable."""
+    from imagecore.adapters.sql.repository import image_from_json
+
+    newer = (
+        '{"key":"resume/images/profile_1_a.jpg","media_type":"image/jpeg","width":8,'
+        '"height":6,"size":9,"alt":"Me","variants":[{"key":"x"}]}'
+    )
+    image = image_from_json(newer)
+    assert image is not None and (image.key, image.alt) == ("resume/images/profile_1_a.jpg", "Me")

@@ -148,10 +148,47 @@ def test_a_bad_patch_is_400_naming_the_field_and_changes_nothing(
     assert details(client, auth)["profile_image"]["alt"] == "Me"
 
 
-def test_a_patch_that_is_not_json_is_400(client: TestClient, auth: dict[str, str]) -> None:  # type: ignore[type-arg]
-    refused = client.patch(API, headers=auth, content=b"profile_image_alt=x")
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        (b"profile_image_alt=x", "must be a JSON object"),
+        (b"[" * 100_000 + b"]" * 100_000, "too large for descriptions"),
+        (b"[" * 10_000 + b"]" * 10_000, "must be a JSON object"),  # deeper than the stack
+    ],
+    ids=["form", "huge", "deep"],
+)
+def test_a_patch_that_is_not_descriptions_is_400(
+    client: TestClient,
+    auth: dict[str, str],
+    body: bytes,
+    says: str,  # type: ignore[type-arg]
+) -> None:
+    refused = client.patch(API, headers=auth, content=body)
     assert refused.status_code == 400
-    assert "must be a JSON object" in refused.json()["error"]
+    assert says in refused.json()["error"]
+
+
+def test_a_blank_description_beside_an_empty_file_input_is_ignored(
+    client: TestClient,
+    auth: dict[str, str],  # type: ignore[type-arg]
+) -> None:
+    """What a plain HTML form sends when only one of its two files is chosen."""
+    answer = upload(
+        client, auth, files=["profile_image"], cover_image_alt="", profile_image_alt="Me"
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["details"]["profile_image"]["alt"] == "Me"
+
+
+def test_a_description_part_far_over_the_limit_is_refused_unread(
+    client: TestClient,
+    auth: dict[str, str],
+    media_files: Files,  # type: ignore[type-arg]
+) -> None:
+    refused = upload(client, auth, files=["profile_image"], profile_image_alt="x" * 200_000)
+    assert refused.status_code == 400
+    assert "'profile_image_alt' is too long" in refused.json()["error"]
+    assert media_files() == set()
 
 
 def test_a_thousand_characters_after_trimming_are_enough(

@@ -55,8 +55,11 @@ def test_a_bad_description_stops_the_upload_before_anything_is_written(
 
 
 def test_a_description_needs_its_slot_s_new_image(slots: ImageSlots) -> None:
-    with pytest.raises(ValueError, match="without a new image"):
+    """A request error (400 over HTTP), not a bug: nothing is written."""
+    with pytest.raises(InvalidDescription) as refused:
         slots.upload("alice", {Slot.PROFILE: image_bytes("p")}, {Slot.COVER: "A banner"})
+    assert (refused.value.slot, refused.value.problem) == (Slot.COVER, "without its image")
+    assert slots.current("alice").version == 0
 
 
 def test_describe_changes_only_the_descriptions(slots: ImageSlots) -> None:

@@ -23,9 +23,16 @@ from multipart import (
 
 from imagecore import Slot
 from imagecore.adapters.http import wording
+from imagecore.errors import InvalidDescription
+from imagecore.rules import MAX_DESCRIPTION
 
 #: More parts than this is not an image upload.
 MAX_PARTS = 16
+#: The most bytes a description part may have: MAX_DESCRIPTION characters of four bytes each,
+#: with room for the spaces trimmed around them.
+MAX_DESCRIPTION_BYTES = 4 * MAX_DESCRIPTION + 1024
+#: The most bytes a PATCH of descriptions may have: both, escaped.
+MAX_DESCRIPTIONS_BODY = 32 * 1024
 
 
 class FormError(ClientException):
@@ -85,6 +92,8 @@ async def read_image_form(request: Request[Any, Any, Any]) -> UploadForm:
         if raw is None:
             continue
         if slot not in files:
+            if not raw.strip():
+                continue  # a form's text field left blank beside a file input left empty
             raise FormError(wording.description_without_image(slot))
         try:
             descriptions[slot] = raw.decode("utf-8")
@@ -94,10 +103,13 @@ async def read_image_form(request: Request[Any, Any, Any]) -> UploadForm:
 
 
 def _keep(parts: dict[Slot | str, bytes], segment: MultipartSegment, content: bytes) -> None:
-    described = {wording.description_field(slot) for slot in Slot}
-    if segment.name in described:
+    described = next((s for s in Slot if wording.description_field(s) == segment.name), None)
+    if described is not None:
         if segment.name in parts:
             raise FormError(wording.repeated_description(segment.name))
+        if len(content) > MAX_DESCRIPTION_BYTES:
+            too_long = InvalidDescription(described, "too long", MAX_DESCRIPTION)
+            raise FormError(wording.sentence(too_long))
         parts[segment.name] = content
         return
     slot = next((slot for slot in Slot if slot.value == segment.name), None)
@@ -112,9 +124,12 @@ def _keep(parts: dict[Slot | str, bytes], segment: MultipartSegment, content: by
 
 async def read_descriptions(request: Request[Any, Any, Any]) -> dict[Slot, str]:
     """The descriptions a PATCH sends: a JSON object of ``<slot>_alt`` strings, one or both."""
+    raw = await request.body()
+    if len(raw) > MAX_DESCRIPTIONS_BODY:
+        raise FormError(wording.descriptions_too_large(MAX_DESCRIPTIONS_BODY))
     try:
-        body = msgspec.json.decode(await request.body())
-    except msgspec.DecodeError:
+        body = msgspec.json.decode(raw)
+    except (msgspec.DecodeError, RecursionError):  # nesting deep enough to exhaust the stack
         raise FormError(wording.NOT_DESCRIPTIONS) from None
     if not isinstance(body, dict) or not body:
         raise FormError(wording.NOT_DESCRIPTIONS)

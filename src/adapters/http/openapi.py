@@ -281,9 +281,9 @@ def upload_operation(formats: Sequence[str]) -> type[Operation]:
     return UploadOperation
 
 
-#: What a description may hold: no control characters, no line or paragraph separators, no lone
-#: surrogates (as the core's rules say).
-DESCRIPTION_PATTERN = "^[^\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029\\ud800-\\udfff]*$"
+#: What a description may hold: no control characters, no line or paragraph separators (as the
+#: core's rules say; a lone surrogate cannot be written in UTF-8 JSON at all).
+DESCRIPTION_PATTERN = "^[^\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029]*$"
 
 
 def description_properties() -> dict[str, Schema | Reference]:

@@ -125,6 +125,7 @@ def sentence(error: ImageCoreError) -> str:
                 "too long": f"'{field}' is too long: at most {limit:,} characters.",
                 "control characters": f"'{field}' must be one line of text, without control "
                 "characters.",
+                "without its image": description_without_image(slot),
             }.get(problem, f"'{field}' must be valid Unicode text.")
         case MediaNotFound():
             return "Media file not found."
@@ -239,6 +240,10 @@ def unknown_description_field(name: str) -> str:
 
 def description_not_text(slot: Slot) -> str:
     return f"'{description_field(slot)}' must be a string."
+
+
+def descriptions_too_large(max_bytes: int) -> str:
+    return f"The body is too large for descriptions: at most {max_bytes:,} bytes."
 
 
 def description_not_utf8(slot: Slot) -> str:

@@ -28,12 +28,13 @@ _LINEAR = [
 def placeholder(image: Image.Image) -> Placeholder:
     """The placeholder of ``image`` (L, RGB or RGBA; transparency shown on white, as a JPEG of
     it would be)."""
-    small = image.copy()
-    small.thumbnail((SIZE, SIZE), Image.Resampling.BOX)
+    # Square, whatever the picture's shape: BlurHash's components are fractions of each side, so
+    # the sample need not keep the aspect, and a side of a pixel or two would make them garbage.
+    small = image.resize((SIZE, SIZE), Image.Resampling.BOX)
     rgb = flatten(small.convert("RGBA")) if "A" in small.mode else small.convert("RGB")
     red, green, blue = rgb.resize((1, 1), Image.Resampling.BOX).getpixel((0, 0))  # type: ignore[misc]
     # Four components along the long side and three across, as BlurHash's authors suggest.
-    across, down = (4, 3) if rgb.width >= rgb.height else (3, 4)
+    across, down = (4, 3) if image.width >= image.height else (3, 4)
     return Placeholder(blurhash(rgb, across, down), f"#{red:02x}{green:02x}{blue:02x}")
 
 

@@ -107,4 +107,7 @@ def image_from_json(value: str | Mapping[str, Any] | None) -> StoredImage | None
         return None
     fields = dict(json.loads(value) if isinstance(value, str) else value)
     placeholder = fields.pop("placeholder", None)
-    return StoredImage(**fields, placeholder=Placeholder(**placeholder) if placeholder else None)
+    # Keys a later release may add are left alone, so that going back a release keeps working.
+    known = {field.name for field in attrs.fields(StoredImage)}
+    kept = {name: value for name, value in fields.items() if name in known}
+    return StoredImage(**kept, placeholder=Placeholder(**placeholder) if placeholder else None)

@@ -60,6 +60,7 @@
     const own = Boolean(detail && !detail.default);
     byId(spec.describer).hidden = !own;
     if (own && document.activeElement !== byId(spec.alt)) byId(spec.alt).value = detail.alt;
+    if (!detail) byId(spec.zone).style.backgroundColor = '';
     if (!img || !detail || inFlight.has(slot)) return;
     img.srcset = detail.srcset;
     img.sizes = spec.sizes;
@@ -138,6 +139,8 @@
     byId(spec.progress).hidden = !on;
     document.querySelector('.card').setAttribute('aria-busy', String(inFlight.size > 0));
     byId(spec.input).disabled = on;
+    // A description typed now would land on whichever picture wins: wait for the upload.
+    for (const control of byId(spec.describer).elements) control.disabled = on;
     if (on) byId(spec.remover).disabled = true; // render() sets it again from the server's answer
   }
 
