@@ -31,6 +31,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "adapters/test_postgres_repository.py": ("psycopg",),
     "adapters/test_refusals.py": ("PIL",),
     "adapters/test_transparency.py": ("PIL",),
+    "adapters/test_variants.py": ("PIL",),
     "adapters/test_work_limits.py": ("PIL",),
     "adversarial": ("litestar",),
     "app": ("litestar",),

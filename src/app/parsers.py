@@ -80,6 +80,25 @@ def box_mode(name: str, raw: str) -> str:
     return _choice(name, raw, ("FIT", "FILL"))
 
 
+def widths(name: str, raw: str) -> tuple[int, ...]:
+    """Variant widths, ``48,96,192`` (ascending, each from 16 to 8192), or ``none``."""
+    if raw.lower() == "none":
+        return ()
+    try:
+        values = sorted({int(item) for item in _items(raw)})
+    except ValueError:
+        raise SettingsError(
+            f"{name} must be widths such as 48,96,192, or none; got {raw!r}."
+        ) from None
+    if not values or values[0] < 16 or values[-1] > 8192:
+        raise SettingsError(f"{name}: each width must be from 16 to 8192 pixels, got {raw!r}.")
+    return tuple(values)
+
+
+def variant_format(name: str, raw: str) -> str:
+    return _choice(name, raw, ("WEBP", "AVIF", "JPEG")).lower()
+
+
 def size(name: str, raw: str) -> tuple[int, int]:
     """``WIDTHxHEIGHT`` in pixels."""
     match = re.fullmatch(r"([1-9][0-9]{0,4})x([1-9][0-9]{0,4})", raw.lower())

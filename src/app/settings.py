@@ -28,6 +28,7 @@ USERS_PER_ADDRESS = 10
 _LIMITS = ImageLimits()
 _SIZE = {slot: (p.box.width, p.box.height) for slot, p in DEFAULT_POLICIES.items()}
 _MODE = {slot: "FILL" if p.box.fill else "FIT" for slot, p in DEFAULT_POLICIES.items()}
+_VARIANTS = {slot: p.box.variants for slot, p in DEFAULT_POLICIES.items()}
 
 SettingsError = parsers.SettingsError
 
@@ -77,6 +78,13 @@ class Settings:
     cover_size: tuple[int, int] = setting("IMAGECORE_COVER_SIZE", _SIZE[Slot.COVER], parsers.size)
     cover_mode: str = setting("IMAGECORE_COVER_MODE", _MODE[Slot.COVER], parsers.box_mode)
     stills_as_webp: bool = setting("IMAGECORE_STILLS_AS_WEBP", False, parsers.flag)
+    profile_variants: tuple[int, ...] = setting(
+        "IMAGECORE_PROFILE_VARIANTS", _VARIANTS[Slot.PROFILE], parsers.widths
+    )
+    cover_variants: tuple[int, ...] = setting(
+        "IMAGECORE_COVER_VARIANTS", _VARIANTS[Slot.COVER], parsers.widths
+    )
+    variant_format: str = setting("IMAGECORE_VARIANT_FORMAT", "webp", parsers.variant_format)
     #: For the server as a whole: every worker process takes from the same slots.
     max_concurrent_decodes: int = setting(
         "IMAGECORE_MAX_CONCURRENT_DECODES", 2, parsers.positive_int
@@ -129,11 +137,13 @@ class Settings:
 
     @property
     def profile_box(self) -> Box:
-        return Box(*self.profile_size, fill=self.profile_mode == "FILL")
+        fill = self.profile_mode == "FILL"
+        return Box(*self.profile_size, fill=fill, variants=self.profile_variants)
 
     @property
     def cover_box(self) -> Box:
-        return Box(*self.cover_size, fill=self.cover_mode == "FILL")
+        fill = self.cover_mode == "FILL"
+        return Box(*self.cover_size, fill=fill, variants=self.cover_variants)
 
     @property
     def policies(self) -> dict[Slot, SlotPolicy]:

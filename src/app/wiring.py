@@ -99,7 +99,10 @@ def build_codec(settings: Settings) -> IsolatedCodec:
     memory = settings.decode_memory_mb * 2**20
     return IsolatedCodec(
         functools.partial(
-            PillowCodec, stills_as_webp=settings.stills_as_webp, memory_budget=memory
+            PillowCodec,
+            stills_as_webp=settings.stills_as_webp,
+            memory_budget=memory,
+            variant_format=settings.variant_format,
         ),
         seconds=settings.decode_seconds,
         memory=memory,

@@ -6,7 +6,7 @@ Everything here is a frozen attrs class or an enum; a change is a new value (``a
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
 import attrs
@@ -22,6 +22,7 @@ MEDIA_TYPES: dict[str, str] = {
     "png": "image/png",
     "gif": "image/gif",
     "webp": "image/webp",
+    "avif": "image/avif",
 }
 
 
@@ -40,6 +41,10 @@ class Slot(enum.Enum):
         raise UnknownSlot(name)
 
 
+def _ascending(widths: Iterable[int]) -> tuple[int, ...]:
+    return tuple(sorted(set(widths)))
+
+
 @attrs.frozen
 class Box:
     """The size a slot's images are brought to; they are never scaled up.
@@ -51,6 +56,8 @@ class Box:
     width: int = attrs.field(validator=attrs.validators.gt(0))
     height: int = attrs.field(validator=attrs.validators.gt(0))
     fill: bool = False
+    #: The widths of the smaller versions to make besides the image (none wider than it).
+    variants: tuple[int, ...] = attrs.field(default=(), converter=_ascending)
 
     def __str__(self) -> str:
         return f"{self.width}x{self.height}{' fill' if self.fill else ''}"
@@ -74,10 +81,15 @@ DEFAULT_POLICIES: Mapping[Slot, SlotPolicy] = MappingProxyType(
         Slot.PROFILE: SlotPolicy(
             folder="resume/images/",
             prefix="profile",
-            box=Box(800, 800),
+            # Avatars in lists (48), on profile cards (96), and both again on 2x screens.
+            box=Box(800, 800, variants=(48, 96, 192, 384)),
             fallback=DEFAULTS_FOLDER + "profile.png",
         ),
-        Slot.COVER: SlotPolicy(folder="resume/covers/", prefix="cover", box=Box(2400, 1200)),
+        # A phone (about 400 CSS pixels at 1.5 to 3x), a laptop, a desktop: the full 2400 is
+        # the image itself.
+        Slot.COVER: SlotPolicy(
+            folder="resume/covers/", prefix="cover", box=Box(2400, 1200, variants=(640, 1280, 1920))
+        ),
     }
 )
 
@@ -116,6 +128,20 @@ DEFAULT_PLACEHOLDERS: Mapping[str, Placeholder] = MappingProxyType(
 
 
 @attrs.frozen
+class EncodedVariant:
+    """A smaller version of an encoded image (or an animation's still), ready to be stored."""
+
+    data: bytes = attrs.field(repr=lambda data: f"<{len(data)} bytes>")
+    extension: str
+    width: int
+    height: int
+
+    @property
+    def media_type(self) -> str:
+        return MEDIA_TYPES[self.extension]
+
+
+@attrs.frozen
 class EncodedImage:
     """Image bytes a codec has checked and re-encoded, ready to be stored."""
 
@@ -125,10 +151,25 @@ class EncodedImage:
     height: int
     #: None from a codec that makes none.
     placeholder: Placeholder | None = None
+    #: The box's variant widths narrower than the image, ascending.
+    variants: tuple[EncodedVariant, ...] = ()
+    #: An animation's first frame, as a still image; None for a still.
+    still: EncodedVariant | None = None
 
     @property
     def media_type(self) -> str:
         return MEDIA_TYPES[self.extension]
+
+
+@attrs.frozen
+class Variant:
+    """A smaller version of a stored image, or an animation's still, as stored."""
+
+    key: str
+    media_type: str
+    width: int
+    height: int
+    size: int
 
 
 @attrs.frozen
@@ -143,6 +184,16 @@ class StoredImage:
     #: What the picture shows, for people who cannot see it; "" when nobody said.
     alt: str = ""
     placeholder: Placeholder | None = None
+    #: Smaller versions, ascending by width.
+    variants: tuple[Variant, ...] = ()
+    #: An animation's first frame, as a still image.
+    still: Variant | None = None
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Every file this image is made of: itself, its variants and its still."""
+        extra = tuple(v.key for v in self.variants) + ((self.still.key,) if self.still else ())
+        return (self.key, *extra)
 
 
 @attrs.frozen
@@ -175,7 +226,9 @@ class UserImages:
 
     def references(self) -> frozenset[str]:
         """The storage keys this user's images reference."""
-        return frozenset(image.key for slot in Slot if (image := self.get(slot)) is not None)
+        return frozenset(
+            key for slot in Slot if (image := self.get(slot)) is not None for key in image.keys
+        )
 
 
 @attrs.frozen

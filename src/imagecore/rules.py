@@ -80,6 +80,15 @@ def describe(images: UserImages, descriptions: Mapping[Slot, str]) -> Change:
     return Change(after, frozenset())
 
 
+def variant_key(key: str, suffix: str, extension: str) -> str:
+    """The key of one of ``key``'s smaller versions (suffix ``w48``) or its still (``still``):
+    beside it, named after it."""
+    stem = key.rpartition(".")[0]
+    if extension not in MEDIA_TYPES:
+        raise ValueError(f"no media type for extension {extension!r}")
+    return f"{stem}_{suffix}.{extension}"
+
+
 def replace(images: UserImages, uploads: Mapping[Slot, StoredImage]) -> Change:
     """Put each upload in its slot; what the slots held before becomes garbage."""
     after = images
@@ -87,7 +96,7 @@ def replace(images: UserImages, uploads: Mapping[Slot, StoredImage]) -> Change:
     for slot, image in uploads.items():
         old = images.get(slot)
         if old is not None and old.key != image.key:
-            garbage.add(old.key)
+            garbage.update(old.keys)
         after = after.with_image(slot, image)
     return Change(after, frozenset(garbage))
 
@@ -97,7 +106,7 @@ def delete(images: UserImages, slot: Slot) -> Change:
     old = images.get(slot)
     if old is None:
         raise SlotEmpty(slot)
-    return Change(images.with_image(slot, None), frozenset({old.key}))
+    return Change(images.with_image(slot, None), frozenset(old.keys))
 
 
 def sweepable(

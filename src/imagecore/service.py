@@ -34,6 +34,7 @@ from imagecore.model import (
     MEDIA_TYPES,
     AuditReport,
     DefaultImage,
+    EncodedVariant,
     ImageLimits,
     MediaFile,
     Shown,
@@ -43,6 +44,7 @@ from imagecore.model import (
     StoredImage,
     SweepReport,
     UserImages,
+    Variant,
 )
 from imagecore.ports import ImageCodec, ImageRepository, ImageStorage, UniqueNames
 
@@ -120,9 +122,19 @@ class ImageSlots:
             uploads: dict[Slot, StoredImage] = {}
             for slot, image in encoded.items():
                 key = rules.image_key(self.policies[slot], user_id, self.unique(), image.extension)
-                # Noted before the write: a write that reports failure may still have landed.
+                # Each key is noted before its write: a write that reports failure may still
+                # have landed.
                 written.append(key)
                 self.storage.write(key, image.data)
+                variants = tuple(
+                    self._write_variant(key, f"w{variant.width}", variant, written)
+                    for variant in image.variants
+                )
+                still = (
+                    None
+                    if image.still is None
+                    else self._write_variant(key, "still", image.still, written)
+                )
                 uploads[slot] = StoredImage(
                     key=key,
                     media_type=image.media_type,
@@ -131,6 +143,8 @@ class ImageSlots:
                     size=len(image.data),
                     alt=alts.get(slot, ""),
                     placeholder=image.placeholder,
+                    variants=variants,
+                    still=still,
                 )
             change = self._commit(user_id, lambda images: rules.replace(images, uploads))
         except BaseException:
@@ -138,6 +152,16 @@ class ImageSlots:
             raise
         self._remove(change.garbage)
         return change.images
+
+    def _write_variant(
+        self, key: str, suffix: str, variant: EncodedVariant, written: list[str]
+    ) -> Variant:
+        variant_key = rules.variant_key(key, suffix, variant.extension)
+        written.append(variant_key)
+        self.storage.write(variant_key, variant.data)
+        return Variant(
+            variant_key, variant.media_type, variant.width, variant.height, len(variant.data)
+        )
 
     def describe(self, user_id: str, descriptions: Mapping[Slot, str]) -> UserImages:
         """Change the descriptions of the user's uploaded images; :class:`SlotEmpty` for a slot

@@ -299,7 +299,7 @@ def test_keys_a_later_release_adds_are_left_alone() -> None:
 
     newer = (
         '{"key":"resume/images/profile_1_a.jpg","media_type":"image/jpeg","width":8,'
-        '"height":6,"size":9,"alt":"Me","variants":[{"key":"x"}]}'
+        '"height":6,"size":9,"alt":"Me","colour_profile":"sRGB"}'
     )
     image = image_from_json(newer)
     assert image is not None and (image.key, image.alt) == ("resume/images/profile_1_a.jpg", "Me")

@@ -152,18 +152,26 @@ def aged(path: Path, seconds: float) -> None:
 
 @pytest.fixture
 def data_with_debris(data_dir: Path) -> dict[str, Path]:
-    """A data dir with one real image, an old orphan, a new orphan and a dangling reference."""
+    """A data dir with one real image (64 pixels wide, so with one variant, 48 wide), an old
+    orphan, a new orphan and a dangling reference."""
     slots = open_wiring(Settings(data_dir=data_dir)).slots
     kept = slots.upload("alice", {Slot.PROFILE: images.png()}).profile_image
     gone = slots.upload("bob", {Slot.COVER: images.png()}).cover_image
     assert kept is not None and gone is not None
+    assert [variant.width for variant in kept.variants] == [48]
     media = data_dir / "media"
     (media / gone.key).unlink()
     old, new = media / "resume/images/profile_x_old.png", media / "resume/covers/cover_x_new.png"
     old.write_bytes(b"o" * 2048)
     new.write_bytes(b"n")
     aged(old, 7200)
-    return {"kept": media / kept.key, "old": old, "new": new, "gone": media / gone.key}
+    return {
+        "kept": media / kept.key,
+        "variant": media / kept.variants[0].key,
+        "old": old,
+        "new": new,
+        "gone": media / gone.key,
+    }
 
 
 def test_check_reports_both_kinds_of_disagreement(
@@ -187,12 +195,13 @@ def test_gc_removes_old_orphans_only(
 ) -> None:
     """`imagecore gc` removes the old orphan, keeps the image and the young orphan."""
     assert main(["gc", "--dry-run"]) == 0
-    assert "3 files seen, 2 kept, 1 would remove (2.0 KB to free)" in capsys.readouterr().out
+    assert "4 files seen, 3 kept, 1 would remove (2.0 KB to free)" in capsys.readouterr().out
     assert data_with_debris["old"].exists()
     assert main(["gc"]) == 0
-    assert "3 files seen, 2 kept, 1 removed (2.0 KB freed)" in capsys.readouterr().out
+    assert "4 files seen, 3 kept, 1 removed (2.0 KB freed)" in capsys.readouterr().out
     assert not data_with_debris["old"].exists()
     assert data_with_debris["kept"].exists() and data_with_debris["new"].exists()
+    assert data_with_debris["variant"].exists()  # an image's variant is referenced with it
     assert main(["gc", "--min-age", "0", "--allow-recent"]) == 0
     assert not data_with_debris["new"].exists()
 
@@ -242,7 +251,7 @@ def test_gc_on_a_database_that_references_nothing_refuses(
     open_wiring(Settings(data_dir=tmp_path, database_url=f"sqlite:///{empty}")).close()
     monkeypatch.setenv("IMAGECORE_DATABASE_URL", f"sqlite:///{empty}")
     assert main(["gc"]) == 2
-    assert "references no image, yet 3 image files are stored" in capsys.readouterr().err
+    assert "references no image, yet 4 image files are stored" in capsys.readouterr().err
     assert main(["gc", "--min-age", "0", "--allow-recent"]) == 2
     assert "add --allow-empty-database" in capsys.readouterr().err
     assert data_with_debris["kept"].exists() and data_with_debris["old"].exists()

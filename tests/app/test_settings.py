@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from imagecore import Box, ImageLimits
+from imagecore import DEFAULT_POLICIES, ImageLimits, Slot
 from imagecore.adapters.pillow_codec import MAX_PIXELS_SUPPORTED
 from imagecore.app.settings import Settings, SettingsError
 
@@ -136,7 +136,8 @@ def test_the_defaults_are_the_core_s_own() -> None:
     """The limits and boxes a deployment gets unset are the ones the core declares."""
     settings = Settings()
     assert settings.limits == ImageLimits()
-    assert settings.profile_box == Box(800, 800) and settings.cover_box == Box(2400, 1200)
+    assert settings.profile_box == DEFAULT_POLICIES[Slot.PROFILE].box
+    assert settings.cover_box == DEFAULT_POLICIES[Slot.COVER].box
     assert ImageLimits().max_pixels <= MAX_PIXELS_SUPPORTED
 
 

@@ -122,9 +122,10 @@ def test_the_service_follows_the_settings(tmp_path: Path) -> None:
         profile_mode="FILL",
         stills_as_webp=True,
         max_pixels=1000,
+        profile_variants=(24, 48),
     )
     slots = open_wiring(settings, storage=DictStorage()).slots
-    assert slots.policies[Slot.PROFILE].box == Box(100, 100, fill=True)
+    assert slots.policies[Slot.PROFILE].box == Box(100, 100, fill=True, variants=(24, 48))
     assert slots.limits.max_pixels == 1000
     image = slots.upload("u", {Slot.PROFILE: images.png(size=(30, 20))}).profile_image
     assert image is not None and image.media_type == "image/webp"

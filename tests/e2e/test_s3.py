@@ -8,6 +8,7 @@ import boto3
 import httpx
 
 from tests import images
+from tests.http.support import stored_keys
 from tests.servers import start_server, stop_server
 from tests.services import S3
 
@@ -31,7 +32,7 @@ def test_upload_serve_and_delete_on_s3(tmp_path: Path, s3: S3) -> None:
                 "cover_image": ("b.png", images.png()),
             }
             body = http.post(API, files=files).json()
-            keys = {body[slot].removeprefix("/media/") for slot in ("profile_image", "cover_image")}
+            keys = stored_keys(body, "profile_image") | stored_keys(body, "cover_image")
             assert bucket_keys(s3) == {f"media/{key}" for key in keys}
             served = http.get(body["profile_image"])
             assert served.status_code == 200 and served.headers["content-type"] == "image/jpeg"

@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 
 from tests import images
+from tests.http.support import stored_keys
 from tests.servers import IMAGECORE, start_server, stop_server
 from tests.services import S3
 
@@ -78,7 +79,8 @@ def test_twenty_concurrent_replaces_of_one_slot_leave_one_image(tmp_path: Path) 
         for thread in threads:
             thread.join()
         assert set(answers) <= {200, 409} and answers.count(200) >= 1
-        shown = httpx.get(server.base_url + API, headers=auth).json()["images"]["profile_image"]
+        current = httpx.get(server.base_url + API, headers=auth).json()
+        shown = current["images"]["profile_image"]
         assert httpx.get(server.base_url + shown).status_code == 200
         env = {"IMAGECORE_DATA_DIR": str(data)}
         swept = imagecore(env, "gc", "--min-age", "0", "--allow-recent")
@@ -86,6 +88,7 @@ def test_twenty_concurrent_replaces_of_one_slot_leave_one_image(tmp_path: Path) 
         check = imagecore(env, "check")
         assert check.returncode == 0, check.stdout
         stored = [p for p in (data / "media" / "resume" / "images").iterdir()]
-        assert [p.name for p in stored] == [shown.rpartition("/")[2]]
+        # The shown image's files, and no one else's: every loser's were removed.
+        assert {f"resume/images/{p.name}" for p in stored} == stored_keys(current, "profile_image")
     finally:
         stop_server(process)

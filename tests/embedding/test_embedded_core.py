@@ -24,7 +24,7 @@ from imagecore import (
 )
 from imagecore.adapters.fsspec_storage import FsspecStorage
 from imagecore.adapters.pillow_codec import PillowCodec
-from imagecore.model import DEFAULT_POLICIES
+from imagecore.model import DEFAULT_POLICIES, Variant
 from imagecore.testing.repository import RepositoryContract
 from tests import images
 
@@ -74,7 +74,9 @@ class HostRepository(ImageRepository):
         for row in rows:
             for text in row:
                 if text is not None:
-                    yield json.loads(text)["key"]
+                    image = _image(text)
+                    assert image is not None
+                    yield from image.keys
 
 
 def _text(image: StoredImage | None) -> str | None:
@@ -88,7 +90,14 @@ def _image(text: str | None) -> StoredImage | None:
         return None
     fields = json.loads(text)
     placeholder = fields.pop("placeholder", None)
-    return StoredImage(**fields, placeholder=Placeholder(**placeholder) if placeholder else None)
+    still = fields.pop("still", None)
+    variants = tuple(Variant(**variant) for variant in fields.pop("variants"))
+    return StoredImage(
+        **fields,
+        placeholder=Placeholder(**placeholder) if placeholder else None,
+        variants=variants,
+        still=Variant(**still) if still else None,
+    )
 
 
 class TestHostRepositoryKeepsTheContract(RepositoryContract):

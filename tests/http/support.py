@@ -34,6 +34,16 @@ def uploaded_files(storage: ImageStorage) -> set[str]:
     return {file.key for folder in SLOT_FOLDERS for file in storage.list(folder)}
 
 
+def stored_keys(answer: dict[str, Any], slot: str) -> set[str]:
+    """The storage keys of every file ``slot``'s image is made of (itself, its variants, its
+    still), from the details of an API answer."""
+    detail = answer["details"][slot]
+    urls = [detail["url"], *(variant["url"] for variant in detail["variants"])]
+    if detail["static_url"]:
+        urls.append(detail["static_url"])
+    return {url.removeprefix("/media/") for url in urls}
+
+
 def guide_keys(body: dict[str, Any]) -> dict[str, Any]:
     """An answer as the guide shows it: without ``details``, which this API adds."""
     return {key: value for key, value in body.items() if key != "details"}

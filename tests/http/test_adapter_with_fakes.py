@@ -193,7 +193,7 @@ def test_the_published_limits_are_the_service_s(odd_http: TestClient) -> None:  
         "max_animation_pixels": 7_654_321,
         "max_scans": 17,
         "formats": ["WebP"],
-        "media_types": ["image/gif", "image/jpeg", "image/png", "image/webp"],
+        "media_types": ["image/avif", "image/gif", "image/jpeg", "image/png", "image/webp"],
         "boxes": {
             "profile_image": {"width": 800, "height": 800, "mode": "fit"},
             "cover_image": {"width": 640, "height": 320, "mode": "fill"},

@@ -10,7 +10,7 @@ import pytest
 from litestar.testing import TestClient
 
 from tests import images
-from tests.http.support import API, SECRET
+from tests.http.support import API, SECRET, stored_keys
 
 CALLS = [("GET", API), ("POST", API), ("DELETE", API + "?type=profile_image")]
 
@@ -88,7 +88,8 @@ def test_hostile_user_ids_stay_in_their_folder(
     assert url.startswith("/media/resume/images/profile_")
     assert "/" not in url.removeprefix("/media/resume/images/")
     assert client.get(url).status_code == 200
-    assert media_files() == {url.removeprefix("/media/")}
+    assert media_files() == stored_keys(response.json(), "profile_image")
+    assert all(key.startswith("resume/images/profile_") for key in media_files())
 
 
 def test_users_only_see_their_own_images(

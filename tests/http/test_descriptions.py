@@ -61,7 +61,10 @@ def test_an_upload_s_description_is_trimmed_stored_and_answered(
     assert entry["url"] == answer["profile_image"]
     assert entry["default"] is False
     assert (entry["width"], entry["height"], entry["media_type"]) == (300, 200, "image/png")
-    assert entry["variants"] == [] and entry["static_url"] is None
+    # 300 pixels wide: the profile variants narrower than it, 48, 96 and 192, ascending.
+    assert [variant["width"] for variant in entry["variants"]] == [48, 96, 192]
+    assert entry["srcset"].endswith(f"{entry['url']} 300w")
+    assert entry["static_url"] is None
     # The picture is one colour, (200, 30, 30): so are its average and its BlurHash's DC.
     assert entry["placeholder"]["color"] == "#c81e1e"
     assert len(entry["placeholder"]["blurhash"]) == 28  # 4 x 3 components

@@ -15,7 +15,7 @@ from imagecore.app.server import build_app
 from imagecore.app.settings import Settings
 from imagecore.app.wiring import Wiring, open_wiring
 from tests import images
-from tests.http.support import API, uploaded_files
+from tests.http.support import API, stored_keys, uploaded_files
 
 
 def error_of(response) -> str:  # type: ignore[no-untyped-def]
@@ -86,7 +86,12 @@ def test_parts_are_judged_by_content_not_by_file_name(
     response = client.post(API, headers={**auth, **headers}, content=body)
     assert response.status_code == status
     if message is None:
-        assert len(media_files()) == 1
+        answer = response.json()
+        own = [
+            slot for slot, detail in answer["details"].items() if detail and not detail["default"]
+        ]
+        assert len(own) == 1
+        assert media_files() == stored_keys(answer, own[0])
     else:
         assert error_of(response).startswith(message)
         assert media_files() == set()

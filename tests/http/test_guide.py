@@ -13,7 +13,7 @@ from imagecore.app.server import build_app
 from imagecore.app.settings import Settings
 from imagecore.app.wiring import Wiring
 from tests import images
-from tests.http.support import API, guide_keys, uploaded_files
+from tests.http.support import API, guide_keys, stored_keys, uploaded_files
 
 PROFILE_URL = re.compile(r"/media/resume/images/profile_123_[0-9a-f]{16}\.(png|jpg)")
 COVER_URL = re.compile(r"/media/resume/covers/cover_123_[0-9a-f]{16}\.(png|jpg)")
@@ -90,8 +90,8 @@ def test_delete_image(
     client: TestClient, auth: dict[str, str], media: FsspecStorage, path: str, slot: str, label: str
 ) -> None:
     """DELETE ?type=... answers the guide's message; the slot falls back and the file is gone."""
-    url = upload(client, auth, **{slot: images.png()}).json()[slot]
-    assert uploaded_files(media) == {url.removeprefix("/media/")}
+    uploaded = upload(client, auth, **{slot: images.png()}).json()
+    assert uploaded_files(media) == stored_keys(uploaded, slot)
     response = client.delete(f"{path}?type={slot}", headers=auth)
     assert response.status_code == 200
     assert guide_keys(response.json()) == {"message": f"{label} image deleted successfully"}
@@ -107,13 +107,12 @@ def test_replacing_serves_the_new_image_and_removes_the_old(
     first = upload(client, auth, profile_image=images.png(color=(255, 0, 0))).json()[
         "profile_image"
     ]
-    second = upload(client, auth, profile_image=images.png(color=(0, 0, 255))).json()[
-        "profile_image"
-    ]
+    answer = upload(client, auth, profile_image=images.png(color=(0, 0, 255))).json()
+    second = answer["profile_image"]
     assert first != second
     assert client.get(first).status_code == 404
     assert images.decode(client.get(second).content).convert("RGB").getpixel((0, 0)) == (0, 0, 255)
-    assert uploaded_files(media) == {second.removeprefix("/media/")}
+    assert uploaded_files(media) == stored_keys(answer, "profile_image")
 
 
 def test_the_guide_s_javascript_flow(client: TestClient, auth: dict[str, str]) -> None:

@@ -173,6 +173,10 @@ class MediaUrls:
     def detail(self, shown: Shown) -> ImageDetails | None:
         if shown is None:
             return None
+        url = self.of(shown)
+        assert url is not None
+        variants: list[VariantBody] = []
+        still = None
         if isinstance(shown, DefaultImage):
             width, height = self.default_sizes[shown.key]
             media_type, alt = MEDIA_TYPES[shown.key.rpartition(".")[2]], ""
@@ -180,8 +184,12 @@ class MediaUrls:
         else:
             width, height, media_type, alt = shown.width, shown.height, shown.media_type, shown.alt
             placeholder = shown.placeholder
-        url = self.of(shown)
-        assert url is not None
+            variants = [
+                VariantBody(self.stored(v.key), v.media_type, v.width, v.height)
+                for v in shown.variants
+            ]
+            still = None if shown.still is None else self.stored(shown.still.key)
+        srcset = [f"{variant.url} {variant.width}w" for variant in variants]
         return ImageDetails(
             url=url,
             default=isinstance(shown, DefaultImage),
@@ -192,9 +200,9 @@ class MediaUrls:
             placeholder=None
             if placeholder is None
             else PlaceholderBody(blurhash=placeholder.blurhash, color=placeholder.color),
-            variants=[],
-            static_url=None,
-            srcset=f"{url} {width}w",
+            variants=variants,
+            static_url=still,
+            srcset=", ".join([*srcset, f"{url} {width}w"]),
         )
 
 

@@ -36,7 +36,9 @@ from imagecore.adapters.pillow_codec.pixels import (
 from imagecore.adapters.pillow_codec.placeholder import placeholder
 from imagecore.adapters.pillow_codec.sniff import refusal
 from imagecore.adapters.pillow_codec.structure import damage, gif_canvas, jpeg_scans
+from imagecore.adapters.pillow_codec.variants import animated_variants, still_variants
 from imagecore.errors import DecodeOverBudget, ImageTooLarge, InvalidImage
+from imagecore.model import EncodedVariant
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +102,7 @@ class PillowCodec(ImageCodec):
         stills_as_webp: bool = False,
         max_concurrent: int = 2,
         memory_budget: int | None = None,
+        variant_format: str = "webp",
     ) -> None:
         if ImageFile.LOAD_TRUNCATED_IMAGES:
             raise ValueError("PIL.ImageFile.LOAD_TRUNCATED_IMAGES must stay off")
@@ -108,6 +111,8 @@ class PillowCodec(ImageCodec):
             raise ValueError(f"max_concurrent must be at least 1, got {max_concurrent}")
         self.stills_as_webp = stills_as_webp
         self.memory_budget = memory_budget
+        #: What the variants are written as: webp, avif or jpeg.
+        self.variant_format = encoders.VARIANT_FORMATS[variant_format]
         self._decoding = threading.BoundedSemaphore(max_concurrent)
 
     def encode(self, data: bytes, box: Box, limits: ImageLimits) -> EncodedImage:
@@ -157,7 +162,7 @@ class PillowCodec(ImageCodec):
             if self.memory_budget is not None:
                 _check_memory(str(image.format), pixels, animated, self.memory_budget)
             if animated:
-                return _animation(image, box, limits, output)
+                return _animation(image, box, limits, output, self.variant_format)
             if self.stills_as_webp:
                 output = encoders.WEBP
             still = self._still(image, box)
@@ -167,6 +172,7 @@ class PillowCodec(ImageCodec):
                 still.width,
                 still.height,
                 placeholder(still),
+                still_variants(still, box.variants, self.variant_format),
             )
 
     @staticmethod
@@ -183,7 +189,11 @@ class PillowCodec(ImageCodec):
 
 
 def _animation(
-    image: ImageFile.ImageFile, box: Box, limits: ImageLimits, output: encoders.Format
+    image: ImageFile.ImageFile,
+    box: Box,
+    limits: ImageLimits,
+    output: encoders.Format,
+    variant_format: encoders.Format,
 ) -> EncodedImage:
     # An APNG's default image, when it is not the animation's first frame, is for viewers that
     # cannot animate: browsers never show it, and Pillow gives it as frame 0.
@@ -210,9 +220,28 @@ def _animation(
         rgba = small.convert("RGBA")
         frames.append(rgba.transpose(method) if method is not None else rgba)
     data = encoders.encode_animation(frames, durations, loop, output)
-    return EncodedImage(
-        data, output.extension, frames[0].width, frames[0].height, placeholder(frames[0])
+    first = frames[0]
+    # A still of the first frame, for places that must not move (Mastodon's avatar_static).
+    still = EncodedVariant(
+        encoders.encode_still(first, variant_format),
+        variant_format.extension,
+        first.width,
+        first.height,
     )
+    return EncodedImage(
+        data,
+        output.extension,
+        first.width,
+        first.height,
+        placeholder(first),
+        animated_variants(frames, durations, loop, box.variants, _animated(variant_format)),
+        still,
+    )
+
+
+def _animated(output: encoders.Format) -> encoders.Format:
+    """The variant format, where it can animate; WebP where it cannot (JPEG)."""
+    return output if output.pillow in ("WEBP", "AVIF") else encoders.VARIANT_FORMATS["webp"]
 
 
 def _check_work(data: bytes, limits: ImageLimits) -> None:

@@ -27,6 +27,13 @@ PNG = Format("PNG", "png", {"compress_level": 3})
 GIF = Format("GIF", "gif")
 WEBP = Format("WEBP", "webp", {"quality": 85, "method": 4})
 
+#: Variants are small and many: a little more compression than the image itself.
+VARIANT_FORMATS = {
+    "webp": Format("WEBP", "webp", {"quality": 80, "method": 4}),
+    "avif": Format("AVIF", "avif", {"quality": 60, "speed": 8}),
+    "jpeg": Format("JPEG", "jpg", {"quality": 80, "optimize": True}, alpha=False),
+}
+
 #: The output format for each accepted input format; MPO is a phone camera's multi-picture JPEG.
 BY_INPUT = {"JPEG": JPEG, "MPO": JPEG, "PNG": PNG, "GIF": GIF, "WEBP": WEBP}
 

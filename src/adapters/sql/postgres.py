@@ -28,7 +28,6 @@ POSTGRES = Dialect(
     name="PostgreSQL",
     param="%s",
     json_param="%s::jsonb",
-    json_key="{column} ->> 'key'",
     json_type="jsonb",
     time_type="timestamptz",
     table_exists="SELECT 1 WHERE to_regclass(%s) IS NOT NULL",

@@ -15,7 +15,7 @@ import attrs
 from imagecore.adapters.sql.schema import USER_IMAGES
 from imagecore.adapters.sql.seam import Connections, Dialect
 from imagecore.errors import RepositoryError, VersionConflict
-from imagecore.model import Placeholder, Slot, StoredImage, UserImages
+from imagecore.model import Placeholder, Slot, StoredImage, UserImages, Variant
 from imagecore.ports import ImageRepository
 
 
@@ -42,12 +42,10 @@ class SqlRepository(ImageRepository):
             f"cover_image = {j}, updated_at = CURRENT_TIMESTAMP "
             f"WHERE user_id = {p} AND version = {p}"
         )
-        key = connections.dialect.json_key
+        # Whole documents: an image's variants and still are files it references too.
         self._references = (
-            f"SELECT {key.format(column='profile_image')} FROM {USER_IMAGES} "
-            "WHERE profile_image IS NOT NULL UNION ALL "
-            f"SELECT {key.format(column='cover_image')} FROM {USER_IMAGES} "
-            "WHERE cover_image IS NOT NULL"
+            f"SELECT profile_image FROM {USER_IMAGES} WHERE profile_image IS NOT NULL UNION ALL "
+            f"SELECT cover_image FROM {USER_IMAGES} WHERE cover_image IS NOT NULL"
         )
 
     @property
@@ -90,8 +88,10 @@ class SqlRepository(ImageRepository):
 
     def references(self) -> Iterator[str]:
         try:
-            for (key,) in self._connections.stream(self._references):
-                yield key
+            for (document,) in self._connections.stream(self._references):
+                image = image_from_json(document)
+                if image is not None:
+                    yield from image.keys
         except self._errors as error:
             raise RepositoryError(f"cannot list referenced images: {error}") from error
 
@@ -107,7 +107,19 @@ def image_from_json(value: str | Mapping[str, Any] | None) -> StoredImage | None
         return None
     fields = dict(json.loads(value) if isinstance(value, str) else value)
     placeholder = fields.pop("placeholder", None)
+    variants = fields.pop("variants", None) or ()
+    still = fields.pop("still", None)
     # Keys a later release may add are left alone, so that going back a release keeps working.
     known = {field.name for field in attrs.fields(StoredImage)}
     kept = {name: value for name, value in fields.items() if name in known}
-    return StoredImage(**kept, placeholder=Placeholder(**placeholder) if placeholder else None)
+    return StoredImage(
+        **kept,
+        placeholder=Placeholder(**placeholder) if placeholder else None,
+        variants=tuple(_variant(variant) for variant in variants),
+        still=_variant(still) if still else None,
+    )
+
+
+def _variant(fields: Mapping[str, Any]) -> Variant:
+    known = {field.name for field in attrs.fields(Variant)}
+    return Variant(**{name: value for name, value in fields.items() if name in known})

@@ -24,8 +24,6 @@ class Dialect:
     param: str
     #: A placeholder for a parameter holding a JSON document (as text).
     json_param: str
-    #: An expression of the "key" field of the JSON document in ``{column}``, as text.
-    json_key: str
     #: Column types for JSON documents and for times.
     json_type: str
     time_type: str

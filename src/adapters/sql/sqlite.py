@@ -33,7 +33,6 @@ SQLITE = Dialect(
     name="SQLite",
     param="?",
     json_param="?",
-    json_key="json_extract({column}, '$.key')",
     json_type="text",
     time_type="text",
     table_exists="SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",

@@ -1,0 +1,56 @@
+"""Smaller versions of a stored image, for ``<img srcset>``: each made from the next larger one,
+so that the chain costs about as much as the largest alone."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PIL import Image
+
+from imagecore.adapters.pillow_codec import encoders
+from imagecore.adapters.pillow_codec.pixels import REDUCING_GAP, RESAMPLE
+from imagecore.model import EncodedVariant
+
+
+def still_variants(
+    image: Image.Image, widths: Sequence[int], output: encoders.Format
+) -> tuple[EncodedVariant, ...]:
+    """``image`` at each of ``widths`` narrower than it, ascending."""
+    made = []
+    for width, height, smaller in _chain(image.size, widths, [image]):
+        made.append(
+            EncodedVariant(
+                encoders.encode_still(smaller[0], output), output.extension, width, height
+            )
+        )
+    return tuple(reversed(made))
+
+
+def animated_variants(
+    frames: Sequence[Image.Image],
+    durations: Sequence[int],
+    loop: int | None,
+    widths: Sequence[int],
+    output: encoders.Format,
+) -> tuple[EncodedVariant, ...]:
+    """Every frame at each of ``widths`` narrower than the animation, ascending: animated."""
+    made = []
+    for width, height, smaller in _chain(frames[0].size, widths, list(frames)):
+        data = encoders.encode_animation(smaller, durations, loop, output)
+        made.append(EncodedVariant(data, output.extension, width, height))
+    return tuple(reversed(made))
+
+
+def _chain(
+    size: tuple[int, int], widths: Sequence[int], pictures: list[Image.Image]
+) -> list[tuple[int, int, list[Image.Image]]]:
+    """The pictures at each width narrower than ``size``, widest first, each from the last."""
+    chain = []
+    for width in sorted((w for w in widths if w < size[0]), reverse=True):
+        height = max(1, round(size[1] * width / size[0]))
+        pictures = [
+            picture.resize((width, height), RESAMPLE, reducing_gap=REDUCING_GAP)
+            for picture in pictures
+        ]
+        chain.append((width, height, pictures))
+    return chain

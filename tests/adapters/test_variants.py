@@ -1,0 +1,66 @@
+"""Smaller versions of each stored image, made by the real codec from real files."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+from imagecore import Box, ImageLimits
+from imagecore.adapters.pillow_codec import PillowCodec
+from tests import images
+
+PROFILE = Box(800, 800, variants=(48, 96, 192, 384))
+
+
+def opened(data: bytes) -> Image.Image:
+    picture = Image.open(io.BytesIO(data))
+    picture.load()
+    return picture
+
+
+def test_a_still_gets_each_narrower_width_ascending_in_webp() -> None:
+    photo = images.encode(Image.effect_noise((2000, 1500), 50).convert("RGB"), "JPEG")
+    encoded = PillowCodec().encode(photo, PROFILE, ImageLimits())
+    assert (encoded.width, encoded.height) == (800, 600)
+    sizes = [(v.width, v.height) for v in encoded.variants]
+    assert sizes == [(48, 36), (96, 72), (192, 144), (384, 288)]
+    for variant in encoded.variants:
+        picture = opened(variant.data)
+        assert (picture.format, picture.size) == ("WEBP", (variant.width, variant.height))
+        assert variant.media_type == "image/webp"
+    assert encoded.still is None
+
+
+def test_no_variant_is_wider_than_the_image() -> None:
+    encoded = PillowCodec().encode(images.png((300, 200)), PROFILE, ImageLimits())
+    assert [v.width for v in encoded.variants] == [48, 96, 192]
+    assert PillowCodec().encode(images.png((40, 40)), PROFILE, ImageLimits()).variants == ()
+
+
+def test_no_widths_no_variants() -> None:
+    encoded = PillowCodec().encode(images.png((300, 200)), Box(800, 800), ImageLimits())
+    assert encoded.variants == ()
+
+
+@pytest.mark.parametrize(("name", "pillow"), [("avif", "AVIF"), ("jpeg", "JPEG")])
+def test_the_variant_format_is_a_setting(name: str, pillow: str) -> None:
+    codec = PillowCodec(variant_format=name)
+    encoded = codec.encode(images.png((300, 200)), PROFILE, ImageLimits())
+    assert {opened(v.data).format for v in encoded.variants} == {pillow}
+
+
+def test_an_animation_gets_animated_variants_and_a_still_of_its_first_frame() -> None:
+    frames = [Image.new("RGB", (200, 100), colour) for colour in ((220, 0, 0), (0, 0, 220))]
+    data = images.encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=80)
+    encoded = PillowCodec().encode(data, PROFILE, ImageLimits())
+    assert [v.width for v in encoded.variants] == [48, 96, 192]
+    for variant in encoded.variants:
+        assert getattr(opened(variant.data), "n_frames", 1) == 2
+    assert encoded.still is not None
+    still = opened(encoded.still.data).convert("RGB")
+    assert getattr(opened(encoded.still.data), "n_frames", 1) == 1
+    assert still.size == (200, 100)
+    red, _, blue = still.getpixel((100, 50))  # type: ignore[misc]
+    assert red > 180 and blue < 40  # the first frame
