@@ -58,7 +58,9 @@ class ImageRepository(Protocol):
         ...
 
     def references(self) -> Iterator[str]:
-        """Every storage key any user's images reference, in no particular order."""
+        """Every storage key any user's images reference, in no particular order: each image's
+        :attr:`~imagecore.model.StoredImage.keys`, its variants and still included (a sweep
+        removes every file not listed)."""
         ...
 
 

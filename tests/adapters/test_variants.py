@@ -58,6 +58,8 @@ def test_an_animation_gets_animated_variants_and_a_still_of_its_first_frame() ->
     assert [v.width for v in encoded.variants] == [48, 96, 192]
     for variant in encoded.variants:
         assert getattr(opened(variant.data), "n_frames", 1) == 2
+    # The GIF had no loop count, so it plays once, and so do its variants.
+    assert all(opened(v.data).info.get("loop") == 1 for v in encoded.variants)
     assert encoded.still is not None
     still = opened(encoded.still.data).convert("RGB")
     assert getattr(opened(encoded.still.data), "n_frames", 1) == 1

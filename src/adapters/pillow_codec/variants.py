@@ -3,7 +3,7 @@ so that the chain costs about as much as the largest alone."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from PIL import Image
 
@@ -35,22 +35,23 @@ def animated_variants(
 ) -> tuple[EncodedVariant, ...]:
     """Every frame at each of ``widths`` narrower than the animation, ascending: animated."""
     made = []
+    # A GIF without a loop count plays once; WebP's writer would loop it for ever.
+    once = 1 if loop is None else loop
     for width, height, smaller in _chain(frames[0].size, widths, list(frames)):
-        data = encoders.encode_animation(smaller, durations, loop, output)
+        data = encoders.encode_animation(smaller, durations, once, output)
         made.append(EncodedVariant(data, output.extension, width, height))
     return tuple(reversed(made))
 
 
 def _chain(
     size: tuple[int, int], widths: Sequence[int], pictures: list[Image.Image]
-) -> list[tuple[int, int, list[Image.Image]]]:
-    """The pictures at each width narrower than ``size``, widest first, each from the last."""
-    chain = []
+) -> Iterator[tuple[int, int, list[Image.Image]]]:
+    """The pictures at each width narrower than ``size``, widest first, each from the last:
+    one width's at a time, so that an animation's frames are held at two sizes at most."""
     for width in sorted((w for w in widths if w < size[0]), reverse=True):
         height = max(1, round(size[1] * width / size[0]))
         pictures = [
             picture.resize((width, height), RESAMPLE, reducing_gap=REDUCING_GAP)
             for picture in pictures
         ]
-        chain.append((width, height, pictures))
-    return chain
+        yield width, height, pictures

@@ -15,6 +15,7 @@ from imagecore import (
     UserImages,
     VersionConflict,
 )
+from imagecore.model import Variant
 
 PROFILE = StoredImage("resume/images/profile_1_a.jpg", "image/jpeg", 800, 600, 12345)
 COVER = StoredImage("resume/covers/cover_1_b.webp", "image/webp", 2400, 1200, 54321)
@@ -54,6 +55,16 @@ class RepositoryContract:
         )
         repository.save("u1", UserImages(profile_image=described))
         assert repository.get("u1").profile_image == described
+
+    def test_variants_read_back_and_are_references(self, repository: ImageRepository) -> None:
+        """An image's variants and still come back as saved, and are listed as references: a
+        sweep would remove them otherwise."""
+        variant = Variant("resume/images/profile_1_a_w48.webp", "image/webp", 48, 36, 900)
+        still = Variant("resume/images/profile_1_a_still.webp", "image/webp", 800, 600, 9000)
+        image = attrs.evolve(PROFILE, variants=(variant,), still=still)
+        repository.save("u1", UserImages(profile_image=image))
+        assert repository.get("u1").profile_image == image
+        assert set(repository.references()) == {PROFILE.key, variant.key, still.key}
 
     def test_a_stale_version_is_refused_and_stores_nothing(
         self, repository: ImageRepository
