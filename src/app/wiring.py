@@ -34,12 +34,11 @@ class Wiring:
     #: Whether the repository answers in microseconds (memory, local SQLite), so that a read on
     #: the event loop costs less than a hop to a worker thread.
     reads_inline: bool = False
-    _closers: list[Callable[[], None]] = attrs.field(factory=list, alias="closers")
+    _opened: contextlib.ExitStack = attrs.field(factory=contextlib.ExitStack, alias="opened")
 
     def close(self) -> None:
         """Close what was opened, last first; closing twice does nothing."""
-        while self._closers:
-            self._closers.pop()()
+        self._opened.close()
 
 
 def open_wiring(
@@ -61,23 +60,19 @@ def open_wiring(
     if storage is None:
         with _blaming(variable, f"storage {settings.media_storage_url!r}"):
             storage = FsspecStorage.from_url(settings.media_storage_url)
-    closers: list[Callable[[], None]] = []
-    if codec is None:
-        isolated = build_codec(settings)
-        codec = isolated
-        closers.append(isolated.close)
-    counter: RateCounter = MemoryRateCounter()
-    reads_inline = True
-    if repository is None:
-        try:
+    # Whatever fails part-way closes what was opened before it, last first.
+    with contextlib.ExitStack() as opened:
+        if codec is None:
+            isolated = build_codec(settings)
+            codec = isolated
+            opened.callback(isolated.close)
+        counter: RateCounter = MemoryRateCounter()
+        reads_inline = True
+        if repository is None:
             repository, counter, close, reads_inline = _open_database(settings, existing=existing)
-        except BaseException:
-            _close_all(closers)
-            raise
-        closers.append(close)
-    else:
-        reads_inline = isinstance(repository, MemoryRepository)
-    try:
+            opened.callback(close)
+        else:
+            reads_inline = isinstance(repository, MemoryRepository)
         slots = ImageSlots(
             storage=storage,
             repository=repository,
@@ -88,10 +83,7 @@ def open_wiring(
         decode_slots = LockFileSlots(
             settings.data_dir.resolve() / "locks", settings.max_concurrent_decodes
         )
-    except BaseException:
-        _close_all(closers)
-        raise
-    return Wiring(slots, counter, decode_slots, reads_inline, closers)
+        return Wiring(slots, counter, decode_slots, reads_inline, opened.pop_all())
 
 
 def build_codec(settings: Settings) -> IsolatedCodec:
@@ -108,11 +100,6 @@ def build_codec(settings: Settings) -> IsolatedCodec:
         memory=memory,
         max_concurrent=settings.max_concurrent_decodes,
     )
-
-
-def _close_all(closers: list[Callable[[], None]]) -> None:
-    for close in reversed(closers):
-        close()
 
 
 def _open_database(

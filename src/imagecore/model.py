@@ -128,20 +128,6 @@ DEFAULT_PLACEHOLDERS: Mapping[str, Placeholder] = MappingProxyType(
 
 
 @attrs.frozen
-class EncodedVariant:
-    """A smaller version of an encoded image (or an animation's still), ready to be stored."""
-
-    data: bytes = attrs.field(repr=lambda data: f"<{len(data)} bytes>")
-    extension: str
-    width: int
-    height: int
-
-    @property
-    def media_type(self) -> str:
-        return MEDIA_TYPES[self.extension]
-
-
-@attrs.frozen
 class EncodedImage:
     """Image bytes a codec has checked and re-encoded, ready to be stored."""
 
@@ -151,10 +137,10 @@ class EncodedImage:
     height: int
     #: None from a codec that makes none.
     placeholder: Placeholder | None = None
-    #: The box's variant widths narrower than the image, ascending.
-    variants: tuple[EncodedVariant, ...] = ()
+    #: Smaller versions, at the box's variant widths narrower than the image, ascending.
+    variants: tuple[EncodedImage, ...] = ()
     #: An animation's first frame, as a still image; None for a still.
-    still: EncodedVariant | None = None
+    still: EncodedImage | None = None
 
     @property
     def media_type(self) -> str:

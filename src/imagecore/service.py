@@ -34,7 +34,7 @@ from imagecore.model import (
     MEDIA_TYPES,
     AuditReport,
     DefaultImage,
-    EncodedVariant,
+    EncodedImage,
     ImageLimits,
     MediaFile,
     Shown,
@@ -154,7 +154,7 @@ class ImageSlots:
         return change.images
 
     def _write_variant(
-        self, key: str, suffix: str, variant: EncodedVariant, written: list[str]
+        self, key: str, suffix: str, variant: EncodedImage, written: list[str]
     ) -> Variant:
         variant_key = rules.variant_key(key, suffix, variant.extension)
         written.append(variant_key)

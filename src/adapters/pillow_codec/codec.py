@@ -38,7 +38,6 @@ from imagecore.adapters.pillow_codec.sniff import refusal
 from imagecore.adapters.pillow_codec.structure import damage, gif_canvas, jpeg_scans
 from imagecore.adapters.pillow_codec.variants import animated_variants, still_variants
 from imagecore.errors import DecodeOverBudget, ImageTooLarge, InvalidImage
-from imagecore.model import EncodedVariant
 
 log = logging.getLogger(__name__)
 
@@ -222,7 +221,7 @@ def _animation(
     data = encoders.encode_animation(frames, durations, loop, output)
     first = frames[0]
     # A still of the first frame, for places that must not move (Mastodon's avatar_static).
-    still = EncodedVariant(
+    still = EncodedImage(
         encoders.encode_still(first, variant_format),
         variant_format.extension,
         first.width,

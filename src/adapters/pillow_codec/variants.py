@@ -9,19 +9,17 @@ from PIL import Image
 
 from imagecore.adapters.pillow_codec import encoders
 from imagecore.adapters.pillow_codec.pixels import REDUCING_GAP, RESAMPLE
-from imagecore.model import EncodedVariant
+from imagecore.model import EncodedImage
 
 
 def still_variants(
     image: Image.Image, widths: Sequence[int], output: encoders.Format
-) -> tuple[EncodedVariant, ...]:
+) -> tuple[EncodedImage, ...]:
     """``image`` at each of ``widths`` narrower than it, ascending."""
     made = []
     for width, height, smaller in _chain(image.size, widths, [image]):
         made.append(
-            EncodedVariant(
-                encoders.encode_still(smaller[0], output), output.extension, width, height
-            )
+            EncodedImage(encoders.encode_still(smaller[0], output), output.extension, width, height)
         )
     return tuple(reversed(made))
 
@@ -32,14 +30,14 @@ def animated_variants(
     loop: int | None,
     widths: Sequence[int],
     output: encoders.Format,
-) -> tuple[EncodedVariant, ...]:
+) -> tuple[EncodedImage, ...]:
     """Every frame at each of ``widths`` narrower than the animation, ascending: animated."""
     made = []
     # A GIF without a loop count plays once; WebP's writer would loop it for ever.
     once = 1 if loop is None else loop
     for width, height, smaller in _chain(frames[0].size, widths, list(frames)):
         data = encoders.encode_animation(smaller, durations, once, output)
-        made.append(EncodedVariant(data, output.extension, width, height))
+        made.append(EncodedImage(data, output.extension, width, height))
     return tuple(reversed(made))
 
 
