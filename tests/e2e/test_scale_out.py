@@ -78,7 +78,9 @@ def test_twenty_concurrent_replaces_of_one_slot_leave_one_image(tmp_path: Path) 
             thread.start()
         for thread in threads:
             thread.join()
-        assert set(answers) <= {200, 409} and answers.count(200) >= 1
+        # 409: another writer kept winning; 503: more uploads at once than a server queues
+        # (16 per worker), answered at once with Retry-After. Neither changes anything.
+        assert set(answers) <= {200, 409, 503} and answers.count(200) >= 1
         current = httpx.get(server.base_url + API, headers=auth).json()
         shown = current["images"]["profile_image"]
         assert httpx.get(server.base_url + shown).status_code == 200
