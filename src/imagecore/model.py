@@ -120,13 +120,6 @@ class Placeholder:
     color: str
 
 
-#: The placeholders of the default images that ship with the core, by key (the codec computes
-#: the same from the files: tests/adapters/test_placeholders.py).
-DEFAULT_PLACEHOLDERS: Mapping[str, Placeholder] = MappingProxyType(
-    {DEFAULTS_FOLDER + "profile.png": Placeholder("LTNdn0xu~p%M~pofM{j[RjfQRkWC", "#c8d1de")}
-)
-
-
 @attrs.frozen
 class EncodedImage:
     """Image bytes a codec has checked and re-encoded, ready to be stored."""
@@ -182,11 +175,39 @@ class StoredImage:
         return (self.key, *extra)
 
 
+#: The default images that ship with the core, described as uploads are, by key. Their files
+#: are in ``imagecore/defaults``; tests/adapters/test_default_images.py checks every field
+#: against them and says how the variants were made.
+DEFAULT_IMAGES: Mapping[str, StoredImage] = MappingProxyType(
+    {
+        DEFAULTS_FOLDER + "profile.png": StoredImage(
+            key=DEFAULTS_FOLDER + "profile.png",
+            media_type="image/png",
+            width=256,
+            height=256,
+            size=2545,
+            placeholder=Placeholder("LTNdn0xu~p%M~pofM{j[RjfQRkWC", "#c8d1de"),
+            variants=tuple(
+                Variant(
+                    DEFAULTS_FOLDER + f"profile_w{width}.webp", "image/webp", width, width, size
+                )
+                for width, size in ((48, 318), (96, 658), (192, 1308))
+            ),
+        )
+    }
+)
+
+
 @attrs.frozen
 class DefaultImage:
     """What an empty slot shows when its policy names a fallback: one of the core's defaults."""
 
     key: str
+
+    @property
+    def image(self) -> StoredImage:
+        """The default image, described as an upload would be."""
+        return DEFAULT_IMAGES[self.key]
 
 
 #: What a slot shows: the user's own image, the slot's default, or nothing at all.

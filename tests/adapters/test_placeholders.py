@@ -8,10 +8,8 @@ from PIL import Image
 
 from imagecore import Box, ImageLimits
 from imagecore.adapters.pillow_codec import PillowCodec
-from imagecore.adapters.pillow_codec.pixels import to_display_mode
 from imagecore.adapters.pillow_codec.placeholder import blurhash as our_blurhash
 from imagecore.adapters.pillow_codec.placeholder import placeholder
-from imagecore.model import DEFAULT_PLACEHOLDERS, DEFAULTS_FOLDER
 from tests import images
 
 BOX = Box(800, 800)
@@ -79,14 +77,6 @@ def test_an_animation_s_placeholder_is_its_first_frame_s() -> None:
     data = images.encode(frames[0], "GIF", save_all=True, append_images=frames[1:])
     found = PillowCodec().encode(data, BOX, ImageLimits()).placeholder
     assert found is not None and found.color == "#00c800"
-
-
-def test_the_shipped_default_s_placeholder_is_the_codec_s() -> None:
-    """The core states the default image's placeholder; the codec computes the same."""
-    key = DEFAULTS_FOLDER + "profile.png"
-    with Image.open("src/imagecore/defaults/profile.png") as shipped:
-        shipped.load()
-        assert placeholder(to_display_mode(shipped)) == DEFAULT_PLACEHOLDERS[key]
 
 
 @pytest.mark.parametrize("size", [(1, 1), (2400, 20), (20, 2400)], ids=["dot", "strip", "column"])

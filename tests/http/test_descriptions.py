@@ -31,7 +31,8 @@ def test_a_new_user_s_details_are_the_default_image_s(
     client: TestClient,
     auth: dict[str, str],  # type: ignore[type-arg]
 ) -> None:
-    """The default profile image has its entry, with its true size; the empty cover has none."""
+    """The default profile image has its entry, with its true size and its own variants, each
+    served at its listed size; the empty cover has none."""
     body = client.get(API, headers=auth).json()
     profile = body["details"]["profile_image"]
     assert profile["url"] == body["images"]["profile_image"]
@@ -40,7 +41,13 @@ def test_a_new_user_s_details_are_the_default_image_s(
     shown = images.decode(client.get(profile["url"]).content)
     assert (profile["width"], profile["height"]) == shown.size
     assert profile["alt"] == ""
-    assert profile["srcset"] == f"{profile['url']} {profile['width']}w"
+    assert [v["width"] for v in profile["variants"]] == [48, 96, 192]
+    for variant in profile["variants"]:
+        answer = client.get(variant["url"])
+        assert answer.headers["content-type"] == variant["media_type"] == "image/webp"
+        assert images.decode(answer.content).size == (variant["width"], variant["height"])
+    listed = [f"{v['url']} {v['width']}w" for v in profile["variants"]]
+    assert profile["srcset"] == ", ".join([*listed, f"{profile['url']} {profile['width']}w"])
     assert profile["placeholder"] == {
         "blurhash": "LTNdn0xu~p%M~pofM{j[RjfQRkWC",
         "color": "#c8d1de",

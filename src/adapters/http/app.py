@@ -16,7 +16,7 @@ from litestar.middleware import DefineMiddleware
 
 from imagecore import ImageSlots
 from imagecore.adapters.http.auth import BearerAuthMiddleware, TokenPolicy
-from imagecore.adapters.http.bodies import DecodeBudget, MediaUrls, limits_body, png_size
+from imagecore.adapters.http.bodies import DecodeBudget, MediaUrls, limits_body
 from imagecore.adapters.http.cors import CrossOrigin, OptionsRouter
 from imagecore.adapters.http.decoding import ThreadSlots, UploadGate
 from imagecore.adapters.http.docs import docs_headers, openapi_config
@@ -64,12 +64,7 @@ def create_app(slots: ImageSlots, config: HttpConfig, **litestar_options: Any) -
 
     A request body may be as large as one upload may be (``slots.limits.max_bytes``).
     """
-    fallbacks = {policy.fallback for policy in slots.policies.values() if policy.fallback}
-    urls = MediaUrls(
-        config.media_url,
-        config.defaults_url or config.media_url,
-        {key: png_size(slots.media(key).data) for key in fallbacks},
-    )
+    urls = MediaUrls(config.media_url, config.defaults_url or config.media_url)
     published = limits_body(slots, config.rate_rules, config.decode_budget)
     gate = UploadGate(config.decode_slots or ThreadSlots(), config.decode_wait)
     cross_origin = CrossOrigin(frozenset(config.cors_origins)) if config.cors_origins else None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Mapping
 
 import attrs
@@ -10,7 +9,7 @@ import msgspec
 
 from imagecore import DefaultImage, ImageSlots, Shown, Slot
 from imagecore.adapters.http.limits import RateRules
-from imagecore.model import DEFAULT_PLACEHOLDERS, MEDIA_TYPES
+from imagecore.model import MEDIA_TYPES
 from imagecore.throttle import Limit
 
 
@@ -141,8 +140,6 @@ class MediaUrls:
 
     base: str
     defaults: str
-    #: Each default image's width and height, by key.
-    default_sizes: Mapping[str, tuple[int, int]] = attrs.field(factory=dict)
 
     def of(self, shown: Shown) -> str | None:
         if shown is None:
@@ -173,45 +170,28 @@ class MediaUrls:
     def detail(self, shown: Shown) -> ImageDetails | None:
         if shown is None:
             return None
-        url = self.of(shown)
-        assert url is not None
-        variants: list[VariantBody] = []
-        still = None
-        if isinstance(shown, DefaultImage):
-            width, height = self.default_sizes[shown.key]
-            media_type, alt = MEDIA_TYPES[shown.key.rpartition(".")[2]], ""
-            placeholder = DEFAULT_PLACEHOLDERS.get(shown.key)
-        else:
-            width, height, media_type, alt = shown.width, shown.height, shown.media_type, shown.alt
-            placeholder = shown.placeholder
-            variants = [
-                VariantBody(self.stored(v.key), v.media_type, v.width, v.height)
-                for v in shown.variants
-            ]
-            still = None if shown.still is None else self.stored(shown.still.key)
-        srcset = [f"{variant.url} {variant.width}w" for variant in variants]
+        default = isinstance(shown, DefaultImage)
+        image = shown.image if isinstance(shown, DefaultImage) else shown
+        url_of = self.default if default else self.stored
+        url = url_of(image.key)
+        variants = [
+            VariantBody(url_of(v.key), v.media_type, v.width, v.height) for v in image.variants
+        ]
+        placeholder = image.placeholder
         return ImageDetails(
             url=url,
-            default=isinstance(shown, DefaultImage),
-            media_type=media_type,
-            width=width,
-            height=height,
-            alt=alt,
+            default=default,
+            media_type=image.media_type,
+            width=image.width,
+            height=image.height,
+            alt=image.alt,
             placeholder=None
             if placeholder is None
             else PlaceholderBody(blurhash=placeholder.blurhash, color=placeholder.color),
             variants=variants,
-            static_url=still,
-            srcset=", ".join([*srcset, f"{url} {width}w"]),
+            static_url=None if image.still is None else url_of(image.still.key),
+            srcset=", ".join([*(f"{v.url} {v.width}w" for v in variants), f"{url} {image.width}w"]),
         )
-
-
-def png_size(data: bytes) -> tuple[int, int]:
-    """A PNG's width and height, from its header: the default images are PNGs."""
-    if not data.startswith(b"\x89PNG\r\n\x1a\n") or data[12:16] != b"IHDR":
-        raise ValueError("not a PNG")
-    width, height = struct.unpack(">II", data[16:24])
-    return int(width), int(height)
 
 
 def _join(base: str, key: str) -> str:
