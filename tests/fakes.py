@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 
+import attrs
+
 from imagecore import (
     Box,
     EncodedImage,
@@ -12,14 +14,20 @@ from imagecore import (
     ImageLimits,
     ImageStorage,
     MediaNotFound,
+    Placeholder,
     StoredFile,
     UserImages,
 )
 from imagecore.adapters.memory_repository import MemoryRepository
 from imagecore.errors import InvalidImage, UnsupportedImageType
+from imagecore.model import DEFAULT_POLICIES, MEDIA_TYPES, Slot, SlotPolicy
 
 #: What FakeCodec accepts: bytes that start with this.
 IMAGE = b"IMG:"
+#: What FakeCodec makes of them.
+STORED = b"PNG:"
+PLACEHOLDER = Placeholder("00TSUA", "#808080")
+EXTENSIONS = {media_type: extension for extension, media_type in MEDIA_TYPES.items()}
 
 
 def image_bytes(label: str = "x") -> bytes:
@@ -86,7 +94,9 @@ class JournalRepository(MemoryRepository):
 class FakeCodec(ImageCodec):
     """Accepts bytes starting with ``IMG:`` as PNG; ``%PDF`` is unsupported; the rest invalid.
 
-    Every call is remembered in ``calls``, with the box and limits it was given.
+    An image fills its box and has a variant at each of the box's narrower widths, of the box's
+    variant type, and a placeholder. Stored bytes (``PNG:...``) are accepted again, as a real codec
+    accepts what it wrote. Every call is remembered in ``calls``, with its box and limits.
     """
 
     formats = ("PNG",)
@@ -99,9 +109,17 @@ class FakeCodec(ImageCodec):
         self.calls.append((data, box, limits))
         if data.startswith(b"%PDF"):
             raise UnsupportedImageType("PDF", self.formats)
-        if not data.startswith(IMAGE):
+        if not data.startswith((IMAGE, STORED)):
             raise InvalidImage("not an image", self.formats)
-        return EncodedImage(b"PNG:" + data[len(IMAGE) :], "png", 1, 1)
+        pixels = data.partition(b":")[2]
+        extension = EXTENSIONS[box.variant_type]
+        variants = tuple(
+            EncodedImage(b"W%d:" % width + pixels, extension, width, width)
+            for width in box.variant_widths(box.width)
+        )
+        return EncodedImage(
+            STORED + pixels, "png", box.width, box.height, PLACEHOLDER, variants=variants
+        )
 
 
 class Counter:
@@ -113,3 +131,11 @@ class Counter:
     def __call__(self) -> str:
         self.count += 1
         return f"{self.count:04d}"
+
+
+def policies_with(variant_type: str) -> dict[Slot, SlotPolicy]:
+    """The default policies, with variants of ``variant_type``: a settings change."""
+    return {
+        slot: attrs.evolve(policy, box=attrs.evolve(policy.box, variant_type=variant_type))
+        for slot, policy in DEFAULT_POLICIES.items()
+    }

@@ -101,6 +101,10 @@ class FaultyRepository(ImageRepository):
             "repository.save", lambda: self.inner.save(user_id, images), _repository
         )
 
+    def users(self) -> Iterator[str]:
+        users = self.plan.run("repository.users", lambda: list(self.inner.users()), _repository)
+        yield from users
+
     def references(self) -> Iterator[str]:
         keys = self.plan.run(
             "repository.references", lambda: list(self.inner.references()), _repository

@@ -36,6 +36,11 @@ class MemoryRepository(ImageRepository):
             self._images[user_id] = committed
             return committed
 
+    def users(self) -> Iterator[str]:
+        with self._lock:
+            users = [user for user, images in self._images.items() if images.references()]
+        yield from users
+
     def references(self) -> Iterator[str]:
         with self._lock:
             keys = [key for images in self._images.values() for key in images.references()]

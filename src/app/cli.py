@@ -61,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Profile and cover images for your users, over HTTP.",
         epilog="Settings come from IMAGECORE_* environment variables; see the README.\n\n"
         "examples:\n  imagecore serve --workers 2\n  imagecore token alice --ttl 3600\n"
-        "  imagecore gc --dry-run\n  imagecore check",
+        "  imagecore gc --dry-run\n  imagecore check\n  imagecore variants",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"imagecore {package_version()}")
@@ -144,6 +144,20 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     check_parser.set_defaults(command="check")
+
+    variants_parser = commands.add_parser(
+        "variants",
+        help="rebuild every stored image's variants after their settings changed",
+        description="Remake the smaller versions, the still and the placeholder of every stored "
+        "image with today's settings (IMAGECORE_PROFILE_VARIANTS, IMAGECORE_COVER_VARIANTS, "
+        "IMAGECORE_VARIANT_FORMAT), leaving alone the images that already have them. Each "
+        "user's new files are written, then committed, then the old ones removed: the server "
+        "may run meanwhile, an interruption loses nothing, and running it again finishes the "
+        "work. Exits 1 if some image could not be rebuilt.",
+        epilog="examples:\n  IMAGECORE_VARIANT_FORMAT=avif imagecore variants",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    variants_parser.set_defaults(command="variants")
     return parser
 
 

@@ -129,14 +129,44 @@ def check(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if report.consistent else 1
 
 
-def _progress_bar(label: str) -> Callable[[int, int], None]:
-    """Draws a bar on a terminal, or a line every 10 %, on standard error."""
+def variants(settings: Settings, args: argparse.Namespace) -> int:
+    wiring = open_wiring(settings, existing=True)
+    done = {"users": 0, "of": 0}
+    bar = _progress_bar("rebuilding", quiet_below=1)
+
+    def progress(users: int, of: int) -> None:
+        done.update(users=users, of=of)
+        bar(users, of)
+
+    try:
+        report = wiring.slots.rebuild_variants(progress=progress)
+    except KeyboardInterrupt:
+        print(
+            f"\ninterrupted after {done['users']} of {done['of']} users: what was rebuilt is "
+            "kept, every image still serves; run `imagecore variants` again to finish",
+            file=sys.stderr,
+        )
+        return 130
+    finally:
+        wiring.close()
+    for user, reason in report.failed:
+        print(f"could not rebuild user {user!r}: {reason}")
+    print(
+        f"{report.users} users, {report.images} images: {report.rebuilt} rebuilt, "
+        f"{report.current} already current, {len(report.failed)} users failed"
+    )
+    return 1 if report.failed else 0
+
+
+def _progress_bar(label: str, *, quiet_below: int = 100) -> Callable[[int, int], None]:
+    """Draws a bar on a terminal, or a line every 10 %, on standard error; nothing for runs of
+    fewer than ``quiet_below`` items."""
     interactive = sys.stderr.isatty()
     state = {"shown": -1}
 
     def show(done: int, total: int) -> None:
-        if total < 100:
-            return  # short runs need no progress report
+        if total < quiet_below:
+            return
         percent = done * 100 // total
         if interactive:
             filled = percent // 4

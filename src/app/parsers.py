@@ -95,8 +95,9 @@ def widths(name: str, raw: str) -> tuple[int, ...]:
     return tuple(values)
 
 
-def variant_format(name: str, raw: str) -> str:
-    return _choice(name, raw, ("WEBP", "AVIF", "JPEG")).lower()
+def variant_type(name: str, raw: str) -> str:
+    """``webp``, ``avif`` or ``jpeg``, as the media type it names."""
+    return "image/" + _choice(name, raw, ("WEBP", "AVIF", "JPEG")).lower()
 
 
 def size(name: str, raw: str) -> tuple[int, int]:

@@ -84,7 +84,7 @@ class Settings:
     cover_variants: tuple[int, ...] = setting(
         "IMAGECORE_COVER_VARIANTS", _VARIANTS[Slot.COVER], parsers.widths
     )
-    variant_format: str = setting("IMAGECORE_VARIANT_FORMAT", "webp", parsers.variant_format)
+    variant_type: str = setting("IMAGECORE_VARIANT_FORMAT", "image/webp", parsers.variant_type)
     #: For the server as a whole: every worker process takes from the same slots.
     max_concurrent_decodes: int = setting(
         "IMAGECORE_MAX_CONCURRENT_DECODES", 2, parsers.positive_int
@@ -138,12 +138,22 @@ class Settings:
     @property
     def profile_box(self) -> Box:
         fill = self.profile_mode == "FILL"
-        return Box(*self.profile_size, fill=fill, variants=self.profile_variants)
+        return Box(
+            *self.profile_size,
+            fill=fill,
+            variants=self.profile_variants,
+            variant_type=self.variant_type,
+        )
 
     @property
     def cover_box(self) -> Box:
         fill = self.cover_mode == "FILL"
-        return Box(*self.cover_size, fill=fill, variants=self.cover_variants)
+        return Box(
+            *self.cover_size,
+            fill=fill,
+            variants=self.cover_variants,
+            variant_type=self.variant_type,
+        )
 
     @property
     def policies(self) -> dict[Slot, SlotPolicy]:

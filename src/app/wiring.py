@@ -94,7 +94,6 @@ def build_codec(settings: Settings) -> IsolatedCodec:
             PillowCodec,
             stills_as_webp=settings.stills_as_webp,
             memory_budget=memory,
-            variant_format=settings.variant_format,
         ),
         seconds=settings.decode_seconds,
         memory=memory,

@@ -41,6 +41,12 @@ class Slot(enum.Enum):
         raise UnknownSlot(name)
 
 
+#: The media types variants may be written as, and whether each can animate.
+VARIANT_TYPES: Mapping[str, bool] = MappingProxyType(
+    {"image/webp": True, "image/avif": True, "image/jpeg": False}
+)
+
+
 def _ascending(widths: Iterable[int]) -> tuple[int, ...]:
     return tuple(sorted(set(widths)))
 
@@ -58,6 +64,21 @@ class Box:
     fill: bool = False
     #: The widths of the smaller versions to make besides the image (none wider than it).
     variants: tuple[int, ...] = attrs.field(default=(), converter=_ascending)
+    #: What the variants, and an animation's still, are written as.
+    variant_type: str = attrs.field(
+        default="image/webp", validator=attrs.validators.in_(VARIANT_TYPES)
+    )
+
+    def variant_type_of(self, *, animated: bool) -> str:
+        """The media type of an image's variants: an animation's stay animated, as WebP where
+        ``variant_type`` cannot animate."""
+        if animated and not VARIANT_TYPES[self.variant_type]:
+            return "image/webp"
+        return self.variant_type
+
+    def variant_widths(self, width: int) -> tuple[int, ...]:
+        """The variant widths for an image ``width`` pixels wide: those narrower than it."""
+        return tuple(w for w in self.variants if w < width)
 
     def __str__(self) -> str:
         return f"{self.width}x{self.height}{' fill' if self.fill else ''}"
@@ -257,6 +278,22 @@ class SweepReport:
     removed: int
     bytes_freed: int
     dry_run: bool
+
+
+@attrs.frozen
+class RebuildReport:
+    """What a rebuild of every stored image's variants found and did."""
+
+    users: int
+    images: int
+    rebuilt: int
+    #: Each user whose images could not be rebuilt, with why; their old variants still serve.
+    failed: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def current(self) -> int:
+        """Images that already had what a rebuild would make, and were left as they were."""
+        return self.images - self.rebuilt
 
 
 @attrs.frozen

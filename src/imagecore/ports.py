@@ -57,6 +57,10 @@ class ImageRepository(Protocol):
         """
         ...
 
+    def users(self) -> Iterator[str]:
+        """Every user who keeps at least one image, each once, in no particular order."""
+        ...
+
     def references(self) -> Iterator[str]:
         """Every storage key any user's images reference, in no particular order: each image's
         :attr:`~imagecore.model.StoredImage.keys`, its variants and still included (a sweep

@@ -11,7 +11,17 @@ from collections.abc import Iterable, Mapping, Set
 import attrs
 
 from imagecore.errors import InvalidDescription, SlotEmpty
-from imagecore.model import MEDIA_TYPES, Slot, SlotPolicy, StoredFile, StoredImage, UserImages
+from imagecore.model import (
+    MEDIA_TYPES,
+    Box,
+    EncodedImage,
+    Slot,
+    SlotPolicy,
+    StoredFile,
+    StoredImage,
+    UserImages,
+    Variant,
+)
 
 #: Longest user id fragment kept in a file name; the unique part keeps names distinct anyway.
 MAX_USER_FRAGMENT = 32
@@ -87,6 +97,50 @@ def variant_key(key: str, suffix: str, extension: str) -> str:
     if extension not in MEDIA_TYPES:
         raise ValueError(f"no media type for extension {extension!r}")
     return f"{stem}_{suffix}.{extension}"
+
+
+def follows(image: StoredImage, box: Box) -> bool:
+    """Whether ``image`` has, by its record alone, what ``box`` asks of it: a variant at each of
+    the box's widths narrower than it, each of the box's type, and a placeholder."""
+    animated = image.still is not None
+    wanted = box.variant_type_of(animated=animated)
+    return (
+        image.placeholder is not None
+        and tuple(v.width for v in image.variants) == box.variant_widths(image.width)
+        and all(v.media_type == wanted for v in image.variants)
+        and (image.still is None or image.still.media_type == box.variant_type)
+    )
+
+
+def same_renditions(image: StoredImage, made: EncodedImage) -> bool:
+    """Whether ``image`` already has what a new encoding of it (``made``) brings: variants of the
+    same sizes and types, the same kind of still, and a placeholder if it has one."""
+
+    def shape(
+        variants: Iterable[Variant | EncodedImage], still: Variant | EncodedImage | None
+    ) -> object:
+        return [(v.width, v.height, v.media_type) for v in variants], still and still.media_type
+
+    return shape(image.variants, image.still) == shape(made.variants, made.still) and (
+        image.placeholder is not None or made.placeholder is None
+    )
+
+
+def revariant(images: UserImages, rebuilt: Mapping[Slot, StoredImage]) -> Change:
+    """Give each slot's image its rebuilt variants, still and placeholder, if the slot still
+    holds that image (an upload meanwhile brought its own); the old ones become garbage."""
+    after = images
+    garbage: set[str] = set()
+    for slot, new in rebuilt.items():
+        old = images.get(slot)
+        if old is None or old.key != new.key:
+            continue
+        after = after.with_image(
+            slot,
+            attrs.evolve(old, variants=new.variants, still=new.still, placeholder=new.placeholder),
+        )
+        garbage.update(set(old.keys) - set(new.keys))
+    return Change(after, frozenset(garbage))
 
 
 def replace(images: UserImages, uploads: Mapping[Slot, StoredImage]) -> Change:

@@ -37,6 +37,7 @@ from imagecore.model import (
     EncodedImage,
     ImageLimits,
     MediaFile,
+    RebuildReport,
     Shown,
     Slot,
     SlotPolicy,
@@ -126,15 +127,7 @@ class ImageSlots:
                 # have landed.
                 written.append(key)
                 self.storage.write(key, image.data)
-                variants = tuple(
-                    self._write_variant(key, f"w{variant.width}", variant, written)
-                    for variant in image.variants
-                )
-                still = (
-                    None
-                    if image.still is None
-                    else self._write_variant(key, "still", image.still, written)
-                )
+                variants, still = self._write_renditions(key, image, "", written)
                 uploads[slot] = StoredImage(
                     key=key,
                     media_type=image.media_type,
@@ -152,6 +145,82 @@ class ImageSlots:
             raise
         self._remove(change.garbage)
         return change.images
+
+    def rebuild_variants(
+        self, *, progress: Callable[[int, int], None] | None = None
+    ) -> RebuildReport:
+        """Remake every stored image's variants, still and placeholder with today's codec and
+        boxes (after their settings changed), leaving alone the images that already have them.
+
+        Each user's new files are written, then committed, then the old ones removed, as for an
+        upload: an interruption at any point leaves every image served, and a second run picks
+        up where the first stopped. ``progress`` is called with (users done, users in all).
+        """
+        users = list(self.repository.users())
+        images = rebuilt = 0
+        failed: list[tuple[str, str]] = []
+        for done, user_id in enumerate(users, 1):
+            try:
+                seen, changed = self._rebuild(user_id)
+            except ImageCoreError as error:
+                log.warning("could not rebuild the variants of user %r: %s", user_id, error)
+                failed.append((user_id, str(error)))
+            else:
+                images += seen
+                rebuilt += changed
+            if progress is not None:
+                progress(done, len(users))
+        return RebuildReport(len(users), images, rebuilt, tuple(failed))
+
+    def _rebuild(self, user_id: str) -> tuple[int, int]:
+        """Rebuild one user's images: (images seen, images rebuilt)."""
+        images = self.repository.get(user_id)
+        stored = {slot: image for slot in Slot if (image := images.get(slot)) is not None}
+        written: list[str] = []
+        try:
+            rebuilt: dict[Slot, StoredImage] = {}
+            for slot, image in stored.items():
+                box = self.policies[slot].box
+                if rules.follows(image, box):
+                    continue
+                made = self.codec.encode(self.storage.read(image.key), box, self.limits)
+                if rules.same_renditions(image, made):
+                    continue
+                # New names: the old files serve until the commit, and a name never changes
+                # its bytes (caches keep them for a year).
+                variants, still = self._write_renditions(image.key, made, self.unique(), written)
+                placeholder = made.placeholder or image.placeholder
+                rebuilt[slot] = attrs.evolve(
+                    image, variants=variants, still=still, placeholder=placeholder
+                )
+            if not rebuilt:
+                return len(stored), 0
+            change = self._commit(user_id, lambda current: rules.revariant(current, rebuilt))
+        except BaseException:
+            self._discard_unreferenced(user_id, written)
+            raise
+        kept = change.images.references()
+        # Files made for an image that an upload replaced meanwhile are nobody's.
+        self._remove([*change.garbage, *(key for key in written if key not in kept)])
+        still_there = [slot for slot, image in rebuilt.items() if image.key in kept]
+        return len(stored), len(still_there)
+
+    def _write_renditions(
+        self, key: str, image: EncodedImage, tag: str, written: list[str]
+    ) -> tuple[tuple[Variant, ...], Variant | None]:
+        """Write ``image``'s variants and still beside ``key``, their names marked with ``tag``
+        when not empty."""
+        mark = f"{tag}_" if tag else ""
+        variants = tuple(
+            self._write_variant(key, f"{mark}w{variant.width}", variant, written)
+            for variant in image.variants
+        )
+        still = (
+            None
+            if image.still is None
+            else self._write_variant(key, f"{mark}still", image.still, written)
+        )
+        return variants, still
 
     def _write_variant(
         self, key: str, suffix: str, variant: EncodedImage, written: list[str]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import attrs
 import pytest
 from PIL import Image
 
@@ -44,11 +45,25 @@ def test_no_widths_no_variants() -> None:
     assert encoded.variants == ()
 
 
-@pytest.mark.parametrize(("name", "pillow"), [("avif", "AVIF"), ("jpeg", "JPEG")])
-def test_the_variant_format_is_a_setting(name: str, pillow: str) -> None:
-    codec = PillowCodec(variant_format=name)
-    encoded = codec.encode(images.png((300, 200)), PROFILE, ImageLimits())
+@pytest.mark.parametrize(("media_type", "pillow"), [("image/avif", "AVIF"), ("image/jpeg", "JPEG")])
+def test_the_box_says_what_the_variants_are_written_as(media_type: str, pillow: str) -> None:
+    box = attrs.evolve(PROFILE, variant_type=media_type)
+    encoded = PillowCodec().encode(images.png((300, 200)), box, ImageLimits())
     assert {opened(v.data).format for v in encoded.variants} == {pillow}
+    assert {v.media_type for v in encoded.variants} == {media_type}
+
+
+def test_an_animation_s_variants_stay_animated_where_jpeg_is_asked() -> None:
+    """JPEG cannot animate: an animation's variants are WebP, its still a JPEG, as the box's
+    variant_type_of says (the core reads the same rule to tell whether variants are current)."""
+    frames = [Image.new("RGB", (200, 100), colour) for colour in ((220, 0, 0), (0, 0, 220))]
+    data = images.encode(frames[0], "GIF", save_all=True, append_images=frames[1:])
+    box = attrs.evolve(PROFILE, variant_type="image/jpeg")
+    encoded = PillowCodec().encode(data, box, ImageLimits())
+    assert {v.media_type for v in encoded.variants} == {box.variant_type_of(animated=True)}
+    assert {opened(v.data).format for v in encoded.variants} == {"WEBP"}
+    assert all(getattr(opened(v.data), "n_frames", 1) == 2 for v in encoded.variants)
+    assert encoded.still is not None and opened(encoded.still.data).format == "JPEG"
 
 
 def test_an_animation_gets_animated_variants_and_a_still_of_its_first_frame() -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from imagecore import Slot
+from imagecore import Slot, StoredImage
 from imagecore.adapters.http import user_id_from_token
 from imagecore.app import commands
 from imagecore.app.cli import main
@@ -35,11 +35,12 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
-        ([], ["serve", "token", "gc", "check", "IMAGECORE_", "examples:"]),
+        ([], ["serve", "token", "gc", "check", "variants", "IMAGECORE_", "examples:"]),
         (["serve"], ["--host", "--port", "--workers", "examples:"]),
         (["token"], ["SUBJECT", "--ttl", "examples:"]),
         (["gc"], ["--dry-run", "--min-age", "--allow-recent", "--allow-empty-database"]),
         (["check"], ["files nobody references", "examples:"]),
+        (["variants"], ["IMAGECORE_VARIANT_FORMAT", "running it again", "examples:"]),
     ],
 )
 def test_every_command_has_help_with_examples(
@@ -262,7 +263,7 @@ def test_gc_on_a_database_that_references_nothing_refuses(
     assert data_with_debris["kept"].exists() and data_with_debris["new"].exists()
 
 
-@pytest.mark.parametrize("command", ["gc", "check"])
+@pytest.mark.parametrize("command", ["gc", "check", "variants"])
 def test_gc_and_check_create_nothing(
     command: str,
     tmp_path: Path,
@@ -284,9 +285,10 @@ def test_gc_and_check_refuse_a_memory_database(
 ) -> None:
     """memory: is inside the server: gc and check say so rather than see an empty database."""
     monkeypatch.setenv("IMAGECORE_DATABASE_URL", "memory:")
-    with pytest.raises(SystemExit):
-        main(["gc"])
-    assert "lives inside the server process only" in capsys.readouterr().err
+    for command in ("gc", "variants"):
+        with pytest.raises(SystemExit):
+            main([command])
+        assert "lives inside the server process only" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("command", ["gc", "check"])
@@ -382,3 +384,76 @@ def test_the_banner_says_whether_a_proxy_is_trusted(
     [line] = [line for line in capsys.readouterr().out.splitlines() if "proxies:" in line]
     assert expected in line
     assert ("one address" in line) == (not proxies)
+
+
+def variant_files(data_dir: Path, image: StoredImage) -> list[tuple[str, tuple[int, int], str]]:
+    """Each variant as stored: its extension, and its size and type as decoded from its file."""
+    found = []
+    for variant in image.variants:
+        decoded = images.decode((data_dir / "media" / variant.key).read_bytes())
+        assert decoded.size == (variant.width, variant.height)
+        assert decoded.get_format_mimetype() == variant.media_type
+        found.append((variant.key.rpartition(".")[2], decoded.size, variant.media_type))
+    return found
+
+
+def test_variants_rebuilds_every_image_after_a_settings_change(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """New widths and a new format: every image gets its new variants under new names, keeps its
+    description, and the old files are gone; a second run finds nothing to do."""
+    slots = open_wiring(Settings(data_dir=data_dir)).slots
+    before = slots.upload(
+        "alice",
+        {Slot.PROFILE: images.jpeg((600, 600)), Slot.COVER: images.jpeg((1400, 700))},
+        {Slot.PROFILE: "Alice, smiling"},
+    )
+    slots.upload("bob", {Slot.PROFILE: images.png((300, 300))})
+    old_files = {
+        key for image in (before.profile_image, before.cover_image) if image for key in image.keys
+    }
+    monkeypatch.setenv("IMAGECORE_PROFILE_VARIANTS", "64,128")
+    monkeypatch.setenv("IMAGECORE_COVER_VARIANTS", "800")
+    monkeypatch.setenv("IMAGECORE_VARIANT_FORMAT", "jpeg")
+    assert main(["variants"]) == 0
+    captured = capsys.readouterr()
+    assert "2 users, 3 images: 3 rebuilt, 0 already current, 0 users failed" in captured.out
+    assert "rebuilding: 2/2 (100%)" in captured.err
+
+    after = open_wiring(Settings.from_env(), existing=True).slots.current("alice")
+    assert after.profile_image is not None and after.cover_image is not None
+    assert after.profile_image.key == before.profile_image.key  # type: ignore[union-attr]
+    assert after.profile_image.alt == "Alice, smiling"
+    assert variant_files(data_dir, after.profile_image) == [
+        ("jpg", (64, 64), "image/jpeg"),
+        ("jpg", (128, 128), "image/jpeg"),
+    ]
+    assert variant_files(data_dir, after.cover_image) == [("jpg", (800, 400), "image/jpeg")]
+    stored = {str(p.relative_to(data_dir / "media")) for p in (data_dir / "media").rglob("*.*")}
+    assert stored.isdisjoint(old_files - {after.profile_image.key, after.cover_image.key})
+    assert main(["check"]) == 0
+    capsys.readouterr()
+
+    assert main(["variants"]) == 0
+    assert "3 images: 0 rebuilt, 3 already current" in capsys.readouterr().out
+
+
+def test_variants_reports_an_image_it_cannot_rebuild_and_goes_on(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A user whose file is missing is named, keeps what it had, and the others are rebuilt;
+    the command exits 1."""
+    slots = open_wiring(Settings(data_dir=data_dir)).slots
+    lost = slots.upload("lost", {Slot.PROFILE: images.png((300, 300))}).profile_image
+    slots.upload("fine", {Slot.PROFILE: images.png((300, 300))})
+    assert lost is not None
+    (data_dir / "media" / lost.key).unlink()
+    monkeypatch.setenv("IMAGECORE_VARIANT_FORMAT", "jpeg")
+    assert main(["variants"]) == 1
+    out = capsys.readouterr().out
+    assert "could not rebuild user 'lost': " in out and lost.key in out
+    assert "2 users, 1 images: 1 rebuilt, 0 already current, 1 users failed" in out
+    fine = open_wiring(Settings.from_env(), existing=True).slots.current("fine").profile_image
+    assert fine is not None and all(v.media_type == "image/jpeg" for v in fine.variants)
+    kept = open_wiring(Settings.from_env(), existing=True).slots.current("lost").profile_image
+    assert kept == lost

@@ -56,3 +56,35 @@ def test_images_stored_before_details_are_served_and_replaced(tmp_path: Path) ->
         check=False,
     )
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_imagecore_variants_gives_old_images_their_variants_and_placeholders(
+    tmp_path: Path,
+) -> None:
+    """After `imagecore variants`, the images stored before details have variants, each served
+    at its listed size, and a placeholder; the files stay consistent with the database."""
+    data = tmp_path / "data"
+    shutil.copytree(FIXTURE, data)
+    env = {"IMAGECORE_DATA_DIR": str(data), "PATH": "/usr/bin:/bin"}
+    rebuilt = subprocess.run(
+        [str(IMAGECORE), "variants"], env=env, capture_output=True, text=True, check=False
+    )
+    assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
+    assert "1 users, 2 images: 2 rebuilt, 0 already current, 0 users failed" in rebuilt.stdout
+    auth = {"Authorization": f"Bearer {token_for('legacy')}"}
+    with serving(data, env={"IMAGECORE_JWT_SECRET": SECRET}) as server:
+        details = httpx.get(server.base_url + API, headers=auth).json()["details"]
+        profile = details["profile_image"]
+        assert [v["width"] for v in profile["variants"]] == [48, 96]
+        assert profile["placeholder"]["color"].startswith("#")
+        for entry in (profile, details["cover_image"]):
+            assert entry["placeholder"] is not None
+            for variant in entry["variants"]:
+                answer = httpx.get(server.base_url + variant["url"])
+                assert answer.headers["content-type"] == variant["media_type"]
+                shown = images.decode(answer.content)
+                assert shown.size == (variant["width"], variant["height"])
+    check = subprocess.run(
+        [str(IMAGECORE), "check"], env=env, capture_output=True, text=True, check=False
+    )
+    assert check.returncode == 0, check.stdout + check.stderr

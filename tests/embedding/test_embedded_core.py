@@ -68,6 +68,13 @@ class HostRepository(ImageRepository):
                 raise VersionConflict()
         return attrs.evolve(images, version=images.version + 1)
 
+    def users(self) -> Iterator[str]:
+        with self.lock:
+            rows = self.db.execute(
+                "SELECT id FROM users WHERE profile IS NOT NULL OR cover IS NOT NULL"
+            ).fetchall()
+        yield from (row[0] for row in rows)
+
     def references(self) -> Iterator[str]:
         with self.lock:
             rows = self.db.execute("SELECT profile, cover FROM users").fetchall()

@@ -93,7 +93,12 @@ def test_the_api_mounted_in_a_host_litestar_app() -> None:
         limits = client.get(api + "limits/", headers=auth).json()
         assert limits["max_upload_bytes"] == 4 * 1024 * 1024
         assert limits["max_pixels"] == 40_000_000
-        assert limits["boxes"]["profile_image"] == {"width": 800, "height": 800, "mode": "fit"}
+        profile_box = limits["boxes"]["profile_image"]
+        assert (profile_box["width"], profile_box["height"], profile_box["mode"]) == (
+            800,
+            800,
+            "fit",
+        )
         assert limits["formats"] == ["JPEG", "PNG", "GIF", "WebP"]
         url = client.post(api, headers=auth, files={"cover_image": ("c.png", images.png())}).json()[
             "cover_image"

@@ -156,7 +156,11 @@ ODD_LIMITS = ImageLimits(
 )
 ODD_POLICIES = {
     Slot.PROFILE: DEFAULT_POLICIES[Slot.PROFILE],
-    Slot.COVER: SlotPolicy(folder="resume/covers/", prefix="cover", box=Box(640, 320, fill=True)),
+    Slot.COVER: SlotPolicy(
+        folder="resume/covers/",
+        prefix="cover",
+        box=Box(640, 320, fill=True, variants=(320,), variant_type="image/jpeg"),
+    ),
 }
 
 
@@ -195,8 +199,20 @@ def test_the_published_limits_are_the_service_s(odd_http: TestClient) -> None:  
         "formats": ["WebP"],
         "media_types": ["image/avif", "image/gif", "image/jpeg", "image/png", "image/webp"],
         "boxes": {
-            "profile_image": {"width": 800, "height": 800, "mode": "fit"},
-            "cover_image": {"width": 640, "height": 320, "mode": "fill"},
+            "profile_image": {
+                "width": 800,
+                "height": 800,
+                "mode": "fit",
+                "variant_widths": [48, 96, 192, 384],
+                "variant_type": "image/webp",
+            },
+            "cover_image": {
+                "width": 640,
+                "height": 320,
+                "mode": "fill",
+                "variant_widths": [320],
+                "variant_type": "image/jpeg",
+            },
         },
         "rate_limits": {
             "upload": {"per_user": {"count": 5, "seconds": 60}, "per_address": None},

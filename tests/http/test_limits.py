@@ -243,8 +243,21 @@ def test_the_limits_in_force_are_published(
     assert limits["max_upload_bytes"] == 1024 * 1024
     assert limits["max_pixels"] == 40_000_000
     assert limits["formats"] == ["JPEG", "PNG", "GIF", "WebP"]
-    assert limits["boxes"]["profile_image"] == {"width": 800, "height": 800, "mode": "fit"}
-    assert limits["boxes"]["cover_image"] == {"width": 2400, "height": 1200, "mode": "fit"}
+    webp = "image/webp"
+    assert limits["boxes"]["profile_image"] == {
+        "width": 800,
+        "height": 800,
+        "mode": "fit",
+        "variant_widths": [48, 96, 192, 384],
+        "variant_type": webp,
+    }
+    assert limits["boxes"]["cover_image"] == {
+        "width": 2400,
+        "height": 1200,
+        "mode": "fit",
+        "variant_widths": [640, 1280, 1920],
+        "variant_type": webp,
+    }
     assert limits["rate_limits"]["upload"]["per_user"] == {"count": 5, "seconds": 60}
     assert limits["rate_limits"]["delete"]["per_address"] is None
 

@@ -1,4 +1,5 @@
-"""Random sequences of uploads, replaces, deletes, faults, crashes and sweeps keep the promises.
+"""Random sequences of uploads, replaces, deletes, rebuilds of variants after a settings change,
+faults, crashes and sweeps keep the promises.
 
 The promises: each slot shows its last committed upload or its fallback, and what it shows can be
 served; no reference ever points at a missing file; storage holds exactly what is referenced,
@@ -8,6 +9,7 @@ is written outside the slot folders.
 
 from __future__ import annotations
 
+import attrs
 import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -16,9 +18,9 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invar
 from imagecore import BackendError, DefaultImage, ImageRejected, ImageSlots, Slot, StoredImage
 from imagecore.adapters.memory_repository import MemoryRepository
 from imagecore.errors import SlotEmpty
-from imagecore.model import DEFAULT_POLICIES
+from imagecore.model import DEFAULT_POLICIES, VARIANT_TYPES
 from tests import strategies
-from tests.fakes import Counter, DictStorage, FakeCodec, image_bytes
+from tests.fakes import Counter, DictStorage, FakeCodec, image_bytes, policies_with
 from tests.faults import Crash, FaultPlan, FaultyRepository, FaultyStorage, Mode
 
 SLOT_FOLDERS = tuple(policy.folder for policy in DEFAULT_POLICIES.values())
@@ -108,6 +110,29 @@ class ImageSlotsMachine(RuleBasedStateMachine):
         self._with_fault(step, mode, lambda: self.faulty.delete(user, slot))
         if self.slots.current(user).get(slot) is None:
             self.model[user, slot] = None
+
+    @rule(variant_type=st.sampled_from(sorted(VARIANT_TYPES)))
+    def the_variant_format_changes(self, variant_type: str) -> None:
+        policies = policies_with(variant_type)
+        self.slots = attrs.evolve(self.slots, policies=policies)
+        self.faulty = attrs.evolve(self.faulty, policies=policies)
+
+    @rule()
+    def rebuild(self) -> None:
+        """A rebuild gives every image variants in today's format; the images stay."""
+        report = self.slots.rebuild_variants()
+        assert report.failed == ()
+        for user in self.known_users:
+            for slot in Slot:
+                image = self.slots.current(user).get(slot)
+                if image is not None:
+                    wanted = self.slots.policies[slot].box.variant_type
+                    assert image.variants and {v.media_type for v in image.variants} == {wanted}
+        assert self.slots.rebuild_variants().rebuilt == 0, "a second run finds nothing to do"
+
+    @rule(step=st.integers(min_value=1, max_value=16), mode=modes)
+    def rebuild_meets_a_fault(self, step: int, mode: Mode) -> None:
+        self._with_fault(step, mode, self.faulty.rebuild_variants)
 
     @rule()
     def sweep(self) -> None:

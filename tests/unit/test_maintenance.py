@@ -56,9 +56,9 @@ def test_a_sweep_removes_orphans_and_keeps_images(
     clock.now += 2 * HOUR
     storage.write("resume/covers/cover_y_inflight.png", b"new")
     report = slots.sweep(min_age=HOUR, now=clock.now)
-    assert (report.seen, report.kept, report.removed, report.bytes_freed) == (4, 2, 2, 8)
-    assert image is not None
-    assert set(storage.files) == {image.key, "resume/covers/cover_y_inflight.png"}
+    assert image is not None and len(image.keys) == 5  # the image and its 4 variants
+    assert (report.seen, report.kept, report.removed, report.bytes_freed) == (8, 6, 2, 8)
+    assert set(storage.files) == {*image.keys, "resume/covers/cover_y_inflight.png"}
 
 
 def test_a_dry_run_removes_nothing(slots: ImageSlots, storage: DictStorage, clock: Clock) -> None:

@@ -126,12 +126,13 @@ def test_upload_stores_a_reencoded_file_and_references_it(
 def test_replace_removes_the_old_file_after_the_new_one_is_committed(
     slots: ImageSlots, storage: DictStorage
 ) -> None:
-    """A second upload to a slot replaces the first, under a new name, and removes the old file."""
+    """A second upload to a slot replaces the first, under a new name, and removes the old
+    file and its variants."""
     first = slots.upload("alice", {Slot.COVER: image_bytes("1")}).cover_image
     second = slots.upload("alice", {Slot.COVER: image_bytes("2")}).cover_image
     assert first is not None and second is not None
-    assert first.key != second.key
-    assert set(storage.files) == {second.key}
+    assert first.key != second.key and len(second.keys) == 4  # the image and 3 variants
+    assert set(storage.files) == set(second.keys)
 
 
 def test_upload_to_one_slot_leaves_the_other_alone(slots: ImageSlots) -> None:
@@ -183,7 +184,7 @@ def test_delete_removes_reference_and_file(slots: ImageSlots, storage: DictStora
     images = slots.delete("alice", Slot.PROFILE)
     assert slots.shown(images)[Slot.PROFILE] == DefaultImage(DEFAULT_PROFILE)
     assert images.cover_image is not None
-    assert set(storage.files) == {images.cover_image.key}
+    assert set(storage.files) == set(images.cover_image.keys)
 
 
 def test_delete_of_an_empty_slot_is_slot_empty(slots: ImageSlots) -> None:
@@ -306,7 +307,8 @@ def test_a_failed_commit_keeps_the_old_image_and_removes_the_new_file() -> None:
     with pytest.raises(RepositoryError):
         service.upload("alice", {Slot.PROFILE: image_bytes("p")})
     assert storage.files == {}
-    assert storage.written == ["resume/images/profile_alice_0001.png"]
+    assert storage.written[0] == "resume/images/profile_alice_0001.png"
+    assert len(storage.written) == 5  # the image and its 4 variants, all removed
 
 
 def test_a_writer_that_always_loses_the_race_gives_up_cleanly() -> None:
@@ -357,7 +359,7 @@ def test_a_file_that_cannot_be_removed_does_not_fail_the_committed_change() -> N
     images = service.upload("alice", {Slot.PROFILE: image_bytes("2")})
     assert images.profile_image is not None
     assert images.profile_image.key == "resume/images/profile_alice_0002.png"
-    assert len(storage.files) == 2  # the orphan waits for the sweep
+    assert len(storage.files) == 2 * 5  # the orphans wait for the sweep
 
 
 @pytest.fixture
@@ -381,7 +383,9 @@ def test_a_replace_writes_then_commits_then_removes(
     journal.clear()
     new = journaled.upload("alice", {Slot.PROFILE: image_bytes("2")}).profile_image
     assert old is not None and new is not None
-    assert journal == [("write", new.key), ("save", {new.key}), ("delete", old.key)]
+    writes = len(new.keys)
+    assert journal[: writes + 1] == [*(("write", key) for key in new.keys), ("save", set(new.keys))]
+    assert sorted(journal[writes + 1 :]) == sorted(("delete", key) for key in old.keys)
 
 
 def test_a_delete_commits_then_removes(journaled: ImageSlots, journal: Journal) -> None:
@@ -390,7 +394,8 @@ def test_a_delete_commits_then_removes(journaled: ImageSlots, journal: Journal) 
     journal.clear()
     journaled.delete("alice", Slot.COVER)
     assert old is not None
-    assert journal == [("save", set()), ("delete", old.key)]
+    assert journal[0] == ("save", set())
+    assert sorted(journal[1:]) == sorted(("delete", key) for key in old.keys)
 
 
 def test_a_failed_commit_of_a_replace_leaves_the_old_image_untouched() -> None:
@@ -403,8 +408,10 @@ def test_a_failed_commit_of_a_replace_leaves_the_old_image_untouched() -> None:
     with pytest.raises(RepositoryError):
         service.upload("alice", {Slot.PROFILE: image_bytes("new")})
     assert service.current("alice") == old
-    assert storage.files == {"resume/images/profile_alice_0001.png": b"PNG:old"}
-    assert storage.written[-1] == "resume/images/profile_alice_0002.png"
+    assert old.profile_image is not None
+    assert set(storage.files) == set(old.profile_image.keys)
+    assert storage.files["resume/images/profile_alice_0001.png"] == b"PNG:old"
+    assert "resume/images/profile_alice_0002.png" in storage.written
 
 
 @pytest.mark.parametrize(

@@ -89,6 +89,10 @@ class BoxBody(msgspec.Struct):
     height: int
     #: ``fit``: scaled down to fit inside; ``fill``: cropped to the box's shape, then scaled.
     mode: str
+    #: The widths of the smaller versions made of each image (those narrower than it).
+    variant_widths: list[int]
+    #: What they are written as (an animation's stay animated, as WebP where this cannot).
+    variant_type: str
 
 
 class RateBody(msgspec.Struct):
@@ -217,6 +221,8 @@ def limits_body(
                 width=policy.box.width,
                 height=policy.box.height,
                 mode="fill" if policy.box.fill else "fit",
+                variant_widths=list(policy.box.variants),
+                variant_type=policy.box.variant_type,
             )
             for slot, policy in slots.policies.items()
         },

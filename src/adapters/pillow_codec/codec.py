@@ -101,7 +101,6 @@ class PillowCodec(ImageCodec):
         stills_as_webp: bool = False,
         max_concurrent: int = 2,
         memory_budget: int | None = None,
-        variant_format: str = "webp",
     ) -> None:
         if ImageFile.LOAD_TRUNCATED_IMAGES:
             raise ValueError("PIL.ImageFile.LOAD_TRUNCATED_IMAGES must stay off")
@@ -110,8 +109,6 @@ class PillowCodec(ImageCodec):
             raise ValueError(f"max_concurrent must be at least 1, got {max_concurrent}")
         self.stills_as_webp = stills_as_webp
         self.memory_budget = memory_budget
-        #: What the variants are written as: webp, avif or jpeg.
-        self.variant_format = encoders.VARIANT_FORMATS[variant_format]
         self._decoding = threading.BoundedSemaphore(max_concurrent)
 
     def encode(self, data: bytes, box: Box, limits: ImageLimits) -> EncodedImage:
@@ -161,7 +158,7 @@ class PillowCodec(ImageCodec):
             if self.memory_budget is not None:
                 _check_memory(str(image.format), pixels, animated, self.memory_budget)
             if animated:
-                return _animation(image, box, limits, output, self.variant_format)
+                return _animation(image, box, limits, output)
             if self.stills_as_webp:
                 output = encoders.WEBP
             still = self._still(image, box)
@@ -171,7 +168,11 @@ class PillowCodec(ImageCodec):
                 still.width,
                 still.height,
                 placeholder(still),
-                still_variants(still, box.variants, self.variant_format),
+                still_variants(
+                    still,
+                    box.variant_widths(still.width),
+                    encoders.VARIANT_FORMATS[box.variant_type_of(animated=False)],
+                ),
             )
 
     @staticmethod
@@ -192,7 +193,6 @@ def _animation(
     box: Box,
     limits: ImageLimits,
     output: encoders.Format,
-    variant_format: encoders.Format,
 ) -> EncodedImage:
     # An APNG's default image, when it is not the animation's first frame, is for viewers that
     # cannot animate: browsers never show it, and Pillow gives it as frame 0.
@@ -221,6 +221,7 @@ def _animation(
     data = encoders.encode_animation(frames, durations, loop, output)
     first = frames[0]
     # A still of the first frame, for places that must not move (Mastodon's avatar_static).
+    variant_format = encoders.VARIANT_FORMATS[box.variant_type_of(animated=False)]
     still = EncodedImage(
         encoders.encode_still(first, variant_format),
         variant_format.extension,
@@ -233,14 +234,15 @@ def _animation(
         first.width,
         first.height,
         placeholder(first),
-        animated_variants(frames, durations, loop, box.variants, _animated(variant_format)),
+        animated_variants(
+            frames,
+            durations,
+            loop,
+            box.variant_widths(first.width),
+            encoders.VARIANT_FORMATS[box.variant_type_of(animated=True)],
+        ),
         still,
     )
-
-
-def _animated(output: encoders.Format) -> encoders.Format:
-    """The variant format, where it can animate; WebP where it cannot (JPEG)."""
-    return output if output.pillow in ("WEBP", "AVIF") else encoders.VARIANT_FORMATS["webp"]
 
 
 def _check_work(data: bytes, limits: ImageLimits) -> None:

@@ -27,12 +27,13 @@ PNG = Format("PNG", "png", {"compress_level": 3})
 GIF = Format("GIF", "gif")
 WEBP = Format("WEBP", "webp", {"quality": 85, "method": 4})
 
-#: Variants are small and many: a little more compression than the image itself.
+#: Variants are small and many: a little more compression than the image itself. By media type
+#: (the core's Box.variant_type).
 VARIANT_FORMATS = {
     # method 1: about four times faster than 4 on a 1920 x 1440 photo, for files 7 % larger.
-    "webp": Format("WEBP", "webp", {"quality": 80, "method": 1}),
-    "avif": Format("AVIF", "avif", {"quality": 60, "speed": 8}),
-    "jpeg": Format("JPEG", "jpg", {"quality": 80, "optimize": True}, alpha=False),
+    "image/webp": Format("WEBP", "webp", {"quality": 80, "method": 1}),
+    "image/avif": Format("AVIF", "avif", {"quality": 60, "speed": 8}),
+    "image/jpeg": Format("JPEG", "jpg", {"quality": 80, "optimize": True}, alpha=False),
 }
 
 #: The output format for each accepted input format; MPO is a phone camera's multi-picture JPEG.

@@ -15,7 +15,7 @@ from imagecore.model import EncodedImage
 def still_variants(
     image: Image.Image, widths: Sequence[int], output: encoders.Format
 ) -> tuple[EncodedImage, ...]:
-    """``image`` at each of ``widths`` narrower than it, ascending."""
+    """``image`` at each of ``widths`` (narrower than it), ascending."""
     made = []
     for width, height, smaller in _chain(image.size, widths, [image]):
         made.append(
@@ -31,7 +31,7 @@ def animated_variants(
     widths: Sequence[int],
     output: encoders.Format,
 ) -> tuple[EncodedImage, ...]:
-    """Every frame at each of ``widths`` narrower than the animation, ascending: animated."""
+    """Every frame at each of ``widths`` (narrower than the animation), ascending: animated."""
     made = []
     # A GIF without a loop count plays once; WebP's writer would loop it for ever.
     once = 1 if loop is None else loop
@@ -44,9 +44,9 @@ def animated_variants(
 def _chain(
     size: tuple[int, int], widths: Sequence[int], pictures: list[Image.Image]
 ) -> Iterator[tuple[int, int, list[Image.Image]]]:
-    """The pictures at each width narrower than ``size``, widest first, each from the last:
-    one width's at a time, so that an animation's frames are held at two sizes at most."""
-    for width in sorted((w for w in widths if w < size[0]), reverse=True):
+    """The pictures at each width, widest first, each from the last: one width's at a time, so
+    that an animation's frames are held at two sizes at most."""
+    for width in sorted(widths, reverse=True):
         height = max(1, round(size[1] * width / size[0]))
         pictures = [
             picture.resize((width, height), RESAMPLE, reducing_gap=REDUCING_GAP)

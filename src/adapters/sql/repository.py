@@ -42,6 +42,10 @@ class SqlRepository(ImageRepository):
             f"cover_image = {j}, updated_at = CURRENT_TIMESTAMP "
             f"WHERE user_id = {p} AND version = {p}"
         )
+        self._users = (
+            f"SELECT user_id FROM {USER_IMAGES} "
+            "WHERE profile_image IS NOT NULL OR cover_image IS NOT NULL"
+        )
         # Whole documents: an image's variants and still are files it references too.
         self._references = (
             f"SELECT profile_image FROM {USER_IMAGES} WHERE profile_image IS NOT NULL UNION ALL "
@@ -85,6 +89,13 @@ class SqlRepository(ImageRepository):
         if not stored:
             raise VersionConflict()
         return attrs.evolve(images, version=images.version + 1)
+
+    def users(self) -> Iterator[str]:
+        try:
+            for (user_id,) in self._connections.stream(self._users):
+                yield str(user_id)
+        except self._errors as error:
+            raise RepositoryError(f"cannot list users: {error}") from error
 
     def references(self) -> Iterator[str]:
         try:

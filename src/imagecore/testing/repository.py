@@ -66,6 +66,14 @@ class RepositoryContract:
         assert repository.get("u1").profile_image == image
         assert set(repository.references()) == {PROFILE.key, variant.key, still.key}
 
+    def test_users_are_those_who_keep_an_image(self, repository: ImageRepository) -> None:
+        """Each user with an image is listed once; a user whose slots were emptied is not."""
+        repository.save("u1", UserImages(profile_image=PROFILE, cover_image=COVER))
+        repository.save("ü 2", UserImages(cover_image=COVER))
+        emptied = repository.save("u3", UserImages(profile_image=PROFILE))
+        repository.save("u3", emptied.with_image(Slot.PROFILE, None))
+        assert sorted(repository.users()) == sorted(["u1", "ü 2"])
+
     def test_a_stale_version_is_refused_and_stores_nothing(
         self, repository: ImageRepository
     ) -> None:
