@@ -27,8 +27,10 @@ import PIL
 from bench.contenders import Contender, codec, naive, pyvips_thumbnail
 from bench.get import render as render_get
 from bench.get import run as get_run
-from bench.inputs import Case, cases
+from bench.inputs import Case, cases, encode, phone_like
 from bench.server import live_server
+from bench.variants import render as render_variants
+from bench.variants import run as variants_run
 from imagecore import Slot
 
 RESULTS = Path(__file__).with_name("results.json")
@@ -58,11 +60,15 @@ def main() -> None:
     report["http"] = http_round_trip(photo, contenders["codec"], repeats)
     print("[threads] throughput", file=sys.stderr, flush=True)
     report["threads"] = throughput(photo, max(8, 4 * repeats))
+    print("[variants] uploads with and without, bytes downloaded", file=sys.stderr, flush=True)
+    report["variants"] = variants_run(variant_cases(all_cases), repeats)
     print("[get] requests per second under wrk", file=sys.stderr, flush=True)
     report["get"] = get_run(seconds=3 if repeats < 5 else 10)
     report["targets"] = targets(report)
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")
     print(render(report))
+    print()
+    print(render_variants(report["variants"]))
     print()
     print(render_get(report["get"]))
     print(f"\nwritten to {RESULTS}")
@@ -93,6 +99,18 @@ def measure(case: Case, contenders: dict[str, Contender], repeats: int) -> dict[
         row["codec"]["peak_extra_mb"] / max(row["naive"]["peak_extra_mb"], 0.1), 2
     )
     return row
+
+
+def variant_cases(all_cases: list[Case]) -> list[Case]:
+    """The 12 MP JPEG for both slots and the GIF, as the other cases have them, and a phone's
+    12 MP photo of about 4.5 MB for both slots."""
+    wanted = ("12 MP JPEG -> profile", "12 MP JPEG -> cover", "12-frame 480x360 GIF -> profile")
+    chosen = [case for case in all_cases if case.name in wanted]
+    phone = encode(phone_like((4000, 3000)), "JPEG", quality=92)
+    return chosen + [
+        Case(f"12 MP phone-like JPEG -> {slot.name.lower()}", phone, slot)
+        for slot in (Slot.PROFILE, Slot.COVER)
+    ]
 
 
 def peak_extra_memory(contender: str, case: Case) -> float:
@@ -184,6 +202,25 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
                 "<= 0.3",
             ),
         ]
+    for row in report["variants"]["uploads"]:
+        if row["case"].startswith("12 MP JPEG"):
+            name = row["case"].removeprefix("12 MP JPEG -> ")
+            checks.append(
+                (
+                    f"variants, 12 MP JPEG {name}: upload with/without",
+                    row["ratio"],
+                    lambda r: r <= 1.3,
+                    "<= 1.3",
+                )
+            )
+            checks.append(
+                (
+                    f"variants, 12 MP JPEG {name}: peak memory with/without",
+                    row["memory_ratio"],
+                    lambda r: r <= 1.2,
+                    "<= 1.2",
+                )
+            )
     png = rows["2000x1500 PNG -> profile"]
     checks.append(("PNG: codec/pyvips", png.get("codec_vs_pyvips"), lambda r: r <= 1.5, "<= 1.5"))
     checks.append(

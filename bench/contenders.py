@@ -6,6 +6,7 @@ import io
 import os
 from collections.abc import Callable
 
+import attrs
 from PIL import Image, ImageOps
 
 from imagecore import ImageLimits, Slot
@@ -22,10 +23,17 @@ _SAVE_OPTIONS: dict[str, dict[str, object]] = {
 }
 
 
-def codec() -> Contender:
-    """This project's codec, as the server builds it."""
+def codec(*, variants: bool = True) -> Contender:
+    """This project's codec, as the server builds it: with the slot's variants, or without."""
     pillow_codec, limits = PillowCodec(), ImageLimits()
-    return lambda data, slot: pillow_codec.encode(data, DEFAULT_POLICIES[slot].box, limits).data
+
+    def run(data: bytes, slot: Slot) -> bytes:
+        box = DEFAULT_POLICIES[slot].box
+        if not variants:
+            box = attrs.evolve(box, variants=())
+        return pillow_codec.encode(data, box, limits).data
+
+    return run
 
 
 def naive(data: bytes, slot: Slot) -> bytes:

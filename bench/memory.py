@@ -25,7 +25,12 @@ def status_kb(field: str) -> int:
 
 def main() -> None:
     name, slot, path = sys.argv[1], Slot(sys.argv[2]), Path(sys.argv[3])
-    run = {"codec": codec, "naive": lambda: naive, "pyvips": pyvips_thumbnail}[name]()
+    run = {
+        "codec": codec,
+        "codec-without-variants": lambda: codec(variants=False),
+        "naive": lambda: naive,
+        "pyvips": pyvips_thumbnail,
+    }[name]()
     assert run is not None, f"{name} is not available"
     run(encode(photo_like((64, 48)), "JPEG"), Slot.PROFILE)  # loads and initialises everything
     data = path.read_bytes()

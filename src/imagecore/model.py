@@ -212,7 +212,7 @@ DEFAULT_IMAGES: Mapping[str, StoredImage] = MappingProxyType(
                 Variant(
                     DEFAULTS_FOLDER + f"profile_w{width}.webp", "image/webp", width, width, size
                 )
-                for width, size in ((48, 318), (96, 658), (192, 1308))
+                for width, size in ((48, 310), (96, 654), (192, 1234))
             ),
         )
     }
