@@ -23,6 +23,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "adapters/test_codec_fuzz.py": ("PIL",),
     "adapters/test_apng.py": ("PIL",),
     "adapters/test_corpus.py": ("PIL",),
+    "adapters/test_crop.py": ("PIL",),
     "adapters/test_default_images.py": ("PIL",),
     "adapters/test_fsspec_storage.py": ("fsspec",),
     "adapters/test_isolated_codec.py": ("PIL",),

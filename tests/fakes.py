@@ -19,13 +19,15 @@ from imagecore import (
     UserImages,
 )
 from imagecore.adapters.memory_repository import MemoryRepository
-from imagecore.errors import InvalidImage, UnsupportedImageType
+from imagecore.errors import CropOutside, InvalidImage, UnsupportedImageType
 from imagecore.model import DEFAULT_POLICIES, MEDIA_TYPES, Slot, SlotPolicy
 
 #: What FakeCodec accepts: bytes that start with this.
 IMAGE = b"IMG:"
 #: What FakeCodec makes of them.
 STORED = b"PNG:"
+#: The size of every picture FakeCodec is given, as far as a crop is concerned.
+PICTURE = (1000, 1000)
 PLACEHOLDER = Placeholder("00TSUA", "#808080")
 EXTENSIONS = {media_type: extension for extension, media_type in MEDIA_TYPES.items()}
 
@@ -111,6 +113,8 @@ class FakeCodec(ImageCodec):
             raise UnsupportedImageType("PDF", self.formats)
         if not data.startswith((IMAGE, STORED)):
             raise InvalidImage("not an image", self.formats)
+        if box.crop is not None and not box.crop.fits(*PICTURE):
+            raise CropOutside(PICTURE)
         pixels = data.partition(b":")[2]
         extension = EXTENSIONS[box.variant_type]
         variants = tuple(

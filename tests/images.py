@@ -269,3 +269,17 @@ def gif_with_frames_at(*offsets: tuple[int, int]) -> bytes:
             placed += 1
         at += 1
     return bytes(data)
+
+
+#: The colours of :func:`quadrants`, top left, top right, bottom left, bottom right.
+QUADRANT_COLOURS = ((220, 30, 30), (30, 180, 40), (30, 60, 220), (230, 210, 30))
+
+
+def quadrants(size: tuple[int, int]) -> Image.Image:
+    """A picture of four plain quadrants, each of its own colour (QUADRANT_COLOURS)."""
+    width, height = size
+    picture = Image.new("RGB", size)
+    for n, colour in enumerate(QUADRANT_COLOURS):
+        left, top = (n % 2) * width // 2, (n // 2) * height // 2
+        picture.paste(colour, (left, top, left + width // 2, top + height // 2))
+    return picture

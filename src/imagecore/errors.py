@@ -123,6 +123,30 @@ class InvalidDescription(RequestError):
         super().__init__(f"the {slot.value} description is not acceptable: {problem}")
 
 
+CropProblem = Literal["malformed", "negative", "empty", "outside", "without its image"]
+
+
+class InvalidCrop(RequestError):
+    """The crop sent for ``slot`` cannot be applied; ``picture`` is the upright picture's size,
+    when the crop reaches outside it."""
+
+    def __init__(
+        self, slot: Slot, problem: CropProblem, picture: tuple[int, int] | None = None
+    ) -> None:
+        self.slot = slot
+        self.problem = problem
+        self.picture = picture
+        super().__init__(f"the {slot.value} crop is not acceptable: {problem}")
+
+
+class CropOutside(RequestError):
+    """A codec's finding: the crop reaches outside the upright ``picture`` (width, height)."""
+
+    def __init__(self, picture: tuple[int, int]) -> None:
+        self.picture = picture
+        super().__init__(f"the crop reaches outside the {picture[0]}x{picture[1]} picture")
+
+
 class UnknownSlot(RequestError):
     """No slot has the given name (``None`` when none was given)."""
 

@@ -52,6 +52,21 @@ def _ascending(widths: Iterable[int]) -> tuple[int, ...]:
 
 
 @attrs.frozen
+class Crop:
+    """A region of the upright picture (as a person sees it, its orientation applied), in whole
+    pixels from its top left corner."""
+
+    x: int
+    y: int
+    width: int
+    height: int
+
+    def fits(self, width: int, height: int) -> bool:
+        """Whether the region lies within a ``width`` x ``height`` picture."""
+        return self.x + self.width <= width and self.y + self.height <= height
+
+
+@attrs.frozen
 class Box:
     """The size a slot's images are brought to; they are never scaled up.
 
@@ -68,6 +83,9 @@ class Box:
     variant_type: str = attrs.field(
         default="image/webp", validator=attrs.validators.in_(VARIANT_TYPES)
     )
+    #: The part of the picture to bring to the box, in place of the whole (one upload's framing,
+    #: never a slot's policy): fit fits it, fill crops its centre to the box's shape.
+    crop: Crop | None = None
 
     def variant_type_of(self, *, animated: bool) -> str:
         """The media type of an image's variants: an animation's stay animated, as WebP where
@@ -82,6 +100,14 @@ class Box:
 
     def __str__(self) -> str:
         return f"{self.width}x{self.height}{' fill' if self.fill else ''}"
+
+    def region(self, width: int, height: int) -> tuple[int, int, int, int]:
+        """The part of an upright ``width`` x ``height`` picture to use: (left, top, right,
+        bottom), the crop or the whole."""
+        if self.crop is None:
+            return (0, 0, width, height)
+        crop = self.crop
+        return (crop.x, crop.y, crop.x + crop.width, crop.y + crop.height)
 
 
 @attrs.frozen

@@ -84,7 +84,11 @@ class ImageCodec(Protocol):
         ...
 
     def encode(self, data: bytes, box: Box, limits: ImageLimits) -> EncodedImage:
-        """The image in ``data``, decoded within ``limits`` and re-encoded to fit ``box``."""
+        """The image in ``data``, decoded within ``limits`` and re-encoded to fit ``box``.
+
+        With ``box.crop``, only that part of the upright picture is brought to the box; a crop
+        reaching outside the picture raises :class:`~imagecore.errors.CropOutside`.
+        """
         ...
 
 

@@ -10,10 +10,11 @@ from collections.abc import Iterable, Mapping, Set
 
 import attrs
 
-from imagecore.errors import InvalidDescription, SlotEmpty
+from imagecore.errors import InvalidCrop, InvalidDescription, SlotEmpty
 from imagecore.model import (
     MEDIA_TYPES,
     Box,
+    Crop,
     EncodedImage,
     Slot,
     SlotPolicy,
@@ -77,6 +78,16 @@ def description(slot: Slot, text: str) -> str:
     if _CONTROL.search(trimmed):
         raise InvalidDescription(slot, "control characters", MAX_DESCRIPTION)
     return trimmed
+
+
+def crop(slot: Slot, region: Crop) -> Crop:
+    """``region`` if it can frame a picture: not negative, not empty. Whether it lies within
+    the picture only the codec can tell, once it has read the picture's size."""
+    if min(region.x, region.y, region.width, region.height) < 0:
+        raise InvalidCrop(slot, "negative")
+    if region.width == 0 or region.height == 0:
+        raise InvalidCrop(slot, "empty")
+    return region
 
 
 def describe(images: UserImages, descriptions: Mapping[Slot, str]) -> Change:

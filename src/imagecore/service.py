@@ -19,8 +19,10 @@ import attrs
 from imagecore import rules
 from imagecore.errors import (
     ConcurrentUpdate,
+    CropOutside,
     ImageCoreError,
     ImageTooLarge,
+    InvalidCrop,
     InvalidDescription,
     MediaNotFound,
     NothingToUpload,
@@ -33,6 +35,7 @@ from imagecore.model import (
     DEFAULTS_FOLDER,
     MEDIA_TYPES,
     AuditReport,
+    Crop,
     DefaultImage,
     EncodedImage,
     ImageLimits,
@@ -99,24 +102,28 @@ class ImageSlots:
         user_id: str,
         files: Mapping[Slot, bytes],
         descriptions: Mapping[Slot, str] | None = None,
+        crops: Mapping[Slot, Crop] | None = None,
     ) -> UserImages:
         """Replace the image in each given slot, all or nothing, each with its description from
-        ``descriptions`` (none given: none, since the old one described the old picture).
+        ``descriptions`` (none given: none, since the old one described the old picture), and
+        framed by its crop from ``crops`` (none given: the whole picture).
 
-        Every file and description is checked before anything is written, so one bad file
-        changes nothing.
+        Every file, description and crop is checked before anything is written, so one bad
+        file changes nothing.
         """
         if not files:
             raise NothingToUpload()
         alts = {slot: rules.description(slot, text) for slot, text in (descriptions or {}).items()}
         for slot in alts.keys() - files.keys():
             raise InvalidDescription(slot, "without its image", rules.MAX_DESCRIPTION)
+        framing = {slot: rules.crop(slot, region) for slot, region in (crops or {}).items()}
+        for slot in framing.keys() - files.keys():
+            raise InvalidCrop(slot, "without its image")
         for data in files.values():
             if len(data) > self.limits.max_bytes:
                 raise ImageTooLarge("file", len(data), self.limits.max_bytes, "bytes")
         encoded = {
-            slot: self.codec.encode(data, self.policies[slot].box, self.limits)
-            for slot, data in files.items()
+            slot: self._encode(slot, data, framing.get(slot)) for slot, data in files.items()
         }
         written: list[str] = []
         try:
@@ -204,6 +211,13 @@ class ImageSlots:
         self._remove([*change.garbage, *(key for key in written if key not in kept)])
         still_there = [slot for slot, image in rebuilt.items() if image.key in kept]
         return len(stored), len(still_there)
+
+    def _encode(self, slot: Slot, data: bytes, crop: Crop | None) -> EncodedImage:
+        box = self.policies[slot].box
+        try:
+            return self.codec.encode(data, attrs.evolve(box, crop=crop), self.limits)
+        except CropOutside as outside:
+            raise InvalidCrop(slot, "outside", outside.picture) from None
 
     def _write_renditions(
         self, key: str, image: EncodedImage, tag: str, written: list[str]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -32,17 +33,21 @@ def test_the_guide_s_operations_and_the_limits(schema: dict[str, Any]) -> None:
 
 def test_the_upload_body_is_multipart_with_both_file_fields(schema: dict[str, Any]) -> None:
     """POST takes multipart/form-data with optional binary profile_image and cover_image, each
-    with an optional description."""
+    with an optional description and crop."""
     body = schema["paths"][PATH]["post"]["requestBody"]
     assert body["required"] is True
     form = body["content"]["multipart/form-data"]["schema"]
     assert form["type"] == "object"
     files, descriptions = {"profile_image", "cover_image"}, {"profile_image_alt", "cover_image_alt"}
-    assert set(form["properties"]) == files | descriptions
+    crops = {"profile_image_crop", "cover_image_crop"}
+    assert set(form["properties"]) == files | descriptions | crops
     for name in files:
         assert {"type": "string", "format": "binary"}.items() <= form["properties"][name].items()
     for name in descriptions:
         assert {"type": "string", "maxLength": 1000}.items() <= form["properties"][name].items()
+    for name in crops:
+        pattern = re.compile(form["properties"][name]["pattern"])
+        assert pattern.match("0,0,800,800") and not pattern.match("0,0,800")
 
 
 def test_delete_takes_the_type_query_parameter(schema: dict[str, Any]) -> None:

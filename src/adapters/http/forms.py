@@ -7,6 +7,7 @@ by the upload limit, and the codec decides what a part is by its content, not by
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import attrs
@@ -21,9 +22,9 @@ from multipart import (
     parse_options_header,
 )
 
-from imagecore import Slot
+from imagecore import Crop, Slot
 from imagecore.adapters.http import wording
-from imagecore.errors import InvalidDescription
+from imagecore.errors import InvalidCrop, InvalidDescription
 from imagecore.rules import MAX_DESCRIPTION
 
 #: More parts than this is not an image upload.
@@ -31,6 +32,10 @@ MAX_PARTS = 16
 #: The most bytes a description part may have: MAX_DESCRIPTION characters of four bytes each,
 #: with room for the spaces trimmed around them.
 MAX_DESCRIPTION_BYTES = 4 * MAX_DESCRIPTION + 1024
+#: The most bytes a crop part may have: four numbers of up to ten digits, with room for spaces.
+MAX_CROP_BYTES = 64
+#: Four whole numbers; a minus sign is read so that the answer can say "negative".
+_CROP = re.compile(rb" *(-?\d{1,10}) *, *(-?\d{1,10}) *, *(-?\d{1,10}) *, *(-?\d{1,10}) *")
 #: The most bytes a PATCH of descriptions may have: both, escaped.
 MAX_DESCRIPTIONS_BODY = 32 * 1024
 
@@ -51,6 +56,7 @@ class UploadForm:
 
     files: dict[Slot, bytes]
     descriptions: dict[Slot, str]
+    crops: dict[Slot, Crop] = attrs.field(factory=dict)
 
 
 async def read_image_form(request: Request[Any, Any, Any]) -> UploadForm:
@@ -99,14 +105,35 @@ async def read_image_form(request: Request[Any, Any, Any]) -> UploadForm:
             descriptions[slot] = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise FormError(wording.description_not_utf8(slot)) from None
-    return UploadForm(files, descriptions)
+    crops: dict[Slot, Crop] = {}
+    for slot in Slot:
+        raw = parts.get(wording.crop_field(slot))
+        if raw is not None and raw.strip():
+            crops[slot] = parse_crop(slot, raw)
+    return UploadForm(files, descriptions, crops)
+
+
+def parse_crop(slot: Slot, raw: bytes) -> Crop:
+    """``x,y,width,height`` in whole pixels; the core judges whether it can frame a picture."""
+    match = _CROP.fullmatch(raw.strip())
+    if match is None:
+        raise FormError(wording.sentence(InvalidCrop(slot, "malformed")))
+    return Crop(*(int(n) for n in match.groups()))
 
 
 def _keep(parts: dict[Slot | str, bytes], segment: MultipartSegment, content: bytes) -> None:
+    cropped = next((s for s in Slot if wording.crop_field(s) == segment.name), None)
+    if cropped is not None:
+        if segment.name in parts:
+            raise FormError(wording.repeated_part(segment.name))
+        if len(content) > MAX_CROP_BYTES:
+            raise FormError(wording.sentence(InvalidCrop(cropped, "malformed")))
+        parts[segment.name] = content
+        return
     described = next((s for s in Slot if wording.description_field(s) == segment.name), None)
     if described is not None:
         if segment.name in parts:
-            raise FormError(wording.repeated_description(segment.name))
+            raise FormError(wording.repeated_part(segment.name))
         if len(content) > MAX_DESCRIPTION_BYTES:
             too_long = InvalidDescription(described, "too long", MAX_DESCRIPTION)
             raise FormError(wording.sentence(too_long))

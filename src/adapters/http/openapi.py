@@ -272,6 +272,7 @@ def upload_operation(formats: Sequence[str]) -> type[Operation]:
                                     for slot in Slot
                                 },
                                 **description_properties(),
+                                **crop_properties(),
                             },
                         )
                     )
@@ -295,6 +296,22 @@ def description_properties() -> dict[str, Schema | Reference]:
             pattern=DESCRIPTION_PATTERN,
             description=f"What the {wording.LABELS[slot].lower()} shows, for people who cannot "
             "see it: trimmed, one line, no control characters.",
+        )
+        for slot in Slot
+    }
+
+
+def crop_properties() -> dict[str, Schema | Reference]:
+    """The ``<slot>_crop`` fields of an upload form."""
+    return {
+        wording.crop_field(slot): Schema(
+            type=OpenAPIType.STRING,
+            pattern="^ *[0-9]+ *, *[0-9]+ *, *[0-9]+ *, *[0-9]+ *$",
+            examples=["120,40,900,900"],
+            description=f"The part of the picture to make the {wording.LABELS[slot].lower()} "
+            "of, as x,y,width,height in whole pixels of the picture as it is shown (its "
+            "orientation applied), from its top left corner. The box fits it (fit mode) or "
+            "crops its centre to the box's shape (fill mode). Without it, the whole picture.",
         )
         for slot in Slot
     }

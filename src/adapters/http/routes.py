@@ -59,7 +59,7 @@ async def upload_images(
     form: NamedDependency[UploadForm],
 ) -> UploadBody:
     def upload() -> UserImages:
-        return slots.upload(request.user, form.files, form.descriptions)
+        return slots.upload(request.user, form.files, form.descriptions, form.crops)
 
     try:
         images = await gate.run(request, upload)

@@ -20,6 +20,7 @@ from imagecore.errors import (
     ImageCoreError,
     ImageRejected,
     ImageTooLarge,
+    InvalidCrop,
     InvalidDescription,
     InvalidImage,
     MediaNotFound,
@@ -62,6 +63,11 @@ def described(slots: Collection[Slot]) -> str:
 def description_field(slot: Slot) -> str:
     """The form field, and the JSON key, of a slot's description: ``profile_image_alt``."""
     return f"{slot.value}_alt"
+
+
+def crop_field(slot: Slot) -> str:
+    """The form field of a slot's crop: ``profile_image_crop``."""
+    return f"{slot.value}_crop"
 
 
 def deleted(slot: Slot) -> str:
@@ -127,6 +133,18 @@ def sentence(error: ImageCoreError) -> str:
                 "characters.",
                 "without its image": description_without_image(slot),
             }.get(problem, f"'{field}' must be valid Unicode text.")
+        case InvalidCrop(slot=slot, problem=problem, picture=picture):
+            field = crop_field(slot)
+            if problem == "outside" and picture is not None:
+                return (
+                    f"'{field}' reaches outside the picture, which is {picture[0]}x{picture[1]} "
+                    "pixels as shown (its orientation applied)."
+                )
+            return {
+                "negative": f"'{field}' must not be negative.",
+                "empty": f"'{field}' is empty: its width and height must be at least 1 pixel.",
+                "without its image": f"'{field}' was sent without a '{slot.value}' file.",
+            }.get(problem, f"'{field}' must be x,y,width,height in whole pixels, like 0,0,800,800.")
         case MediaNotFound():
             return "Media file not found."
         case RateLimited(action=action, limit=limit, seconds=seconds, retry_after=retry_after):
@@ -273,7 +291,7 @@ def repeated_field(slot: Slot) -> str:
     return f"Send one '{slot.value}' file, not several."
 
 
-def repeated_description(field: str) -> str:
+def repeated_part(field: str) -> str:
     return f"Send one '{field}', not several."
 
 

@@ -27,17 +27,19 @@ from PIL import (  # noqa: F401
 from imagecore import Box, EncodedImage, ImageCodec, ImageLimits, ImageRejected
 from imagecore.adapters.pillow_codec import encoders
 from imagecore.adapters.pillow_codec.pixels import (
+    QUARTER_TURNS,
     draft_size,
     match_transparent_colour,
     resize,
     stored_box,
+    stored_region,
     to_display_mode,
 )
 from imagecore.adapters.pillow_codec.placeholder import placeholder
 from imagecore.adapters.pillow_codec.sniff import refusal
 from imagecore.adapters.pillow_codec.structure import damage, gif_canvas, jpeg_scans
 from imagecore.adapters.pillow_codec.variants import animated_variants, still_variants
-from imagecore.errors import DecodeOverBudget, ImageTooLarge, InvalidImage
+from imagecore.errors import CropOutside, DecodeOverBudget, ImageTooLarge, InvalidImage
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +122,7 @@ class PillowCodec(ImageCodec):
         with self._decoding:
             try:
                 return self._encode(data, box, attrs.evolve(limits, max_pixels=max_pixels))
-            except ImageRejected:
+            except (ImageRejected, CropOutside):
                 raise
             except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
                 # The warning arrives here only where the host's filters make warnings errors.
@@ -152,6 +154,11 @@ class PillowCodec(ImageCodec):
             pixels = image.width * image.height
             if pixels > limits.max_pixels:
                 raise ImageTooLarge("image", pixels, limits.max_pixels, "pixels")
+            if box.crop is not None:
+                turned = _orientation(image) in QUARTER_TURNS
+                upright = (image.height, image.width) if turned else (image.width, image.height)
+                if not box.crop.fits(*upright):
+                    raise CropOutside(upright)
             output = encoders.BY_INPUT[str(image.format)]
             match_transparent_colour(image)  # before any pixel is decoded
             animated = image.format in ANIMATED and getattr(image, "n_frames", 1) > 1
@@ -178,11 +185,16 @@ class PillowCodec(ImageCodec):
     @staticmethod
     def _still(image: ImageFile.ImageFile, box: Box) -> Image.Image:
         orientation = _orientation(image)
+        stored = image.size
+        region = stored_region(box, orientation, *stored)
         if image.format in ("JPEG", "MPO"):
             # Decode at 1/2, 1/4 or 1/8 scale when the box allows: less work, far less memory.
             image.draft(image.mode, draft_size(image.width, image.height, orientation, box))
         image.load()
-        shown = resize(to_display_mode(image, in_place=True), stored_box(box, orientation))
+        if region is not None and image.size != stored:
+            across, down = image.width / stored[0], image.height / stored[1]
+            region = (region[0] * across, region[1] * down, region[2] * across, region[3] * down)
+        shown = resize(to_display_mode(image, in_place=True), stored_box(box, orientation), region)
         # Turned once it is small (see stored_box): the same picture, for far less memory.
         method = UPRIGHT.get(orientation)
         return shown.transpose(method) if method is not None else shown
@@ -209,12 +221,13 @@ def _animation(
     # Browsers turn every frame by the file's orientation, as they turn a still.
     orientation = _orientation(image)
     method = UPRIGHT.get(orientation)
+    region = stored_region(box, orientation, image.width, image.height)
     frames, durations = [], []
     for n, frame in enumerate(ImageSequence.Iterator(image)):
         if n < skipped:
             continue
         # WebP sets a frame's duration only once it is loaded, which convert does.
-        small = resize(to_display_mode(frame), stored_box(box, orientation))
+        small = resize(to_display_mode(frame), stored_box(box, orientation), region)
         durations.append(int(frame.info.get("duration") or 100))
         rgba = small.convert("RGBA")
         frames.append(rgba.transpose(method) if method is not None else rgba)

@@ -33,22 +33,50 @@ class Plan:
     size: tuple[int, int]
 
 
-def plan(width: int, height: int, box: Box) -> Plan:
-    """How to bring an upright ``width`` x ``height`` image to ``box``."""
-    full = (0.0, 0.0, float(width), float(height))
+Region = tuple[float, float, float, float]
+
+
+def plan(width: int, height: int, box: Box, region: Region | None = None) -> Plan:
+    """How to bring ``region`` (left, top, right, bottom; the whole by default) of a ``width`` x
+    ``height`` image to ``box``. ``box.crop`` is not read: the caller says where it lies."""
+    x0, y0, x1, y1 = region or (0.0, 0.0, float(width), float(height))
+    width_, height_ = x1 - x0, y1 - y0
     if not box.fill:
-        scale = min(box.width / width, box.height / height, 1.0)
-        return Plan(full, (max(1, round(width * scale)), max(1, round(height * scale))))
-    # Crop the largest centred region with the box's aspect ratio, then scale it down to the box
+        scale = min(box.width / width_, box.height / height_, 1.0)
+        size = (max(1, round(width_ * scale)), max(1, round(height_ * scale)))
+        return Plan((x0, y0, x1, y1), size)
+    # Crop the largest centred part with the box's aspect ratio, then scale it down to the box
     # (or keep it, if it is smaller than the box: never scale up).
     aspect = box.width / box.height
     crop_w, crop_h = (
-        (height * aspect, height) if width / height > aspect else (width, width / aspect)
+        (height_ * aspect, height_) if width_ / height_ > aspect else (width_, width_ / aspect)
     )
-    left, top = (width - crop_w) / 2, (height - crop_h) / 2
+    left, top = x0 + (width_ - crop_w) / 2, y0 + (height_ - crop_h) / 2
     scale = min(box.width / crop_w, 1.0)
     size = (max(1, round(crop_w * scale)), max(1, round(crop_h * scale)))
     return Plan((left, top, left + crop_w, top + crop_h), size)
+
+
+def stored_region(box: Box, orientation: int, width: int, height: int) -> Region | None:
+    """Where ``box.crop`` (in the upright picture) lies in the stored pixels, ``width`` x
+    ``height`` as stored, before the orientation turns them; None without a crop."""
+    if box.crop is None:
+        return None
+    turned = orientation in QUARTER_TURNS
+    left, top, right, bottom = box.region(*((height, width) if turned else (width, height)))
+    w, h = width, height
+    # For each orientation, the stored rectangle that the transposition turns into the crop.
+    x0, y0, x1, y1 = {
+        1: (left, top, right, bottom),
+        2: (w - right, top, w - left, bottom),
+        3: (w - right, h - bottom, w - left, h - top),
+        4: (left, h - bottom, right, h - top),
+        5: (top, left, bottom, right),
+        6: (top, h - right, bottom, h - left),
+        7: (w - bottom, h - right, w - top, h - left),
+        8: (w - bottom, left, w - top, right),
+    }[orientation]
+    return (float(x0), float(y0), float(x1), float(y1))
 
 
 def draft_size(width: int, height: int, orientation: int, box: Box) -> tuple[int, int]:
@@ -59,7 +87,7 @@ def draft_size(width: int, height: int, orientation: int, box: Box) -> tuple[int
     """
     turned = orientation in QUARTER_TURNS
     upright = (height, width) if turned else (width, height)
-    target = plan(*upright, box)
+    target = plan(*upright, box, box.region(*upright))
     left, top, right, bottom = target.crop
     factor = min((right - left) / target.size[0], (bottom - top) / target.size[1])
     need = (math.ceil(upright[0] / factor), math.ceil(upright[1] / factor))
@@ -79,9 +107,10 @@ def stored_box(box: Box, orientation: int) -> Box:
     return box
 
 
-def resize(image: Image.Image, box: Box) -> Image.Image:
-    """The upright image cropped and scaled as :func:`plan` says, in one resampling pass."""
-    target = plan(image.width, image.height, box)
+def resize(image: Image.Image, box: Box, region: Region | None = None) -> Image.Image:
+    """``region`` of the image (the whole by default) cropped and scaled as :func:`plan` says,
+    in one resampling pass."""
+    target = plan(image.width, image.height, box, region)
     if target.size == image.size and target.crop == (0, 0, image.width, image.height):
         return image
     return image.resize(target.size, RESAMPLE, box=target.crop, reducing_gap=REDUCING_GAP)
