@@ -77,7 +77,9 @@ class IsolatedCodec(ImageCodec):
         self.memory = memory
         self._make = make
         self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload([type(probe).__module__, __name__])
+        self._context.set_forkserver_preload(
+            [type(probe).__module__, __name__, "imagecore.adapters.decode_signals"]
+        )
         self._decoding = threading.BoundedSemaphore(max_concurrent)
         self._children: set[BaseProcess] = set()
         self._lock = threading.Lock()
@@ -188,8 +190,8 @@ def _decode_in_child(
     seconds: int,
     memory: int,
 ) -> None:
-    # The parent decides when a decode ends: a Ctrl+C or a stop signal sent to the whole
-    # process group must not turn into a "crashed" decode, which close() reports properly.
+    # Ignored from birth already (imagecore.adapters.decode_signals), unless the fork server
+    # was started before this adapter, by someone else, without it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     start_rss = _rss()

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import logging.config
+import os
+import signal
 import sys
+import threading
 from collections.abc import Callable
 
 from litestar.types import ASGIApp
@@ -133,11 +136,23 @@ def variants(settings: Settings, args: argparse.Namespace) -> int:
     wiring = open_wiring(settings, existing=True)
     done = {"users": 0, "of": 0}
     bar = _progress_bar("rebuilding", quiet_below=1)
+    stopping = threading.Event()
+
+    def stop(signum: int, frame: object) -> None:
+        if stopping.is_set():
+            raise KeyboardInterrupt  # a second Ctrl-C: now (the sweep removes what is left)
+        stopping.set()
+        # os.write: print() here may interrupt a print() to the same stream, which refuses.
+        os.write(sys.stderr.fileno(), b"\nstopping after this user (Ctrl-C again to stop now)\n")
 
     def progress(users: int, of: int) -> None:
         done.update(users=users, of=of)
         bar(users, of)
+        if stopping.is_set():
+            # Between users: the last one's old files are removed, so nothing is left behind.
+            raise KeyboardInterrupt
 
+    previous = signal.signal(signal.SIGINT, stop)
     try:
         report = wiring.slots.rebuild_variants(progress=progress)
     except KeyboardInterrupt:
@@ -148,6 +163,7 @@ def variants(settings: Settings, args: argparse.Namespace) -> int:
         )
         return 130
     finally:
+        signal.signal(signal.SIGINT, previous)
         wiring.close()
     for user, reason in report.failed:
         print(f"could not rebuild user {user!r}: {reason}")

@@ -311,15 +311,13 @@ class RebuildReport:
     """What a rebuild of every stored image's variants found and did."""
 
     users: int
+    #: Images seen (of the users that did not fail): rebuilt, current, or replaced meanwhile.
     images: int
     rebuilt: int
+    #: Images that already had what a rebuild would make, and were left as they were.
+    current: int
     #: Each user whose images could not be rebuilt, with why; their old variants still serve.
     failed: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def current(self) -> int:
-        """Images that already had what a rebuild would make, and were left as they were."""
-        return self.images - self.rebuilt
 
 
 @attrs.frozen

@@ -31,6 +31,7 @@ from imagecore.errors import (
     VersionConflict,
 )
 from imagecore.model import (
+    DEFAULT_IMAGES,
     DEFAULT_POLICIES,
     DEFAULTS_FOLDER,
     MEDIA_TYPES,
@@ -164,34 +165,46 @@ class ImageSlots:
         up where the first stopped. ``progress`` is called with (users done, users in all).
         """
         users = list(self.repository.users())
-        images = rebuilt = 0
+        images = rebuilt = current = 0
         failed: list[tuple[str, str]] = []
         for done, user_id in enumerate(users, 1):
             try:
-                seen, changed = self._rebuild(user_id)
+                seen, changed, unchanged = self._rebuild(user_id)
             except ImageCoreError as error:
                 log.warning("could not rebuild the variants of user %r: %s", user_id, error)
                 failed.append((user_id, str(error)))
             else:
-                images += seen
-                rebuilt += changed
+                images, rebuilt, current = images + seen, rebuilt + changed, current + unchanged
             if progress is not None:
                 progress(done, len(users))
-        return RebuildReport(len(users), images, rebuilt, tuple(failed))
+        return RebuildReport(len(users), images, rebuilt, current, tuple(failed))
 
-    def _rebuild(self, user_id: str) -> tuple[int, int]:
-        """Rebuild one user's images: (images seen, images rebuilt)."""
+    def _rebuild(self, user_id: str) -> tuple[int, int, int]:
+        """Rebuild one user's images: (images seen, rebuilt, already current). An image replaced
+        or deleted meanwhile is neither: its new owner brought its own variants."""
         images = self.repository.get(user_id)
         stored = {slot: image for slot in Slot if (image := images.get(slot)) is not None}
         written: list[str] = []
+        current = 0
         try:
             rebuilt: dict[Slot, StoredImage] = {}
             for slot, image in stored.items():
-                box = self.policies[slot].box
+                # The stored image's own size, in fit mode: the slot's box, or its mode, may
+                # have changed since, and the variants must be of the picture that is stored.
+                box = attrs.evolve(
+                    self.policies[slot].box, width=image.width, height=image.height, fill=False
+                )
                 if rules.follows(image, box):
+                    current += 1
                     continue
-                made = self.codec.encode(self.storage.read(image.key), box, self.limits)
+                data = self._stored_bytes(user_id, image.key)
+                if data is None:
+                    continue
+                # The service wrote the file: it is not held to today's upload limit on bytes.
+                limits = attrs.evolve(self.limits, max_bytes=max(self.limits.max_bytes, len(data)))
+                made = self.codec.encode(data, box, limits)
                 if rules.same_renditions(image, made):
+                    current += 1
                     continue
                 # New names: the old files serve until the commit, and a name never changes
                 # its bytes (caches keep them for a year).
@@ -201,8 +214,8 @@ class ImageSlots:
                     image, variants=variants, still=still, placeholder=placeholder
                 )
             if not rebuilt:
-                return len(stored), 0
-            change = self._commit(user_id, lambda current: rules.revariant(current, rebuilt))
+                return len(stored), 0, current
+            change = self._commit(user_id, lambda now: rules.revariant(now, rebuilt))
         except BaseException:
             self._discard_unreferenced(user_id, written)
             raise
@@ -210,7 +223,17 @@ class ImageSlots:
         # Files made for an image that an upload replaced meanwhile are nobody's.
         self._remove([*change.garbage, *(key for key in written if key not in kept)])
         still_there = [slot for slot, image in rebuilt.items() if image.key in kept]
-        return len(stored), len(still_there)
+        return len(stored), len(still_there), current
+
+    def _stored_bytes(self, user_id: str, key: str) -> bytes | None:
+        """The file at ``key``; None if it went because the user replaced or deleted the image
+        meanwhile (a file missing while still referenced is an error)."""
+        try:
+            return self.storage.read(key)
+        except MediaNotFound:
+            if key in self.repository.get(user_id).references():
+                raise
+            return None
 
     def _encode(self, slot: Slot, data: bytes, crop: Crop | None) -> EncodedImage:
         box = self.policies[slot].box
@@ -334,7 +357,10 @@ class ImageSlots:
             if attempt:
                 # Writers that collided once would collide again if they retried in step.
                 time.sleep(random.uniform(0, 0.002 * 2**attempt))
-            change = decide(self.repository.get(user_id))
+            before = self.repository.get(user_id)
+            change = decide(before)
+            if change.images == before and not change.garbage:
+                return change  # nothing to commit: a rebuild whose images were all replaced
             try:
                 committed = self.repository.save(user_id, change.images)
             except VersionConflict:
@@ -388,8 +414,10 @@ def _check_policies(policies: Mapping[Slot, SlotPolicy]) -> None:
         if fallback is None:
             continue
         try:
-            shipped = rules.is_servable(fallback, {DEFAULTS_FOLDER}) and bool(
-                _default_image(fallback)
+            shipped = (
+                fallback in DEFAULT_IMAGES
+                and rules.is_servable(fallback, {DEFAULTS_FOLDER})
+                and bool(_default_image(fallback))
             )
         except MediaNotFound:
             shipped = False

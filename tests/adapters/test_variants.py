@@ -8,8 +8,9 @@ import attrs
 import pytest
 from PIL import Image
 
-from imagecore import Box, ImageLimits
+from imagecore import Box, EncodedImage, ImageLimits, StoredImage, rules
 from imagecore.adapters.pillow_codec import PillowCodec
+from imagecore.model import Variant
 from tests import images
 
 PROFILE = Box(800, 800, variants=(48, 96, 192, 384))
@@ -81,3 +82,43 @@ def test_an_animation_gets_animated_variants_and_a_still_of_its_first_frame() ->
     assert still.size == (200, 100)
     red, _, blue = still.getpixel((100, 50))  # type: ignore[misc]
     assert red > 180 and blue < 40  # the first frame
+
+
+def stored(made: EncodedImage) -> StoredImage:
+    """What the service stores of an encoded image (keys aside)."""
+
+    def variant(image: EncodedImage) -> Variant:
+        return Variant("k", image.media_type, image.width, image.height, len(image.data))
+
+    return StoredImage(
+        key="k",
+        media_type=made.media_type,
+        width=made.width,
+        height=made.height,
+        size=len(made.data),
+        placeholder=made.placeholder,
+        variants=tuple(variant(v) for v in made.variants),
+        still=None if made.still is None else variant(made.still),
+    )
+
+
+def animation(size: tuple[int, int]) -> bytes:
+    frames = [Image.new("RGB", size, colour) for colour in ((220, 0, 0), (0, 0, 220))]
+    return images.encode(frames[0], "GIF", save_all=True, append_images=frames[1:])
+
+
+@pytest.mark.parametrize("variant_type", ["image/webp", "image/avif", "image/jpeg"])
+@pytest.mark.parametrize(
+    "data",
+    [images.png((300, 200)), images.png((40, 40)), animation((200, 100)), animation((30, 30))],
+    ids=["still", "narrower than every width", "animation", "tiny animation"],
+)
+def test_the_core_s_rule_agrees_with_what_the_codec_makes(data: bytes, variant_type: str) -> None:
+    """What the codec makes already follows the box, by the core's rule (rules.follows), which
+    `imagecore variants` reads instead of decoding every image again."""
+    box = attrs.evolve(PROFILE, variant_type=variant_type)
+    assert rules.follows(stored(PillowCodec().encode(data, box, ImageLimits())), box)
+    other = "image/webp" if variant_type != "image/webp" else "image/avif"
+    made = stored(PillowCodec().encode(data, box, ImageLimits()))
+    if made.variants or made.still is not None:
+        assert not rules.follows(made, attrs.evolve(box, variant_type=other))

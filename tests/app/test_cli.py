@@ -457,3 +457,25 @@ def test_variants_reports_an_image_it_cannot_rebuild_and_goes_on(
     assert fine is not None and all(v.media_type == "image/jpeg" for v in fine.variants)
     kept = open_wiring(Settings.from_env(), existing=True).slots.current("lost").profile_image
     assert kept == lost
+
+
+def test_variants_are_made_of_the_stored_picture_whatever_the_box_is_now(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The cover box changed to an 800 x 800 square in fill mode since a 1600 x 800 cover was
+    stored: its new variants are of the stored picture, 2:1, not of a square crop of it."""
+    slots = open_wiring(Settings(data_dir=data_dir)).slots
+    slots.upload("ann", {Slot.COVER: images.jpeg((1600, 800))})
+    monkeypatch.setenv("IMAGECORE_COVER_SIZE", "800x800")
+    monkeypatch.setenv("IMAGECORE_COVER_MODE", "fill")
+    monkeypatch.setenv("IMAGECORE_VARIANT_FORMAT", "jpeg")
+    assert main(["variants"]) == 0
+    assert "1 rebuilt" in capsys.readouterr().out
+    cover = open_wiring(Settings.from_env(), existing=True).slots.current("ann").cover_image
+    assert cover is not None and (cover.width, cover.height) == (1600, 800)
+    assert variant_files(data_dir, cover) == [
+        ("jpg", (640, 320), "image/jpeg"),
+        ("jpg", (1280, 640), "image/jpeg"),
+    ]
+    assert main(["variants"]) == 0
+    assert "0 rebuilt, 1 already current" in capsys.readouterr().out

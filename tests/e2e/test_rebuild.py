@@ -1,5 +1,5 @@
-"""`imagecore variants` stopped with Ctrl-C partway: every image still serves, nothing is left
-behind, and a second run finishes the work."""
+"""`imagecore variants` stopped with Ctrl-C partway: it finishes the user at hand, so every image
+still serves and nothing is left behind, and a second run finishes the work."""
 
 from __future__ import annotations
 
@@ -38,11 +38,12 @@ def test_an_interrupted_rebuild_loses_nothing_and_a_second_run_finishes(tmp_path
         [str(IMAGECORE), "variants"], env=env, stderr=subprocess.PIPE, text=True
     ) as rebuild:
         assert rebuild.stderr is not None
-        first = rebuild.stderr.readline()  # the first tenth done
-        assert first.startswith("rebuilding: "), first
+        first = rebuild.stderr.readline()  # the first user done
+        assert first.startswith("rebuilding: 1/60"), first
         rebuild.send_signal(signal.SIGINT)
         rest = rebuild.stderr.read()
-        assert rebuild.wait(timeout=30) == 130
+        assert rebuild.wait(timeout=30) == 130, rest
+    assert "stopping after this user" in rest
     assert "run `imagecore variants` again to finish" in rest
 
     check = subprocess.run(

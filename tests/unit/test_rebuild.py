@@ -90,3 +90,58 @@ def test_an_upload_during_a_rebuild_wins_and_the_rebuilt_files_go() -> None:
     image = slots.current("ann").profile_image
     assert image is not None and storage.read(image.key) == b"PNG:new"
     assert set(storage.files) == set(image.keys)
+
+
+def test_a_description_changed_during_a_rebuild_is_kept() -> None:
+    repository = UploadDuringCommit()
+    slots, storage = service(FakeCodec(), repository)
+    slots.upload("ann", {Slot.PROFILE: image_bytes()}, {Slot.PROFILE: "old words"})
+    repository.meanwhile = lambda: slots.describe("ann", {Slot.PROFILE: "new words"})
+    report = attrs.evolve(slots, policies=policies_with("image/avif")).rebuild_variants()
+    assert report.rebuilt == 1
+    image = slots.current("ann").profile_image
+    assert image is not None and image.alt == "new words"
+    assert {v.media_type for v in image.variants} == {"image/avif"}
+    assert set(storage.files) == set(image.keys)
+
+
+def test_a_delete_during_a_rebuild_stays_deleted_and_nothing_is_left() -> None:
+    repository = UploadDuringCommit()
+    slots, storage = service(FakeCodec(), repository)
+    slots.upload("ann", {Slot.COVER: image_bytes()})
+    version = slots.current("ann").version
+    repository.meanwhile = lambda: slots.delete("ann", Slot.COVER)
+    report = attrs.evolve(slots, policies=policies_with("image/avif")).rebuild_variants()
+    assert (report.images, report.rebuilt, report.current) == (1, 0, 0)
+    assert slots.current("ann").cover_image is None
+    assert slots.current("ann").version == version + 1  # the delete's commit, and no other
+    assert storage.files == {}
+
+
+def test_an_image_deleted_before_its_file_is_read_is_skipped_not_failed() -> None:
+    """Between reading the user's images and reading the file, the user deleted the image."""
+    codec = FakeCodec()
+    slots, storage = service(codec)
+    slots.upload("ann", {Slot.COVER: image_bytes()})
+    original_read = storage.read
+
+    def read(key: str) -> bytes:
+        slots.delete("ann", Slot.COVER)
+        return original_read(key)
+
+    storage.read = read  # type: ignore[method-assign]
+    report = attrs.evolve(slots, policies=policies_with("image/avif")).rebuild_variants()
+    assert report.failed == () and report.rebuilt == 0
+    assert storage.files == {}
+
+
+def test_a_file_missing_while_referenced_fails_that_user_only() -> None:
+    slots, storage = service(FakeCodec())
+    lost = slots.upload("lost", {Slot.PROFILE: image_bytes()}).profile_image
+    slots.upload("fine", {Slot.PROFILE: image_bytes()})
+    assert lost is not None
+    storage.delete(lost.key)
+    report = attrs.evolve(slots, policies=policies_with("image/avif")).rebuild_variants()
+    assert [user for user, _ in report.failed] == ["lost"]
+    assert (report.users, report.images, report.rebuilt) == (2, 1, 1)
+    assert slots.current("lost").profile_image == lost

@@ -420,6 +420,7 @@ def test_a_failed_commit_of_a_replace_leaves_the_old_image_untouched() -> None:
         "resume/defaults/cover.png",  # a default that does not ship
         "resume/images/profile.png",  # a slot folder: the sweep would remove it
         "resume/defaults/../images/x.png",
+        "resume/defaults/profile_w96.webp",  # ships, but as a variant: not a described default
     ],
 )
 def test_a_fallback_must_be_a_default_image_that_ships(
