@@ -59,7 +59,7 @@ $(VENV)/.layout: FORCE | $(BIN)/python
 	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
 
 $(VENV)/.run: pyproject.toml $(VENV)/.layout | $(BIN)/python
-	$(INSTALL) '.[server]'
+	$(INSTALL) '.[server,heic]'
 	touch $@
 
 $(VENV)/.dev: pyproject.toml $(VENV)/.layout | $(BIN)/python

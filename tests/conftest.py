@@ -28,6 +28,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "adapters/test_fsspec_storage.py": ("fsspec",),
     "adapters/test_isolated_codec.py": ("PIL",),
     "adapters/test_pillow_codec.py": ("PIL",),
+    "adapters/test_phone_formats.py": ("PIL", "pillow_heif"),
     "adapters/test_pillow_pipeline.py": ("PIL",),
     "adapters/test_placeholders.py": ("PIL", "blurhash"),
     "adapters/test_postgres_repository.py": ("psycopg",),
@@ -53,6 +54,7 @@ EXTRA_OF = {
     "httpx": "dev",
     "build": "dev",
     "blurhash": "dev",
+    "pillow_heif": "heic",
 }
 _left_out: list[str] = []
 

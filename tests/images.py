@@ -283,3 +283,60 @@ def quadrants(size: tuple[int, int]) -> Image.Image:
         left, top = (n % 2) * width // 2, (n // 2) * height // 2
         picture.paste(colour, (left, top, left + width // 2, top + height // 2))
     return picture
+
+
+def exif_bytes(orientation: int | None = None, gps: bool = False) -> bytes:
+    exif = Image.Exif()
+    if orientation is not None:
+        exif[ORIENTATION] = orientation
+    if gps:
+        exif.get_ifd(GPS_IFD).update({1: "N", 2: (51.0, 30.0, 0.0), 3: "W", 4: (0.0, 7.0, 0.0)})
+    return exif.tobytes()
+
+
+def heic(picture: Image.Image, orientation: int | None = None, **options: object) -> bytes:
+    """``picture`` as libheif writes a HEIC; an EXIF ``orientation`` becomes the container's
+    rotation and mirror (irot, imir), and stays in the EXIF too, as an iPhone leaves it."""
+    import pillow_heif
+
+    heif = pillow_heif.from_pillow(picture)
+    out = io.BytesIO()
+    if orientation is not None:
+        options = {"exif": exif_bytes(orientation), **options}
+    heif.save(out, quality=90, **options)
+    return out.getvalue()
+
+
+def avif(picture: Image.Image, orientation: int | None = None, **options: object) -> bytes:
+    """``picture`` as Pillow writes an AVIF; an EXIF ``orientation`` becomes irot and imir."""
+    if orientation is not None:
+        options = {"exif": exif_bytes(orientation), **options}
+    return encode(picture, "AVIF", quality=90, **options)
+
+
+def iso_box_patched(data: bytes, kind: bytes, payload: bytes, skip: int = 4) -> bytes:
+    """``data`` with the first ``kind`` box's content, after ``skip`` bytes (a full box's
+    version and flags), overwritten by ``payload``: same length, so every offset stays true."""
+    at = data.index(kind) + 4 + skip
+    return data[:at] + payload + data[at + len(payload) :]
+
+
+def exif_with_thumbnail(thumbnail: bytes) -> bytes:
+    """EXIF (big-endian TIFF) as a camera writes it: IFD0 pointing to a GPS IFD (latitude
+    north), and IFD1 holding ``thumbnail``, a JPEG."""
+
+    def entry(tag: int, kind: int, count: int, value: bytes) -> bytes:
+        return struct.pack(">HHI", tag, kind, count) + value.ljust(4, b"\x00")
+
+    # IFD0 at 8 (18 bytes), the GPS IFD at 26 (18), IFD1 at 44 (30), the thumbnail at 74.
+    ifd0 = (
+        struct.pack(">H", 1) + entry(GPS_IFD, 4, 1, struct.pack(">I", 26)) + struct.pack(">I", 44)
+    )
+    gps = struct.pack(">H", 1) + entry(1, 2, 2, b"N\x00") + struct.pack(">I", 0)
+    ifd1 = (
+        struct.pack(">H", 2)
+        + entry(0x0201, 4, 1, struct.pack(">I", 74))
+        + entry(0x0202, 4, 1, struct.pack(">I", len(thumbnail)))
+        + struct.pack(">I", 0)
+    )
+    return b"MM\x00*" + struct.pack(">I", 8) + ifd0 + gps + ifd1 + thumbnail

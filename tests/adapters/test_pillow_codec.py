@@ -15,7 +15,7 @@ from imagecore.errors import ImageTooLarge, InvalidImage, UnsupportedImageType
 from imagecore.model import DEFAULT_POLICIES
 from tests import images
 
-ACCEPTED_SENTENCE = "Accepted types: JPEG, PNG, GIF, WebP."
+ACCEPTED_SENTENCE = "Accepted types: JPEG, PNG, GIF, WebP, AVIF, HEIC."
 PROFILE = DEFAULT_POLICIES[Slot.PROFILE].box
 COVER = DEFAULT_POLICIES[Slot.COVER].box
 LIMITS = ImageLimits()
@@ -245,7 +245,7 @@ def test_the_byte_limit_is_checked_before_decoding(codec: PillowCodec) -> None:
 
 def test_the_codec_names_the_formats_it_accepts(codec: PillowCodec) -> None:
     """Its formats are the ones its refusals list."""
-    assert codec.formats == ACCEPTED == ("JPEG", "PNG", "GIF", "WebP")
+    assert codec.formats == ACCEPTED == ("JPEG", "PNG", "GIF", "WebP", "AVIF", "HEIC")
 
 
 def test_the_box_is_the_one_given(codec: PillowCodec) -> None:

@@ -130,18 +130,12 @@ RECOGNISED: dict[str, tuple[Callable[[], bytes], str]] = {
     "12-bit progressive JPEG": (lambda: jpeg_with_precision(12, progressive=True), "12-bit JPEG"),
     "12-bit lossless JPEG": (lambda: lossless_jpeg(12), "12-bit JPEG"),
     "16-bit lossless JPEG": (lambda: lossless_jpeg(16), "16-bit JPEG"),
-    "AVIF": (lambda: saved("AVIF"), "AVIF"),
     "AVIF image sequence": (lambda: animation("AVIF"), "AVIF image sequence"),
-    "AVIF under a generic major brand": (lambda: iso_media(b"mif1", b"avif", b"miaf"), "AVIF"),
-    "HEIC": (lambda: iso_media(b"heic", b"mif1", b"heic"), "HEIC"),
-    "HEIC, 10-bit": (lambda: iso_media(b"heix", b"mif1", b"heix"), "HEIC"),
-    "HEIC, scalable still": (lambda: iso_media(b"heis", b"mif1", b"heis"), "HEIC"),
     "HEIC image sequence": (lambda: iso_media(b"hevc", b"msf1", b"hevc"), "HEIC image sequence"),
     "HEIC sequence under msf1": (
         lambda: iso_media(b"msf1", b"msf1", b"hevc"),
         "HEIC image sequence",
     ),
-    "HEIF": (lambda: iso_media(b"mif1", b"mif1"), "HEIF"),
     "HEIF image sequence": (lambda: iso_media(b"msf1", b"msf1", b"iso8"), "HEIF image sequence"),
     "JPEG XL container": (lambda: b"\x00\x00\x00\x0cJXL \r\n\x87\n" + bytes(32), "JPEG XL"),
     "JPEG XL codestream": (lambda: b"\xff\x0a\xfa\x7f\x01\x90\x08" + bytes(32), "JPEG XL"),
@@ -186,6 +180,26 @@ def test_a_recognised_format_is_refused_by_its_name(
     with pytest.raises(UnsupportedImageType) as refused:
         codec.encode(make(), BOX, LIMITS)
     assert (refused.value.detected, refused.value.accepted) == (detected, ACCEPTED)
+
+
+#: id -> the header of an accepted ISO media format, with no image after it.
+EMPTY_ISO_MEDIA = {
+    "AVIF under a generic major brand": iso_media(b"mif1", b"avif", b"miaf"),
+    "HEIC": iso_media(b"heic", b"mif1", b"heic"),
+    "HEIC, 10-bit": iso_media(b"heix", b"mif1", b"heix"),
+    "HEIC, scalable still": iso_media(b"heis", b"mif1", b"heis"),
+    "HEIF": iso_media(b"mif1", b"mif1"),
+}
+
+
+@pytest.mark.parametrize("data", EMPTY_ISO_MEDIA.values(), ids=EMPTY_ISO_MEDIA.keys())
+def test_an_accepted_format_s_header_without_an_image_is_damaged(
+    codec: PillowCodec, data: bytes
+) -> None:
+    """AVIF and HEIC are accepted: a file that names them but holds no image is damaged, not
+    a format we do not take."""
+    with pytest.raises(InvalidImage, match="damaged"):
+        codec.encode(data, BOX, LIMITS)
 
 
 #: id -> bytes that are no image at all.

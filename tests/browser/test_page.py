@@ -6,6 +6,7 @@ import base64
 import re
 from pathlib import Path
 
+from PIL import Image
 from playwright.sync_api import Page, expect
 
 from tests import images
@@ -60,7 +61,7 @@ def test_upload_replace_refuse_and_delete_both_images(
         {"name": "notes.png", "mimeType": "image/png", "buffer": b"just some text"}
     )
     expect(page.get_by_role("alert")).to_have_text(
-        "The file is not an image. Accepted types: JPEG, PNG, GIF, WebP."
+        "The file is not an image. Accepted types: JPEG, PNG, GIF, WebP, AVIF, HEIC."
     )
     expect(profile).to_have_attribute("src", replaced or "")  # the old image is still shown
 
@@ -183,3 +184,37 @@ def test_descriptions_srcset_and_placeholder_colour(page: Page, server: Server) 
     expect(page.get_by_role("alert")).to_contain_text("'profile_image_alt' must be one line")
     expect(page.locator("#profile-img")).to_have_attribute("alt", "Me, in a red jumper")
     assert page.problems == []  # type: ignore[attr-defined]
+
+
+def test_a_phone_s_heic_and_avif_photos_are_stored_upright_as_jpeg(
+    page: Page, server: Server
+) -> None:
+    """Chosen on the page as a phone hands them over (turned by their container, as a camera
+    held sideways writes them), both are stored as JPEG, upright; the help line lists the
+    formats the server takes."""
+    open_page(page, server)
+    expect(page.locator("#formats")).to_have_text("JPEG, PNG, GIF, WebP, AVIF or HEIC")
+    upright = images.quadrants((400, 300))
+    sideways = upright.transpose(Image.Transpose.ROTATE_90)  # orientation 6 turns it back
+    files = {
+        "profile_image": ("photo.heic", "image/heic", images.heic(sideways, orientation=6)),
+        "cover_image": ("photo.avif", "image/avif", images.avif(sideways, orientation=6)),
+    }
+    for slot, (name, media_type, data) in files.items():
+        label = "Choose a profile image" if slot == "profile_image" else "Choose a cover image"
+        page.get_by_label(label).set_input_files(
+            {"name": name, "mimeType": media_type, "buffer": data}
+        )
+        word = "Profile" if slot == "profile_image" else "Cover"
+        expect(page.get_by_role("status")).to_have_text(f"{word} image uploaded successfully")
+        answer = page.request.get(
+            server.base_url + "/api/resume/user-images/",
+            headers={"Authorization": f"Bearer {server.token}"},
+        )
+        detail = answer.json()["details"][slot]
+        assert detail["media_type"] == "image/jpeg"
+        stored = images.decode(page.request.get(server.base_url + detail["url"]).body())
+        assert stored.format == "JPEG" and stored.size == (400, 300)
+        top_left = stored.convert("RGB").getpixel((20, 20))
+        expected = images.QUADRANT_COLOURS[0]
+        assert all(abs(a - b) < 20 for a, b in zip(top_left, expected, strict=True)), top_left  # type: ignore[arg-type]

@@ -31,7 +31,7 @@ def test_the_plain_script_runs_the_use_cases() -> None:
         timeout=60,
     ).stdout
     assert "profile: resume/images/profile_ada_" in out and "800x600 image/jpeg" in out
-    assert "refused: SVG is not an accepted format (JPEG, PNG, GIF, WebP are)" in out
+    assert "refused: SVG is not an accepted format (JPEG, PNG, GIF, WebP, AVIF, HEIC are)" in out
     assert "after delete, profile shows: DefaultImage(key='resume/defaults/profile.png')" in out
     assert "the default image is" in out and "bytes of PNG" in out
     assert "files left: ['resume/covers/cover_ada_" in out
@@ -99,7 +99,7 @@ def test_the_api_mounted_in_a_host_litestar_app() -> None:
             800,
             "fit",
         )
-        assert limits["formats"] == ["JPEG", "PNG", "GIF", "WebP"]
+        assert limits["formats"] == ["JPEG", "PNG", "GIF", "WebP", "AVIF", "HEIC"]
         url = client.post(api, headers=auth, files={"cover_image": ("c.png", images.png())}).json()[
             "cover_image"
         ]

@@ -142,7 +142,9 @@ def test_a_non_image_is_400_and_keeps_the_old_image(
         API, headers=auth, files={"profile_image": ("evil.png", b"<?php system($_GET[1]); ?>")}
     )
     assert response.status_code == 400
-    assert error_of(response) == "The file is not an image. Accepted types: JPEG, PNG, GIF, WebP."
+    assert error_of(response) == (
+        "The file is not an image. Accepted types: JPEG, PNG, GIF, WebP, AVIF, HEIC."
+    )
     assert client.get(API, headers=auth).json()["images"]["profile_image"] == url
     assert client.get(url).status_code == 200
     assert uploaded_files(media) == before
@@ -158,7 +160,9 @@ def test_one_bad_file_of_two_changes_neither(
         files={"profile_image": ("a.png", images.png()), "cover_image": ("c.pdf", b"%PDF-1.4")},
     )
     assert response.status_code == 400
-    assert error_of(response) == "PDF files are not accepted. Accepted types: JPEG, PNG, GIF, WebP."
+    assert error_of(response) == (
+        "PDF files are not accepted. Accepted types: JPEG, PNG, GIF, WebP, AVIF, HEIC."
+    )
     assert uploaded_files(media) == set()
 
 

@@ -242,7 +242,7 @@ def test_the_limits_in_force_are_published(
     limits = client.get(API + "limits/", headers=auth).json()
     assert limits["max_upload_bytes"] == 1024 * 1024
     assert limits["max_pixels"] == 40_000_000
-    assert limits["formats"] == ["JPEG", "PNG", "GIF", "WebP"]
+    assert limits["formats"] == ["JPEG", "PNG", "GIF", "WebP", "AVIF", "HEIC"]
     webp = "image/webp"
     assert limits["boxes"]["profile_image"] == {
         "width": 800,

@@ -23,8 +23,8 @@ from imagecore.errors import (
     VersionConflict,
 )
 
-ACCEPTED = ("JPEG", "PNG", "GIF", "WebP")
-TYPES = "Accepted types: JPEG, PNG, GIF, WebP."
+ACCEPTED = ("JPEG", "PNG", "GIF", "WebP", "AVIF", "HEIC")
+TYPES = "Accepted types: JPEG, PNG, GIF, WebP, AVIF, HEIC."
 
 
 @pytest.mark.parametrize(

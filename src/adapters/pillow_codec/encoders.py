@@ -37,7 +37,17 @@ VARIANT_FORMATS = {
 }
 
 #: The output format for each accepted input format; MPO is a phone camera's multi-picture JPEG.
-BY_INPUT = {"JPEG": JPEG, "MPO": JPEG, "PNG": PNG, "GIF": GIF, "WEBP": WEBP}
+#: A phone's HEIC or AVIF photo is stored as JPEG, which every browser shows (WebP when it has
+#: transparency, which JPEG cannot keep).
+BY_INPUT = {
+    "JPEG": JPEG,
+    "MPO": JPEG,
+    "PNG": PNG,
+    "GIF": GIF,
+    "WEBP": WEBP,
+    "AVIF": JPEG,
+    "HEIF": JPEG,
+}
 
 
 def encode_still(image: Image.Image, output: Format) -> bytes:

@@ -191,6 +191,48 @@ def gif_canvas(data: bytes) -> tuple[int, int, int]:
     return width, height, frames
 
 
+def heif_largest_image(data: bytes) -> int:
+    """The most pixels any image of a HEIF or AVIF file declares it is coded at: the largest of
+    the ``ispe`` properties in its ``meta`` box (0 if there is none to read).
+
+    Decoders report the size after the clean aperture (``clap``) crops it, but decode the coded
+    size first: a 64 x 48 aperture on an 8000 x 6000 image is a 48 MP decode. A grid declares
+    its whole size, each tile its own.
+    """
+    largest = 0
+    try:
+        for meta_at, meta_end in _boxes(data, 0, len(data), b"meta"):
+            # meta is a full box: its version and flags come before its children.
+            for iprp in _boxes(data, meta_at + 4, meta_end, b"iprp"):
+                for ipco in _boxes(data, *iprp, b"ipco"):
+                    for at, _ in _boxes(data, *ipco, b"ispe"):
+                        width, height = struct.unpack(">II", data[at + 4 : at + 12])
+                        largest = max(largest, width * height)
+    except (IndexError, ValueError, struct.error):
+        pass
+    return largest
+
+
+def _boxes(data: bytes, start: int, end: int, kind: bytes) -> Iterator[tuple[int, int]]:
+    """The ISO media boxes of type ``kind`` between ``start`` and ``end``: (content, end)."""
+    at = start
+    for _ in range(10_000):  # a real meta box holds a few dozen
+        if at + 8 > end:
+            return
+        size, found = struct.unpack(">I4s", data[at : at + 8])
+        header = 8
+        if size == 1:
+            (size,) = struct.unpack(">Q", data[at + 8 : at + 16])
+            header = 16
+        elif size == 0:
+            size = end - at
+        if size < header or at + size > end:
+            return
+        if found == kind:
+            yield at + header, at + size
+        at += size
+
+
 def webp_damage(data: bytes) -> str | None:
     """The RIFF container holds as many bytes as it declares."""
     if len(data) < 12:

@@ -203,12 +203,37 @@
     }
   }
 
+  // What each format the server names is, to a file picker.
+  const PICKED = {
+    JPEG: 'image/jpeg', PNG: 'image/png', GIF: 'image/gif', WebP: 'image/webp',
+    AVIF: 'image/avif', HEIC: 'image/heic,image/heif,.heic,.heif',
+  };
+
+  // The formats this server takes, as its limits say (HEIC only where its extra is installed).
+  async function showFormats() {
+    try {
+      const response = await fetch(`${service.baseUrl}user-images/limits/`, {
+        headers: { 'Authorization': `Bearer ${service.token}` },
+      });
+      if (!response.ok) return;
+      const { formats } = await response.json();
+      const last = formats[formats.length - 1];
+      byId('formats').textContent = formats.length > 1
+        ? `${formats.slice(0, -1).join(', ')} or ${last}` : last;
+      const accept = formats.map((name) => PICKED[name]).filter(Boolean).join(',');
+      for (const spec of Object.values(SLOTS)) byId(spec.input).accept = accept;
+    } catch (error) {
+      // The page's own list stays.
+    }
+  }
+
   function start(token) {
     service = new UserImagesService(token);
     sessionStorage.setItem(TOKEN_KEY, token);
     byId('token-form').hidden = true;
     byId('user').textContent = userOf(token) || 'an unnamed user';
     byId('signed-in').hidden = false;
+    showFormats();
     return load();
   }
 

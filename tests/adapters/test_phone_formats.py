@@ -1,0 +1,159 @@
+"""HEIC and AVIF photos, made by libheif and libavif themselves: accepted, upright once, in sRGB,
+8 bits, stripped, and stored as a format every browser shows; hostile ones refused."""
+
+from __future__ import annotations
+
+import io
+import struct
+
+import pytest
+from PIL import Image, ImageOps
+
+from imagecore import Box, ImageLimits
+from imagecore.adapters.pillow_codec import PillowCodec
+from imagecore.adapters.pillow_codec.codec import UPRIGHT
+from imagecore.errors import ImageTooLarge, InvalidImage, UnsupportedImageType
+from tests import images
+from tests.images import QUADRANT_COLOURS, quadrants
+
+pillow_heif = pytest.importorskip("pillow_heif")
+
+BOX = Box(800, 800)
+LIMITS = ImageLimits()
+MAKERS = {"HEIC": images.heic, "AVIF": images.avif}
+
+
+def stored(data: bytes, **codec: object) -> Image.Image:
+    encoded = PillowCodec(**codec).encode(data, BOX, LIMITS)  # type: ignore[arg-type]
+    picture = Image.open(io.BytesIO(encoded.data))
+    picture.load()
+    return picture
+
+
+def near(got: tuple[int, ...], want: tuple[int, ...], tolerance: int = 16) -> bool:
+    return all(abs(a - b) <= tolerance for a, b in zip(got, want, strict=False))
+
+
+@pytest.mark.parametrize("name", MAKERS)
+def test_a_photo_is_accepted_and_stored_as_jpeg(name: str) -> None:
+    picture = stored(MAKERS[name](quadrants((400, 300))))
+    assert picture.format == "JPEG" and picture.size == (400, 300)
+    rgb = picture.convert("RGB")
+    assert near(rgb.getpixel((50, 50)), QUADRANT_COLOURS[0])  # type: ignore[arg-type]
+    assert near(rgb.getpixel((350, 250)), QUADRANT_COLOURS[3])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("name", MAKERS)
+def test_with_stills_as_webp_it_is_webp(name: str) -> None:
+    assert stored(MAKERS[name](quadrants((40, 30))), stills_as_webp=True).format == "WEBP"
+
+
+@pytest.mark.parametrize("name", MAKERS)
+def test_transparency_is_kept_in_webp(name: str) -> None:
+    clear = Image.new("RGBA", (64, 48), (200, 30, 30, 0))
+    clear.paste((30, 30, 200, 255), (0, 0, 32, 48))
+    picture = stored(MAKERS[name](clear))
+    assert picture.format == "WEBP" and picture.mode == "RGBA"
+    assert picture.getpixel((8, 24))[3] == 255 and picture.getpixel((56, 24))[3] == 0  # type: ignore[index]
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+@pytest.mark.parametrize("name", MAKERS)
+def test_the_container_s_rotation_and_mirror_are_applied_once(name: str, orientation: int) -> None:
+    """Written with each orientation (the container's irot and imir; for HEIC the EXIF keeps it
+    too, as phones leave it), the photo is stored as a viewer shows it: turned once."""
+    raw = quadrants((400, 300))
+    exif = Image.Exif()
+    exif[images.ORIENTATION] = orientation
+    raw.info["exif"] = exif.tobytes()
+    shown = ImageOps.exif_transpose(raw)
+    picture = stored(MAKERS[name](quadrants((400, 300)), orientation)).convert("RGB")
+    assert picture.size == shown.size
+    for corner in ((20, 20), (picture.width - 20, 20), (20, picture.height - 20)):
+        assert near(picture.getpixel(corner), shown.getpixel(corner)), corner  # type: ignore[arg-type]
+
+
+def test_an_avif_exif_orientation_without_the_container_s_is_not_applied() -> None:
+    """An AVIF whose EXIF says 6 but whose container does not turn it: browsers show it as it
+    is stored (the container decides), and so is it stored."""
+    exif = Image.Exif()
+    exif[0x0128] = 6  # a SHORT tag the writer leaves alone, renamed to orientation below
+    data = images.encode(quadrants((400, 300)), "AVIF", quality=90, exif=exif.tobytes())
+    renamed = data.replace(
+        b"\x01\x28\x00\x03\x00\x00\x00\x01\x00\x06", b"\x01\x12\x00\x03\x00\x00\x00\x01\x00\x06"
+    )
+    assert renamed != data
+    picture = stored(renamed).convert("RGB")
+    assert picture.size == (400, 300)
+    assert near(picture.getpixel((20, 20)), QUADRANT_COLOURS[0])  # type: ignore[arg-type]
+
+
+def test_ten_bit_heic_is_scaled_to_eight_bits_not_clipped() -> None:
+    """A 10-bit HEIC of mid grey (512 of 1023) is stored as mid grey (about 128), not white."""
+    grey = pillow_heif.from_bytes("RGB;16", (64, 48), struct.pack("<H", 0x8000) * (64 * 48 * 3))
+    out = io.BytesIO()
+    grey.save(out, quality=-1)  # lossless-ish: the depth is what matters
+    data = out.getvalue()
+    with Image.open(io.BytesIO(data), formats=["HEIF"]) as opened:
+        assert opened.info.get("bit_depth", 10) == 10
+    value = stored(data).convert("RGB").getpixel((32, 24))
+    assert near(value, (128, 128, 128), 6)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("name", MAKERS)
+def test_no_metadata_survives(name: str) -> None:
+    """EXIF with GPS and a JPEG thumbnail (with GPS of its own), and an XMP packet, go in;
+    nothing of them comes out."""
+    thumbnail = images.encode(
+        Image.new("RGB", (16, 12), "white"),
+        "JPEG",
+        exif=images.exif_bytes(gps=True),
+        comment=b"thumbnail-of-home",
+    )
+    xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF/>secret-place</x:xmpmeta>'
+    exif = images.exif_with_thumbnail(thumbnail)
+    data = MAKERS[name](quadrants((400, 300)), exif=exif, xmp=xmp)
+    assert b"secret-place" in data and b"thumbnail-of-home" in data
+    encoded = PillowCodec().encode(data, BOX, LIMITS).data
+    for leak in (b"secret-place", b"thumbnail-of-home", b"Exif", b"MM\x00*", b"xmpmeta"):
+        assert leak not in encoded, leak
+    picture = Image.open(io.BytesIO(encoded))
+    assert picture.size == (400, 300)  # the photo, not its thumbnail
+    assert not picture.info.get("exif") and not picture.info.get("icc_profile")
+
+
+@pytest.mark.parametrize("name", MAKERS)
+def test_a_colour_profile_is_converted_to_srgb(name: str) -> None:
+    """Tagged with a profile whose red and green are swapped, the photo's red is stored green."""
+    red = Image.new("RGB", (32, 32), (200, 20, 20))
+    data = MAKERS[name](red, icc_profile=images.swapped_primaries_icc())
+    r, g, b = stored(data).convert("RGB").getpixel((16, 16))  # type: ignore[misc]
+    assert g > r + 100, (r, g, b)
+
+
+@pytest.mark.parametrize("name", MAKERS)
+def test_a_header_over_the_pixel_limit_is_refused_before_decoding(name: str) -> None:
+    """The image's declared size (its ispe property) says 8000 x 6000: refused as too large,
+    though a HEIC's clean aperture still says 64 x 48 (what libheif reports as its size)."""
+    data = MAKERS[name](quadrants((64, 48)))
+    bloated = images.iso_box_patched(data, b"ispe", struct.pack(">II", 8000, 6000))
+    with pytest.raises(ImageTooLarge):
+        PillowCodec().encode(bloated, BOX, LIMITS)
+
+
+@pytest.mark.parametrize("name", MAKERS)
+def test_a_truncated_file_is_damaged(name: str) -> None:
+    data = MAKERS[name](Image.effect_noise((256, 256), 60).convert("RGB"))
+    with pytest.raises(InvalidImage, match="damaged"):
+        PillowCodec().encode(data[: len(data) * 2 // 3], BOX, LIMITS)
+
+
+def test_an_avif_image_sequence_is_refused_by_name() -> None:
+    frames = [Image.new("RGB", (32, 32), colour) for colour in ("red", "blue")]
+    data = images.encode(frames[0], "AVIF", save_all=True, append_images=frames[1:])
+    with pytest.raises(UnsupportedImageType, match="AVIF image sequence"):
+        PillowCodec().encode(data, BOX, LIMITS)
+
+
+def test_the_orientations_tested_are_every_one() -> None:
+    assert set(UPRIGHT) == set(range(1, 9))
