@@ -41,7 +41,8 @@ def naive(data: bytes, slot: Slot) -> bytes:
     box = DEFAULT_POLICIES[slot].box
     image = Image.open(io.BytesIO(data))
     image.load()
-    format_name = str(image.format)
+    # A phone's HEIC or AVIF is stored as JPEG, as the codec stores it.
+    format_name = "JPEG" if image.format in ("HEIF", "AVIF") else str(image.format)
     image = ImageOps.exif_transpose(image)
     if box.fill:
         image = ImageOps.fit(image, (box.width, box.height))
@@ -70,7 +71,8 @@ def pyvips_thumbnail() -> Contender | None:
 
     def thumbnail(data: bytes, slot: Slot) -> bytes:
         box = DEFAULT_POLICIES[slot].box
-        suffix, options = savers[data[:2]]
+        # ISO media (HEIC, AVIF): "ftyp" at 4; stored as JPEG, as the codec stores it.
+        suffix, options = savers[b"\xff\xd8" if data[4:8] == b"ftyp" else data[:2]]
         image = pyvips.Image.thumbnail_buffer(
             data,
             box.width,

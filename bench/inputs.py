@@ -56,8 +56,17 @@ def animated_gif() -> bytes:
     return encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=80, loop=0)
 
 
+def heic(image: Image.Image, quality: int) -> bytes:
+    import pillow_heif
+
+    out = io.BytesIO()
+    pillow_heif.from_pillow(image).save(out, quality=quality)
+    return out.getvalue()
+
+
 def cases() -> list[Case]:
     photo = encode(photo_like((4000, 3000)), "JPEG", quality=90)
+    phone = phone_like((4000, 3000), seed=4)
     return [
         Case("12 MP JPEG -> profile", photo, Slot.PROFILE),
         Case("12 MP JPEG -> cover", photo, Slot.COVER),
@@ -69,4 +78,7 @@ def cases() -> list[Case]:
         ),
         Case("12 MP EXIF-rotated JPEG -> profile", rotated_phone_photo(), Slot.PROFILE),
         Case("12-frame 480x360 GIF -> profile", animated_gif(), Slot.PROFILE),
+        # As phones write them: grain and all, at the sizes an iPhone's and a camera's are.
+        Case("12 MP phone-like HEIC -> profile", heic(phone, 50), Slot.PROFILE),
+        Case("12 MP phone-like AVIF -> profile", encode(phone, "AVIF", quality=70), Slot.PROFILE),
     ]
