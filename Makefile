@@ -3,14 +3,20 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check --quiet
+AXE    := tests/browser/axe/node_modules/axe-core/axe.min.js
 
 .PHONY: run test lint typecheck chromium bench load availability fuzz clean FORCE
 
 run: $(VENV)/.run
 	$(BIN)/imagecore serve $(ARGS)
 
-test: lint typecheck chromium
+test: lint typecheck chromium $(AXE)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# axe-core, from npm as the lock file pins it: the browser tests audit the page with it.
+$(AXE): tests/browser/axe/package-lock.json
+	npm ci --prefix tests/browser/axe --no-audit --no-fund --silent
+	touch $@
 
 # The browser tests drive Debian's Chromium (never a browser downloaded by Playwright).
 chromium:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from PIL import Image
@@ -218,3 +219,20 @@ def test_a_phone_s_heic_and_avif_photos_are_stored_upright_as_jpeg(
         top_left = stored.convert("RGB").getpixel((20, 20))
         expected = images.QUADRANT_COLOURS[0]
         assert all(abs(a - b) < 20 for a, b in zip(top_left, expected, strict=True)), top_left  # type: ignore[arg-type]
+
+
+def test_the_page_passes_an_accessibility_audit(
+    page: Page, server: Server, audit: Callable[[], list[str]]
+) -> None:
+    """axe-core finds nothing on the page: signed out, signed in, with images, at phone width."""
+    page.goto(server.base_url)
+    expect(page.get_by_role("status")).to_have_text("Paste an access token to begin.")
+    assert audit() == []
+    page.goto(f"{server.base_url}/?signed-in#token={server.token}")  # a new load, signed in
+    expect(page.get_by_alt_text("Profile image (default)")).to_have_attribute("src", DEFAULT)
+    assert audit() == []
+    page.get_by_label("Choose a profile image").set_input_files(png((200, 30, 30)))
+    expect(page.get_by_role("status")).to_have_text("Profile image uploaded successfully")
+    assert audit() == []
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert audit() == []
