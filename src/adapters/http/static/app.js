@@ -144,14 +144,47 @@
     if (on) byId(spec.remover).disabled = true; // render() sets it again from the server's answer
   }
 
-  async function upload(slot, file) {
+  // Each slot's shape, from the server's limits (its box); until they arrive, the defaults'.
+  const shapes = { profile_image: 1, cover_image: 2 };
+
+  // A chosen or dropped file is framed first; the original file goes up with the frame's crop.
+  async function choose(slot, file) {
     if (!file || !service) return;
+    const spec = SLOTS[slot];
+    const framing = await window.CropDialog.frame(file, {
+      title: `Frame the ${spec.label.toLowerCase()}`,
+      aspect: shapes[slot],
+      round: slot === 'profile_image',
+    });
+    if (framing === null) {
+      say('Nothing was uploaded.');
+      return;
+    }
+    await upload(slot, file, framing === 'whole' ? null : framing);
+  }
+
+  // The guide's client has no crop: a framed upload is the same form, with its crop field.
+  async function uploadFramed(slot, file, crop) {
+    const form = new FormData();
+    form.append(slot, file);
+    form.append(`${slot}_crop`, crop);
+    const response = await fetch(`${service.baseUrl}user-images/`, {
+      method: 'POST',
+      headers: { 'Authorization': `Bearer ${service.token}` },
+      body: form,
+    });
+    return response.json();
+  }
+
+  async function upload(slot, file, crop) {
     const spec = SLOTS[slot];
     const url = URL.createObjectURL(file);
     preview(slot, url);
     busy(slot, true);
-    say(`Uploading the ${spec.label.toLowerCase()}…`);
-    const result = await call(() => spec.upload(service, file));
+    say(crop ? `Uploading the ${spec.label.toLowerCase()}…`
+      : `Uploading the ${spec.label.toLowerCase()} whole (this browser cannot show it to frame it)…`);
+    const result = await call(() => (crop ? uploadFramed(slot, file, crop)
+      : spec.upload(service, file)));
     busy(slot, false);
     URL.revokeObjectURL(url);
     if (result) {
@@ -216,7 +249,10 @@
         headers: { 'Authorization': `Bearer ${service.token}` },
       });
       if (!response.ok) return;
-      const { formats } = await response.json();
+      const { formats, boxes } = await response.json();
+      for (const slot of Object.keys(shapes)) {
+        if (boxes && boxes[slot]) shapes[slot] = boxes[slot].width / boxes[slot].height;
+      }
       const last = formats[formats.length - 1];
       byId('formats').textContent = formats.length > 1
         ? `${formats.slice(0, -1).join(', ')} or ${last}` : last;
@@ -253,7 +289,7 @@
       input.addEventListener('change', () => {
         const file = input.files[0];
         input.value = '';
-        upload(slot, file);
+        choose(slot, file);
       });
       byId(spec.remover).addEventListener('click', () => remove(slot));
       byId(spec.describer).addEventListener('submit', (event) => {
@@ -270,7 +306,7 @@
       zone.addEventListener('drop', (event) => {
         event.preventDefault();
         zone.classList.remove('dragging');
-        upload(slot, event.dataTransfer.files[0]);
+        choose(slot, event.dataTransfer.files[0]);
       });
     }
     byId('token-form').addEventListener('submit', (event) => {
