@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import struct
+from pathlib import Path
 
 import pytest
 from PIL import Image, ImageOps
@@ -19,6 +20,7 @@ from tests.images import QUADRANT_COLOURS, quadrants
 pillow_heif = pytest.importorskip("pillow_heif")
 
 BOX = Box(800, 800)
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 LIMITS = ImageLimits()
 MAKERS = {"HEIC": images.heic, "AVIF": images.avif}
 
@@ -96,6 +98,14 @@ def test_ten_bit_heic_is_scaled_to_eight_bits_not_clipped() -> None:
     data = out.getvalue()
     with Image.open(io.BytesIO(data), formats=["HEIF"]) as opened:
         assert opened.info.get("bit_depth", 10) == 10
+    value = stored(data).convert("RGB").getpixel((32, 24))
+    assert near(value, (128, 128, 128), 6)  # type: ignore[arg-type]
+
+
+def test_ten_bit_avif_is_scaled_to_eight_bits_not_clipped() -> None:
+    data = (FIXTURES / "grey-10bit.avif").read_bytes()
+    pixi = data.index(b"pixi")
+    assert data[pixi + 8 : pixi + 12] == bytes([3, 10, 10, 10])  # three channels of 10 bits
     value = stored(data).convert("RGB").getpixel((32, 24))
     assert near(value, (128, 128, 128), 6)  # type: ignore[arg-type]
 
