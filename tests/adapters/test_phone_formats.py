@@ -142,6 +142,26 @@ def test_a_colour_profile_is_converted_to_srgb(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", MAKERS)
+@pytest.mark.parametrize(
+    ("primaries", "expected"),
+    [(1, (180, 120, 60)), (12, (190, 117, 45)), (9, (210, 110, 42))],
+    ids=["sRGB", "Display P3", "BT.2020"],
+)
+def test_colours_named_by_code_are_converted_to_srgb(
+    name: str, primaries: int, expected: tuple[int, int, int]
+) -> None:
+    """A picture with no ICC profile but colour primaries in its nclx property (as cameras and
+    browsers write P3 and BT.2020 photos) is converted as those primaries say. The expected
+    values are those of the published P3-to-sRGB and BT.2020-to-sRGB matrices."""
+    data = MAKERS[name](Image.new("RGB", (32, 32), (180, 120, 60)))
+    colr = data.index(b"colrnclx")
+    tagged = data[: colr + 8] + struct.pack(">H", primaries) + data[colr + 10 :]
+    assert data[colr + 8 : colr + 10] == b"\x00\x01"  # the writers say sRGB (BT.709)
+    got = stored(tagged).convert("RGB").getpixel((16, 16))
+    assert near(got, expected, 4), got  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("name", MAKERS)
 def test_a_header_over_the_pixel_limit_is_refused_before_decoding(name: str) -> None:
     """The image's declared size (its ispe property) says 8000 x 6000: refused as too large,
     though a HEIC's clean aperture still says 64 x 48 (what libheif reports as its size)."""

@@ -37,10 +37,12 @@ from imagecore.adapters.pillow_codec.pixels import (
     to_display_mode,
 )
 from imagecore.adapters.pillow_codec.placeholder import placeholder
+from imagecore.adapters.pillow_codec.profiles import needs_profile, profile_for
 from imagecore.adapters.pillow_codec.sniff import refusal
 from imagecore.adapters.pillow_codec.structure import (
     damage,
     gif_canvas,
+    heif_colour,
     heif_largest_image,
     jpeg_scans,
 )
@@ -198,6 +200,10 @@ class PillowCodec(ImageCodec):
                 coded = heif_largest_image(data)
                 if coded > limits.max_pixels:
                     raise ImageTooLarge("image", coded, limits.max_pixels, "pixels")
+                colour = heif_colour(data)
+                if not image.info.get("icc_profile") and colour and needs_profile(*colour):
+                    # Colours named by code (Display P3, say): converted as a profile would be.
+                    image.info["icc_profile"] = profile_for(colour[0])
             if image.format == "AVIF" and getattr(image, "n_frames", 1) > 1:
                 # libavif decodes each frame whole, at a cost no header bounds before it starts;
                 # an animation is welcome as GIF or WebP, whose frames are checked first.

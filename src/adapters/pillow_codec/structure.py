@@ -213,6 +213,23 @@ def heif_largest_image(data: bytes) -> int:
     return largest
 
 
+def heif_colour(data: bytes) -> tuple[int, int] | None:
+    """The colour primaries and transfer characteristics (ITU-T H.273 codes) a HEIF or AVIF file
+    declares in an ``nclx`` colour property, if it has one: what a browser shows its pixels in
+    when no ICC profile comes with them."""
+    try:
+        for meta_at, meta_end in _boxes(data, 0, len(data), b"meta"):
+            for iprp in _boxes(data, meta_at + 4, meta_end, b"iprp"):
+                for ipco in _boxes(data, *iprp, b"ipco"):
+                    for at, _ in _boxes(data, *ipco, b"colr"):
+                        if data[at : at + 4] == b"nclx":
+                            primaries, transfer = struct.unpack(">HH", data[at + 4 : at + 8])
+                            return primaries, transfer
+    except (IndexError, ValueError, struct.error):
+        pass
+    return None
+
+
 def _boxes(data: bytes, start: int, end: int, kind: bytes) -> Iterator[tuple[int, int]]:
     """The ISO media boxes of type ``kind`` between ``start`` and ``end``: (content, end)."""
     at = start
