@@ -90,14 +90,19 @@ def test_an_avif_exif_orientation_without_the_container_s_is_not_applied() -> No
     assert near(picture.getpixel((20, 20)), QUADRANT_COLOURS[0])  # type: ignore[arg-type]
 
 
-def test_ten_bit_heic_is_scaled_to_eight_bits_not_clipped() -> None:
-    """A 10-bit HEIC of mid grey (512 of 1023) is stored as mid grey (about 128), not white."""
+@pytest.mark.parametrize("bits", [10, 12])
+def test_a_deep_heic_is_scaled_to_eight_bits_not_clipped(
+    bits: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 10- or 12-bit HEIC of mid grey (half the range) is stored as mid grey (about 128), not
+    as white, which keeping the low bits would give."""
+    monkeypatch.setattr(pillow_heif.options, "SAVE_HDR_TO_12_BIT", bits == 12)
     grey = pillow_heif.from_bytes("RGB;16", (64, 48), struct.pack("<H", 0x8000) * (64 * 48 * 3))
     out = io.BytesIO()
-    grey.save(out, quality=-1)  # lossless-ish: the depth is what matters
+    grey.save(out, quality=-1)
     data = out.getvalue()
-    with Image.open(io.BytesIO(data), formats=["HEIF"]) as opened:
-        assert opened.info.get("bit_depth", 10) == 10
+    pixi = data.index(b"pixi")
+    assert data[pixi + 8 : pixi + 12] == bytes([3, bits, bits, bits])
     value = stored(data).convert("RGB").getpixel((32, 24))
     assert near(value, (128, 128, 128), 6)  # type: ignore[arg-type]
 
