@@ -15,6 +15,10 @@ test: lint typecheck chromium $(AXE)
 
 # axe-core, from npm as the lock file pins it: the browser tests audit the page with it.
 $(AXE): tests/browser/axe/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "installing Debian's npm for the accessibility audit"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
+	}
 	npm ci --prefix tests/browser/axe --no-audit --no-fund --silent
 	touch $@
 

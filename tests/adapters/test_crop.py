@@ -182,3 +182,16 @@ def test_the_stored_region_turns_into_the_crop(
     turned = cut.transpose(method) if method is not None else cut
     expected = upright.crop((crop.x, crop.y, crop.x + crop.width, crop.y + crop.height))
     assert turned.tobytes() == expected.tobytes()
+
+
+def test_a_crop_lands_exactly_at_a_reduced_scale_of_an_odd_width() -> None:
+    """A 4001-pixel-wide JPEG decoded at 1/8: a crop ending at x=2000 ends at 250 of the
+    decoded 501, not at 250.4 (the rounded-up width's ratio). The colours change at 2000, so
+    the stored picture's last column is still the left one's."""
+    picture = Image.new("RGB", (4001, 3000), QUADRANT_COLOURS[0])
+    picture.paste(QUADRANT_COLOURS[1], (2000, 0, 4001, 3000))
+    data = images.encode(picture, "JPEG", quality=95)
+    box = attrs.evolve(Box(100, 100, fill=True), crop=Crop(1200, 0, 800, 800))
+    shown = images.decode(PillowCodec().encode(data, box, LIMITS).data).convert("RGB")
+    assert shown.size == (100, 100)
+    assert only(shown.crop((98, 0, 100, 100)), QUADRANT_COLOURS[0], tolerance=8)

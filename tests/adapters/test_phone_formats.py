@@ -59,7 +59,7 @@ def test_transparency_is_kept_in_webp(name: str) -> None:
     assert picture.getpixel((8, 24))[3] == 255 and picture.getpixel((56, 24))[3] == 0  # type: ignore[index]
 
 
-@pytest.mark.parametrize("orientation", range(1, 9))
+@pytest.mark.parametrize("orientation", sorted(UPRIGHT))
 @pytest.mark.parametrize("name", MAKERS)
 def test_the_container_s_rotation_and_mirror_are_applied_once(name: str, orientation: int) -> None:
     """Written with each orientation (the container's irot and imir; for HEIC the EXIF keeps it
@@ -176,6 +176,45 @@ def test_a_header_over_the_pixel_limit_is_refused_before_decoding(name: str) -> 
         PillowCodec().encode(bloated, BOX, LIMITS)
 
 
+def grid_heic(monkeypatch: pytest.MonkeyPatch) -> bytes:
+    """A 1000 x 700 HEIC in 256-pixel tiles (4 x 3), as phones write their photos."""
+    monkeypatch.setattr(pillow_heif.options, "GRID_TILE_SIZE", 256)
+    return images.heic(quadrants((1000, 700)))
+
+
+def test_a_grid_heic_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = grid_heic(monkeypatch)
+    assert b"grid" in data
+    picture = stored(data).convert("RGB")
+    assert picture.size == (800, 560)  # sized into the 800 x 800 box
+    assert near(picture.getpixel((700, 500)), QUADRANT_COLOURS[3])  # type: ignore[arg-type]
+
+
+def test_a_grid_whose_tiles_add_up_to_far_more_than_its_picture_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The grid says its picture is 256 x 256 (its ispe and its own record), yet lists twelve
+    256-pixel tiles: decoding it would decode twelve pictures' worth. Refused before."""
+    data = grid_heic(monkeypatch)
+    declared = b"ispe" + bytes(4) + struct.pack(">II", 1000, 700)
+    record = bytes([0, 0, 2, 3]) + struct.pack(">HH", 1000, 700)
+    assert data.count(declared) == 1 and data.count(record) == 1
+    small = data.replace(declared, b"ispe" + bytes(4) + struct.pack(">II", 256, 256))
+    small = small.replace(record, bytes([0, 0, 2, 3]) + struct.pack(">HH", 256, 256))
+    with pytest.raises(InvalidImage, match="damaged") as refused:
+        PillowCodec().encode(small, BOX, LIMITS)
+    assert refused.value.detail == "its tiles add up to far more than the picture"
+
+
+def test_a_grid_canvas_over_the_limit_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The grid's own record says 8000 x 6000, whatever its ispe says: too large."""
+    data = grid_heic(monkeypatch)
+    record = bytes([0, 0, 2, 3]) + struct.pack(">HH", 1000, 700)
+    bloated = data.replace(record, bytes([0, 0, 2, 3]) + struct.pack(">HH", 8000, 6000))
+    with pytest.raises(ImageTooLarge):
+        PillowCodec().encode(bloated, BOX, LIMITS)
+
+
 @pytest.mark.parametrize("name", MAKERS)
 def test_a_truncated_file_is_damaged(name: str) -> None:
     data = MAKERS[name](Image.effect_noise((256, 256), 60).convert("RGB"))
@@ -188,7 +227,3 @@ def test_an_avif_image_sequence_is_refused_by_name() -> None:
     data = images.encode(frames[0], "AVIF", save_all=True, append_images=frames[1:])
     with pytest.raises(UnsupportedImageType, match="AVIF image sequence"):
         PillowCodec().encode(data, BOX, LIMITS)
-
-
-def test_the_orientations_tested_are_every_one() -> None:
-    assert set(UPRIGHT) == set(range(1, 9))

@@ -322,7 +322,7 @@ def test_the_crop_dialog_works_from_the_keyboard_and_escape_cancels(
     expect(dialog).to_be_visible()
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
-    expect(page.get_by_role("status")).to_have_text("Nothing was uploaded.")
+    expect(page.get_by_role("status")).to_have_text("The cover image was not changed.")
     expect(chooser).to_be_focused()
     expect(page.get_by_alt_text(re.compile("^Cover image"))).to_have_count(0)
 
@@ -332,6 +332,9 @@ def test_the_crop_dialog_works_from_the_keyboard_and_escape_cancels(
         page.keyboard.press("+")  # 1.25 ** 4: about 2.4 times
     for _ in range(30):
         page.keyboard.press("Shift+ArrowLeft")  # the frame as far left as it goes
+    expect(page.locator("#crop-position")).to_have_text(
+        re.compile(r"^Showing \d+ by \d+ pixels, from 0 across and \d+ down\.$")
+    )
     page.keyboard.press("Tab")  # the zoom slider
     page.keyboard.press("Tab")  # Cancel
     page.keyboard.press("Tab")  # Use this
@@ -349,14 +352,33 @@ def test_the_crop_dialog_works_from_the_keyboard_and_escape_cancels(
     assert all(abs(a - b) <= 12 for a, b in zip(bottom, images.QUADRANT_COLOURS[2], strict=True))  # type: ignore[arg-type]
 
 
-def test_the_crop_dialog_fits_a_phone(page: Page, server: Server, artifacts: Path) -> None:
-    """At 390 pixels wide the dialog, its frame and its buttons are all within the screen."""
+def test_the_crop_dialog_fits_a_phone(
+    page: Page, server: Server, artifacts: Path, audit: Callable[[], list[str]]
+) -> None:
+    """At 390 pixels wide the dialog, its frame and its buttons are all within the screen, and
+    it passes the audit; turned to landscape, it keeps framing the same part."""
     page.set_viewport_size({"width": 390, "height": 844})
     open_page(page, server)
     page.get_by_label("Choose a cover image").set_input_files(quadrant_picture())
     dialog = page.get_by_role("dialog", name="Frame the cover image")
     expect(dialog).to_be_visible()
     page.screenshot(path=artifacts / "crop-dialog-390.png")
+    assert audit() == []
+    page.get_by_label("Zoom").fill("2")
+    framed = page.evaluate(
+        "() => document.getElementById('crop-frame').getBoundingClientRect().width"
+    )
+    page.set_viewport_size({"width": 844, "height": 390})
+    page.wait_for_function(
+        f"() => document.getElementById('crop-frame').getBoundingClientRect().width !== {framed}"
+    )
+    # What the wider frame shows is the same 400 pixels of the picture, drawn larger.
+    shown = page.evaluate(
+        "() => document.getElementById('crop-frame').getBoundingClientRect().width / "
+        "new DOMMatrix(getComputedStyle(document.getElementById('crop-picture')).transform).a"
+    )
+    assert abs(shown - 400) <= 3, shown
+    page.set_viewport_size({"width": 390, "height": 844})
     for part in (
         dialog,
         page.locator("#crop-frame"),
@@ -366,6 +388,10 @@ def test_the_crop_dialog_fits_a_phone(page: Page, server: Server, artifacts: Pat
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
     dialog.get_by_role("button", name="Use this").click()
     expect(page.get_by_role("status")).to_have_text("Cover image uploaded successfully")
+    # Zoomed twice on an 800-pixel picture, a 2:1 frame shows 400 x 200 of it, turned or not.
+    detail, _ = stored_detail(page, server, "cover_image")
+    width, height = int(detail["width"]), int(detail["height"])  # type: ignore[call-overload]
+    assert abs(width - 400) <= 3 and abs(height - 200) <= 3, (width, height)
 
 
 PINCH = """(frame) => {
@@ -396,4 +422,4 @@ def test_the_crop_dialog_zooms_by_wheel_and_pinch(page: Page, server: Server) ->
     pinched = float(zoom.input_value())
     assert pinched == pytest.approx(min(8.0, wheeled * 3), rel=0.01), (wheeled, pinched)
     page.keyboard.press("Escape")
-    expect(page.get_by_role("status")).to_have_text("Nothing was uploaded.")
+    expect(page.get_by_role("status")).to_have_text("The profile image was not changed.")

@@ -29,6 +29,7 @@ from imagecore.adapters.http.bodies import (
     MessageBody,
     UploadBody,
 )
+from imagecore.adapters.http.forms import MAX_CROP_BYTES
 from imagecore.adapters.http.limits import RateRules
 from imagecore.errors import (
     Busy,
@@ -306,7 +307,8 @@ def crop_properties() -> dict[str, Schema | Reference]:
     return {
         wording.crop_field(slot): Schema(
             type=OpenAPIType.STRING,
-            pattern="^ *[0-9]+ *, *[0-9]+ *, *[0-9]+ *, *[0-9]+ *$",
+            pattern="^ *[0-9]{1,10} *, *[0-9]{1,10} *, *[0-9]{1,10} *, *[0-9]{1,10} *$",
+            max_length=MAX_CROP_BYTES,
             examples=["120,40,900,900"],
             description=f"The part of the picture to make the {wording.LABELS[slot].lower()} "
             "of, as x,y,width,height in whole pixels of the picture as it is shown (its "

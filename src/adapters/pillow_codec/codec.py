@@ -42,8 +42,7 @@ from imagecore.adapters.pillow_codec.sniff import refusal
 from imagecore.adapters.pillow_codec.structure import (
     damage,
     gif_canvas,
-    heif_colour,
-    heif_largest_image,
+    heif_work,
     jpeg_scans,
 )
 from imagecore.adapters.pillow_codec.variants import animated_variants, still_variants
@@ -196,18 +195,12 @@ class PillowCodec(ImageCodec):
             pixels = image.width * image.height
             if pixels > limits.max_pixels:
                 raise ImageTooLarge("image", pixels, limits.max_pixels, "pixels")
-            if image.format in ("AVIF", "HEIF"):
-                coded = heif_largest_image(data)
-                if coded > limits.max_pixels:
-                    raise ImageTooLarge("image", coded, limits.max_pixels, "pixels")
-                colour = heif_colour(data)
-                if not image.info.get("icc_profile") and colour and needs_profile(*colour):
-                    # Colours named by code (Display P3, say): converted as a profile would be.
-                    image.info["icc_profile"] = profile_for(colour[0])
             if image.format == "AVIF" and getattr(image, "n_frames", 1) > 1:
                 # libavif decodes each frame whole, at a cost no header bounds before it starts;
                 # an animation is welcome as GIF or WebP, whose frames are checked first.
                 raise UnsupportedImageType("AVIF image sequence", ACCEPTED)
+            if image.format in ("AVIF", "HEIF"):
+                pixels = _check_heif_work(data, image, pixels, limits)
             if box.crop is not None:
                 turned = _orientation(image) in QUARTER_TURNS
                 upright = (image.height, image.width) if turned else (image.width, image.height)
@@ -245,11 +238,17 @@ class PillowCodec(ImageCodec):
         region = stored_region(box, orientation, *stored)
         if image.format in ("JPEG", "MPO"):
             # Decode at 1/2, 1/4 or 1/8 scale when the box allows: less work, far less memory.
-            image.draft(image.mode, draft_size(image.width, image.height, orientation, box))
+            drafted = image.draft(image.mode, draft_size(*stored, orientation, box))
+            if region is not None and drafted is not None:
+                # The exact scale (1/2, 1/4, 1/8): the decoded size is rounded up, it is not.
+                factor = drafted[1][2] / stored[0]
+                region = (
+                    region[0] * factor,
+                    region[1] * factor,
+                    region[2] * factor,
+                    region[3] * factor,
+                )
         image.load()
-        if region is not None and image.size != stored:
-            across, down = image.width / stored[0], image.height / stored[1]
-            region = (region[0] * across, region[1] * down, region[2] * across, region[3] * down)
         shown = resize(to_display_mode(image, in_place=True), stored_box(box, orientation), region)
         # Turned once it is small (see stored_box): the same picture, for far less memory.
         method = UPRIGHT.get(orientation)
@@ -332,6 +331,28 @@ def _check_work(data: bytes, limits: ImageLimits) -> None:
                 limits.max_animation_pixels,
                 "pixels over all frames",
             )
+
+
+def _check_heif_work(
+    data: bytes, image: ImageFile.ImageFile, pixels: int, limits: ImageLimits
+) -> int:
+    """Refuse, from its items, a HEIF or AVIF file whose decoding would cost more than the
+    picture it shows; the pixels to budget memory for. Give its colours a profile where they
+    are named by code."""
+    work = heif_work(data)
+    if work is None:
+        raise InvalidImage("damaged", ACCEPTED, "its items could not be read")
+    # The decoders report the size after a clean aperture crops it; they decode the coded one.
+    shown = max(pixels, work.canvas)
+    if shown > limits.max_pixels:
+        raise ImageTooLarge("image", shown, limits.max_pixels, "pixels")
+    if work.decoded > 2 * shown:
+        # A real grid's tiles overhang its edges a little; these would decode many pictures.
+        raise InvalidImage("damaged", ACCEPTED, "its tiles add up to far more than the picture")
+    if not image.info.get("icc_profile") and work.colour and needs_profile(*work.colour):
+        # Colours named by code (Display P3, say): converted as a profile would convert them.
+        image.info["icc_profile"] = profile_for(work.colour[0])
+    return max(shown, work.decoded)
 
 
 def _check_memory(format_name: str, pixels: int, animated: bool, budget: int) -> None:

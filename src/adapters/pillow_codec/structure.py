@@ -13,6 +13,7 @@ import struct
 import zlib
 from collections.abc import Callable, Iterator
 
+import attrs
 import simplejpeg
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -191,52 +192,72 @@ def gif_canvas(data: bytes) -> tuple[int, int, int]:
     return width, height, frames
 
 
-def heif_largest_image(data: bytes) -> int:
-    """The most pixels any image of a HEIF or AVIF file declares it is coded at: the largest of
-    the ``ispe`` properties in its ``meta`` box (0 if there is none to read).
+@attrs.frozen
+class HeifWork:
+    """What decoding a HEIF or AVIF file's primary image costs, from its item structure alone."""
 
-    Decoders report the size after the clean aperture (``clap``) crops it, but decode the coded
-    size first: a 64 x 48 aperture on an 8000 x 6000 image is a 48 MP decode. A grid declares
-    its whole size, each tile its own.
+    #: Pixels decoded: the primary image's, or every tile a grid or overlay lists (a tile listed
+    #: twice is decoded twice), and its alpha's.
+    decoded: int
+    #: The largest canvas a grid or overlay composes its tiles on, or the image's own size.
+    canvas: int
+    #: The colour primaries and transfer characteristics (H.273 codes) of the primary image's
+    #: ``nclx`` property, if it has one: what a browser shows its pixels in without a profile.
+    colour: tuple[int, int] | None = None
+
+
+def heif_work(data: bytes) -> HeifWork | None:
+    """The cost of decoding the primary image, as its items declare it; None when the item
+    structure cannot be read (such a file is refused: a decoder would read it some other way).
+
+    A grid's tiles are decoded one by one onto a canvas of the size the grid's own record gives,
+    whatever the image's ``ispe`` says; an overlay likewise. So the work is the sum over the
+    tiles, and the canvas is the grid's record: neither is the image's declared size.
     """
-    largest = 0
     try:
-        for meta_at, meta_end in _boxes(data, 0, len(data), b"meta"):
-            # meta is a full box: its version and flags come before its children.
-            for iprp in _boxes(data, meta_at + 4, meta_end, b"iprp"):
-                for ipco in _boxes(data, *iprp, b"ipco"):
-                    for at, _ in _boxes(data, *ipco, b"ispe"):
-                        width, height = struct.unpack(">II", data[at + 4 : at + 12])
-                        largest = max(largest, width * height)
-    except (IndexError, ValueError, struct.error):
-        pass
-    return largest
+        meta = next(_boxes(data, 0, len(data), b"meta"))
+        boxes = {kind: (at, end) for kind, at, end in _children(data, meta[0] + 4, meta[1])}
+        primary = _primary(data, *boxes[b"pitm"])
+        types = _item_types(data, *boxes[b"iinf"])
+        references = _references(data, *boxes[b"iref"]) if b"iref" in boxes else {}
+        properties = _item_properties(data, *boxes[b"iprp"])
+        payloads = _payloads(data, boxes)
+    except (StopIteration, KeyError, IndexError, ValueError, struct.error):
+        return None
+    seen: set[int] = set()
 
+    def work(item: int, depth: int) -> tuple[int, int]:
+        if depth > 4 or len(seen) > 10_000:
+            raise ValueError("items nest too deep")
+        seen.add(item)
+        kind = types.get(item)
+        tiles = references.get((b"dimg", item), [])
+        if kind in (b"grid", b"iovl"):
+            canvas = _canvas(payloads.get(item, b""), kind)
+            decoded = sum(work(tile, depth + 1)[0] for tile in tiles)
+            return decoded, canvas
+        if kind == b"iden" and tiles:
+            return work(tiles[0], depth + 1)
+        size = _pixels(data, properties.get(item, []))
+        return size, size
 
-def heif_colour(data: bytes) -> tuple[int, int] | None:
-    """The colour primaries and transfer characteristics (ITU-T H.273 codes) a HEIF or AVIF file
-    declares in an ``nclx`` colour property, if it has one: what a browser shows its pixels in
-    when no ICC profile comes with them."""
     try:
-        for meta_at, meta_end in _boxes(data, 0, len(data), b"meta"):
-            for iprp in _boxes(data, meta_at + 4, meta_end, b"iprp"):
-                for ipco in _boxes(data, *iprp, b"ipco"):
-                    for at, _ in _boxes(data, *ipco, b"colr"):
-                        if data[at : at + 4] == b"nclx":
-                            primaries, transfer = struct.unpack(">HH", data[at + 4 : at + 8])
-                            return primaries, transfer
-    except (IndexError, ValueError, struct.error):
-        pass
-    return None
+        decoded, canvas = work(primary, 0)
+        # An alpha channel is an image of its own, decoded with the primary one.
+        for aux, targets in references.items():
+            if aux[0] == b"auxl" and primary in targets:
+                decoded += work(aux[1], 0)[0]
+    except (ValueError, RecursionError, struct.error, IndexError):
+        return None
+    return HeifWork(decoded, canvas, _nclx(data, properties.get(primary, [])))
 
 
-def _boxes(data: bytes, start: int, end: int, kind: bytes) -> Iterator[tuple[int, int]]:
-    """The ISO media boxes of type ``kind`` between ``start`` and ``end``: (content, end)."""
+def _children(data: bytes, start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
     at = start
-    for _ in range(10_000):  # a real meta box holds a few dozen
+    for _ in range(10_000):
         if at + 8 > end:
             return
-        size, found = struct.unpack(">I4s", data[at : at + 8])
+        size, kind = struct.unpack(">I4s", data[at : at + 8])
         header = 8
         if size == 1:
             (size,) = struct.unpack(">Q", data[at + 8 : at + 16])
@@ -244,10 +265,160 @@ def _boxes(data: bytes, start: int, end: int, kind: bytes) -> Iterator[tuple[int
         elif size == 0:
             size = end - at
         if size < header or at + size > end:
-            return
-        if found == kind:
-            yield at + header, at + size
+            raise ValueError("a box overruns its parent")
+        yield kind, at + header, at + size
         at += size
+
+
+def _primary(data: bytes, at: int, end: int) -> int:
+    version = data[at]
+    return int(
+        struct.unpack(
+            ">H" if version == 0 else ">I", data[at + 4 : at + (6 if version == 0 else 8)]
+        )[0]
+    )
+
+
+def _item_types(data: bytes, at: int, end: int) -> dict[int, bytes]:
+    version = data[at]
+    first = at + (6 if version == 0 else 8)
+    types: dict[int, bytes] = {}
+    for kind, inner, _ in _children(data, first, end):
+        if kind != b"infe" or data[inner] < 2:
+            continue
+        if data[inner] == 2:
+            item, after = struct.unpack(">H", data[inner + 4 : inner + 6])[0], inner + 6
+        else:
+            item, after = struct.unpack(">I", data[inner + 4 : inner + 8])[0], inner + 8
+        types[int(item)] = data[after + 2 : after + 6]
+    return types
+
+
+def _references(data: bytes, at: int, end: int) -> dict[tuple[bytes, int], list[int]]:
+    wide = data[at] != 0
+    width, code = (4, ">I") if wide else (2, ">H")
+    found: dict[tuple[bytes, int], list[int]] = {}
+    for kind, inner, stop in _children(data, at + 4, end):
+        source = struct.unpack(code, data[inner : inner + width])[0]
+        (count,) = struct.unpack(">H", data[inner + width : inner + width + 2])
+        first = inner + width + 2
+        targets = [
+            int(struct.unpack(code, data[first + n * width : first + (n + 1) * width])[0])
+            for n in range(count)
+        ]
+        if first + count * width > stop:
+            raise ValueError("a reference overruns its box")
+        found.setdefault((kind, int(source)), []).extend(targets)
+    return found
+
+
+def _item_properties(data: bytes, at: int, end: int) -> dict[int, list[tuple[bytes, int]]]:
+    """The properties associated with each item: (type, content start) each."""
+    boxes = {kind: (inner, stop) for kind, inner, stop in _children(data, at, end)}
+    properties = [(kind, inner) for kind, inner, _ in _children(data, *boxes[b"ipco"])]
+    start, stop = boxes[b"ipma"]
+    version, flags = data[start], data[start + 3]
+    (count,) = struct.unpack(">I", data[start + 4 : start + 8])
+    at = start + 8
+    found: dict[int, list[tuple[bytes, int]]] = {}
+    for _ in range(count):
+        if version < 1:
+            (item,), at = struct.unpack(">H", data[at : at + 2]), at + 2
+        else:
+            (item,), at = struct.unpack(">I", data[at : at + 4]), at + 4
+        associations, at = data[at], at + 1
+        for _ in range(associations):
+            if flags & 1:
+                (index,), at = struct.unpack(">H", data[at : at + 2]), at + 2
+                index &= 0x7FFF
+            else:
+                index, at = data[at] & 0x7F, at + 1
+            if 0 < index <= len(properties):
+                found.setdefault(int(item), []).append(properties[index - 1])
+        if at > stop:
+            raise ValueError("associations overrun their box")
+    return found
+
+
+def _pixels(data: bytes, properties: list[tuple[bytes, int]]) -> int:
+    """An item's pixels, as its ispe property declares them (0 without one)."""
+    for kind, at in properties:
+        if kind == b"ispe":
+            width, height = struct.unpack(">II", data[at + 4 : at + 12])
+            return int(width) * int(height)
+    return 0
+
+
+def _nclx(data: bytes, properties: list[tuple[bytes, int]]) -> tuple[int, int] | None:
+    for kind, at in properties:
+        if kind == b"colr" and data[at : at + 4] == b"nclx":
+            primaries, transfer = struct.unpack(">HH", data[at + 4 : at + 8])
+            return int(primaries), int(transfer)
+    return None
+
+
+def _payloads(data: bytes, boxes: dict[bytes, tuple[int, int]]) -> dict[int, bytes]:
+    """The bytes of the items stored in the meta box's idat (a grid's or overlay's record)."""
+    if b"iloc" not in boxes:
+        return {}
+    idat = data[slice(*boxes[b"idat"])] if b"idat" in boxes else b""
+    at, end = boxes[b"iloc"]
+    version = data[at]
+    sizes, more = data[at + 4], data[at + 5]
+    offset_size, length_size = sizes >> 4, sizes & 15
+    base_size, index_size = more >> 4, (more & 15) if version in (1, 2) else 0
+    at += 6
+    if version < 2:
+        (count,), at = struct.unpack(">H", data[at : at + 2]), at + 2
+    else:
+        (count,), at = struct.unpack(">I", data[at : at + 4]), at + 4
+    payloads: dict[int, bytes] = {}
+    for _ in range(count):
+        if version < 2:
+            (item,), at = struct.unpack(">H", data[at : at + 2]), at + 2
+        else:
+            (item,), at = struct.unpack(">I", data[at : at + 4]), at + 4
+        method = 0
+        if version in (1, 2):
+            (method,), at = struct.unpack(">H", data[at : at + 2]), at + 2
+            method &= 15
+        at += 2  # the data reference index
+        base, at = _number(data, at, base_size), at + base_size
+        (extents,), at = struct.unpack(">H", data[at : at + 2]), at + 2
+        chunks = []
+        for _ in range(extents):
+            at += index_size
+            offset, at = _number(data, at, offset_size), at + offset_size
+            length, at = _number(data, at, length_size), at + length_size
+            if method == 1:
+                chunks.append(idat[base + offset : base + offset + length])
+        if at > end:
+            raise ValueError("item locations overrun their box")
+        if method == 1:
+            payloads[int(item)] = b"".join(chunks)
+    return payloads
+
+
+def _number(data: bytes, at: int, size: int) -> int:
+    return int.from_bytes(data[at : at + size], "big") if size else 0
+
+
+def _canvas(record: bytes, kind: bytes) -> int:
+    """The pixels of the canvas a grid or overlay record (ISO/IEC 23008-12 6.6.2) declares."""
+    flags = record[1]
+    at = 4 if kind == b"grid" else 2 + 8  # a grid's rows and columns; an overlay's fill colour
+    if flags & 1:
+        width, height = struct.unpack(">II", record[at : at + 8])
+    else:
+        width, height = struct.unpack(">HH", record[at : at + 4])
+    return int(width) * int(height)
+
+
+def _boxes(data: bytes, start: int, end: int, kind: bytes) -> Iterator[tuple[int, int]]:
+    """The ISO media boxes of type ``kind`` between ``start`` and ``end``: (content, end)."""
+    for found, at, stop in _children(data, start, end):
+        if found == kind:
+            yield at, stop
 
 
 def webp_damage(data: bytes) -> str | None:

@@ -151,13 +151,17 @@
   async function choose(slot, file) {
     if (!file || !service) return;
     const spec = SLOTS[slot];
+    if (inFlight.has(slot) || window.CropDialog.isOpen()) {
+      say(`Wait for the ${spec.label.toLowerCase()} under way before choosing another.`);
+      return;
+    }
     const framing = await window.CropDialog.frame(file, {
       title: `Frame the ${spec.label.toLowerCase()}`,
       aspect: shapes[slot],
       round: slot === 'profile_image',
     });
     if (framing === null) {
-      say('Nothing was uploaded.');
+      say(`The ${spec.label.toLowerCase()} was not changed.`);
       return;
     }
     await upload(slot, file, framing === 'whole' ? null : framing);
@@ -186,6 +190,8 @@
     const result = await call(() => (crop ? uploadFramed(slot, file, crop)
       : spec.upload(service, file)));
     busy(slot, false);
+    // The picker was disabled during the upload, which sent focus to the page: back to it.
+    if (document.activeElement === document.body) byId(spec.input).focus();
     URL.revokeObjectURL(url);
     if (result) {
       say(result.message);
@@ -308,6 +314,11 @@
         zone.classList.remove('dragging');
         choose(slot, event.dataTransfer.files[0]);
       });
+    }
+    // A file dropped anywhere but a drop zone (the dialog, its backdrop, the page's margin) is
+    // not opened by the browser in place of the page.
+    for (const type of ['dragover', 'drop']) {
+      document.addEventListener(type, (event) => event.preventDefault());
     }
     byId('token-form').addEventListener('submit', (event) => {
       event.preventDefault();

@@ -79,6 +79,18 @@ window.CropDialog = (() => {
       return;
     }
     event.preventDefault();
+    announce();
+  }
+
+  // Where the frame is, for a screen reader, after a key moved or zoomed it.
+  let announcing = 0;
+  function announce() {
+    clearTimeout(announcing);
+    announcing = setTimeout(() => {
+      const [x, y, width, height] = crop().split(',');
+      byId('crop-position').textContent =
+        `Showing ${width} by ${height} pixels, from ${x} across and ${y} down.`;
+    }, 300);
   }
 
   // Dragging with one pointer, pinching with two.
@@ -93,6 +105,7 @@ window.CropDialog = (() => {
     }
     pointers.set(event.pointerId, { x: event.clientX, y: event.clientY });
     pinch = pointers.size === 2 ? spread() : null; // zoom follows the fingers from here
+    if (pinch === 0) pinch = null; // two touches at one point: wait until they part
   }
 
   function spread() {
@@ -113,8 +126,8 @@ window.CropDialog = (() => {
     const distance = spread();
     const box = byId('crop-frame').getBoundingClientRect();
     const mid = { x: (a.x + b.x) / 2 - box.left, y: (a.y + b.y) / 2 - box.top };
-    if (pinch) zoomTo(view.zoom * (distance / pinch), mid.x, mid.y);
-    pinch = distance;
+    if (pinch && distance) zoomTo(view.zoom * (distance / pinch), mid.x, mid.y);
+    pinch = distance || null;
   }
 
   function onPointerUp(event) {
@@ -129,11 +142,26 @@ window.CropDialog = (() => {
       event.clientY - box.top);
   }
 
+  // A frame resized (a phone turned, a window resized) keeps showing the same part.
+  function keepFraming() {
+    const box = byId('crop-frame').getBoundingClientRect();
+    if (!byId('crop').open || !box.width || box.width === view.frameWidth) return;
+    const [x, y, width] = crop().split(',').map(Number);
+    const s = box.width / width;
+    Object.assign(view, { frameWidth: box.width, frameHeight: box.height });
+    view.fit = Math.max(box.width / view.width, box.height / view.height);
+    view.zoom = Math.min(MAX_ZOOM, Math.max(1, s / view.fit));
+    view.x = -x * scale();
+    view.y = -y * scale();
+    draw();
+  }
+
   let wired = false;
   function wire() {
     if (wired) return;
     wired = true;
     const frame = byId('crop-frame');
+    new ResizeObserver(keepFraming).observe(frame);
     frame.addEventListener('keydown', onKey);
     frame.addEventListener('pointerdown', onPointerDown);
     frame.addEventListener('pointermove', onPointerMove);
@@ -163,6 +191,9 @@ window.CropDialog = (() => {
     byId('crop-title').textContent = title;
     byId('crop-frame').classList.toggle('round', round);
     const opener = document.activeElement;
+    pointers.clear();
+    pinch = null;
+    byId('crop-position').textContent = '';
     dialog.showModal();
     place(aspect);
     byId('crop-frame').focus();
@@ -184,5 +215,7 @@ window.CropDialog = (() => {
     return answer;
   }
 
-  return { frame };
+  const isOpen = () => byId('crop').open;
+
+  return { frame, isOpen };
 })();
