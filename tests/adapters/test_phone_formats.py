@@ -227,3 +227,16 @@ def test_an_avif_image_sequence_is_refused_by_name() -> None:
     data = images.encode(frames[0], "AVIF", save_all=True, append_images=frames[1:])
     with pytest.raises(UnsupportedImageType, match="AVIF image sequence"):
         PillowCodec().encode(data, BOX, LIMITS)
+
+
+def test_an_avif_frame_larger_than_its_item_declares_is_refused() -> None:
+    """A 2048 x 2048 AV1 frame in an item whose ispe says 64 x 64: libavif would decode the
+    whole frame, then crop it. Its sequence header says 2048 x 2048, and that is what counts."""
+    data = images.avif(Image.new("RGB", (2048, 2048), (90, 90, 90)))
+    lying = images.iso_box_patched(data, b"ispe", struct.pack(">II", 64, 64))
+    with Image.open(io.BytesIO(lying), formats=["AVIF"]) as opened:
+        assert opened.size == (64, 64)  # what the decoder reports
+    limits = ImageLimits(max_pixels=1_000_000)
+    with pytest.raises(ImageTooLarge) as refused:
+        PillowCodec().encode(lying, BOX, limits)
+    assert refused.value.actual == 2048 * 2048
