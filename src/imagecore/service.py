@@ -283,6 +283,12 @@ class ImageSlots:
         self._remove(change.garbage)
         return change.images
 
+    def is_upload(self, key: str) -> bool:
+        """Whether ``key`` names an upload the media route may serve, told from the name alone
+        (an upload's name never changes its bytes: a cache may trust the name)."""
+        folders = {policy.folder for policy in self.policies.values()}
+        return rules.is_servable(key, folders)
+
     def media(self, key: str) -> MediaFile:
         """The file at ``key``, if it is one the media route may serve: an upload from storage,
         or a default image from the core's own files."""

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from litestar.testing import TestClient
 
+from imagecore.adapters.fsspec_storage import FsspecStorage
 from tests import images
 from tests.http.support import API
 
@@ -110,3 +111,32 @@ def test_missing_files_and_escapes_are_404(client: TestClient, path: str, tmp_pa
     assert response.status_code == 404
     assert list(response.json()) == ["error"]
     assert "TOP-SECRET" not in response.text
+
+
+def test_a_conditional_request_for_an_upload_reads_no_storage(
+    client: TestClient,
+    uploaded: dict[str, str],
+    media: FsspecStorage,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An upload's name never changes its bytes: its ETag comes from the name, and a request
+    naming it is answered 304 before storage is read. Another ETag reads it again."""
+    reads: list[str] = []
+    read = media.read
+    monkeypatch.setattr(media, "read", lambda key: reads.append(key) or read(key))
+    first = client.get(uploaded["cover_image"])
+    assert first.status_code == 200 and len(reads) == 1
+    etag = first.headers["etag"]
+    again = client.get(uploaded["cover_image"], headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    assert again.headers["etag"] == etag
+    assert again.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert len(reads) == 1
+    other = client.get(uploaded["cover_image"], headers={"If-None-Match": '"other"'})
+    assert other.status_code == 200 and len(reads) == 2
+    # The default image may change with a release: its ETag still comes from its bytes.
+    default = client.get(DEFAULT)
+    assert (
+        client.get(DEFAULT, headers={"If-None-Match": default.headers["etag"]}).status_code == 304
+    )
+    assert len(reads) == 2

@@ -1,8 +1,8 @@
 """The media route: the files the API's URLs point at, with validators and cache headers.
 
-An upload's bytes never change (each upload gets a new name), so browsers may keep it for a year;
-a default image may change with a release, so it is kept for a day. Both carry an ETag, and a
-request naming it gets 304.
+An upload's bytes never change (each upload gets a new name), so browsers may keep it for a year,
+and its ETag comes from its name: a request naming it gets 304 without storage being read. A
+default image may change with a release, so it is kept for a day, its ETag from its bytes.
 """
 
 from __future__ import annotations
@@ -35,19 +35,36 @@ def media(
     slots: NamedDependency[ImageSlots],
     cross_origin: NamedDependency[str],
 ) -> Response[bytes]:
-    file = slots.media(key.lstrip("/"))
-    etag = '"' + hashlib.blake2b(file.data, digest_size=16).hexdigest() + '"'
-    headers = {
+    key = key.lstrip("/")
+    wanted = _etags(request.headers.get("if-none-match"))
+    if slots.is_upload(key):
+        etag = _tag(key.encode())
+        if etag in wanted:
+            return Response(
+                b"",
+                status_code=HTTP_304_NOT_MODIFIED,
+                headers=_headers(etag, FOREVER, cross_origin),
+            )
+    file = slots.media(key)
+    etag = _tag(key.encode()) if file.immutable else _tag(file.data)
+    headers = _headers(etag, cache_control(file), cross_origin)
+    if etag in wanted or "*" in wanted:
+        return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
+    return Response(file.data, media_type=file.media_type, headers=headers)
+
+
+def _tag(basis: bytes) -> str:
+    return '"' + hashlib.blake2b(basis, digest_size=16).hexdigest() + '"'
+
+
+def _headers(etag: str, cache: str, cross_origin: str) -> dict[str, str]:
+    return {
         "ETag": etag,
-        "Cache-Control": cache_control(file),
+        "Cache-Control": cache,
         "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": "default-src 'none'",
         "Cross-Origin-Resource-Policy": cross_origin,
     }
-    wanted = _etags(request.headers.get("if-none-match"))
-    if etag in wanted or "*" in wanted:
-        return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
-    return Response(file.data, media_type=file.media_type, headers=headers)
 
 
 def cache_control(file: MediaFile) -> str:
