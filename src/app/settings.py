@@ -66,6 +66,9 @@ class Settings:
         "IMAGECORE_MAX_UPLOAD_BYTES", _LIMITS.max_bytes, parsers.positive_int
     )
     max_pixels: int = setting("IMAGECORE_MAX_PIXELS", _LIMITS.max_pixels, parsers.pixels)
+    max_declared_pixels: int = setting(
+        "IMAGECORE_MAX_DECLARED_PIXELS", _LIMITS.max_declared_pixels, parsers.pixels
+    )
     max_frames: int = setting("IMAGECORE_MAX_FRAMES", _LIMITS.max_frames, parsers.positive_int)
     max_animation_pixels: int = setting(
         "IMAGECORE_MAX_ANIMATION_PIXELS", _LIMITS.max_animation_pixels, parsers.positive_int
@@ -130,6 +133,7 @@ class Settings:
         return ImageLimits(
             max_bytes=self.max_upload_bytes,
             max_pixels=self.max_pixels,
+            max_declared_pixels=self.max_declared_pixels,
             max_frames=self.max_frames,
             max_animation_pixels=self.max_animation_pixels,
             max_scans=self.max_scans,

@@ -147,8 +147,13 @@ class ImageLimits:
 
     #: Most bytes in one uploaded file (the HTTP API holds a whole request body to it).
     max_bytes: int = attrs.field(default=10 * 1024 * 1024, validator=attrs.validators.gt(0))
-    #: Largest still image, as its header declares it.
+    #: Most pixels a still image is decoded at, as its header and the box tell before decoding:
+    #: a JPEG decodes at 1/2, 1/4 or 1/8 scale where the box allows, every other format whole.
+    #: This bounds memory and resampling.
     max_pixels: int = attrs.field(default=40_000_000, validator=attrs.validators.gt(0))
+    #: Largest still image, as its header declares it, whatever scale it decodes at: the
+    #: decoder still walks every block (a phone's 48 and 64 MP photos pass).
+    max_declared_pixels: int = attrs.field(default=80_000_000, validator=attrs.validators.gt(0))
     #: Memory and time are bounded by the pixels decoded over all frames (below); this only
     #: bounds the work per frame that pixels do not count, so real 300- to 400-frame GIFs pass.
     max_frames: int = attrs.field(default=1000, validator=attrs.validators.gt(0))

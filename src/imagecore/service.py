@@ -83,10 +83,11 @@ class ImageSlots:
     max_attempts: int = attrs.field(default=8, validator=attrs.validators.ge(1))
 
     def __attrs_post_init__(self) -> None:
-        if self.limits.max_pixels > self.codec.max_pixels:
+        if max(self.limits.max_pixels, self.limits.max_declared_pixels) > self.codec.max_pixels:
             # The limit the API publishes must be the one that holds.
             raise ValueError(
-                f"limits.max_pixels is {self.limits.max_pixels:,}, but the codec decodes images "
+                f"limits.max_pixels is {self.limits.max_pixels:,} and max_declared_pixels "
+                f"{self.limits.max_declared_pixels:,}, but the codec decodes images "
                 f"of at most {self.codec.max_pixels:,} pixels"
             )
 

@@ -150,6 +150,7 @@ def test_refusals_are_worded_from_the_error_s_data(http: TestClient) -> None:  #
 ODD_LIMITS = ImageLimits(
     max_bytes=3 * 1024 * 1024,
     max_pixels=1_234_567,
+    max_declared_pixels=2_345_678,
     max_frames=9,
     max_animation_pixels=7_654_321,
     max_scans=17,
@@ -193,6 +194,7 @@ def test_the_published_limits_are_the_service_s(odd_http: TestClient) -> None:  
     assert guide_keys(response.json()) == {
         "max_upload_bytes": 3 * 1024 * 1024,
         "max_pixels": 1_234_567,
+        "max_declared_pixels": 2_345_678,
         "max_frames": 9,
         "max_animation_pixels": 7_654_321,
         "max_scans": 17,

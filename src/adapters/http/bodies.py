@@ -116,7 +116,10 @@ class LimitsBody(msgspec.Struct):
     """What GET .../limits/ answers, so that a client can check a file before it sends it."""
 
     max_upload_bytes: int
+    #: Most pixels a still image is decoded at (a JPEG at reduced scale where its box allows).
     max_pixels: int
+    #: Largest still image its header may declare.
+    max_declared_pixels: int
     max_frames: int
     max_animation_pixels: int
     max_scans: int
@@ -211,6 +214,7 @@ def limits_body(
     return LimitsBody(
         max_upload_bytes=limits.max_bytes,
         max_pixels=limits.max_pixels,
+        max_declared_pixels=limits.max_declared_pixels,
         max_frames=limits.max_frames,
         max_animation_pixels=limits.max_animation_pixels,
         max_scans=limits.max_scans,

@@ -30,6 +30,7 @@ from imagecore.adapters.pillow_codec import encoders
 from imagecore.adapters.pillow_codec.pixels import (
     QUARTER_TURNS,
     draft_size,
+    jpeg_decoded_size,
     match_transparent_colour,
     resize,
     stored_box,
@@ -44,6 +45,7 @@ from imagecore.adapters.pillow_codec.structure import (
     gif_canvas,
     heif_work,
     jpeg_scans,
+    jpeg_size,
 )
 from imagecore.adapters.pillow_codec.variants import animated_variants, still_variants
 from imagecore.errors import (
@@ -157,14 +159,16 @@ class PillowCodec(ImageCodec):
         if len(data) > limits.max_bytes:
             raise ImageTooLarge("file", len(data), limits.max_bytes, "bytes")
         max_pixels = min(limits.max_pixels, self.max_pixels)
+        declared = min(limits.max_declared_pixels, self.max_pixels)
+        limits = attrs.evolve(limits, max_pixels=max_pixels, max_declared_pixels=declared)
         with self._decoding:
             try:
-                return self._encode(data, box, attrs.evolve(limits, max_pixels=max_pixels))
+                return self._encode(data, box, limits)
             except (ImageRejected, CropOutside):
                 raise
             except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
                 # The warning arrives here only where the host's filters make warnings errors.
-                raise ImageTooLarge("image", _pixels_in(error), max_pixels, "pixels") from error
+                raise ImageTooLarge("image", _pixels_in(error), declared, "pixels") from error
             except _DECODE_ERRORS as error:
                 raise InvalidImage("damaged", ACCEPTED) from error
             except MemoryError:
@@ -193,6 +197,12 @@ class PillowCodec(ImageCodec):
             raise refused from None
         with image:
             pixels = image.width * image.height
+            if pixels > limits.max_declared_pixels:
+                raise ImageTooLarge("image", pixels, limits.max_declared_pixels, "pixels")
+            if image.format in ("JPEG", "MPO"):
+                # A JPEG decodes at 1/2, 1/4 or 1/8 scale where its box allows (see _still).
+                width, height = jpeg_decoded_size(*image.size, _orientation(image), box)
+                pixels = width * height
             if pixels > limits.max_pixels:
                 raise ImageTooLarge("image", pixels, limits.max_pixels, "pixels")
             if image.format == "AVIF" and getattr(image, "n_frames", 1) > 1:
@@ -317,6 +327,10 @@ def _check_work(data: bytes, limits: ImageLimits) -> None:
     """Refuse, from the bytes alone, a file whose decoding would cost far more than its size and
     pixels say: a progressive JPEG of too many scans, a GIF whose frames imply a larger canvas."""
     if data.startswith(b"\xff\xd8\xff"):
+        # Before the damage check, which decodes it at an eighth of its declared size.
+        width, height = jpeg_size(data)
+        if width * height > limits.max_declared_pixels:
+            raise ImageTooLarge("image", width * height, limits.max_declared_pixels, "pixels")
         scans = jpeg_scans(data)
         if scans > limits.max_scans:
             raise ImageTooLarge("image", scans, limits.max_scans, "scans")

@@ -94,6 +94,15 @@ def draft_size(width: int, height: int, orientation: int, box: Box) -> tuple[int
     return (need[1], need[0]) if turned else need
 
 
+def jpeg_decoded_size(width: int, height: int, orientation: int, box: Box) -> tuple[int, int]:
+    """The size a ``width`` x ``height`` JPEG is decoded at for ``box``: the reduction Pillow
+    picks for :func:`draft_size`, worked out the way Pillow works it out, before decoding."""
+    need_width, need_height = draft_size(width, height, orientation, box)
+    most = min(width // max(need_width, 1), height // max(need_height, 1))
+    scale = next(s for s in (8, 4, 2, 1) if most >= s or s == 1)
+    return (width + scale - 1) // scale, (height + scale - 1) // scale
+
+
 def stored_box(box: Box, orientation: int) -> Box:
     """The box as the stored pixels see it: a picture turned a quarter fits the box turned too.
 
