@@ -39,6 +39,10 @@ typecheck: $(VENV)/.dev
 
 # Not a test: prints medians and ratios, and writes bench/results.json.
 bench: $(VENV)/.bench
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "installing Debian's wrk for the GET rows"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	} || echo "could not install wrk (not root?): the GET rows will be left out"
 	$(BIN)/python -m bench $(ARGS)
 
 # Not a test either: a bounded mixed load against a live two-worker server (ARGS="--seconds 60").

@@ -64,6 +64,18 @@ def heic(image: Image.Image, quality: int) -> bytes:
     return out.getvalue()
 
 
+def phone_jpegs(twelve: Image.Image) -> list[Case]:
+    found = []
+    for megapixels, size in ((12, None), (24, (6000, 4000)), (48, (8000, 6000))):
+        picture = twelve if size is None else phone_like(size, seed=megapixels // 12)
+        data = encode(picture, "JPEG", quality=92)
+        for slot in (Slot.PROFILE, Slot.COVER):
+            found.append(
+                Case(f"{megapixels} MP phone-like JPEG -> {slot.name.lower()}", data, slot)
+            )
+    return found
+
+
 def cases() -> list[Case]:
     photo = encode(photo_like((4000, 3000)), "JPEG", quality=90)
     phone = phone_like((4000, 3000), seed=4)
@@ -78,7 +90,8 @@ def cases() -> list[Case]:
         ),
         Case("12 MP EXIF-rotated JPEG -> profile", rotated_phone_photo(), Slot.PROFILE),
         Case("12-frame 480x360 GIF -> profile", animated_gif(), Slot.PROFILE),
-        # As phones write them: grain and all, at the sizes an iPhone's and a camera's are.
+        # As phones write them: grain and all, at 12, 24 and 48 MP, quality 92.
+        *phone_jpegs(phone),
         Case("12 MP phone-like HEIC -> profile", heic(phone, 50), Slot.PROFILE),
         Case("12 MP phone-like AVIF -> profile", encode(phone, "AVIF", quality=70), Slot.PROFILE),
     ]
