@@ -12,7 +12,6 @@ import os
 import platform
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,17 +23,17 @@ from typing import Any
 import httpx
 import PIL
 
-from bench.contenders import Contender, codec, naive, pyvips_thumbnail
+from bench.contenders import IMAGE_ONLY, Contender, codec, naive, pyvips_thumbnail
 from bench.get import render as render_get
 from bench.get import run as get_run
 from bench.inputs import Case, cases
+from bench.memory import peak_extra_memory
 from bench.server import live_server
 from bench.variants import render as render_variants
 from bench.variants import run as variants_run
 from imagecore import Slot
 
 RESULTS = Path(__file__).with_name("results.json")
-IMAGE_ONLY = "codec-without-variants"
 
 
 def main() -> None:
@@ -119,24 +118,6 @@ def variant_cases(all_cases: list[Case]) -> list[Case]:
     wanted = ("12 MP JPEG -> profile", "12 MP JPEG -> cover", "12-frame 480x360 GIF -> profile")
     chosen = [case for case in all_cases if case.name in wanted]
     return chosen + [case for case in all_cases if case.name.startswith("12 MP phone-like JPEG")]
-
-
-def peak_extra_memory(contender: str, case: Case) -> float:
-    """MB of resident memory one run adds at its peak, measured in a fresh interpreter.
-
-    A fresh process (not a fork: libvips' threads do not survive one) loads everything, warms
-    up on a small image, then runs once; the figure is its peak RSS minus its RSS before the run.
-    """
-    with tempfile.NamedTemporaryFile() as file:
-        file.write(case.data)
-        file.flush()
-        out = subprocess.run(
-            [sys.executable, "-m", "bench.memory", contender, case.slot.value, file.name],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-    return float(out.stdout.strip())
 
 
 def http_round_trip(case: Case, run: Contender, repeats: int) -> dict[str, Any]:

@@ -14,6 +14,8 @@ from imagecore.adapters.pillow_codec import PillowCodec
 from imagecore.model import DEFAULT_POLICIES
 
 Contender = Callable[[bytes, Slot], bytes]
+#: The codec without the slot's variants: what the other contenders make.
+IMAGE_ONLY = "codec-without-variants"
 
 _SAVE_OPTIONS: dict[str, dict[str, object]] = {
     "JPEG": {"quality": 85, "optimize": True, "progressive": True},

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -18,7 +16,9 @@ from typing import Any
 
 import httpx
 
+from bench.contenders import IMAGE_ONLY
 from bench.inputs import Case
+from bench.memory import peak_extra_memory
 from bench.server import Live, live_server
 
 API = "/api/resume/user-images/"
@@ -53,7 +53,10 @@ def upload_costs(case: Case, with_: Live, without: Live, repeats: int) -> dict[s
             post(server, case)
             times[name].append((time.perf_counter() - started) * 1000)
     with_ms, without_ms = (statistics.median(times[n]) for n in ("with", "without"))
-    memory = {name: peak_mb(case, variants=name == "with") for name in servers}
+    memory = {
+        "with": peak_extra_memory("codec", case),
+        "without": peak_extra_memory(IMAGE_ONLY, case),
+    }
     return {
         "case": case.name,
         "input_bytes": len(case.data),
@@ -76,21 +79,6 @@ def post(server: Live, case: Case) -> dict[str, Any]:
     response.raise_for_status()
     body: dict[str, Any] = response.json()
     return body
-
-
-def peak_mb(case: Case, *, variants: bool) -> float:
-    """The codec's peak extra memory on ``case``, in a fresh interpreter (see bench.memory)."""
-    contender = "codec" if variants else "codec-without-variants"
-    with tempfile.NamedTemporaryFile() as file:
-        file.write(case.data)
-        file.flush()
-        out = subprocess.run(
-            [sys.executable, "-m", "bench.memory", contender, case.slot.value, file.name],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-    return float(out.stdout.strip())
 
 
 def bytes_downloaded(server: Live, cases: list[Case]) -> list[dict[str, Any]]:

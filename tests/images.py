@@ -10,6 +10,8 @@ from PIL import Image, PngImagePlugin
 
 GPS_IFD = 0x8825
 ORIENTATION = 0x0112
+#: A GPS IFD's position: 51 deg 30 min N, 0 deg 7 min W.
+WHERE = {1: "N", 2: (51.0, 30.0, 0.0), 3: "W", 4: (0.0, 7.0, 0.0)}
 
 
 def encode(image: Image.Image, format_name: str, **options: object) -> bytes:
@@ -52,7 +54,7 @@ def jpeg_with_metadata(orientation: int = 1, size: tuple[int, int] = (60, 40)) -
     exif = Image.Exif()
     exif[ORIENTATION] = orientation
     exif[0xA431] = "SERIAL-12345"  # BodySerialNumber
-    exif.get_ifd(GPS_IFD).update({1: "N", 2: (51.0, 30.0, 0.0), 3: "W", 4: (0.0, 7.0, 0.0)})
+    exif.get_ifd(GPS_IFD).update(WHERE)
     return encode(image, "JPEG", exif=exif, comment=b"secret comment")
 
 
@@ -290,7 +292,7 @@ def exif_bytes(orientation: int | None = None, gps: bool = False) -> bytes:
     if orientation is not None:
         exif[ORIENTATION] = orientation
     if gps:
-        exif.get_ifd(GPS_IFD).update({1: "N", 2: (51.0, 30.0, 0.0), 3: "W", 4: (0.0, 7.0, 0.0)})
+        exif.get_ifd(GPS_IFD).update(WHERE)
     return exif.tobytes()
 
 

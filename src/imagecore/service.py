@@ -293,13 +293,13 @@ class ImageSlots:
     def media(self, key: str) -> MediaFile:
         """The file at ``key``, if it is one the media route may serve: an upload from storage,
         or a default image from the core's own files."""
-        folders = {policy.folder for policy in self.policies.values()} | {DEFAULTS_FOLDER}
-        if not rules.is_servable(key, folders):
+        if rules.is_servable(key, {DEFAULTS_FOLDER}):
+            data, immutable = _default_image(key), False
+        elif self.is_upload(key):
+            data, immutable = self.storage.read(key), True
+        else:
             raise MediaNotFound(key)
-        media_type = MEDIA_TYPES[key.rpartition(".")[2]]
-        if key.startswith(DEFAULTS_FOLDER):
-            return MediaFile(key, _default_image(key), media_type, immutable=False)
-        return MediaFile(key, self.storage.read(key), media_type, immutable=True)
+        return MediaFile(key, data, MEDIA_TYPES[key.rpartition(".")[2]], immutable=immutable)
 
     def sweep(
         self,
@@ -417,21 +417,10 @@ def _check_policies(policies: Mapping[Slot, SlotPolicy]) -> None:
     if set(policies) != set(Slot):
         raise ValueError(f"policies must name every slot, got {sorted(s.value for s in policies)}")
     for slot, policy in policies.items():
-        fallback = policy.fallback
-        if fallback is None:
-            continue
-        try:
-            shipped = (
-                fallback in DEFAULT_IMAGES
-                and rules.is_servable(fallback, {DEFAULTS_FOLDER})
-                and bool(_default_image(fallback))
-            )
-        except MediaNotFound:
-            shipped = False
-        if not shipped:
+        if policy.fallback is not None and policy.fallback not in DEFAULT_IMAGES:
             raise ValueError(
-                f"the {slot.value} fallback {fallback!r} is not one of the default images in "
-                f"{DEFAULTS_FOLDER}"
+                f"the {slot.value} fallback {policy.fallback!r} is not one of the default images "
+                f"in {DEFAULTS_FOLDER}"
             )
 
 

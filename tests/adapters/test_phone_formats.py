@@ -12,7 +12,9 @@ from PIL import Image, ImageOps
 
 from imagecore import Box, ImageLimits
 from imagecore.adapters.pillow_codec import PillowCodec
+from imagecore.adapters.pillow_codec import codec as codec_module
 from imagecore.adapters.pillow_codec.codec import UPRIGHT
+from imagecore.adapters.pillow_codec.structure import heif_work
 from imagecore.errors import ImageTooLarge, InvalidImage, UnsupportedImageType
 from tests import images
 from tests.images import QUADRANT_COLOURS, quadrants
@@ -240,3 +242,15 @@ def test_an_avif_frame_larger_than_its_item_declares_is_refused() -> None:
     with pytest.raises(ImageTooLarge) as refused:
         PillowCodec().encode(lying, BOX, limits)
     assert refused.value.actual == 2048 * 2048
+
+
+def test_items_that_cannot_be_read_are_damage(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The item structure is read with the codec's own parser, not the decoders': what it cannot
+    read (a missing property association, here) is refused, not decoded another way."""
+    data = images.avif(quadrants((64, 48)))
+    assert heif_work(data) is not None
+    assert heif_work(data.replace(b"ipma", b"ipmx", 1)) is None
+    monkeypatch.setattr(codec_module, "heif_work", lambda data: None)
+    with pytest.raises(InvalidImage) as refused:
+        PillowCodec().encode(data, BOX, LIMITS)
+    assert refused.value.detail == "its items could not be read"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,11 +10,13 @@ from litestar.testing import TestClient
 
 from imagecore import Slot
 from imagecore.adapters.fsspec_storage import FsspecStorage
+from imagecore.adapters.isolated_codec import IsolatedCodec
+from imagecore.adapters.pillow_codec import PillowCodec
 from imagecore.app.server import build_app
 from imagecore.app.settings import Settings
 from imagecore.app.wiring import open_wiring
 from tests import images
-from tests.adversarial.support import Target
+from tests.adversarial.support import BUDGET, Target
 from tests.http.support import SECRET
 
 
@@ -37,3 +40,14 @@ def target(tmp_path: Path) -> Iterator[Target]:
             yield target
             for opened in target.opened:
                 opened.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def budgeted_codec() -> Iterator[IsolatedCodec]:
+    """The codec as the server runs it: a child process per decode, on the default memory
+    budget (30 s of CPU, so that only memory can stop a decode)."""
+    isolated = IsolatedCodec(
+        functools.partial(PillowCodec, memory_budget=BUDGET), seconds=30, memory=BUDGET
+    )
+    yield isolated
+    isolated.close()

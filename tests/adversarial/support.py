@@ -16,6 +16,9 @@ from imagecore.app.settings import Settings
 from imagecore.app.wiring import Wiring
 from tests.http.support import SECRET, uploaded_files
 
+#: The server's default memory budget for one decode.
+BUDGET = 384 * 2**20
+
 
 @attrs.define
 class Target:

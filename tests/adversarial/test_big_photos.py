@@ -5,9 +5,7 @@ before anything decodes, and what the worst accepted header costs is measured. `
 
 from __future__ import annotations
 
-import functools
 import struct
-from collections.abc import Iterator
 
 import pytest
 from PIL import Image
@@ -19,7 +17,6 @@ from imagecore.adapters.pillow_codec import codec as codec_module
 from imagecore.errors import ImageTooLarge
 from tests import images
 
-BUDGET = 384 * 2**20
 PROFILE, COVER = Box(800, 800), Box(2400, 1200)
 LIMITS = ImageLimits()
 
@@ -36,25 +33,16 @@ def declaring(width: int, height: int) -> bytes:
     return data[: sof + 5] + struct.pack(">HH", height, width) + data[sof + 9 :]
 
 
-@pytest.fixture(scope="module")
-def codec() -> Iterator[IsolatedCodec]:
-    isolated = IsolatedCodec(
-        functools.partial(PillowCodec, memory_budget=BUDGET), seconds=30, memory=BUDGET
-    )
-    yield isolated
-    isolated.close()
-
-
 @pytest.mark.parametrize(
     ("box", "stored"), [(PROFILE, (800, 600)), (COVER, (1600, 1200))], ids=["profile", "cover"]
 )
 def test_a_48_mp_jpeg_is_accepted_within_a_12_mp_upload_s_memory(
-    codec: IsolatedCodec, box: Box, stored: tuple[int, int]
+    budgeted_codec: IsolatedCodec, box: Box, stored: tuple[int, int]
 ) -> None:
     big, today = smooth_jpeg((8000, 6000)), smooth_jpeg((4000, 3000))
-    image, usage = codec.encode_measured(big, box, LIMITS)
+    image, usage = budgeted_codec.encode_measured(big, box, LIMITS)
     assert (image.width, image.height) == stored
-    _, baseline = codec.encode_measured(today, box, LIMITS)
+    _, baseline = budgeted_codec.encode_measured(today, box, LIMITS)
     print(
         f"48 MP in {box}: peak {usage.peak_bytes / 2**20:.0f} MB, {usage.seconds:.2f} s CPU; "
         f"12 MP: {baseline.peak_bytes / 2**20:.0f} MB, {baseline.seconds:.2f} s"
@@ -85,8 +73,10 @@ def test_a_jpeg_declaring_more_than_the_ceiling_is_refused_before_anything_decod
 
 
 @pytest.mark.parametrize("box", [PROFILE, COVER], ids=["profile", "cover"])
-def test_a_jpeg_at_the_ceiling_decodes_within_the_budget(codec: IsolatedCodec, box: Box) -> None:
+def test_a_jpeg_at_the_ceiling_decodes_within_the_budget(
+    budgeted_codec: IsolatedCodec, box: Box
+) -> None:
     """10000 x 8000, the most a header may declare: decoded at reduced scale, in budget."""
-    image, usage = codec.encode_measured(smooth_jpeg((10_000, 8_000)), box, LIMITS)
+    image, usage = budgeted_codec.encode_measured(smooth_jpeg((10_000, 8_000)), box, LIMITS)
     assert image.width <= box.width and image.height <= box.height
     print(f"80 MP in {box}: peak {usage.peak_bytes / 2**20:.0f} MB, {usage.seconds:.2f} s CPU")

@@ -8,8 +8,7 @@ says it would not fit. ``-s`` prints each figure.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from PIL import Image
@@ -19,8 +18,8 @@ from imagecore.adapters.isolated_codec import IsolatedCodec
 from imagecore.adapters.pillow_codec import PillowCodec
 from imagecore.errors import DecodeOverBudget
 from tests import images
+from tests.adversarial.support import BUDGET
 
-BUDGET = 384 * 2**20
 #: The limit: 40 million pixels, as 8000 x 5000 or as the widest WebP (16383 x 2441).
 WIDE, TALL = 8000, 5000
 PROFILE, COVER = Box(800, 800, fill=True), Box(2400, 1200)
@@ -90,18 +89,9 @@ CASES: list[tuple[str, Callable[[], bytes], bool]] = [
 ]
 
 
-@pytest.fixture(scope="module")
-def codec() -> Iterator[IsolatedCodec]:
-    isolated = IsolatedCodec(
-        functools.partial(PillowCodec, memory_budget=BUDGET), seconds=30, memory=BUDGET
-    )
-    yield isolated
-    isolated.close()
-
-
 @pytest.mark.parametrize(("name", "make", "fits"), CASES, ids=[case[0] for case in CASES])
 def test_the_worst_files_decode_within_the_budget_or_are_refused_first(
-    codec: IsolatedCodec, name: str, make: Callable[[], bytes], fits: bool
+    budgeted_codec: IsolatedCodec, name: str, make: Callable[[], bytes], fits: bool
 ) -> None:
     data = make()
     for box in (PROFILE, COVER):
@@ -113,7 +103,7 @@ def test_the_worst_files_decode_within_the_budget_or_are_refused_first(
             assert refused.value.resource == "memory"
             continue
         # The child may not use more than the budget: a decode that returns stayed within it.
-        image, usage = codec.encode_measured(data, box, ImageLimits())
+        image, usage = budgeted_codec.encode_measured(data, box, ImageLimits())
         print(
             f"{name}: {len(data):,} bytes, box {box}: peak {usage.peak_bytes / 2**20:.0f} MB, "
             f"{usage.seconds:.2f} s CPU"

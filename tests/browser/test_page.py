@@ -227,13 +227,8 @@ def test_a_phone_s_heic_and_avif_photos_are_stored_upright_as_jpeg(
             use_as_framed(page)
         word = "Profile" if slot == "profile_image" else "Cover"
         expect(page.get_by_role("status")).to_have_text(f"{word} image uploaded successfully")
-        answer = page.request.get(
-            server.base_url + "/api/resume/user-images/",
-            headers={"Authorization": f"Bearer {server.token}"},
-        )
-        detail = answer.json()["details"][slot]
+        detail, stored = stored_detail(page, server, slot)
         assert detail["media_type"] == "image/jpeg"
-        stored = images.decode(page.request.get(server.base_url + detail["url"]).body())
         assert stored.format == "JPEG" and stored.size == sizes[slot]
         top_left = stored.convert("RGB").getpixel((20, 20))
         expected = images.QUADRANT_COLOURS[0]

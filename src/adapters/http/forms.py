@@ -121,22 +121,31 @@ def parse_crop(slot: Slot, raw: bytes) -> Crop:
     return Crop(*(int(n) for n in match.groups()))
 
 
+#: The text parts an upload form may carry, by name: the most bytes each may have, and what
+#: is said of more.
+_TEXT_PARTS: dict[str, tuple[int, str]] = {
+    **{
+        wording.description_field(slot): (
+            MAX_DESCRIPTION_BYTES,
+            wording.sentence(InvalidDescription(slot, "too long", MAX_DESCRIPTION)),
+        )
+        for slot in Slot
+    },
+    **{
+        wording.crop_field(slot): (MAX_CROP_BYTES, wording.sentence(InvalidCrop(slot, "malformed")))
+        for slot in Slot
+    },
+}
+
+
 def _keep(parts: dict[Slot | str, bytes], segment: MultipartSegment, content: bytes) -> None:
-    cropped = next((s for s in Slot if wording.crop_field(s) == segment.name), None)
-    if cropped is not None:
+    text = _TEXT_PARTS.get(segment.name)
+    if text is not None:
+        most, too_long = text
         if segment.name in parts:
             raise FormError(wording.repeated_part(segment.name))
-        if len(content) > MAX_CROP_BYTES:
-            raise FormError(wording.sentence(InvalidCrop(cropped, "malformed")))
-        parts[segment.name] = content
-        return
-    described = next((s for s in Slot if wording.description_field(s) == segment.name), None)
-    if described is not None:
-        if segment.name in parts:
-            raise FormError(wording.repeated_part(segment.name))
-        if len(content) > MAX_DESCRIPTION_BYTES:
-            too_long = InvalidDescription(described, "too long", MAX_DESCRIPTION)
-            raise FormError(wording.sentence(too_long))
+        if len(content) > most:
+            raise FormError(too_long)
         parts[segment.name] = content
         return
     slot = next((slot for slot in Slot if slot.value == segment.name), None)

@@ -16,7 +16,7 @@ from litestar.enums import HttpMethod
 from litestar.params import FromPath
 from litestar.status_codes import HTTP_304_NOT_MODIFIED
 
-from imagecore import ImageSlots, MediaFile
+from imagecore import ImageSlots
 
 MEDIA_PATH = "/media"
 FOREVER = "public, max-age=31536000, immutable"
@@ -39,15 +39,14 @@ def media(
     wanted = _etags(request.headers.get("if-none-match"))
     if slots.is_upload(key):
         etag = _tag(key.encode())
-        if etag in wanted:
-            return Response(
-                b"",
-                status_code=HTTP_304_NOT_MODIFIED,
-                headers=_headers(etag, FOREVER, cross_origin),
-            )
-    file = slots.media(key)
-    etag = _tag(key.encode()) if file.immutable else _tag(file.data)
-    headers = _headers(etag, cache_control(file), cross_origin)
+        headers = _headers(etag, FOREVER, cross_origin)
+        if etag in wanted:  # answered from the name alone: storage is not read
+            return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
+        file = slots.media(key)
+    else:
+        file = slots.media(key)
+        etag = _tag(file.data)
+        headers = _headers(etag, A_DAY, cross_origin)
     if etag in wanted or "*" in wanted:
         return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
     return Response(file.data, media_type=file.media_type, headers=headers)
@@ -65,10 +64,6 @@ def _headers(etag: str, cache: str, cross_origin: str) -> dict[str, str]:
         "Content-Security-Policy": "default-src 'none'",
         "Cross-Origin-Resource-Policy": cross_origin,
     }
-
-
-def cache_control(file: MediaFile) -> str:
-    return FOREVER if file.immutable else A_DAY
 
 
 def _etags(header: str | None) -> set[str]:

@@ -199,9 +199,10 @@ class PillowCodec(ImageCodec):
             pixels = image.width * image.height
             if pixels > limits.max_declared_pixels:
                 raise ImageTooLarge("image", pixels, limits.max_declared_pixels, "pixels")
+            orientation = _orientation(image)
             if image.format in ("JPEG", "MPO"):
                 # A JPEG decodes at 1/2, 1/4 or 1/8 scale where its box allows (see _still).
-                width, height = jpeg_decoded_size(*image.size, _orientation(image), box)
+                width, height = jpeg_decoded_size(*image.size, orientation, box)
                 pixels = width * height
             if pixels > limits.max_pixels:
                 raise ImageTooLarge("image", pixels, limits.max_pixels, "pixels")
@@ -212,7 +213,7 @@ class PillowCodec(ImageCodec):
             if image.format in ("AVIF", "HEIF"):
                 pixels = _check_heif_work(data, image, pixels, limits)
             if box.crop is not None:
-                turned = _orientation(image) in QUARTER_TURNS
+                turned = orientation in QUARTER_TURNS
                 upright = (image.height, image.width) if turned else (image.width, image.height)
                 if not box.crop.fits(*upright):
                     raise CropOutside(upright)
@@ -222,10 +223,10 @@ class PillowCodec(ImageCodec):
             if self.memory_budget is not None:
                 _check_memory(str(image.format), pixels, animated, self.memory_budget)
             if animated:
-                return _animation(image, box, limits, output)
+                return _animation(image, box, limits, output, orientation)
             if self.stills_as_webp:
                 output = encoders.WEBP
-            still = self._still(image, box)
+            still = self._still(image, box, orientation)
             if still.mode == "RGBA" and not output.alpha:
                 output = encoders.WEBP  # a HEIC or AVIF with transparency: JPEG would lose it
             return EncodedImage(
@@ -242,8 +243,7 @@ class PillowCodec(ImageCodec):
             )
 
     @staticmethod
-    def _still(image: ImageFile.ImageFile, box: Box) -> Image.Image:
-        orientation = _orientation(image)
+    def _still(image: ImageFile.ImageFile, box: Box, orientation: int) -> Image.Image:
         stored = image.size
         region = stored_region(box, orientation, *stored)
         if image.format in ("JPEG", "MPO"):
@@ -270,6 +270,7 @@ def _animation(
     box: Box,
     limits: ImageLimits,
     output: encoders.Format,
+    orientation: int,
 ) -> EncodedImage:
     # An APNG's default image, when it is not the animation's first frame, is for viewers that
     # cannot animate: browsers never show it, and Pillow gives it as frame 0.
@@ -284,7 +285,6 @@ def _animation(
         )
     loop = image.info.get("loop")
     # Browsers turn every frame by the file's orientation, as they turn a still.
-    orientation = _orientation(image)
     method = UPRIGHT.get(orientation)
     region = stored_region(box, orientation, image.width, image.height)
     frames, durations = [], []

@@ -99,7 +99,7 @@ def jpeg_decoded_size(width: int, height: int, orientation: int, box: Box) -> tu
     picks for :func:`draft_size`, worked out the way Pillow works it out, before decoding."""
     need_width, need_height = draft_size(width, height, orientation, box)
     most = min(width // max(need_width, 1), height // max(need_height, 1))
-    scale = next(s for s in (8, 4, 2, 1) if most >= s or s == 1)
+    scale = next((s for s in (8, 4, 2) if most >= s), 1)
     return (width + scale - 1) // scale, (height + scale - 1) // scale
 
 

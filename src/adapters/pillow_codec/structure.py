@@ -160,24 +160,11 @@ _SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 
 def jpeg_size(data: bytes) -> tuple[int, int]:
     """A JPEG's width and height as its frame header declares them ((0, 0) if none is found
-    among its first segments): read before anything, even the damage check, decodes it."""
-    at = 2
-    for _ in range(1000):
-        at = data.find(b"\xff", at)
-        while 0 <= at < len(data) - 1 and data[at + 1] == 0xFF:
-            at += 1
-        if at < 0 or at + 9 > len(data):
-            return 0, 0
-        marker = data[at + 1]
-        if marker in _SOF:
+    before its first scan): read before anything, even the damage check, decodes it."""
+    for marker, at in _jpeg_segments(data):
+        if marker in _SOF and at + 9 <= len(data):
             height, width = struct.unpack(">HH", data[at + 5 : at + 9])
             return int(width), int(height)
-        if marker in (0x01, *range(0xD0, 0xD9)):
-            at += 2
-            continue
-        if marker == 0xDA:
-            return 0, 0
-        at += 2 + int.from_bytes(data[at + 2 : at + 4], "big")
     return 0, 0
 
 
@@ -185,21 +172,29 @@ def jpeg_scans(data: bytes) -> int:
     """How many scans a JPEG holds: the start-of-scan markers from the first one on (before it,
     an EXIF thumbnail may hold markers of its own; within scan data a 0xFF is always followed by
     0x00 or a restart marker, so a start-of-scan marker there is a real one)."""
+    for marker, at in _jpeg_segments(data):
+        if marker == 0xDA:
+            return data.count(b"\xff\xda", at)
+    return 0
+
+
+def _jpeg_segments(data: bytes) -> Iterator[tuple[int, int]]:
+    """Each segment's marker and where it starts, up to and including the first scan's."""
     at = 2
     for _ in range(1000):  # a real JPEG reaches its first scan within a few dozen segments
         at = data.find(b"\xff", at)
         while 0 <= at < len(data) - 1 and data[at + 1] == 0xFF:
             at += 1
         if at < 0 or at + 4 > len(data):
-            return 0
+            return
         marker = data[at + 1]
+        yield marker, at
         if marker == 0xDA:
-            return data.count(b"\xff\xda", at)
+            return
         if marker in (0x01, *range(0xD0, 0xD9)):
             at += 2
-            continue
-        at += 2 + int.from_bytes(data[at + 2 : at + 4], "big")
-    return 0
+        else:
+            at += 2 + int.from_bytes(data[at + 2 : at + 4], "big")
 
 
 def gif_canvas(data: bytes) -> tuple[int, int, int]:
