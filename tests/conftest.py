@@ -27,6 +27,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "adapters/test_default_images.py": ("PIL",),
     "adapters/test_fsspec_storage.py": ("fsspec",),
     "adapters/test_isolated_codec.py": ("PIL",),
+    "adapters/test_jpeg_decode.py": ("PIL",),
     "adapters/test_pillow_codec.py": ("PIL",),
     "adapters/test_phone_formats.py": ("PIL", "pillow_heif"),
     "adapters/test_pillow_pipeline.py": ("PIL",),

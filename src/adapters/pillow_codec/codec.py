@@ -26,11 +26,12 @@ from PIL import (  # noqa: F401
 )
 
 from imagecore import Box, EncodedImage, ImageCodec, ImageLimits, ImageRejected
-from imagecore.adapters.pillow_codec import encoders
+from imagecore.adapters.pillow_codec import encoders, jpeg
 from imagecore.adapters.pillow_codec.pixels import (
     QUARTER_TURNS,
     draft_size,
     jpeg_decoded_size,
+    jpeg_scale,
     match_transparent_colour,
     resize,
     stored_box,
@@ -44,6 +45,7 @@ from imagecore.adapters.pillow_codec.structure import (
     damage,
     gif_canvas,
     heif_work,
+    jpeg_damage,
     jpeg_scans,
     jpeg_size,
 )
@@ -83,8 +85,9 @@ except ImportError:  # the heic extra is not installed: HEIC files are refused b
 ACCEPTED = ("JPEG", "PNG", "GIF", "WebP", "AVIF", *HEIC)
 #: Pillow's decoders that may run; no other (EPS, TIFF, PSD, ...) is ever reached.
 DECODERS = ["JPEG", "PNG", "GIF", "WEBP", "AVIF", *(["HEIF"] if HEIC else [])]
+JPEG_SIGNATURE = b"\xff\xd8\xff"
 #: How the accepted formats' files start (AVIF and HEIC files are ISO media files: "ftyp" at 4).
-ACCEPTED_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"\xff\xd8\xff", b"RIFF")
+ACCEPTED_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", JPEG_SIGNATURE, b"RIFF")
 #: Formats whose files may hold an animation (a PNG one is an APNG).
 ANIMATED = frozenset({"GIF", "WEBP", "PNG"})
 ORIENTATION = 0x0112
@@ -181,7 +184,8 @@ class PillowCodec(ImageCodec):
 
     def _encode(self, data: bytes, box: Box, limits: ImageLimits) -> EncodedImage:
         _check_work(data, limits)  # before anything decodes it, the structure check included
-        broken = damage(data)
+        # A JPEG's data is checked as it decodes, in _still: a second decode would double its cost.
+        broken = None if data.startswith(JPEG_SIGNATURE) else damage(data)
         if broken is not None:
             raise InvalidImage("damaged", ACCEPTED, broken)
         try:
@@ -226,7 +230,7 @@ class PillowCodec(ImageCodec):
                 return _animation(image, box, limits, output, orientation)
             if self.stills_as_webp:
                 output = encoders.WEBP
-            still = self._still(image, box, orientation)
+            still = self._still(image, data, box, orientation)
             if still.mode == "RGBA" and not output.alpha:
                 output = encoders.WEBP  # a HEIC or AVIF with transparency: JPEG would lose it
             return EncodedImage(
@@ -243,26 +247,50 @@ class PillowCodec(ImageCodec):
             )
 
     @staticmethod
-    def _still(image: ImageFile.ImageFile, box: Box, orientation: int) -> Image.Image:
+    def _still(image: ImageFile.ImageFile, data: bytes, box: Box, orientation: int) -> Image.Image:
         stored = image.size
         region = stored_region(box, orientation, *stored)
         if image.format in ("JPEG", "MPO"):
-            # Decode at 1/2, 1/4 or 1/8 scale when the box allows: less work, far less memory.
-            drafted = image.draft(image.mode, draft_size(*stored, orientation, box))
-            if region is not None and drafted is not None:
-                # The exact scale (1/2, 1/4, 1/8): the decoded size is rounded up, it is not.
-                factor = drafted[1][2] / stored[0]
+            # Decoded at 1/2, 1/4 or 1/8 scale when the box allows: less work, far less memory.
+            scale = jpeg_scale(*stored, orientation, box)
+            decoded = _jpeg(image, data, scale, draft_size(*stored, orientation, box))
+            if region is not None:
                 region = (
-                    region[0] * factor,
-                    region[1] * factor,
-                    region[2] * factor,
-                    region[3] * factor,
+                    region[0] / scale,
+                    region[1] / scale,
+                    region[2] / scale,
+                    region[3] / scale,
                 )
-        image.load()
-        shown = resize(to_display_mode(image, in_place=True), stored_box(box, orientation), region)
+        else:
+            image.load()
+            decoded = image
+        shown = resize(
+            to_display_mode(decoded, in_place=True), stored_box(box, orientation), region
+        )
         # Turned once it is small (see stored_box): the same picture, for far less memory.
         method = UPRIGHT.get(orientation)
         return shown.transpose(method) if method is not None else shown
+
+
+def _jpeg(
+    image: ImageFile.ImageFile, data: bytes, scale: int, draft: tuple[int, int]
+) -> Image.Image:
+    """A JPEG's pixels at 1/``scale``, decoded once, and refused as damaged if libjpeg warns."""
+    try:
+        decoded = jpeg.decode(data, image.mode, image.size, scale)
+    except jpeg.JpegDamaged as error:
+        raise InvalidImage("damaged", ACCEPTED, str(error)) from None
+    if decoded is not None:
+        if "icc_profile" in image.info:
+            decoded.info["icc_profile"] = image.info["icc_profile"]
+        return decoded
+    # What libjpeg-turbo alone cannot give (CMYK): checked at an eighth, then decoded by Pillow.
+    broken = jpeg_damage(data)
+    if broken is not None:
+        raise InvalidImage("damaged", ACCEPTED, broken)
+    image.draft(image.mode, draft)  # the scale jpeg_scale says: it is worked out alike
+    image.load()
+    return image
 
 
 def _animation(
@@ -326,8 +354,8 @@ def _animation(
 def _check_work(data: bytes, limits: ImageLimits) -> None:
     """Refuse, from the bytes alone, a file whose decoding would cost far more than its size and
     pixels say: a progressive JPEG of too many scans, a GIF whose frames imply a larger canvas."""
-    if data.startswith(b"\xff\xd8\xff"):
-        # Before the damage check, which decodes it at an eighth of its declared size.
+    if data.startswith(JPEG_SIGNATURE):
+        # Before anything decodes it.
         width, height = jpeg_size(data)
         if width * height > limits.max_declared_pixels:
             raise ImageTooLarge("image", width * height, limits.max_declared_pixels, "pixels")

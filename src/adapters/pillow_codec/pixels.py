@@ -94,13 +94,18 @@ def draft_size(width: int, height: int, orientation: int, box: Box) -> tuple[int
     return (need[1], need[0]) if turned else need
 
 
-def jpeg_decoded_size(width: int, height: int, orientation: int, box: Box) -> tuple[int, int]:
-    """The size a ``width`` x ``height`` JPEG is decoded at for ``box``: the reduction Pillow
-    picks for :func:`draft_size`, worked out the way Pillow works it out, before decoding."""
+def jpeg_scale(width: int, height: int, orientation: int, box: Box) -> int:
+    """The reduction (1, 2, 4 or 8) a ``width`` x ``height`` JPEG is decoded at for ``box``: the
+    one Pillow's draft picks for :func:`draft_size`, worked out the way Pillow works it out."""
     need_width, need_height = draft_size(width, height, orientation, box)
     most = min(width // max(need_width, 1), height // max(need_height, 1))
-    scale = next((s for s in (8, 4, 2) if most >= s), 1)
-    return (width + scale - 1) // scale, (height + scale - 1) // scale
+    return next((s for s in (8, 4, 2) if most >= s), 1)
+
+
+def jpeg_decoded_size(width: int, height: int, orientation: int, box: Box) -> tuple[int, int]:
+    """The size a ``width`` x ``height`` JPEG is decoded at for ``box``, known before decoding."""
+    scale = jpeg_scale(width, height, orientation, box)
+    return -(-width // scale), -(-height // scale)
 
 
 def stored_box(box: Box, orientation: int) -> Box:

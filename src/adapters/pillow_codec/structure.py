@@ -145,13 +145,19 @@ def jpeg_damage(data: bytes) -> str | None:
     try:
         simplejpeg.decode_jpeg(data, strict=True, min_width=1, min_height=1)
     except ValueError as error:
-        message = str(error).strip().rstrip(".")
-        if "Unsupported" in message or "unsupported" in message:
-            return None  # not damage: the decoder itself will say what it cannot do
-        return message[:1].lower() + message[1:]
+        return jpeg_wording(error)
     except Exception:
         return "it could not be read"
     return None
+
+
+def jpeg_wording(error: ValueError) -> str | None:
+    """libjpeg's complaint, as the error message's detail; None when it is not damage but a
+    feature the decoder lacks (the decoder itself will say what it cannot do)."""
+    message = str(error).strip().rstrip(".")
+    if "Unsupported" in message or "unsupported" in message:
+        return None
+    return message[:1].lower() + message[1:]
 
 
 #: Start-of-frame markers: SOF0 to SOF15 but for DHT (C4), JPG (C8) and DAC (CC).
@@ -160,7 +166,7 @@ _SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 
 def jpeg_size(data: bytes) -> tuple[int, int]:
     """A JPEG's width and height as its frame header declares them ((0, 0) if none is found
-    before its first scan): read before anything, even the damage check, decodes it."""
+    before its first scan): read before anything decodes it."""
     for marker, at in _jpeg_segments(data):
         if marker in _SOF and at + 9 <= len(data):
             height, width = struct.unpack(">HH", data[at + 5 : at + 9])
