@@ -32,8 +32,14 @@ class Live:
 
 
 @contextlib.contextmanager
-def live_server(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[Live]:
-    """`imagecore serve` on a free port of 127.0.0.1, with the token it printed."""
+def live_server(
+    data_dir: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    command: tuple[str, ...] | None = None,
+) -> Iterator[Live]:
+    """`imagecore serve` on a free port of 127.0.0.1, with the token it printed; ``command``
+    runs instead of the `imagecore` executable (its arguments follow)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
@@ -45,7 +51,7 @@ def live_server(data_dir: Path, *args: str, env: dict[str, str] | None = None) -
     environ |= UNLIMITED | (env or {})
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [str(executable), "serve", "--port", str(port), *args],
+            [*(command or (str(executable),)), "serve", "--port", str(port), *args],
             stdout=out,
             stderr=out,
             env=environ,
