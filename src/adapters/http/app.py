@@ -25,7 +25,7 @@ from imagecore.adapters.http.limits import RateRules
 from imagecore.adapters.http.media import MEDIA_PATH, media_router
 from imagecore.adapters.http.openapi import operations
 from imagecore.adapters.http.pages import page_routes
-from imagecore.adapters.http.routes import API_PATH, api_handlers, health
+from imagecore.adapters.http.routes import API_PATH, Api, api_handlers, health
 from imagecore.ports import DecodeSlots
 
 
@@ -84,11 +84,8 @@ def create_app(slots: ImageSlots, config: HttpConfig, **litestar_options: Any) -
     return Litestar(
         route_handlers=[api, media, health, *page_routes(urls.base, urls.defaults)],
         dependencies={
+            "api": _value(Api(slots, urls, gate, published, config.reads_inline)),
             "slots": _value(slots),
-            "urls": _value(urls),
-            "published": _value(published),
-            "reads_inline": _value(config.reads_inline),
-            "gate": _value(gate),
         },
         state=State({"rate_rules": config.rate_rules}),
         # Not Litestar's cors_config: see the cors module.

@@ -6,6 +6,7 @@ statement that only matches the version it read, so of two racing writers exactl
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -116,13 +117,25 @@ def image_from_json(value: str | Mapping[str, Any] | None) -> StoredImage | None
     """The image a column holds: JSON text, or the document a driver already decoded."""
     if value is None:
         return None
-    fields = dict(json.loads(value) if isinstance(value, str) else value)
+    if isinstance(value, str):
+        return _image_from_text(value)
+    return _image(value)
+
+
+#: Images are values and their documents never change: a read of the same document (a user's
+#: images, asked for again and again) is answered without parsing it and validating every field.
+@functools.lru_cache(maxsize=1024)
+def _image_from_text(text: str) -> StoredImage:
+    return _image(json.loads(text))
+
+
+def _image(document: Mapping[str, Any]) -> StoredImage:
+    fields = dict(document)
     placeholder = fields.pop("placeholder", None)
     variants = fields.pop("variants", None) or ()
     still = fields.pop("still", None)
     # Keys a later release may add are left alone, so that going back a release keeps working.
-    known = {field.name for field in attrs.fields(StoredImage)}
-    kept = {name: value for name, value in fields.items() if name in known}
+    kept = {name: value for name, value in fields.items() if name in _IMAGE_FIELDS}
     return StoredImage(
         **kept,
         placeholder=Placeholder(**placeholder) if placeholder else None,
@@ -132,5 +145,8 @@ def image_from_json(value: str | Mapping[str, Any] | None) -> StoredImage | None
 
 
 def _variant(fields: Mapping[str, Any]) -> Variant:
-    known = {field.name for field in attrs.fields(Variant)}
-    return Variant(**{name: value for name, value in fields.items() if name in known})
+    return Variant(**{name: value for name, value in fields.items() if name in _VARIANT_FIELDS})
+
+
+_IMAGE_FIELDS = frozenset(field.name for field in attrs.fields(StoredImage))
+_VARIANT_FIELDS = frozenset(field.name for field in attrs.fields(Variant))
