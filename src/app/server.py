@@ -71,6 +71,7 @@ def http_config(settings: Settings, wiring: Wiring, tokens: TokenPolicy) -> Http
         ),
         cors_origins=settings.cors_origins,
         reads_inline=wiring.reads_inline,
+        reader=wiring.reader,
         decode_slots=wiring.decode_slots,
         decode_wait=settings.decode_wait,
         decode_budget=decode_budget(wiring.slots.codec),

@@ -20,7 +20,7 @@ from imagecore.adapters.memory_repository import MemoryRateCounter, MemoryReposi
 from imagecore.adapters.pillow_codec import PillowCodec
 from imagecore.adapters.sql import SqliteDatabase
 from imagecore.app.settings import Settings, SettingsError
-from imagecore.ports import DecodeSlots, RateCounter
+from imagecore.ports import AsyncImageReader, DecodeSlots, RateCounter
 
 
 @attrs.define
@@ -34,6 +34,8 @@ class Wiring:
     #: Whether the repository answers in microseconds (memory, local SQLite), so that a read on
     #: the event loop costs less than a hop to a worker thread.
     reads_inline: bool = False
+    #: Reads for the event loop, where the database has an async driver (PostgreSQL).
+    reader: AsyncImageReader | None = None
     _opened: contextlib.ExitStack = attrs.field(factory=contextlib.ExitStack, alias="opened")
 
     def close(self) -> None:
@@ -67,10 +69,11 @@ def open_wiring(
             codec = isolated
             opened.callback(isolated.close)
         counter: RateCounter = MemoryRateCounter()
-        reads_inline = True
+        reads_inline, reader = True, None
         if repository is None:
-            repository, counter, close, reads_inline = _open_database(settings, existing=existing)
-            opened.callback(close)
+            database = _open_database(settings, existing=existing)
+            repository, counter, reads_inline, reader = database[:4]
+            opened.callback(database[4])
         else:
             reads_inline = isinstance(repository, MemoryRepository)
         slots = ImageSlots(
@@ -83,7 +86,7 @@ def open_wiring(
         decode_slots = LockFileSlots(
             settings.data_dir.resolve() / "locks", settings.max_concurrent_decodes
         )
-        return Wiring(slots, counter, decode_slots, reads_inline, opened.pop_all())
+        return Wiring(slots, counter, decode_slots, reads_inline, reader, opened.pop_all())
 
 
 def build_codec(settings: Settings) -> IsolatedCodec:
@@ -103,9 +106,9 @@ def build_codec(settings: Settings) -> IsolatedCodec:
 
 def _open_database(
     settings: Settings, *, existing: bool
-) -> tuple[ImageRepository, RateCounter, Callable[[], None], bool]:
-    """The repository and rate counter the database URL names, the way to close them, and
-    whether reads are quick enough for the event loop."""
+) -> tuple[ImageRepository, RateCounter, bool, AsyncImageReader | None, Callable[[], None]]:
+    """The repository and rate counter the database URL names; whether reads are quick enough
+    for the event loop, or an async reader for it; and the way to close them."""
     url = settings.database
     if url.startswith("memory:"):
         if existing:
@@ -113,7 +116,7 @@ def _open_database(
                 "IMAGECORE_DATABASE_URL=memory: lives inside the server process only; "
                 "gc and check need the database the server uses."
             )
-        return MemoryRepository(), MemoryRateCounter(), lambda: None, True
+        return MemoryRepository(), MemoryRateCounter(), True, None, lambda: None
     variable = "IMAGECORE_DATABASE_URL" if settings.database_url else "IMAGECORE_DATA_DIR"
     with _blaming(variable, f"database {settings.database_shown!r}"):
         if url.startswith(("postgresql://", "postgres://")):
@@ -122,9 +125,15 @@ def _open_database(
             postgres = PostgresDatabase(
                 url, pool_size=settings.database_pool_size, create=not existing
             )
-            return postgres.repository, postgres.rate_counter, postgres.close, False
+            return (
+                postgres.repository,
+                postgres.rate_counter,
+                False,
+                postgres.reader,
+                postgres.close,
+            )
         sqlite = SqliteDatabase(url.removeprefix("sqlite:///"), create=not existing)
-        return sqlite.repository, sqlite.rate_counter, sqlite.close, True
+        return sqlite.repository, sqlite.rate_counter, True, None, sqlite.close
 
 
 @contextlib.contextmanager

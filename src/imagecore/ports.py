@@ -39,6 +39,23 @@ class ImageStorage(Protocol):
         ...
 
 
+class AsyncImageReader(Protocol):
+    """A repository's reads for an event loop: the images :meth:`ImageRepository.get` would
+    give, read without a thread (a network database's async driver, say).
+
+    :meth:`open` runs on the loop that will read, before the first read; :meth:`close` after
+    the last. Failures raise :class:`~imagecore.errors.RepositoryError`.
+    """
+
+    async def open(self) -> None: ...
+
+    async def get(self, user_id: str) -> UserImages:
+        """The user's images; a user never stored has ``UserImages()`` (version 0)."""
+        ...
+
+    async def close(self) -> None: ...
+
+
 class ImageRepository(Protocol):
     """Which images each user keeps, with a version compared on every write.
 

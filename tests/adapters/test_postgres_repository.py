@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
+from typing import Any, TypeVar
 
 import psycopg
 import pytest
@@ -16,6 +19,8 @@ from imagecore.errors import RepositoryError
 from imagecore.model import UserImages
 from imagecore.testing.rate_counter import RateCounterContract
 from imagecore.testing.repository import PROFILE, RepositoryContract
+
+T = TypeVar("T")
 
 #: The tables and columns of the shared schema, the same in SQLite.
 TABLES = {
@@ -184,3 +189,65 @@ except ImportError as error:
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
     )
     assert "pip install 'imagecore[postgres]'" in done.stdout
+
+
+def test_the_async_reader_reads_what_the_repository_wrote(database: PostgresDatabase) -> None:
+    """The reads the HTTP adapter makes on its event loop give what the repository stored."""
+    saved = database.repository.save("u1", UserImages(profile_image=PROFILE))
+
+    async def read() -> tuple[UserImages, UserImages]:
+        await database.reader.open()
+        try:
+            return await database.reader.get("u1"), await database.reader.get("nobody")
+        finally:
+            await database.reader.close()
+
+    assert in_a_thread(read) == (saved, UserImages())
+
+
+def test_the_async_reader_says_when_it_cannot_read(postgres_url: str) -> None:
+    with closing(PostgresDatabase(postgres_url)) as database:
+        database.repository.save("u1", UserImages(profile_image=PROFILE))
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute("DROP TABLE imagecore_user_images")
+
+        async def read() -> UserImages:
+            await database.reader.open()
+            try:
+                return await database.reader.get("u1")
+            finally:
+                await database.reader.close()
+
+        with pytest.raises(RepositoryError, match="cannot read images of a user"):
+            in_a_thread(read)
+
+
+def in_a_thread(run: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """``asyncio.run(run())`` on a thread of its own, away from any loop of the test runner's."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run()).result()
+
+
+def test_the_async_reader_reads_on_after_its_connections_are_dropped(
+    database: PostgresDatabase, postgres_url: str
+) -> None:
+    """A server restart drops every connection: the next read is made on a fresh one."""
+    saved = database.repository.save("u1", UserImages(profile_image=PROFILE))
+
+    async def read_around_a_drop() -> list[UserImages]:
+        await database.reader.open()
+        try:
+            # Three connections in the pool, all idle once these reads are done.
+            before = await asyncio.gather(*(database.reader.get("u1") for _ in range(3)))
+            with psycopg.connect(postgres_url, autocommit=True) as admin:
+                dropped = admin.execute(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE application_name = 'imagecore' AND pid <> pg_backend_pid() "
+                    "AND backend_type = 'client backend' AND state = 'idle'"
+                ).fetchone()
+            assert dropped is not None and dropped[0] >= 3
+            return [*before, await database.reader.get("u1"), await database.reader.get("u1")]
+        finally:
+            await database.reader.close()
+
+    assert in_a_thread(read_around_a_drop) == [saved] * 5

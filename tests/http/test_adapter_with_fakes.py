@@ -7,6 +7,7 @@ default image, its limits, its boxes and its codec's formats.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,7 +20,7 @@ from imagecore.adapters.http.bodies import DecodeBudget
 from imagecore.adapters.http.limits import RateRules
 from imagecore.adapters.memory_repository import MemoryRateCounter, MemoryRepository
 from imagecore.errors import InvalidImage, UnsupportedImageType
-from imagecore.model import DEFAULT_POLICIES
+from imagecore.model import DEFAULT_POLICIES, UserImages
 from imagecore.throttle import Limit, Throttle
 from tests import images
 from tests.fakes import DictStorage
@@ -346,3 +347,48 @@ def test_the_documented_urls_follow_the_same_rule(
     assert ("https://static.example.net" in images_from.split()) == default.startswith(
         "https://static."
     )
+
+
+class RecordingReader:
+    """An async reader over a repository, noting each call and the thread it ran on."""
+
+    def __init__(self, repository: MemoryRepository) -> None:
+        self.repository = repository
+        self.calls: list[tuple[str, str]] = []
+
+    async def open(self) -> None:
+        self.calls.append(("open", threading.current_thread().name))
+
+    async def get(self, user_id: str) -> UserImages:
+        self.calls.append((f"get {user_id}", threading.current_thread().name))
+        return MemoryRepository.get(self.repository, user_id)
+
+    async def close(self) -> None:
+        self.calls.append(("close", threading.current_thread().name))
+
+
+class ThreadlessRepository(MemoryRepository):
+    """A memory repository whose own reads fail once the app is up: only the reader may read."""
+
+    serving = False
+
+    def get(self, user_id: str) -> UserImages:
+        if self.serving:
+            raise AssertionError("read through the repository, on a worker thread")
+        return super().get(user_id)
+
+
+def test_an_async_reader_answers_gets_on_the_event_loop(fake_storage: DictStorage) -> None:
+    """Opened as the app starts, read on the loop's own thread (no worker thread), closed as it
+    stops; the repository's own read is not used."""
+    repository = ThreadlessRepository()
+    slots = ImageSlots(storage=fake_storage, repository=repository, codec=TaggingCodec())
+    stored = slots.upload("123", {Slot.PROFILE: b"IMG:me"}).profile_image
+    assert stored is not None
+    reader = RecordingReader(repository)
+    repository.serving = True
+    with TestClient(create_app(slots, HttpConfig(tokens=TOKENS, reader=reader))) as client:
+        shown = client.get(API, headers=AUTH).json()
+    assert shown["images"]["profile_image"] == "/media/" + stored.key
+    assert [call for call, _ in reader.calls] == ["open", "get 123", "close"]
+    assert len({thread for _, thread in reader.calls}) == 1  # all on the loop's thread

@@ -26,7 +26,7 @@ from imagecore.adapters.http.media import MEDIA_PATH, media_router
 from imagecore.adapters.http.openapi import operations
 from imagecore.adapters.http.pages import page_routes
 from imagecore.adapters.http.routes import API_PATH, Api, api_handlers, health
-from imagecore.ports import DecodeSlots
+from imagecore.ports import AsyncImageReader, DecodeSlots
 
 
 @attrs.frozen
@@ -49,6 +49,9 @@ class HttpConfig:
     #: Read a user's images on the event loop: for repositories that answer in microseconds
     #: (memory, local SQLite), where a hop to a worker thread would cost more than the read.
     reads_inline: bool = False
+    #: Reads a user's images on the event loop without a thread (an async database driver):
+    #: opened when the app starts, closed when it stops. Preferred to ``reads_inline``.
+    reader: AsyncImageReader | None = None
     #: The decode slots uploads take, shared with whoever shares them (every worker of a
     #: server, say); None: two, in this process.
     decode_slots: DecodeSlots | None = None
@@ -84,7 +87,7 @@ def create_app(slots: ImageSlots, config: HttpConfig, **litestar_options: Any) -
     return Litestar(
         route_handlers=[api, media, health, *page_routes(urls.base, urls.defaults)],
         dependencies={
-            "api": _value(Api(slots, urls, gate, published, config.reads_inline)),
+            "api": _value(Api(slots, urls, gate, published, config.reads_inline, config.reader)),
             "slots": _value(slots),
         },
         state=State({"rate_rules": config.rate_rules}),
@@ -99,7 +102,15 @@ def create_app(slots: ImageSlots, config: HttpConfig, **litestar_options: Any) -
         # Logging belongs to the process (the CLI, or the host app embedding this one).
         logging_config=None,
         openapi_config=openapi_config(config.title, config.version),
-        on_shutdown=[gate.close, *litestar_options.pop("on_shutdown", [])],
+        on_startup=[
+            *([config.reader.open] if config.reader else []),
+            *litestar_options.pop("on_startup", []),
+        ],
+        on_shutdown=[
+            gate.close,
+            *([config.reader.close] if config.reader else []),
+            *litestar_options.pop("on_shutdown", []),
+        ],
         **litestar_options,
     )
 

@@ -33,6 +33,7 @@ from imagecore.adapters.http.forms import UploadForm, read_descriptions, read_im
 from imagecore.adapters.http.limits import rate_limit, refund_rate
 from imagecore.adapters.http.openapi import Operations
 from imagecore.errors import Busy, UnknownSlot
+from imagecore.ports import AsyncImageReader
 
 API_PATH = "/api/resume"
 IMAGES = "/user-images"
@@ -47,12 +48,15 @@ class Api:
     urls: MediaUrls
     gate: UploadGate
     published: LimitsBody
-    #: Read a user's images on the event loop (see HttpConfig.reads_inline).
+    #: Read a user's images on the event loop (see HttpConfig.reads_inline and .reader).
     reads_inline: bool = False
+    reader: AsyncImageReader | None = None
 
 
 async def current_images(request: Request[str, Any, Any], api: NamedDependency[Api]) -> ImagesBody:
-    if api.reads_inline:
+    if api.reader is not None:
+        images = await api.reader.get(request.user)
+    elif api.reads_inline:
         images = api.slots.current(request.user)
     else:
         images = await sync_to_thread(api.slots.current, request.user)

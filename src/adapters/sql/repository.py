@@ -31,9 +31,7 @@ class SqlRepository(ImageRepository):
         self._connections = connections
         self._errors = connections.dialect.errors
         p, j = connections.dialect.param, connections.dialect.json_param
-        self._get = (
-            f"SELECT version, profile_image, cover_image FROM {USER_IMAGES} WHERE user_id = {p}"
-        )
+        self._get = select_user_images(connections.dialect)
         self._insert = (
             f"INSERT INTO {USER_IMAGES} (user_id, version, profile_image, cover_image, updated_at) "
             f"VALUES ({p}, 1, {j}, {j}, CURRENT_TIMESTAMP) ON CONFLICT (user_id) DO NOTHING"
@@ -64,14 +62,7 @@ class SqlRepository(ImageRepository):
                 row = connection.execute(self._get, (user_id,)).fetchone()
         except self._errors as error:
             raise RepositoryError(f"cannot read images of a user: {error}") from error
-        if row is None:
-            return UserImages()
-        version, profile, cover = row
-        return UserImages(
-            profile_image=image_from_json(profile),
-            cover_image=image_from_json(cover),
-            version=version,
-        )
+        return user_images(row)
 
     def save(self, user_id: str, images: UserImages) -> UserImages:
         profile = image_to_json(images.get(Slot.PROFILE))
@@ -106,6 +97,27 @@ class SqlRepository(ImageRepository):
                     yield from image.keys
         except self._errors as error:
             raise RepositoryError(f"cannot list referenced images: {error}") from error
+
+
+def select_user_images(dialect: Dialect) -> str:
+    """The query for a user's row, its one parameter the user's id; its documents as text."""
+    text = dialect.json_text
+    return (
+        f"SELECT version, {text.format('profile_image')}, {text.format('cover_image')} "
+        f"FROM {USER_IMAGES} WHERE user_id = {dialect.param}"
+    )
+
+
+def user_images(row: tuple[Any, ...] | None) -> UserImages:
+    """The images a row of :func:`select_user_images` holds; ``None``, a user never stored."""
+    if row is None:
+        return UserImages()
+    version, profile, cover = row
+    return UserImages(
+        profile_image=image_from_json(profile),
+        cover_image=image_from_json(cover),
+        version=version,
+    )
 
 
 def image_to_json(image: StoredImage | None) -> str | None:

@@ -24,6 +24,9 @@ class Dialect:
     param: str
     #: A placeholder for a parameter holding a JSON document (as text).
     json_param: str
+    #: A JSON document column, read as text (``{}`` is the column): parsed documents are
+    #: cached by their text, where a driver's own decoding would parse every read again.
+    json_text: str
     #: Column types for JSON documents and for times.
     json_type: str
     time_type: str

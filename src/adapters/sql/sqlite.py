@@ -33,6 +33,7 @@ SQLITE = Dialect(
     name="SQLite",
     param="?",
     json_param="?",
+    json_text="{}",
     json_type="text",
     time_type="text",
     table_exists="SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
