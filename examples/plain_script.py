@@ -46,7 +46,7 @@ def main() -> None:
     slots.delete("ada", Slot.PROFILE)
     shown = slots.shown(slots.current("ada"))[Slot.PROFILE]
     print(f"after delete, profile shows: {shown}")
-    print(f"the default image is {len(slots.media(shown.key).data)} bytes of PNG")
+    print(f"the default image is {slots.media(shown.key).stream.size} bytes of PNG")
     left = [
         file.key for policy in slots.policies.values() for file in slots.storage.list(policy.folder)
     ]

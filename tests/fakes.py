@@ -16,6 +16,7 @@ from imagecore import (
     MediaNotFound,
     Placeholder,
     StoredFile,
+    StoredStream,
     UserImages,
 )
 from imagecore.adapters.memory_repository import MemoryRepository
@@ -66,6 +67,10 @@ class DictStorage(ImageStorage):
             return self.files[key]
         except KeyError:
             raise MediaNotFound(key) from None
+
+    def stream(self, key: str) -> StoredStream:
+        data = self.read(key)
+        return StoredStream(len(data), (data[at : at + 5] for at in range(0, len(data), 5)))
 
     def delete(self, key: str) -> None:
         self.journal.append(("delete", key))

@@ -21,6 +21,7 @@ from imagecore import (
     RepositoryError,
     StorageError,
     StoredFile,
+    StoredStream,
     UserImages,
 )
 
@@ -72,6 +73,11 @@ class FaultyStorage(ImageStorage):
 
     def read(self, key: str) -> bytes:
         return self.plan.run("storage.read", lambda: self.inner.read(key), _storage("read", key))
+
+    def stream(self, key: str) -> StoredStream:
+        return self.plan.run(
+            "storage.stream", lambda: self.inner.stream(key), _storage("read", key)
+        )
 
     def delete(self, key: str) -> None:
         self.plan.run("storage.delete", lambda: self.inner.delete(key), _storage("delete", key))

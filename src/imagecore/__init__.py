@@ -33,6 +33,7 @@ from imagecore.model import (
     SlotPolicy,
     StoredFile,
     StoredImage,
+    StoredStream,
     SweepReport,
     UserImages,
 )
@@ -67,6 +68,7 @@ __all__ = [
     "StorageError",
     "StoredFile",
     "StoredImage",
+    "StoredStream",
     "SweepReport",
     "UniqueNames",
     "UserImages",

@@ -340,12 +340,27 @@ class AuditReport:
 
 
 @attrs.frozen
+class StoredStream:
+    """A stored file's bytes on their way out, read a chunk at a time as they are asked for:
+    a file is never held whole in memory to be sent."""
+
+    size: int
+    #: Iterated once; a storage closes what it opened when the last chunk is read (or when an
+    #: unfinished iterator is closed or collected).
+    chunks: Iterable[bytes] = attrs.field(repr=False)
+
+
+@attrs.frozen
 class MediaFile:
     """A file on its way to a reader."""
 
     key: str
-    data: bytes = attrs.field(repr=lambda data: f"<{len(data)} bytes>")
     media_type: str
     #: An upload's bytes never change (every upload gets a new name); a default's may, with a
     #: new release.
     immutable: bool
+    stream: StoredStream
+
+    def read(self) -> bytes:
+        """Every byte at once, reading the stream (which is then spent)."""
+        return b"".join(self.stream.chunks)

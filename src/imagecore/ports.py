@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Protocol
 
-from imagecore.model import Box, EncodedImage, ImageLimits, StoredFile, UserImages
+from imagecore.model import Box, EncodedImage, ImageLimits, StoredFile, StoredStream, UserImages
 
 
 class ImageStorage(Protocol):
@@ -24,6 +24,12 @@ class ImageStorage(Protocol):
 
     def read(self, key: str) -> bytes:
         """The bytes under ``key``; :class:`~imagecore.errors.MediaNotFound` if there are none."""
+        ...
+
+    def stream(self, key: str) -> StoredStream:
+        """The bytes under ``key`` and their size, read as they are iterated, for sending them
+        on without holding them whole. :class:`~imagecore.errors.MediaNotFound` (raised here,
+        before any chunk) if there are none."""
         ...
 
     def delete(self, key: str) -> None:

@@ -47,6 +47,7 @@ from imagecore.model import (
     SlotPolicy,
     StoredFile,
     StoredImage,
+    StoredStream,
     SweepReport,
     UserImages,
     Variant,
@@ -294,12 +295,13 @@ class ImageSlots:
         """The file at ``key``, if it is one the media route may serve: an upload from storage,
         or a default image from the core's own files."""
         if rules.is_servable(key, {DEFAULTS_FOLDER}):
-            data, immutable = _default_image(key), False
+            data = _default_image(key)
+            stream, immutable = StoredStream(len(data), (data,)), False
         elif self.is_upload(key):
-            data, immutable = self.storage.read(key), True
+            stream, immutable = self.storage.stream(key), True
         else:
             raise MediaNotFound(key)
-        return MediaFile(key, data, MEDIA_TYPES[key.rpartition(".")[2]], immutable=immutable)
+        return MediaFile(key, MEDIA_TYPES[key.rpartition(".")[2]], immutable, stream)
 
     def sweep(
         self,

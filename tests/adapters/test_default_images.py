@@ -67,4 +67,4 @@ def test_the_codec_makes_the_same_placeholder_and_variants(key: str) -> None:
 def test_the_media_route_serves_each_variant(key: str) -> None:
     slots = ImageSlots(DictStorage(), MemoryRepository(), PillowCodec())
     media = slots.media(key)
-    assert media.data == shipped(key) and media.media_type == "image/webp"
+    assert media.read() == shipped(key) and media.media_type == "image/webp"

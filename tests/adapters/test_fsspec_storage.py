@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from imagecore import StorageError
-from imagecore.adapters.fsspec_storage import FsspecStorage
+from imagecore import MediaNotFound, StorageError
+from imagecore.adapters.fsspec_storage import CHUNK_BYTES, FsspecStorage
 from imagecore.testing.storage import KEY, StorageContract
 from tests.services import S3
 
@@ -73,6 +73,41 @@ def test_a_failed_local_write_keeps_the_previous_version(
 
 def _raise_eio(fd: int) -> None:
     raise OSError(5, "Input/output error")
+
+
+def test_a_local_file_is_streamed_a_chunk_at_a_time_and_closed(tmp_path: Path) -> None:
+    """Never read whole: chunks of CHUNK_BYTES at most; the file closed after the last one, and
+    when a reader stops part-way (a client that left)."""
+    storage = FsspecStorage.from_url((tmp_path / "media").as_uri())
+    data = os.urandom(3 * CHUNK_BYTES + 7)
+    storage.write(KEY, data)
+    open_before = len(os.listdir("/proc/self/fd"))
+    stream = storage.stream(KEY)
+    chunks = iter(stream.chunks)
+    first = next(chunks)
+    assert len(first) == CHUNK_BYTES
+    assert len(os.listdir("/proc/self/fd")) == open_before + 1
+    rest = list(chunks)
+    assert [len(chunk) for chunk in rest] == [CHUNK_BYTES, CHUNK_BYTES, 7]
+    assert first + b"".join(rest) == data
+    assert len(os.listdir("/proc/self/fd")) == open_before
+    left = iter(storage.stream(KEY).chunks)
+    next(left)
+    left.close()  # type: ignore[attr-defined]
+    assert len(os.listdir("/proc/self/fd")) == open_before
+
+
+def test_a_planted_link_is_not_streamed(tmp_path: Path) -> None:
+    """Only this storage writes its folder, and it makes no links: one is not followed."""
+    secret = tmp_path / "secret"
+    secret.write_bytes(b"private")
+    storage = FsspecStorage.from_url((tmp_path / "media").as_uri())
+    storage.write(KEY, b"x")
+    target = tmp_path / "media" / KEY
+    target.unlink()
+    target.symlink_to(secret)
+    with pytest.raises(MediaNotFound):
+        storage.stream(KEY)
 
 
 def test_an_unreadable_location_is_a_storage_error(tmp_path: Path) -> None:

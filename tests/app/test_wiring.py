@@ -76,7 +76,7 @@ def test_nothing_is_installed_in_storage(tmp_path: Path) -> None:
     assert storage.files == {}
     fallback = slots.policies[Slot.PROFILE].fallback
     assert fallback is not None
-    assert images.decode(slots.media(fallback).data).format == "PNG"
+    assert images.decode(slots.media(fallback).read()).format == "PNG"
 
 
 def test_without_a_secret_one_is_created_once_and_kept(tmp_path: Path) -> None:

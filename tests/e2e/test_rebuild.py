@@ -57,7 +57,7 @@ def test_an_interrupted_rebuild_loses_nothing_and_a_second_run_finishes(tmp_path
         assert image is not None
         kinds.add(image.variants[0].media_type)
         for key in image.keys:
-            assert wiring.slots.media(key).data  # every image and variant still serves
+            assert wiring.slots.media(key).read()  # every image and variant still serves
     wiring.close()
     assert kinds == {"image/jpeg", "image/webp"}, "stopped partway: some rebuilt, some not"
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from litestar.testing import TestClient
 
-from imagecore.adapters.fsspec_storage import FsspecStorage
+from imagecore.adapters.fsspec_storage import CHUNK_BYTES, FsspecStorage
 from tests import images
 from tests.http.support import API
 
@@ -122,8 +123,8 @@ def test_a_conditional_request_for_an_upload_reads_no_storage(
     """An upload's name never changes its bytes: its ETag comes from the name, and a request
     naming it is answered 304 before storage is read. Another ETag reads it again."""
     reads: list[str] = []
-    read = media.read
-    monkeypatch.setattr(media, "read", lambda key: reads.append(key) or read(key))
+    stream = media.stream
+    monkeypatch.setattr(media, "stream", lambda key: reads.append(key) or stream(key))
     first = client.get(uploaded["cover_image"])
     assert first.status_code == 200 and len(reads) == 1
     etag = first.headers["etag"]
@@ -140,3 +141,26 @@ def test_a_conditional_request_for_an_upload_reads_no_storage(
         client.get(DEFAULT, headers={"If-None-Match": default.headers["etag"]}).status_code == 304
     )
     assert len(reads) == 2
+
+
+def test_a_large_file_is_streamed_whole_with_its_length(
+    client: TestClient, media: FsspecStorage
+) -> None:
+    """Sent a chunk at a time as storage reads it, with its Content-Length; HEAD reads none."""
+    key = "resume/images/cover_123_00000000000000000000000000000000.jpg"
+    data = os.urandom(5 * CHUNK_BYTES + 3)
+    media.write(key, data)
+    got = client.get("/media/" + key)
+    assert got.status_code == 200
+    assert got.content == data
+    assert got.headers["content-length"] == str(len(data))
+    assert got.headers["content-type"] == "image/jpeg"
+    head = client.head("/media/" + key)
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-length"] == str(len(data))
+
+
+def test_any_version_of_a_missing_upload_is_still_404(client: TestClient) -> None:
+    """If-None-Match: * asks for any version: it is 304 only for a file that exists."""
+    missing = "/media/resume/images/profile_123_0000000000000000.jpg"
+    assert client.get(missing, headers={"If-None-Match": "*"}).status_code == 404

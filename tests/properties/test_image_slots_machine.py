@@ -178,7 +178,7 @@ class ImageSlotsMachine(RuleBasedStateMachine):
                     assert image == (DefaultImage(fallback) if fallback else None)
                 else:
                     assert isinstance(image, StoredImage)
-                    assert self.slots.media(image.key).data == b"PNG:" + expected[4:]
+                    assert self.slots.media(image.key).read() == b"PNG:" + expected[4:]
                 if image is not None:
                     assert self.slots.media(image.key).immutable is isinstance(image, StoredImage)
 

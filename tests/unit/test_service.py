@@ -207,8 +207,9 @@ def test_media_serves_an_upload_from_storage_as_immutable(slots: ImageSlots) -> 
     image = slots.upload("alice", {Slot.PROFILE: image_bytes("a")}).profile_image
     assert image is not None
     served = slots.media(image.key)
-    assert (served.key, served.data, served.media_type) == (image.key, b"PNG:a", "image/png")
+    assert (served.key, served.media_type, served.stream.size) == (image.key, "image/png", 5)
     assert served.immutable is True
+    assert served.read() == b"PNG:a"
 
 
 def test_media_serves_the_default_image_from_the_core_s_own_files(
@@ -218,8 +219,9 @@ def test_media_serves_the_default_image_from_the_core_s_own_files(
     may change with a release."""
     storage.files[DEFAULT_PROFILE] = b"a stale copy in storage"
     served = slots.media(DEFAULT_PROFILE)
-    assert served.data == DEFAULT_PROFILE_PNG.read_bytes()
-    assert served.data.startswith(b"\x89PNG\r\n\x1a\n")
+    data = served.read()
+    assert data == DEFAULT_PROFILE_PNG.read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
     assert (served.media_type, served.immutable) == ("image/png", False)
 
 
@@ -247,7 +249,7 @@ def test_media_serves_only_the_folders_of_the_service_s_policies() -> None:
     )
     image = service.upload("alice", {Slot.PROFILE: image_bytes("a")}).profile_image
     assert image is not None
-    assert service.media(image.key).data == b"PNG:a"
+    assert service.media(image.key).read() == b"PNG:a"
     storage.files["resume/images/profile_alice_0001.png"] = b"PNG:elsewhere"
     with pytest.raises(MediaNotFound):
         service.media("resume/images/profile_alice_0001.png")

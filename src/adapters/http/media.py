@@ -3,20 +3,26 @@
 An upload's bytes never change (each upload gets a new name), so browsers may keep it for a year,
 and its ETag comes from its name: a request naming it gets 304 without storage being read. A
 default image may change with a release, so it is kept for a day, its ETag from its bytes.
+
+A file is streamed from storage a chunk at a time, never held whole: one that fits in its first
+chunk (an avatar, a variant) is answered at once, a larger one as the rest is read.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from litestar import Request, Response, Router, route
+from litestar.concurrency import sync_to_thread
 from litestar.di import NamedDependency, Provide
 from litestar.enums import HttpMethod
 from litestar.params import FromPath
+from litestar.response import Stream
 from litestar.status_codes import HTTP_304_NOT_MODIFIED
 
-from imagecore import ImageSlots
+from imagecore import ImageSlots, MediaFile
 
 MEDIA_PATH = "/media"
 FOREVER = "public, max-age=31536000, immutable"
@@ -34,7 +40,7 @@ def media(
     key: FromPath[str],
     slots: NamedDependency[ImageSlots],
     cross_origin: NamedDependency[str],
-) -> Response[bytes]:
+) -> Response[Any]:
     key = key.lstrip("/")
     wanted = _etags(request.headers.get("if-none-match"))
     if slots.is_upload(key):
@@ -43,13 +49,45 @@ def media(
         if etag in wanted:  # answered from the name alone: storage is not read
             return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
         file = slots.media(key)
-    else:
-        file = slots.media(key)
-        etag = _tag(file.data)
-        headers = _headers(etag, A_DAY, cross_origin)
+        if "*" in wanted:  # any version at all: now that it is known to exist
+            _close(iter(file.stream.chunks))
+            return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
+        return _sent(file, headers, head=request.method == HttpMethod.HEAD)
+    file = slots.media(key)  # a default: the core's own small file
+    data = file.read()
+    etag = _tag(data)
+    headers = _headers(etag, A_DAY, cross_origin)
     if etag in wanted or "*" in wanted:
         return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
-    return Response(file.data, media_type=file.media_type, headers=headers)
+    return Response(data, media_type=file.media_type, headers=headers)
+
+
+def _sent(file: MediaFile, headers: dict[str, str], *, head: bool) -> Response[Any]:
+    """The file's response: its first chunk read here (on the handler's thread), the rest, if
+    any, streamed as it is read."""
+    chunks = iter(file.stream.chunks)
+    first = b"" if head else next(chunks, b"")
+    if head or len(first) == file.stream.size:
+        _close(chunks)
+        headers["Content-Length"] = str(file.stream.size)
+        return Response(first, media_type=file.media_type, headers=headers)
+    headers["Content-Length"] = str(file.stream.size)
+    return Stream(_rest(first, chunks), media_type=file.media_type, headers=headers)
+
+
+async def _rest(first: bytes, chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
+    try:
+        yield first
+        while chunk := await sync_to_thread(next, chunks, b""):
+            yield chunk
+    finally:
+        _close(chunks)  # also when the client leaves part-way
+
+
+def _close(chunks: Iterator[bytes]) -> None:
+    close = getattr(chunks, "close", None)
+    if close is not None:
+        close()
 
 
 def _tag(basis: bytes) -> str:

@@ -43,6 +43,29 @@ class StorageContract:
         with pytest.raises(MediaNotFound):
             storage.read(KEY)
 
+    def test_a_file_streams_whole_with_its_size(self, storage: ImageStorage) -> None:
+        """Streamed, a file of many chunks' worth comes whole and in order, its size told first."""
+        data = bytes(range(256)) * 1200
+        storage.write(KEY, data)
+        stream = storage.stream(KEY)
+        assert stream.size == len(data)
+        assert b"".join(stream.chunks) == data
+
+    def test_an_empty_file_streams_as_no_bytes(self, storage: ImageStorage) -> None:
+        storage.write(KEY, b"")
+        stream = storage.stream(KEY)
+        assert (stream.size, b"".join(stream.chunks)) == (0, b"")
+
+    def test_streaming_what_is_not_a_file_is_media_not_found_at_once(
+        self, storage: ImageStorage
+    ) -> None:
+        """Raised by stream() itself, before any chunk: a server can still answer 404."""
+        with pytest.raises(MediaNotFound):
+            storage.stream(KEY)
+        storage.write(KEY, b"x")
+        with pytest.raises(MediaNotFound):
+            storage.stream("resume/images")
+
     def test_delete_removes_and_is_idempotent(self, storage: ImageStorage) -> None:
         """After delete the key is gone; deleting it again is not an error."""
         storage.write(KEY, b"x")
