@@ -23,12 +23,16 @@ from typing import Any
 import httpx
 import PIL
 
+from bench.baseline_server import RECEIVE
 from bench.contenders import IMAGE_ONLY, Contender, codec, naive, pyvips_thumbnail
 from bench.get import render as render_get
 from bench.get import run as get_run
 from bench.inputs import Case, cases
+from bench.media import render as render_media
+from bench.media import run as media_run
 from bench.memory import peak_extra_memory
-from bench.receive_server import RECEIVE
+from bench.readers import render as render_readers
+from bench.readers import run as readers_run
 from bench.server import live_server
 from bench.variants import render as render_variants
 from bench.variants import run as variants_run
@@ -75,6 +79,10 @@ def main() -> None:
     report["variants"] = variants_run(variant_cases(all_cases), repeats)
     print("[get] requests per second under wrk", file=sys.stderr, flush=True)
     report["get"] = get_run(seconds=3 if repeats < 5 else 10)
+    print("[media] the media route against Litestar's static files", file=sys.stderr, flush=True)
+    report["media"] = media_run(photo.data, seconds=3 if repeats < 5 else 10)
+    print("[readers] GET latency while others upload", file=sys.stderr, flush=True)
+    report["readers"] = readers_run(photo.data, seconds=3 if repeats < 5 else 10)
     report["targets"] = targets(report)
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")
     print(render(report))
@@ -82,6 +90,10 @@ def main() -> None:
     print(render_variants(report["variants"]))
     print()
     print(render_get(report["get"]))
+    print()
+    print(render_media(report["media"]))
+    print()
+    print(render_readers(report["readers"]))
     print(f"\nwritten to {RESULTS}")
 
 
@@ -134,7 +146,7 @@ def http_round_trip(case: Case, repeats: int) -> dict[str, Any]:
     box, limits = DEFAULT_POLICIES[case.slot].box, ImageLimits()
     in_process = PillowCodec()
     runs: dict[str, list[float]] = {"upload": [], "receive": [], "codec": [], "in_process": []}
-    command = (sys.executable, "-m", "bench.receive_server")
+    command = (sys.executable, "-m", "bench.baseline_server")
     with (
         tempfile.TemporaryDirectory() as data_dir,
         live_server(Path(data_dir), command=command) as server,
@@ -274,6 +286,23 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
         checks.append((f"GET, {name}: per s", per_s, lambda r: r >= 6500, ">= 6500 (5x DRF)"))
         floor = 0.5 if name == "postgresql" else 0.6
         checks.append((f"GET, {name}: GET / bare", ratio, lambda r, f=floor: r >= f, f">= {floor}"))
+    checks.append(
+        (
+            "GET p99 while 12 MP uploads run / idle",
+            report["readers"]["p99_ratio"],
+            lambda r: r <= 2.0,
+            "<= 2.0",
+        )
+    )
+    for row in report["media"].get("rows", []):
+        checks.append(
+            (
+                f"media GET, {row['file']} ({row['bytes']} B): media / static files",
+                row["ratio"],
+                lambda r: r >= 0.8,
+                ">= 0.8",
+            )
+        )
     return [
         {
             "target": name,

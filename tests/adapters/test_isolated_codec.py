@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import json
+import os
 import resource
 import signal
 import threading
@@ -180,3 +181,21 @@ def test_options_reach_the_codec_in_the_child() -> None:
 def test_budgets_must_be_whole_and_positive() -> None:
     with pytest.raises(ValueError, match="whole numbers"):
         IsolatedCodec(PillowCodec, seconds=0)
+
+
+class PriorityCodec(PillowCodec):
+    """Answers with the CPU priority (niceness) its process decodes at."""
+
+    def encode(self, data: bytes, box: Box, limits: ImageLimits) -> EncodedImage:
+        return EncodedImage(str(os.nice(0)).encode(), "txt", 1, 1)
+
+
+def test_decodes_run_at_the_lowest_cpu_priority() -> None:
+    """Batch work beside the server's requests: the scheduler lets a request go first."""
+    isolated = IsolatedCodec(PriorityCodec)
+    try:
+        answer = isolated.encode(images.jpeg(), BOX, ImageLimits())
+    finally:
+        isolated.close()
+    assert int(answer.data) == 19
+    assert os.nice(0) < 19  # the process that asked is left as it was
