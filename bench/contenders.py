@@ -26,11 +26,8 @@ _SAVE_OPTIONS: dict[str, dict[str, object]] = {
 
 
 def codec(*, variants: bool = True) -> Contender:
-    """This project's codec, as the server builds it: with the slot's variants, or without.
-
-    Its byte limit is raised: a 48 MP phone JPEG at quality 92 is 17 MB, over the default 10 MB
-    (a deployment taking them raises IMAGECORE_MAX_UPLOAD_BYTES)."""
-    pillow_codec, limits = PillowCodec(), ImageLimits(max_bytes=64 * 2**20)
+    """This project's codec, as the server builds it: with the slot's variants, or without."""
+    pillow_codec, limits = PillowCodec(), ImageLimits()
 
     def run(data: bytes, slot: Slot) -> bytes:
         box = DEFAULT_POLICIES[slot].box

@@ -145,8 +145,9 @@ DEFAULT_POLICIES: Mapping[Slot, SlotPolicy] = MappingProxyType(
 class ImageLimits:
     """How much one upload may be and cost to decode; every limit is checked before decoding."""
 
-    #: Most bytes in one uploaded file (the HTTP API holds a whole request body to it).
-    max_bytes: int = attrs.field(default=10 * 1024 * 1024, validator=attrs.validators.gt(0))
+    #: Most bytes in one uploaded file (the HTTP API holds a whole request body to it): a
+    #: phone's 48 MP JPEG is 15 to 20 MB.
+    max_bytes: int = attrs.field(default=24 * 1024 * 1024, validator=attrs.validators.gt(0))
     #: Most pixels a still image is decoded at, as its header and the box tell before decoding:
     #: a JPEG decodes at 1/2, 1/4 or 1/8 scale where the box allows, every other format whole.
     #: This bounds memory and resampling.

@@ -52,6 +52,16 @@ def test_a_48_mp_jpeg_is_accepted_within_a_12_mp_upload_s_memory(
     assert usage.peak_bytes <= baseline.peak_bytes + len(big) + 8 * 2**20
 
 
+def test_a_phone_s_48_mp_jpeg_is_within_the_default_limits(budgeted_codec: IsolatedCodec) -> None:
+    """Grain as a sensor writes it makes 48 MP some 15 MB: over the old 10 MB byte limit, within
+    the default one, and stored for both slots."""
+    grain = images.encode(Image.effect_noise((8000, 6000), 12).convert("RGB"), "JPEG", quality=85)
+    assert 10 * 2**20 < len(grain) <= LIMITS.max_bytes
+    for box, stored in ((PROFILE, (800, 600)), (COVER, (1600, 1200))):
+        image = budgeted_codec.encode(grain, box, LIMITS)
+        assert (image.width, image.height) == stored
+
+
 def test_a_48_mp_png_decodes_whole_and_is_refused() -> None:
     """PNG has no reduced-scale decoding: 48 MP decoded is over the 40 MP limit."""
     data = images.encode(Image.new("P", (8000, 6000), 1), "PNG")

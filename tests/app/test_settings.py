@@ -12,13 +12,13 @@ from imagecore.app.settings import Settings, SettingsError
 
 
 def test_defaults_need_no_variable_at_all() -> None:
-    """With an empty environment: ./var, its media folder, /media/, 10 MB, 40 MP."""
+    """With an empty environment: ./var, its media folder, /media/, 24 MB, 40 MP."""
     settings = Settings.from_env({})
     assert settings.data_dir == Path("var")
     assert settings.media_storage_url == (Path("var").resolve() / "media").as_uri()
     assert settings.media_url is None  # the HTTP adapter's own media path
     assert settings.limits == ImageLimits()
-    assert settings.max_upload_bytes == 10 * 1024 * 1024
+    assert settings.max_upload_bytes == 24 * 1024 * 1024
     assert settings.max_pixels == 40_000_000
     assert settings.jwt_secret is None and settings.jwt_public_key is None
     assert settings.database == "sqlite:///" + str(Path("var").resolve() / "imagecore.db")

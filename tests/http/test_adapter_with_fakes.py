@@ -265,7 +265,7 @@ def test_the_documented_examples_state_the_configured_limits(
         {"error": "The upload is too large: the limit is 3 MB (3,145,728 bytes)."}
     ]
     assert examples(plain, "post", "413") == [
-        {"error": "The upload is too large: the limit is 10 MB (10,485,760 bytes)."}
+        {"error": "The upload is too large: the limit is 24 MB (25,165,824 bytes)."}
     ]
     assert examples(odd, "post", "400") == [
         {"error": "The file is not an image. Accepted types: WebP."}

@@ -14,9 +14,15 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from litestar.di import Provide
 
-from imagecore.adapters.http.decoding import ThreadSlots, UploadGate
+from imagecore import ImageLimits, ImageSlots
+from imagecore.adapters.http import HttpConfig, create_app
+from imagecore.adapters.http.decoding import WAITING_BYTES, ThreadSlots, UploadGate, max_waiting
+from imagecore.adapters.memory_repository import MemoryRepository
 from imagecore.errors import Abandoned, Busy
+from tests.fakes import DictStorage, FakeCodec
+from tests.http.support import TOKENS
 
 
 class StayingClient:
@@ -120,3 +126,22 @@ def test_an_upload_after_shutdown_is_abandoned_and_frees_its_slot() -> None:
         assert slots.try_take() is not None
 
     run(scenario())
+
+
+@pytest.mark.parametrize(
+    ("max_bytes", "waiting"),
+    [(24 * 2**20, 6), (10 * 2**20, 16), (2**20, 160), (2**30, 2)],
+)
+def test_the_queue_holds_a_bounded_amount_of_bodies(max_bytes: int, waiting: int) -> None:
+    """As many waiting uploads as 160 MB of bodies at the byte limit, and two at least."""
+    assert max_waiting(max_bytes) == waiting
+    assert waiting * max_bytes <= WAITING_BYTES or waiting == 2
+
+
+def test_the_app_sizes_its_queue_from_the_byte_limit() -> None:
+    slots = ImageSlots(DictStorage(), MemoryRepository(), FakeCodec(), limits=ImageLimits(2**26))
+    app = create_app(slots, HttpConfig(tokens=TOKENS))
+    provided = app.dependencies["api"]
+    assert isinstance(provided, Provide)
+    gate = provided.dependency().gate
+    assert gate.max_waiting == max_waiting(2**26) == 2

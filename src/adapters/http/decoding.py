@@ -27,6 +27,14 @@ T = TypeVar("T")
 
 #: How often an upload waiting for a slot looks again.
 POLL_SECONDS = 0.02
+#: The request bodies the uploads waiting in one process may hold in all, at the byte limit.
+WAITING_BYTES = 160 * 2**20
+
+
+def max_waiting(max_bytes: int) -> int:
+    """How many uploads of up to ``max_bytes`` may wait in one process: WAITING_BYTES' worth,
+    and two at least."""
+    return max(2, WAITING_BYTES // max_bytes)
 
 
 class ThreadSlots:
@@ -45,7 +53,9 @@ class UploadGate:
     """Admits uploads to ``slots`` in the order they come, and runs them on a pool of their own.
 
     At most ``max_waiting`` uploads wait in this process: each holds its body in memory, so
-    beyond that an upload is answered 503 at once rather than queued.
+    beyond that an upload is answered 503 at once rather than queued. (An upload takes its
+    place in the queue once its body is read: a slot held while a slow client sent its body
+    would leave the decoders idle.)
     """
 
     slots: DecodeSlots
