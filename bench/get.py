@@ -114,11 +114,61 @@ def _wait(base: str, process: subprocess.Popen[bytes], data: Path) -> None:
     raise RuntimeError("the server did not start:\n" + (data / "server.log").read_text())
 
 
+def drf(seconds: int, connections: int) -> float:
+    """GETs per second of the guide's GET in Django REST Framework (bench.drf_app), on SQLite,
+    under gunicorn with two workers of eight threads each (more than enough for 16
+    connections: its CPU is the bound)."""
+    with tempfile.TemporaryDirectory() as scratch, socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+        probe.close()
+        secret = "drf-bench-secret-of-32-bytes-or-more"
+        env = os.environ | {"DRF_DATABASE": f"{scratch}/drf.db", "DRF_JWT_SECRET": secret}
+        gunicorn = Path(sys.executable).with_name("gunicorn")
+        command = [str(gunicorn), "-w", "2", "--threads", "8", "-b", f"127.0.0.1:{port}"]
+        log = (Path(scratch) / "drf.log").open("wb")
+        process = subprocess.Popen(
+            [*command, "bench.drf_app:application"], env=env, stdout=log, stderr=log
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            token = issue_token("bench", TokenPolicy.shared_secret(secret), ttl=3600)
+            header = f"Authorization: Bearer {token}"
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    answer = httpx.get(base + API, headers={"Authorization": f"Bearer {token}"})
+                    if answer.status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError(
+                        "DRF did not start:\n" + (Path(scratch) / "drf.log").read_text()
+                    )
+                time.sleep(0.1)
+            wrk(base + API, 2, connections, header)  # warm up
+            return wrk(base + API, seconds, connections, header)
+        finally:
+            process.terminate()
+            process.wait(15)
+            log.close()
+
+
 def run(seconds: int = 10, connections: int = 16) -> dict[str, Any]:
     if shutil.which("wrk") is None:
         return {"skipped": "wrk is not installed (apt-get install wrk)"}
     rows = [one_repository(name, url, seconds, connections) for name, url in databases().items()]
-    return {"seconds": seconds, "connections": connections, "workers": 2, "rows": rows}
+    drf_per_s = drf(seconds, connections)
+    for row in rows:
+        row["vs_drf"] = round(row["get_per_s"] / drf_per_s, 1)
+    return {
+        "seconds": seconds,
+        "connections": connections,
+        "workers": 2,
+        "rows": rows,
+        "drf_per_s": round(drf_per_s),
+    }
 
 
 def render(report: dict[str, Any]) -> str:
@@ -128,13 +178,18 @@ def render(report: dict[str, Any]) -> str:
         f"GET under wrk ({report['connections']} connections, {report['seconds']} s, "
         f"{report['workers']} workers):",
         "",
-        "| repository | bare /health per s | GET user-images per s | GET / bare |",
-        "|---|---|---|---|",
+        "| repository | bare /health per s | GET user-images per s | GET / bare | GET / DRF |",
+        "|---|---|---|---|---|",
     ]
     lines += [
-        f"| {r['repository']} | {r['bare_per_s']} | {r['get_per_s']} | {r['ratio']} |"
+        f"| {r['repository']} | {r['bare_per_s']} | {r['get_per_s']} | {r['ratio']} | "
+        f"{r['vs_drf']} |"
         for r in report["rows"]
     ]
+    lines.append(
+        f"\nDjango REST Framework, the same GET on SQLite (gunicorn, 2 workers x 8 threads): "
+        f"{report['drf_per_s']} per s"
+    )
     return "\n".join(lines)
 
 
