@@ -14,15 +14,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from litestar.di import Provide
 
-from imagecore import ImageLimits, ImageSlots
-from imagecore.adapters.http import HttpConfig, create_app
-from imagecore.adapters.http.decoding import WAITING_BYTES, ThreadSlots, UploadGate, max_waiting
-from imagecore.adapters.memory_repository import MemoryRepository
+from imagecore.adapters.http.decoding import ThreadSlots, UploadGate
 from imagecore.errors import Abandoned, Busy
-from tests.fakes import DictStorage, FakeCodec
-from tests.http.support import TOKENS
 
 
 class StayingClient:
@@ -40,9 +34,9 @@ def run(coroutine: Any) -> Any:
         return thread.submit(asyncio.run, coroutine).result()
 
 
-def upload(gate: UploadGate, work: Callable[[], None]) -> asyncio.Future[None]:
+def upload(gate: UploadGate, work: Callable[[], None], size: int = 1000) -> asyncio.Future[None]:
     """An upload's run through the gate, started now."""
-    return asyncio.ensure_future(gate.run(StayingClient(), work))  # type: ignore[arg-type]
+    return asyncio.ensure_future(gate.run(StayingClient(), work, size))  # type: ignore[arg-type]
 
 
 def test_waiting_uploads_take_the_slot_in_the_order_they_came() -> None:
@@ -128,20 +122,32 @@ def test_an_upload_after_shutdown_is_abandoned_and_frees_its_slot() -> None:
     run(scenario())
 
 
-@pytest.mark.parametrize(
-    ("max_bytes", "waiting"),
-    [(24 * 2**20, 6), (10 * 2**20, 16), (2**20, 160), (2**30, 2)],
-)
-def test_the_queue_holds_a_bounded_amount_of_bodies(max_bytes: int, waiting: int) -> None:
-    """As many waiting uploads as 160 MB of bodies at the byte limit, and two at least."""
-    assert max_waiting(max_bytes) == waiting
-    assert waiting * max_bytes <= WAITING_BYTES or waiting == 2
+def test_the_queue_holds_a_bounded_amount_of_files() -> None:
+    """Uploads wait while the files they hold add up to waiting_bytes at most: a big one is
+    refused where small ones would still wait; the first to wait is let in whatever its size."""
 
+    async def scenario() -> None:
+        slots = ThreadSlots(1)
+        held = slots.try_take()
+        assert held is not None
+        gate = UploadGate(slots, wait=3600, waiting_bytes=100)
+        alone = upload(gate, lambda: None, size=500)  # over the budget, but the only one
+        await asyncio.sleep(0.05)
+        with pytest.raises(Busy):
+            await upload(gate, lambda: None, size=1)
+        held()
+        await alone
+        held = slots.try_take()
+        assert held is not None
+        small = [upload(gate, lambda: None, size=40) for _ in range(2)]
+        await asyncio.sleep(0.05)
+        with pytest.raises(Busy):
+            await upload(gate, lambda: None, size=30)  # 80 + 30 > 100
+        also = upload(gate, lambda: None, size=20)  # 80 + 20 fits
+        await asyncio.sleep(0.05)
+        assert not any(task.done() for task in [*small, also])
+        held()
+        await asyncio.gather(*small, also)
+        gate.close()
 
-def test_the_app_sizes_its_queue_from_the_byte_limit() -> None:
-    slots = ImageSlots(DictStorage(), MemoryRepository(), FakeCodec(), limits=ImageLimits(2**26))
-    app = create_app(slots, HttpConfig(tokens=TOKENS))
-    provided = app.dependencies["api"]
-    assert isinstance(provided, Provide)
-    gate = provided.dependency().gate
-    assert gate.max_waiting == max_waiting(2**26) == 2
+    run(scenario())

@@ -18,7 +18,7 @@ from imagecore import ImageSlots
 from imagecore.adapters.http.auth import BearerAuthMiddleware, TokenPolicy
 from imagecore.adapters.http.bodies import DecodeBudget, MediaUrls, limits_body
 from imagecore.adapters.http.cors import CrossOrigin, OptionsRouter
-from imagecore.adapters.http.decoding import ThreadSlots, UploadGate, max_waiting
+from imagecore.adapters.http.decoding import ThreadSlots, UploadGate
 from imagecore.adapters.http.docs import docs_headers, openapi_config
 from imagecore.adapters.http.errors import exception_handlers
 from imagecore.adapters.http.limits import RateRules
@@ -69,11 +69,7 @@ def create_app(slots: ImageSlots, config: HttpConfig, **litestar_options: Any) -
     """
     urls = MediaUrls(config.media_url, config.defaults_url or config.media_url)
     published = limits_body(slots, config.rate_rules, config.decode_budget)
-    gate = UploadGate(
-        config.decode_slots or ThreadSlots(),
-        config.decode_wait,
-        max_waiting(slots.limits.max_bytes),
-    )
+    gate = UploadGate(config.decode_slots or ThreadSlots(), config.decode_wait)
     cross_origin = CrossOrigin(frozenset(config.cors_origins)) if config.cors_origins else None
     handlers = api_handlers(operations(slots, urls, config.rate_rules, published))
     api = OptionsRouter(

@@ -27,14 +27,8 @@ T = TypeVar("T")
 
 #: How often an upload waiting for a slot looks again.
 POLL_SECONDS = 0.02
-#: The request bodies the uploads waiting in one process may hold in all, at the byte limit.
+#: The uploaded files the uploads waiting in one process may hold in all.
 WAITING_BYTES = 160 * 2**20
-
-
-def max_waiting(max_bytes: int) -> int:
-    """How many uploads of up to ``max_bytes`` may wait in one process: WAITING_BYTES' worth,
-    and two at least."""
-    return max(2, WAITING_BYTES // max_bytes)
 
 
 class ThreadSlots:
@@ -52,16 +46,18 @@ class ThreadSlots:
 class UploadGate:
     """Admits uploads to ``slots`` in the order they come, and runs them on a pool of their own.
 
-    At most ``max_waiting`` uploads wait in this process: each holds its body in memory, so
-    beyond that an upload is answered 503 at once rather than queued. (An upload takes its
-    place in the queue once its body is read: a slot held while a slow client sent its body
-    would leave the decoders idle.)
+    At most ``max_waiting`` uploads wait in this process, holding ``waiting_bytes`` of files in
+    all (one at least, whatever its size): each holds its body in memory, so beyond that an
+    upload is answered 503 at once rather than queued. (An upload takes its place in the queue
+    once its body is read: a slot held while a slow client sent its body would leave the
+    decoders idle.)
     """
 
     slots: DecodeSlots
     #: How long an upload may wait for a free slot before it is answered 503.
     wait: float = 10.0
     max_waiting: int = 16
+    waiting_bytes: int = WAITING_BYTES
     #: The Retry-After of that 503.
     retry_after: int = 5
     _pool: ThreadPoolExecutor = attrs.field(
@@ -69,10 +65,13 @@ class UploadGate:
     )
     #: The uploads waiting in this process, first come first: only the first may take a slot.
     _queue: collections.deque[object] = attrs.field(factory=collections.deque, init=False)
+    #: The bytes the waiting uploads hold.
+    _held: int = attrs.field(default=0, init=False)
 
-    async def run(self, request: Request[Any, Any, Any], work: Callable[[], T]) -> T:
-        """``work()`` with a decode slot, on an upload thread; cancelled if the client leaves."""
-        release = await self._take()
+    async def run(self, request: Request[Any, Any, Any], work: Callable[[], T], size: int) -> T:
+        """``work()`` on the ``size`` bytes of an upload, with a decode slot, on an upload
+        thread; cancelled if the client leaves."""
+        release = await self._take(size)
         cancel = threading.Event()
         try:
             running = self._pool.submit(_cancellable, cancel, work)
@@ -99,11 +98,14 @@ class UploadGate:
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
-    async def _take(self) -> Callable[[], None]:
-        if len(self._queue) >= self.max_waiting:
+    async def _take(self, size: int) -> Callable[[], None]:
+        if len(self._queue) >= self.max_waiting or (
+            self._queue and self._held + size > self.waiting_bytes
+        ):
             raise Busy(self.retry_after)
         ticket = object()
         self._queue.append(ticket)
+        self._held += size
         deadline = time.monotonic() + self.wait
         try:
             while True:
@@ -114,6 +116,7 @@ class UploadGate:
                 await asyncio.sleep(POLL_SECONDS)
         finally:
             self._queue.remove(ticket)
+            self._held -= size
 
 
 def _cancellable(cancel: threading.Event, work: Callable[[], T]) -> T:

@@ -73,7 +73,7 @@ async def upload_images(
         return api.slots.upload(request.user, form.files, form.descriptions, form.crops)
 
     try:
-        images = await api.gate.run(request, upload)
+        images = await api.gate.run(request, upload, sum(map(len, form.files.values())))
     except Busy:
         await refund_rate(request)
         raise

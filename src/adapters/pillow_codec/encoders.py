@@ -22,8 +22,9 @@ class Format:
 
 
 JPEG = Format("JPEG", "jpg", {"quality": 85, "optimize": True, "progressive": True}, alpha=False)
-#: zlib level 3: on a 800x600 photo, 4x faster to write than level 6 for a file 10 % larger.
-PNG = Format("PNG", "png", {"compress_level": 3})
+#: zlib level 2: an 800x600 photo is written a quarter faster than at level 3 for a file 4 %
+#: larger, and five times faster than at level 6 for a file 15 % larger.
+PNG = Format("PNG", "png", {"compress_level": 2})
 GIF = Format("GIF", "gif")
 WEBP = Format("WEBP", "webp", {"quality": 85, "method": 4})
 
