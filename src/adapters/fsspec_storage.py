@@ -83,17 +83,22 @@ class FsspecStorage(ImageStorage):
         path = self._path(key)
         if self.is_local and os.path.islink(path):
             raise MediaNotFound(key)
+        # An object store's file reads ahead by 50 MB unless told otherwise: a chunk at a time.
+        options = {} if self.is_local else {"block_size": CHUNK_BYTES, "cache_type": "none"}
         try:
             # Looked up first: an object store's folder is a prefix that opens as an empty file.
             info = self.fs.info(path)
             if info.get("type") != "file":
                 raise MediaNotFound(key)
-            file = self.fs.open(path, "rb")
+            size = info.get("size")
+            file = self.fs.open(path, "rb", **options)
+            if size is None:
+                size = self.fs.size(path)
         except OSError as error:
             if isinstance(error, FileNotFoundError | IsADirectoryError) or error.errno in _NO_SUCH:
                 raise MediaNotFound(key) from error
             raise StorageError("read", key) from error
-        return StoredStream(int(info.get("size") or 0), _chunks(file))
+        return StoredStream(int(size), _chunks(file, key), file.close)
 
     def delete(self, key: str) -> None:
         try:
@@ -129,9 +134,15 @@ class FsspecStorage(ImageStorage):
         return f"{self.root}/{key}"
 
 
-def _chunks(file: Any) -> Iterator[bytes]:
+def _chunks(file: Any, key: str) -> Iterator[bytes]:
     with file:
-        while chunk := file.read(CHUNK_BYTES):
+        while True:
+            try:
+                chunk = file.read(CHUNK_BYTES)
+            except OSError as error:
+                raise StorageError("read", key) from error
+            if not chunk:
+                return
             yield chunk
 
 

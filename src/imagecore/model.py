@@ -6,7 +6,7 @@ Everything here is a frozen attrs class or an enum; a change is a new value (``a
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 
 import attrs
@@ -346,9 +346,10 @@ class StoredStream:
     a file is never held whole in memory to be sent."""
 
     size: int
-    #: Iterated once; a storage closes what it opened when the last chunk is read (or when an
-    #: unfinished iterator is closed or collected).
+    #: Iterated once; what the storage opened is closed after the last chunk.
     chunks: Iterable[bytes] = attrs.field(repr=False)
+    #: Closes what the storage opened, for a reader that stops before the end (or never starts).
+    close: Callable[[], None] = attrs.field(default=lambda: None, repr=False)
 
 
 @attrs.frozen

@@ -91,10 +91,13 @@ def test_a_local_file_is_streamed_a_chunk_at_a_time_and_closed(tmp_path: Path) -
     assert [len(chunk) for chunk in rest] == [CHUNK_BYTES, CHUNK_BYTES, 7]
     assert first + b"".join(rest) == data
     assert len(os.listdir("/proc/self/fd")) == open_before
-    left = iter(storage.stream(KEY).chunks)
-    next(left)
-    left.close()  # type: ignore[attr-defined]
-    assert len(os.listdir("/proc/self/fd")) == open_before
+    for read in (0, 1):  # a reader that stops part-way, and one that never starts (HEAD)
+        left = storage.stream(KEY)
+        for _, _chunk in zip(range(read), left.chunks, strict=False):
+            pass
+        assert len(os.listdir("/proc/self/fd")) == open_before + 1
+        left.close()
+        assert len(os.listdir("/proc/self/fd")) == open_before
 
 
 def test_a_planted_link_is_not_streamed(tmp_path: Path) -> None:

@@ -164,3 +164,15 @@ def test_any_version_of_a_missing_upload_is_still_404(client: TestClient) -> Non
     """If-None-Match: * asks for any version: it is 304 only for a file that exists."""
     missing = "/media/resume/images/profile_123_0000000000000000.jpg"
     assert client.get(missing, headers={"If-None-Match": "*"}).status_code == 404
+
+
+def test_no_file_is_left_open_by_a_head_or_a_conditional_request(
+    client: TestClient, media: FsspecStorage
+) -> None:
+    key = "resume/images/cover_123_00000000000000000000000000000000.jpg"
+    media.write(key, os.urandom(3 * CHUNK_BYTES))
+    open_before = len(os.listdir("/proc/self/fd"))
+    assert client.head("/media/" + key).status_code == 200
+    assert client.get("/media/" + key, headers={"If-None-Match": "*"}).status_code == 304
+    assert client.get("/media/" + key).status_code == 200
+    assert len(os.listdir("/proc/self/fd")) == open_before

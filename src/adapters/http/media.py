@@ -11,7 +11,7 @@ chunk (an avatar, a variant) is answered at once, a larger one as the rest is re
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 from litestar import Request, Response, Router, route
@@ -50,7 +50,7 @@ def media(
             return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
         file = slots.media(key)
         if "*" in wanted:  # any version at all: now that it is known to exist
-            _close(iter(file.stream.chunks))
+            file.stream.close()
             return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
         return _sent(file, headers, head=request.method == HttpMethod.HEAD)
     file = slots.media(key)  # a default: the core's own small file
@@ -65,29 +65,26 @@ def media(
 def _sent(file: MediaFile, headers: dict[str, str], *, head: bool) -> Response[Any]:
     """The file's response: its first chunk read here (on the handler's thread), the rest, if
     any, streamed as it is read."""
+    headers["Content-Length"] = str(file.stream.size)
     chunks = iter(file.stream.chunks)
     first = b"" if head else next(chunks, b"")
     if head or len(first) == file.stream.size:
-        _close(chunks)
-        headers["Content-Length"] = str(file.stream.size)
+        file.stream.close()
         return Response(first, media_type=file.media_type, headers=headers)
-    headers["Content-Length"] = str(file.stream.size)
-    return Stream(_rest(first, chunks), media_type=file.media_type, headers=headers)
+    return Stream(
+        _rest(first, chunks, file.stream.close), media_type=file.media_type, headers=headers
+    )
 
 
-async def _rest(first: bytes, chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
+async def _rest(
+    first: bytes, chunks: Iterator[bytes], close: Callable[[], None]
+) -> AsyncIterator[bytes]:
     try:
         yield first
         while chunk := await sync_to_thread(next, chunks, b""):
             yield chunk
     finally:
-        _close(chunks)  # also when the client leaves part-way
-
-
-def _close(chunks: Iterator[bytes]) -> None:
-    close = getattr(chunks, "close", None)
-    if close is not None:
-        close()
+        close()  # also when the client leaves part-way
 
 
 def _tag(basis: bytes) -> str:
