@@ -15,6 +15,8 @@ import psycopg
 import pytest
 
 from imagecore.adapters.sql import SCHEMA_VERSION, PostgresDatabase, SqlRateCounter, SqlRepository
+from imagecore.adapters.sql.postgres import POSTGRES
+from imagecore.adapters.sql.postgres_reader import AsyncPostgresReader
 from imagecore.errors import RepositoryError
 from imagecore.model import UserImages
 from imagecore.testing.rate_counter import RateCounterContract
@@ -251,3 +253,28 @@ def test_the_async_reader_reads_on_after_its_connections_are_dropped(
             await database.reader.close()
 
     assert in_a_thread(read_around_a_drop) == [saved] * 5
+
+
+def test_a_read_past_its_time_is_refused_and_its_connection_not_lent_again(
+    database: PostgresDatabase, postgres_url: str
+) -> None:
+    """A read that gets no answer in time is a RepositoryError; the connection it left mid-query
+    is closed, and the next read, on a fresh one, is answered."""
+    saved = database.repository.save("u1", UserImages(profile_image=PROFILE))
+    reader = AsyncPostgresReader(postgres_url, POSTGRES, pool_size=1, timeout=0.5)
+
+    async def slow_then_normal() -> UserImages:
+        await reader.open()
+        try:
+            normal = reader._get
+            reader._get = (
+                "SELECT 1, NULL::text, NULL::text FROM pg_sleep(5) WHERE %s::text IS NOT NULL"
+            )
+            with pytest.raises(RepositoryError, match=r"no answer from PostgreSQL within 0\.5 s"):
+                await reader.get("u1")
+            reader._get = normal
+            return await reader.get("u1")
+        finally:
+            await reader.close()
+
+    assert in_a_thread(slow_then_normal) == saved

@@ -8,7 +8,6 @@ do not trip over each other.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import Any
@@ -19,12 +18,12 @@ try:
 except ImportError as error:
     raise ImportError(f"PostgreSQL needs `pip install 'imagecore[postgres]'` ({error})") from error
 
+from imagecore.adapters.sql.postgres_reader import AsyncPostgresReader
 from imagecore.adapters.sql.rate_counter import SqlRateCounter
-from imagecore.adapters.sql.repository import SqlRepository, select_user_images, user_images
+from imagecore.adapters.sql.repository import SqlRepository
 from imagecore.adapters.sql.schema import migrate
 from imagecore.adapters.sql.seam import Connection, Dialect
 from imagecore.errors import RepositoryError
-from imagecore.model import UserImages
 
 POSTGRES = Dialect(
     name="PostgreSQL",
@@ -51,7 +50,7 @@ class PostgresDatabase:
         self, url: str, *, pool_size: int = 10, timeout: float = 10.0, create: bool = True
     ) -> None:
         #: Reads for an event loop, on connections of their own (opened on that loop).
-        self.reader = AsyncPostgresReader(url, pool_size=pool_size, timeout=timeout)
+        self.reader = AsyncPostgresReader(url, POSTGRES, pool_size=pool_size, timeout=timeout)
         self._pool = ConnectionPool(
             url,
             min_size=1,
@@ -109,98 +108,3 @@ class _PooledConnections:
         ):
             cursor.execute(query)
             yield from cursor
-
-
-class AsyncPostgresReader:
-    """Each user's images read on the event loop, on async connections of its own: no worker
-    thread per request. The rows and their mapping are :class:`SqlRepository`'s.
-
-    Its pool is a stack of idle connections, opened as reads need them, up to ``pool_size``,
-    and dropped when broken (a server restart, a failover): psycopg_pool's bookkeeping for each
-    connection lent cost 45 % of a read here (make bench), which a GET cannot afford.
-    """
-
-    def __init__(self, url: str, *, pool_size: int = 10, timeout: float = 10.0) -> None:
-        self._url = url
-        self._size = pool_size
-        self._timeout = timeout
-        self._get = select_user_images(POSTGRES)
-        self._idle: list[psycopg.AsyncConnection[Any]] = []
-        self._lent = 0
-        self._returned: asyncio.Condition | None = None
-        self._closed = False
-
-    async def open(self) -> None:
-        """Made on the loop that will read; one connection opened, to fail early."""
-        self._returned = asyncio.Condition()
-        self._idle.append(await self._connect())
-
-    async def get(self, user_id: str) -> UserImages:
-        for attempt in (1, 2):
-            connection = await self._take()
-            try:
-                cursor = await connection.execute(self._get, (user_id,))
-                row = await cursor.fetchone()
-            except POSTGRES.errors as error:
-                if connection.broken and attempt == 1:
-                    continue  # dropped by the server (a restart): a read may be made again
-                raise RepositoryError(f"cannot read images of a user: {error}") from error
-            finally:
-                await self._give_back(connection)
-            return user_images(row)
-        raise AssertionError("unreachable")
-
-    async def close(self) -> None:
-        """Close the idle connections; those lent are closed as they come back."""
-        self._closed = True
-        idle, self._idle = self._idle, []
-        for connection in idle:
-            await connection.close()
-
-    async def _take(self) -> psycopg.AsyncConnection[Any]:
-        assert self._returned is not None, "open() first"
-        async with self._returned:
-            if not self._idle and self._lent + len(self._idle) >= self._size:
-                try:
-                    await asyncio.wait_for(
-                        self._returned.wait_for(lambda: bool(self._idle)), self._timeout
-                    )
-                except TimeoutError:
-                    raise RepositoryError(
-                        f"no PostgreSQL connection came free within {self._timeout:g} s"
-                    ) from None
-            self._lent += 1
-            if self._idle:
-                return self._idle.pop()
-        try:
-            return await self._connect()
-        except BaseException:
-            self._lent -= 1
-            raise
-
-    async def _give_back(self, connection: psycopg.AsyncConnection[Any]) -> None:
-        assert self._returned is not None
-        if connection.broken:
-            # The server dropped it, and most likely every other idle one with it (a restart, a
-            # failover): reads open fresh ones as they need them.
-            stale, self._idle = self._idle, []
-            for dropped in (connection, *stale):
-                await dropped.close()
-        elif self._closed:
-            await connection.close()
-        async with self._returned:
-            self._lent -= 1
-            if not connection.closed:
-                self._idle.append(connection)
-            self._returned.notify()
-
-    async def _connect(self) -> psycopg.AsyncConnection[Any]:
-        try:
-            return await psycopg.AsyncConnection.connect(
-                self._url,
-                autocommit=True,
-                application_name="imagecore",
-                connect_timeout=max(1, round(self._timeout)),
-            )
-        except POSTGRES.errors as error:
-            raise RepositoryError(f"cannot use the PostgreSQL database: {error}") from error
