@@ -26,12 +26,14 @@ import attrs
 
 from imagecore import Box, EncodedImage, ImageCodec, ImageCoreError, ImageLimits
 from imagecore.cancellation import current
-from imagecore.errors import Abandoned, DecodeOverBudget, InvalidImage
+from imagecore.errors import Abandoned, Busy, DecodeOverBudget, InvalidImage
 
 log = logging.getLogger(__name__)
 
 #: How often a waiting parent looks at its caller's cancellation.
 POLL_SECONDS = 0.05
+#: The Retry-After of a decode stopped because the machine gave it too little CPU time.
+BUSY_RETRY_AFTER = 5
 #: The wall-clock backstop, as a multiple of the CPU budget: a child on a busy machine gets less
 #: than a whole core, but one that sleeps or blocks must not live for ever either.
 WALL_FACTOR = 3
@@ -145,7 +147,13 @@ class IsolatedCodec(ImageCodec):
                 child.kill()
                 raise Abandoned()
             if time.monotonic() > deadline:
+                starved = _starved(_proc_stat(child.pid), self.seconds)
                 child.kill()
+                if starved:
+                    # Decodes run at the lowest priority: on a machine busy with other work a
+                    # decode may wait its turn this long. Not the file's fault: try again later.
+                    log.warning("a decode got too little CPU time to finish and was stopped")
+                    raise Busy(BUSY_RETRY_AFTER)
                 log.warning("a decode ran past %g s of wall time and was stopped", self.seconds)
                 raise DecodeOverBudget("seconds", self.seconds)
         try:
@@ -207,6 +215,24 @@ def _decode_in_child(
         sending.send(("error", _pickled(error), _usage(start_rss)))
     finally:
         sending.close()
+
+
+def _proc_stat(pid: int | None) -> str:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read()
+    except OSError:  # gone already
+        return ""
+
+
+def _starved(stat: str, budget: int) -> bool:
+    """Whether a process, by its ``/proc/<pid>/stat`` line, is waiting to run (not blocked)
+    having used less CPU time than ``budget`` seconds: a busy machine's doing, not the file's."""
+    fields = stat.rpartition(")")[2].split()
+    if len(fields) < 13:
+        return False
+    state, used = fields[0], (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return state == "R" and used < budget
 
 
 def _usage(start_rss: int) -> Usage:

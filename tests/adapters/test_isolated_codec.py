@@ -198,3 +198,20 @@ def test_decodes_run_at_the_lowest_cpu_priority() -> None:
     finally:
         isolated.close()
     assert int(answer.data) == 19
+
+
+@pytest.mark.parametrize(
+    ("state", "cpu_seconds", "starved"),
+    [("R", 1, True), ("R", 20, False), ("S", 1, False), ("D", 0, False)],
+    ids=["waiting-to-run", "used-its-budget", "sleeping", "blocked-on-io"],
+)
+def test_a_decode_the_machine_starved_is_told_from_one_that_overran(
+    state: str, cpu_seconds: int, starved: bool
+) -> None:
+    """Stopped by the wall clock, a decode runnable but under its CPU budget was starved by a
+    busy machine (503, try again), not made slow by its file."""
+    # utime and stime are the 14th and 15th fields, in clock ticks; a name may hold ") ".
+    ticks = cpu_seconds * os.sysconf("SC_CLK_TCK")
+    stat = f"4242 (python3 (x) ) {state} 1 2 3 4 5 6 7 8 9 10 {ticks // 2} {ticks - ticks // 2} 0 0"
+    assert isolated_codec._starved(stat, budget=10) is starved
+    assert isolated_codec._starved("", budget=10) is False
