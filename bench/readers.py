@@ -93,6 +93,7 @@ def _upload_until(base: str, token: str, *, photo: bytes, stop: Any, done: Any) 
             answer = http.post(API, files={"cover_image": ("c.jpg", photo)})
             if answer.status_code != 200:
                 print(f"  an upload was answered {answer.status_code}", file=sys.stderr)
+                continue
             with done.get_lock():
                 done.value += 1
 

@@ -72,8 +72,9 @@ def open_wiring(
         reads_inline, reader = True, None
         if repository is None:
             database = _open_database(settings, existing=existing)
-            repository, counter, reads_inline, reader = database[:4]
-            opened.callback(database[4])
+            opened.callback(database.close)
+            repository, counter = database.repository, database.rate_counter
+            reads_inline, reader = database.reads_inline, database.reader
         else:
             reads_inline = isinstance(repository, MemoryRepository)
         slots = ImageSlots(
@@ -104,11 +105,21 @@ def build_codec(settings: Settings) -> IsolatedCodec:
     )
 
 
-def _open_database(
-    settings: Settings, *, existing: bool
-) -> tuple[ImageRepository, RateCounter, bool, AsyncImageReader | None, Callable[[], None]]:
-    """The repository and rate counter the database URL names; whether reads are quick enough
-    for the event loop, or an async reader for it; and the way to close them."""
+@attrs.frozen
+class _Database:
+    """The ports a database URL names, how the event loop reads from it, and how to close it."""
+
+    repository: ImageRepository
+    rate_counter: RateCounter
+    close: Callable[[], None]
+    #: Reads quick enough for the event loop (memory, local SQLite).
+    reads_inline: bool = False
+    #: Else reads for the event loop, where the database has an async driver.
+    reader: AsyncImageReader | None = None
+
+
+def _open_database(settings: Settings, *, existing: bool) -> _Database:
+    """The database the URL names, opened."""
     url = settings.database
     if url.startswith("memory:"):
         if existing:
@@ -116,7 +127,7 @@ def _open_database(
                 "IMAGECORE_DATABASE_URL=memory: lives inside the server process only; "
                 "gc and check need the database the server uses."
             )
-        return MemoryRepository(), MemoryRateCounter(), True, None, lambda: None
+        return _Database(MemoryRepository(), MemoryRateCounter(), lambda: None, reads_inline=True)
     variable = "IMAGECORE_DATABASE_URL" if settings.database_url else "IMAGECORE_DATA_DIR"
     with _blaming(variable, f"database {settings.database_shown!r}"):
         if url.startswith(("postgresql://", "postgres://")):
@@ -125,15 +136,11 @@ def _open_database(
             postgres = PostgresDatabase(
                 url, pool_size=settings.database_pool_size, create=not existing
             )
-            return (
-                postgres.repository,
-                postgres.rate_counter,
-                False,
-                postgres.reader,
-                postgres.close,
+            return _Database(
+                postgres.repository, postgres.rate_counter, postgres.close, reader=postgres.reader
             )
         sqlite = SqliteDatabase(url.removeprefix("sqlite:///"), create=not existing)
-        return sqlite.repository, sqlite.rate_counter, True, None, sqlite.close
+        return _Database(sqlite.repository, sqlite.rate_counter, sqlite.close, reads_inline=True)
 
 
 @contextlib.contextmanager

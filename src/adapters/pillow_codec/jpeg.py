@@ -41,7 +41,10 @@ def decode(data: bytes, mode: str, size: tuple[int, int], scale: int) -> Image.I
         if broken is None:
             return None  # not damage: Pillow's decoder will say what it cannot do
         raise JpegDamaged(broken) from None
+    except Exception:
+        raise JpegDamaged("it could not be read") from None
     if pixels.shape[:2] != (height, width):
         return None  # a scale libjpeg-turbo would not pick: Pillow's draft will
-    # Copied into Pillow's own layout (grey is shared); the array goes once the image does.
+    # Pillow shares a grey array's memory; RGB it copies into its own layout (four bytes a
+    # pixel), and the array goes when this returns.
     return Image.frombuffer(mode, (width, height), pixels, "raw", mode, 0, 1)
