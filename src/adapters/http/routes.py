@@ -1,8 +1,9 @@
 """The API guide's routes: each handler turns a request into a call on the core, and back.
 
 The core, its storage and its codec are synchronous, so handlers run in a worker thread, except
-reads from repositories quick enough that the hop would cost more than the read, and uploads,
-which run on threads of their own once a decode slot is theirs (see :mod:`decoding`).
+reads: through an async reader where the database has one (PostgreSQL), or on the event loop
+where the repository is quicker than the hop (memory, SQLite); and uploads, which run on threads
+of their own once a decode slot is theirs (see :mod:`decoding`).
 """
 
 from __future__ import annotations
