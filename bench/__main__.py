@@ -36,7 +36,7 @@ from bench.readers import run as readers_run
 from bench.server import live_server
 from bench.variants import render as render_variants
 from bench.variants import run as variants_run
-from imagecore import ImageLimits, Slot
+from imagecore import ImageLimits
 from imagecore.adapters.pillow_codec import PillowCodec
 from imagecore.app.settings import Settings
 from imagecore.app.wiring import build_codec
@@ -195,123 +195,70 @@ def throughput(case: Case, images: int) -> dict[str, Any]:
     }
 
 
-def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
+Target = dict[str, Any]
+
+
+def at_most(name: str, value: float | None, limit: float, shown: str = "") -> Target:
+    """A target met by ``value`` at or under ``limit`` (``shown`` as the limit is written)."""
+    holds = None if value is None else value <= limit
+    return {"target": name, "want": f"<= {shown or limit}", "measured": value, "holds": holds}
+
+
+def at_least(name: str, value: float | None, floor: float) -> Target:
+    holds = None if value is None else value >= floor
+    return {"target": name, "want": f">= {floor}", "measured": value, "holds": holds}
+
+
+def targets(report: dict[str, Any]) -> list[Target]:
     rows = {row["case"]: row for row in report["cases"]}
-    checks: list[tuple[str, float | None, Callable[[float], bool], str]] = []
-    for slot in (Slot.PROFILE, Slot.COVER):
-        row = rows[f"12 MP JPEG -> {slot.name.lower()}"]
-        checks += [
-            (
-                f"12 MP JPEG {slot.name.lower()}: codec/pyvips",
-                row.get("codec_vs_pyvips"),
-                lambda r: r <= 1.0,
-                "<= 1.0",
+    found: list[Target] = []
+    for slot in ("profile", "cover"):
+        row = rows[f"12 MP JPEG -> {slot}"]
+        found += [
+            at_most(f"12 MP JPEG {slot}: codec/pyvips", row.get("codec_vs_pyvips"), 1.0),
+            at_most(
+                f"12 MP JPEG {slot}: codec/naive", row["codec_vs_naive"], 1 / 3, "0.33 (3x faster)"
             ),
-            (
-                f"12 MP JPEG {slot.name.lower()}: codec/naive",
-                row["codec_vs_naive"],
-                lambda r: r <= 1 / 3,
-                "<= 0.33 (3x faster)",
-            ),
-            (
-                f"12 MP JPEG {slot.name.lower()}: memory codec/naive",
-                row["memory_vs_naive"],
-                lambda r: r <= 0.3,
-                "<= 0.3",
-            ),
+            at_most(f"12 MP JPEG {slot}: memory codec/naive", row["memory_vs_naive"], 0.3),
         ]
     for row in report["variants"]["uploads"]:
         if row["case"].startswith("12 MP JPEG"):
-            name = row["case"].removeprefix("12 MP JPEG -> ")
-            checks.append(
-                (
-                    f"variants, 12 MP JPEG {name}: upload with/without",
-                    row["ratio"],
-                    lambda r: r <= 1.3,
-                    "<= 1.3",
-                )
-            )
-            checks.append(
-                (
-                    f"variants, 12 MP JPEG {name}: peak memory with/without",
-                    row["memory_ratio"],
-                    lambda r: r <= 1.2,
-                    "<= 1.2",
-                )
-            )
+            name = "variants, " + row["case"].replace(" -> ", " ")
+            found += [
+                at_most(f"{name}: upload with/without", row["ratio"], 1.3),
+                at_most(f"{name}: peak memory with/without", row["memory_ratio"], 1.2),
+            ]
     for megapixels in (12, 24):
         for slot in ("profile", "cover"):
+            name = f"{megapixels} MP phone-like JPEG {slot}"
             row = rows[f"{megapixels} MP phone-like JPEG -> {slot}"]
-            checks.append(
-                (
-                    f"{megapixels} MP phone-like JPEG {slot}: image only/pyvips",
-                    row.get("image_only_vs_pyvips"),
-                    lambda r: r <= 1.1,
-                    "<= 1.1",
-                )
+            found.append(
+                at_most(f"{name}: image only/pyvips", row.get("image_only_vs_pyvips"), 1.1)
             )
             if "pyvips" in row:
                 memory = row[IMAGE_ONLY]["peak_extra_mb"] / max(row["pyvips"]["peak_extra_mb"], 0.1)
-                checks.append(
-                    (
-                        f"{megapixels} MP phone-like JPEG {slot}: memory image only/pyvips",
-                        round(memory, 2),
-                        lambda r: r <= 1.0,
-                        "<= 1.0",
-                    )
-                )
+                found.append(at_most(f"{name}: memory image only/pyvips", round(memory, 2), 1.0))
     png = rows["2000x1500 PNG -> profile"]
-    checks.append(
-        (
-            "PNG, comparable output: image only/pyvips",
-            png.get("image_only_vs_pyvips"),
-            lambda r: r <= 1.3,
-            "<= 1.3",
-        )
-    )
-    checks.append(
-        ("2 threads / 1 thread", report["threads"]["ratio"], lambda r: r >= 1.7, ">= 1.7")
-    )
-    checks.append(
-        (
-            "HTTP upload / (bare receive + codec alone)",
-            report["http"]["ratio"],
-            lambda r: r <= 1.1,
-            "<= 1.1",
-        )
-    )
+    found += [
+        at_most("PNG, comparable output: image only/pyvips", png.get("image_only_vs_pyvips"), 1.3),
+        at_least("2 threads / 1 thread", report["threads"]["ratio"], 1.7),
+        at_most("HTTP upload / (bare receive + codec alone)", report["http"]["ratio"], 1.1),
+    ]
     for row in report["get"].get("rows", []):
         name = row["repository"]
-        ratio = row["ratio"]
-        checks.append((f"GET, {name}: GET / DRF", row["vs_drf"], lambda r: r >= 5, ">= 5"))
-        floor = 0.5 if name == "postgresql" else 0.6
-        checks.append((f"GET, {name}: GET / bare", ratio, lambda r, f=floor: r >= f, f">= {floor}"))
-    checks.append(
-        (
-            "GET p99 while 12 MP uploads run / idle",
-            report["readers"]["p99_ratio"],
-            lambda r: r <= 2.0,
-            "<= 2.0",
-        )
+        found += [
+            at_least(f"GET, {name}: GET / DRF", row["vs_drf"], 5),
+            at_least(
+                f"GET, {name}: GET / bare", row["ratio"], 0.5 if name == "postgresql" else 0.6
+            ),
+        ]
+    found.append(
+        at_most("GET p99 while 12 MP uploads run / idle", report["readers"]["p99_ratio"], 2.0)
     )
     for row in report["media"].get("rows", []):
-        checks.append(
-            (
-                f"media GET, {row['file']} ({row['bytes']} B): media / static files",
-                row["ratio"],
-                lambda r: r >= 0.8,
-                ">= 0.8",
-            )
-        )
-    return [
-        {
-            "target": name,
-            "want": want,
-            "measured": value,
-            "holds": None if value is None else check(value),
-        }
-        for name, value, check, want in checks
-    ]
+        name = f"media GET, {row['file']} ({row['bytes']} B): media / static files"
+        found.append(at_least(name, row["ratio"], 0.8))
+    return found
 
 
 def render(report: dict[str, Any]) -> str:

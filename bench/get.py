@@ -171,12 +171,16 @@ def run(seconds: int = 10, connections: int = 16) -> dict[str, Any]:
     }
 
 
+def under_wrk(what: str, report: dict[str, Any], how: str) -> str:
+    """The heading of a wrk run's table."""
+    return f"{what} under wrk ({report['connections']} connections, {report['seconds']} s, {how}):"
+
+
 def render(report: dict[str, Any]) -> str:
     if "skipped" in report:
         return f"GET run skipped: {report['skipped']}"
     lines = [
-        f"GET under wrk ({report['connections']} connections, {report['seconds']} s, "
-        f"{report['workers']} workers):",
+        under_wrk("GET", report, f"{report['workers']} workers"),
         "",
         "| repository | bare /health per s | GET user-images per s | GET / bare | GET / DRF |",
         "|---|---|---|---|---|",

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from bench.baseline_server import STATIC
-from bench.get import wrk
+from bench.get import under_wrk, wrk
 from bench.server import live_server
 
 API = "/api/resume/user-images/"
@@ -62,8 +62,7 @@ def render(report: dict[str, Any]) -> str:
     if "skipped" in report:
         return f"media run skipped: {report['skipped']}"
     lines = [
-        f"Media GETs under wrk ({report['connections']} connections, {report['seconds']} s, "
-        f"{report['workers']} worker, best of 2 each):",
+        under_wrk("Media GETs", report, f"{report['workers']} worker, best of 2 each"),
         "",
         "| file | bytes | /media/ per s | Litestar static files per s | media / static |",
         "|---|---|---|---|---|",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
 import pytest
 
 from imagecore import MediaNotFound, StorageError
+from imagecore.adapters import fsspec_storage
 from imagecore.adapters.fsspec_storage import CHUNK_BYTES, FsspecStorage
 from imagecore.testing.storage import KEY, StorageContract
 from tests.services import S3
@@ -146,3 +148,17 @@ def test_s3_sees_files_written_by_others(s3: S3) -> None:
     theirs.write(KEY, b"x")
     assert mine.exists(KEY)
     assert [file.key for file in mine.list("resume/images/")] == [KEY]
+
+
+def test_a_read_error_part_way_is_a_storage_error() -> None:
+    """A disk or network error while a file is streamed is the storage's, in the core's terms,
+    and the file is closed."""
+
+    class Failing(io.BytesIO):
+        def read(self, size: int | None = -1) -> bytes:
+            raise OSError(5, "Input/output error")
+
+    file = Failing()
+    with pytest.raises(StorageError):
+        next(fsspec_storage._chunks(file, KEY))
+    assert file.closed

@@ -24,7 +24,7 @@ from imagecore.adapters import isolated_codec
 from imagecore.adapters.isolated_codec import IsolatedCodec
 from imagecore.adapters.pillow_codec import PillowCodec
 from imagecore.cancellation import cancelled_by
-from imagecore.errors import Abandoned, DecodeOverBudget, ImageTooLarge, InvalidImage
+from imagecore.errors import Abandoned, Busy, DecodeOverBudget, ImageTooLarge, InvalidImage
 from tests import images
 
 BOX = Box(800, 800)
@@ -215,3 +215,18 @@ def test_a_decode_the_machine_starved_is_told_from_one_that_overran(
     stat = f"4242 (python3 (x) ) {state} 1 2 3 4 5 6 7 8 9 10 {ticks // 2} {ticks - ticks // 2} 0 0"
     assert isolated_codec._starved(stat, budget=10) is starved
     assert isolated_codec._starved("", budget=10) is False
+
+
+def test_a_starved_decode_stopped_by_the_wall_clock_is_busy_not_the_file_s_fault(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Told starved (as a decode at nice 19 on a machine busy with requests would be), the
+    wall clock's stop is a 503 with Retry-After, not an over-budget refusal."""
+    monkeypatch.setattr(isolated_codec, "_starved", lambda stat, budget: True)
+    codec = IsolatedCodec(SleepingCodec, seconds=1)
+    try:
+        with pytest.raises(Busy) as refused:
+            codec.encode(images.png(), BOX, ImageLimits())
+    finally:
+        codec.close()
+    assert refused.value.retry_after == isolated_codec.BUSY_RETRY_AFTER

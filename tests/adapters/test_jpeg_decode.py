@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import io
 
+import attrs
 import pytest
 import simplejpeg
 from PIL import Image, ImageFile
 
-from imagecore import Box, ImageLimits
+from imagecore import Box, Crop, ImageLimits
 from imagecore.adapters.pillow_codec import PillowCodec, jpeg
 from imagecore.errors import InvalidImage
 from tests import images
@@ -47,7 +48,7 @@ def test_a_jpeg_is_decoded_once_and_never_by_pillow(monkeypatch: pytest.MonkeyPa
 
     def counted(data: bytes, *args: object, **options: int) -> object:
         decodes.append((options["min_width"], options["min_height"]))
-        return real(data, *args, **options)  # type: ignore[arg-type]
+        return real(data, *args, **options)
 
     loads: list[str | None] = []
     pillow_load = ImageFile.ImageFile.load
@@ -94,3 +95,29 @@ def test_a_cmyk_jpeg_goes_to_pillow_and_is_still_checked() -> None:
     assert (stored.mode, stored.size) == ("RGB", (300, 200))
     with pytest.raises(InvalidImage, match="premature end"):
         PillowCodec().encode(cut(cmyk), PHOTO_BOX, ImageLimits())
+
+
+def test_a_cmyk_jpeg_is_cropped_where_asked_at_reduced_scale() -> None:
+    """Through Pillow's draft, at the scale the codec planned for: the crop lands on the
+    quadrant asked for (a draft at another scale would move it)."""
+    picture = images.quadrants((1600, 1200)).convert("CMYK")
+    cmyk = images.encode(picture, "JPEG", quality=95)
+    bottom_right = Crop(800, 600, 800, 600)
+    box = attrs.evolve(Box(200, 200), crop=bottom_right)
+    stored = images.decode(PillowCodec().encode(cmyk, box, ImageLimits()).data)
+    assert stored.size == (200, 150)
+    centre = stored.getpixel((100, 75))
+    assert isinstance(centre, tuple)
+    assert images.close(centre, images.QUADRANT_COLOURS[3])
+
+
+def test_a_decoder_failure_of_another_kind_is_damage_in_words(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def fails(*args: object, **options: object) -> object:
+        raise RuntimeError("deep inside the decoder")
+
+    monkeypatch.setattr(simplejpeg, "decode_jpeg", fails)
+    with pytest.raises(InvalidImage, match="it could not be read") as refused:
+        PillowCodec().encode(grain("RGB", (120, 80)), PHOTO_BOX, ImageLimits())
+    assert refused.value.reason == "damaged"

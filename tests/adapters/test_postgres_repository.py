@@ -278,3 +278,11 @@ def test_a_read_past_its_time_is_refused_and_its_connection_not_lent_again(
             await reader.close()
 
     assert in_a_thread(slow_then_normal) == saved
+
+
+def test_the_async_reader_refuses_to_read_before_it_is_opened(database: PostgresDatabase) -> None:
+    async def read() -> UserImages:
+        return await database.reader.get("u1")
+
+    with pytest.raises(RepositoryError, match="not open"):
+        in_a_thread(read)

@@ -47,19 +47,23 @@ def media(
         etag = _tag(key.encode())
         headers = _headers(etag, FOREVER, cross_origin)
         if etag in wanted:  # answered from the name alone: storage is not read
-            return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
+            return _not_modified(headers)
         file = slots.media(key)
         if "*" in wanted:  # any version at all: now that it is known to exist
             file.stream.close()
-            return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
+            return _not_modified(headers)
         return _sent(file, headers, head=request.method == HttpMethod.HEAD)
     file = slots.media(key)  # a default: the core's own small file
     data = file.read()
     etag = _tag(data)
     headers = _headers(etag, A_DAY, cross_origin)
     if etag in wanted or "*" in wanted:
-        return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
+        return _not_modified(headers)
     return Response(data, media_type=file.media_type, headers=headers)
+
+
+def _not_modified(headers: dict[str, str]) -> Response[bytes]:
+    return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
 
 
 def _sent(file: MediaFile, headers: dict[str, str], *, head: bool) -> Response[Any]:

@@ -29,7 +29,6 @@ from imagecore import Box, EncodedImage, ImageCodec, ImageLimits, ImageRejected
 from imagecore.adapters.pillow_codec import encoders, jpeg
 from imagecore.adapters.pillow_codec.pixels import (
     QUARTER_TURNS,
-    draft_size,
     jpeg_decoded_size,
     jpeg_scale,
     match_transparent_colour,
@@ -253,7 +252,7 @@ class PillowCodec(ImageCodec):
         if image.format in ("JPEG", "MPO"):
             # Decoded at 1/2, 1/4 or 1/8 scale when the box allows: less work, far less memory.
             scale = jpeg_scale(*stored, orientation, box)
-            decoded = _jpeg(image, data, scale, draft_size(*stored, orientation, box))
+            decoded = _jpeg(image, data, scale)
             if region is not None:
                 region = (
                     region[0] / scale,
@@ -272,9 +271,7 @@ class PillowCodec(ImageCodec):
         return shown.transpose(method) if method is not None else shown
 
 
-def _jpeg(
-    image: ImageFile.ImageFile, data: bytes, scale: int, draft: tuple[int, int]
-) -> Image.Image:
+def _jpeg(image: ImageFile.ImageFile, data: bytes, scale: int) -> Image.Image:
     """A JPEG's pixels at 1/``scale``, decoded once, and refused as damaged if libjpeg warns."""
     try:
         decoded = jpeg.decode(data, image.mode, image.size, scale)
@@ -288,7 +285,9 @@ def _jpeg(
     broken = jpeg_damage(data)
     if broken is not None:
         raise InvalidImage("damaged", ACCEPTED, broken)
-    image.draft(image.mode, draft)  # the scale jpeg_scale says: it is worked out alike
+    # Asked for the size floored, Pillow's draft picks exactly 1/scale (its reduction is the
+    # largest power of two within width // asked, which lies between scale and twice it).
+    image.draft(image.mode, (image.width // scale, image.height // scale))
     image.load()
     return image
 
