@@ -277,6 +277,13 @@ def gif_with_frames_at(*offsets: tuple[int, int]) -> bytes:
 QUADRANT_COLOURS = ((220, 30, 30), (30, 180, 40), (30, 60, 220), (230, 210, 30))
 
 
+def two_colours(mode: str = "RGB", size: tuple[int, int] = (12, 8)) -> Image.Image:
+    """A small picture with two colours in it, in ``mode``."""
+    image = Image.new("RGB", size, (200, 30, 10))
+    image.paste((10, 40, 220), (0, 0, size[0] // 2, size[1]))
+    return image.convert(mode)
+
+
 def quadrants(size: tuple[int, int]) -> Image.Image:
     """A picture of four plain quadrants, each of its own colour (QUADRANT_COLOURS)."""
     width, height = size

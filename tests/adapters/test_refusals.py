@@ -18,6 +18,7 @@ from imagecore import Box, ImageLimits
 from imagecore.adapters.pillow_codec import ACCEPTED, PillowCodec
 from imagecore.adapters.pillow_codec.sniff import jpeg_precision, refusal
 from imagecore.errors import InvalidImage, UnsupportedImageType
+from tests import images
 
 BOX = Box(800, 800)
 LIMITS = ImageLimits()
@@ -30,17 +31,10 @@ def codec() -> PillowCodec:
     return PillowCodec()
 
 
-def picture(mode: str = "RGB", size: tuple[int, int] = (12, 8)) -> Image.Image:
-    """A small picture with more than one colour in it."""
-    image = Image.new("RGB", size, (200, 30, 10))
-    image.paste((10, 40, 220), (0, 0, size[0] // 2, size[1]))
-    return image.convert(mode)
-
-
 def saved(format_name: str, image: Image.Image | None = None, **options: object) -> bytes:
     """A real file as Pillow writes it."""
     out = io.BytesIO()
-    (image or picture()).save(out, format_name, **options)
+    (image or images.two_colours()).save(out, format_name, **options)
     return out.getvalue()
 
 
@@ -87,7 +81,7 @@ def tga_version_1(image: Image.Image | None = None, **options: object) -> bytes:
 
 def icon() -> bytes:
     """A Windows icon as Pillow writes it (a PNG in an icon directory)."""
-    return saved("ICO", picture(size=(16, 16)), sizes=[(16, 16)])
+    return saved("ICO", images.two_colours(size=(16, 16)), sizes=[(16, 16)])
 
 
 def cursor() -> bytes:
@@ -112,19 +106,19 @@ PAM = b"P7\nWIDTH 2\nHEIGHT 1\nDEPTH 3\nMAXVAL 255\nTUPLTYPE RGB\nENDHDR\n" + by
 RECOGNISED: dict[str, tuple[Callable[[], bytes], str]] = {
     "JPEG 2000 (JP2)": (lambda: saved("JPEG2000"), "JPEG 2000"),
     "JPEG 2000 codestream": (lambda: saved("JPEG2000", no_jp2=True), "JPEG 2000"),
-    "PBM (binary)": (lambda: saved("PPM", picture("1")), "PBM"),
+    "PBM (binary)": (lambda: saved("PPM", images.two_colours("1")), "PBM"),
     "PBM (plain)": (lambda: b"P1\n# a comment\n2 2\n0 1\n1 0\n", "PBM"),
-    "PGM (binary)": (lambda: saved("PPM", picture("L")), "PGM"),
+    "PGM (binary)": (lambda: saved("PPM", images.two_colours("L")), "PGM"),
     "PGM (plain)": (lambda: b"P2 2 1 255 0 255\n", "PGM"),
     "PPM (binary)": (lambda: saved("PPM"), "PPM"),
     "PPM (plain)": (lambda: b"P3\n1 1\n255\n255 0 0\n", "PPM"),
     "PAM": (lambda: PAM, "PAM"),
-    "PFM": (lambda: saved("PPM", picture("F")), "PFM"),
+    "PFM": (lambda: saved("PPM", images.two_colours("F")), "PFM"),
     "QOI": (lambda: saved("QOI"), "QOI"),
     "TGA version 2": (lambda: saved("TGA"), "TGA"),
     "TGA version 2, run-length encoded": (lambda: saved("TGA", compression="tga_rle"), "TGA"),
     "TGA version 1": (tga_version_1, "TGA"),
-    "TGA version 1, greyscale": (lambda: tga_version_1(image=picture("L")), "TGA"),
+    "TGA version 1, greyscale": (lambda: tga_version_1(image=images.two_colours("L")), "TGA"),
     "TGA version 1, run-length encoded": (lambda: tga_version_1(compression="tga_rle"), "TGA"),
     "12-bit JPEG": (lambda: jpeg_with_precision(12), "12-bit JPEG"),
     "12-bit progressive JPEG": (lambda: jpeg_with_precision(12, progressive=True), "12-bit JPEG"),
@@ -247,7 +241,7 @@ def test_pillow_decodes_an_8_bit_lossless_jpeg(codec: PillowCodec) -> None:
     [
         (saved("JPEG"), 8),
         (saved("JPEG", progressive=True), 8),
-        (saved("JPEG", picture("L")), 8),
+        (saved("JPEG", images.two_colours("L")), 8),
         (saved("JPEG", exif=b"Exif\x00\x00" + bytes(60000)), 8),
         (jpeg_with_precision(12), 12),
         (lossless_jpeg(16), 16),
