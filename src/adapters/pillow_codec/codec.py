@@ -409,13 +409,20 @@ def _check_memory(format_name: str, pixels: int, animated: bool, budget: int) ->
 
 
 def _orientation(image: Image.Image) -> int:
-    """The EXIF orientation, from where browsers take it and nowhere else.
+    """The EXIF orientation to apply: where browsers apply one, and nowhere else.
 
-    That is the EXIF Pillow found while opening the file, before any pixel: a JPEG's APP1, a
-    WebP's EXIF chunk, a PNG's eXIf chunk before the image data. ``getexif()`` would look further
+    Applied: a JPEG's (its APP1 segment) and a PNG's (an eXIf chunk before the image data), as
+    browsers turn those. Not applied: a WebP's EXIF chunk, still or animated, which Chromium's
+    and Firefox's WebP decoders never read: they show a WebP as its pixels are stored
+    (tests/browser/ holds the stored pictures against Chromium's). An AVIF's orientation is its
+    container's rotation and mirror (irot, imir), which Pillow reports here as the EXIF one,
+    whatever the EXIF inside says; libheif turns a HEIC by them as it decodes, so 1 is read.
+    Only the EXIF Pillow found while opening the file counts: ``getexif()`` would look further
     (XMP, text chunks, an eXIf after the image data, which makes it decode a PNG and swallow the
     decoder's error), and turn pictures browsers show upright.
     """
+    if image.format == "WEBP":
+        return 1
     exif = image.info.get("exif")
     if not isinstance(exif, bytes):
         return 1
