@@ -349,3 +349,35 @@ def exif_with_thumbnail(thumbnail: bytes) -> bytes:
         + struct.pack(">I", 0)
     )
     return b"MM\x00*" + struct.pack(">I", 8) + ifd0 + gps + ifd1 + thumbnail
+
+
+def heif_item_extent(data: bytes, item: int) -> tuple[int, int]:
+    """Where item ``item``'s coded data lies in a HEIF file (offset, length), by its iloc box
+    (version 0 or 1, one extent, as libheif writes them)."""
+    at = data.index(b"iloc") + 4
+    version, sizes, more = data[at], data[at + 4], data[at + 5]
+    offset_size, length_size, base_size = sizes >> 4, sizes & 15, more >> 4
+    index_size = more & 15 if version == 1 else 0
+    (count,), at = struct.unpack(">H", data[at + 6 : at + 8]), at + 8
+
+    def number(at: int, size: int) -> int:
+        return int.from_bytes(data[at : at + size], "big")
+
+    for _ in range(count):
+        (found,), at = struct.unpack(">H", data[at : at + 2]), at + 2
+        at += (2 if version == 1 else 0) + 2  # construction method, data reference index
+        base, at = number(at, base_size), at + base_size
+        (extents,), at = struct.unpack(">H", data[at : at + 2]), at + 2
+        for _ in range(extents):
+            at += index_size
+            offset, at = number(at, offset_size), at + offset_size
+            length, at = number(at, length_size), at + length_size
+            if found == item:
+                return base + offset, length
+    raise KeyError(item)
+
+
+def heif_exif_item(data: bytes) -> int:
+    """The ID of a HEIF file's Exif item (its infe box of version 2: the ID, then the type)."""
+    at = data.index(b"Exif", data.index(b"iinf"))
+    return int(struct.unpack(">H", data[at - 4 : at - 2])[0])

@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from PIL import Image
 
 from imagecore import Box, EncodedImage, ImageLimits
 from imagecore.adapters import isolated_codec
@@ -230,3 +231,52 @@ def test_a_starved_decode_stopped_by_the_wall_clock_is_busy_not_the_file_s_fault
     finally:
         codec.close()
     assert refused.value.retry_after == isolated_codec.BUSY_RETRY_AFTER
+
+
+@pytest.fixture(scope="module")
+def grid_photo() -> bytes:
+    """A 2048 x 1536 photo of grain in 48 tiles of 256 pixels, as phones write HEIC: libheif
+    decodes its tiles on several threads."""
+    pillow_heif = pytest.importorskip("pillow_heif")
+    before, pillow_heif.options.GRID_TILE_SIZE = pillow_heif.options.GRID_TILE_SIZE, 256
+    try:
+        grain = Image.effect_noise((2048, 1536), 40).convert("RGB")
+        return images.heic(grain)
+    finally:
+        pillow_heif.options.GRID_TILE_SIZE = before
+
+
+def test_under_any_budget_a_photo_is_stored_as_in_process_or_refused_as_over_budget(
+    grid_photo: bytes,
+) -> None:
+    """Budgets from far too small to ample: each decode gives the in-process bytes or is refused
+    as over budget. An allocation that fails part-way (in a tile, on a decoding thread) is
+    never called damage and never stored; and the budget counts what the decode uses, so a
+    budget of twice the decode's measured peak is enough."""
+    want = PillowCodec().encode(grid_photo, BOX, ImageLimits()).data
+    outcomes: dict[int, str] = {}
+    peak = 0
+    for megabytes in range(8, 168, 8):
+        isolated = IsolatedCodec(PillowCodec, memory=megabytes * 2**20, max_concurrent=1)
+        try:
+            got, usage = isolated.encode_measured(grid_photo, BOX, ImageLimits())
+            outcomes[megabytes] = "same" if got.data == want else "different"
+            peak = max(peak, usage.peak_bytes)
+        except DecodeOverBudget:
+            outcomes[megabytes] = "over budget"
+        finally:
+            isolated.close()
+    assert set(outcomes.values()) == {"same", "over budget"}, outcomes
+    assert all(outcomes[mb] == "same" for mb in outcomes if mb * 2**20 >= 2 * peak), outcomes
+
+
+def test_a_photo_with_a_damaged_tile_is_damaged_under_the_budget_too(grid_photo: bytes) -> None:
+    """Far from its budget, a decode that fails is the file's fault, and says so."""
+    start, length = images.heif_item_extent(grid_photo, 4)
+    broken = grid_photo[:start] + bytes(length) + grid_photo[start + length :]
+    isolated = IsolatedCodec(PillowCodec, memory=384 * 2**20)
+    try:
+        with pytest.raises(InvalidImage, match="damaged"):
+            isolated.encode(broken, BOX, ImageLimits())
+    finally:
+        isolated.close()

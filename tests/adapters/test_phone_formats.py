@@ -8,13 +8,15 @@ import struct
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageOps
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import AvifImagePlugin, Image, ImageChops, ImageOps, ImageStat
 
 from imagecore import Box, ImageLimits
 from imagecore.adapters.pillow_codec import PillowCodec
 from imagecore.adapters.pillow_codec import codec as codec_module
 from imagecore.adapters.pillow_codec.codec import UPRIGHT
-from imagecore.adapters.pillow_codec.structure import heif_work
+from imagecore.adapters.pillow_codec.heif_items import avif_mended, heif_work
 from imagecore.errors import ImageTooLarge, InvalidImage, UnsupportedImageType
 from tests import images
 from tests.images import QUADRANT_COLOURS, quadrants
@@ -25,6 +27,8 @@ BOX = Box(800, 800)
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 LIMITS = ImageLimits()
 MAKERS = {"HEIC": images.heic, "AVIF": images.avif}
+#: An early writer's AVIF with an alpha channel, each item's properties in an ipma of its own.
+PLUM = (FIXTURES / "plum-blossom-small.profile0.8bpc.yuv420.alpha-full.avif").read_bytes()
 
 
 def stored(data: bytes, **codec: object) -> Image.Image:
@@ -217,6 +221,112 @@ def test_a_grid_canvas_over_the_limit_is_refused(monkeypatch: pytest.MonkeyPatch
         PillowCodec().encode(bloated, BOX, LIMITS)
 
 
+def test_a_grid_padded_to_whole_tiles_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """300 x 200 in two 256-pixel tiles, as libheif pads a grid's last column and row (and as
+    older libheif wrote a small picture as one padded tile): the tiles hold more than twice
+    the picture's pixels, and it is a whole, ordinary picture."""
+    monkeypatch.setattr(pillow_heif.options, "GRID_TILE_SIZE", 256)
+    data = images.heic(quadrants((300, 200)))
+    work = heif_work(data)
+    assert work is not None and work.decoded == 2 * 256 * 256 > 2 * 300 * 200
+    picture = stored(data).convert("RGB")
+    assert picture.size == (300, 200)
+    assert near(picture.getpixel((280, 180)), QUADRANT_COLOURS[3])  # type: ignore[arg-type]
+
+
+def test_a_grid_s_whole_tiles_meet_the_ceiling_on_declared_pixels(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Padded tiles are decoded whole: their pixels, not the picture's, meet the ceiling."""
+    monkeypatch.setattr(pillow_heif.options, "GRID_TILE_SIZE", 256)
+    data = images.heic(quadrants((300, 200)))
+    limits = ImageLimits(max_pixels=100_000, max_declared_pixels=100_000)
+    with pytest.raises(ImageTooLarge) as refused:
+        PillowCodec().encode(data, BOX, limits)
+    assert (refused.value.actual, refused.value.limit) == (2 * 256 * 256, 100_000)
+
+
+def test_a_grid_tile_that_fails_to_decode_fails_the_picture(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """libheif, left to itself, leaves out a tile it cannot decode and fills its place with
+    green; the codec decodes strictly, so the picture is refused rather than stored so."""
+    data = grid_heic(monkeypatch)
+    start, length = images.heif_item_extent(data, 4)  # the third of twelve tiles
+    broken = data[:start] + bytes(length) + data[start + length :]
+    lenient = pillow_heif.open_heif(io.BytesIO(broken)).to_pillow()
+    assert lenient.getpixel((600, 100)) == (0, 136, 0)  # the hole libheif leaves
+    with pytest.raises(InvalidImage, match="damaged"):
+        PillowCodec().encode(broken, BOX, LIMITS)
+
+
+@pytest.mark.parametrize(
+    ("coding", "named"),
+    [
+        (b"avc1", "AVC (H.264) in HEIF"),
+        (b"j2k1", "JPEG 2000 in HEIF"),
+        (b"jpeg", "JPEG in HEIF"),
+        (b"unci", "uncompressed HEIF (ISO/IEC 23001-17)"),
+        (b"vvc1", "VVC (H.266) in HEIF"),
+    ],
+)
+def test_a_heif_of_another_coding_is_refused_by_name(coding: bytes, named: str) -> None:
+    """Named by the primary image's item type, also behind a grid, not called damaged."""
+    for data in (images.heic(quadrants((64, 48))), grid_heic_of(quadrants((600, 400)))):
+        head = data[: data.index(b"mdat")]
+        at = head.index(b"hvc1")  # the first image item's type
+        with pytest.raises(UnsupportedImageType) as refused:
+            PillowCodec().encode(data[:at] + coding + data[at + 4 :], BOX, LIMITS)
+        assert refused.value.detected == named
+
+
+def grid_heic_of(picture: Image.Image) -> bytes:
+    pillow_heif.options.GRID_TILE_SIZE, before = 256, pillow_heif.options.GRID_TILE_SIZE
+    try:
+        data = images.heic(picture)
+    finally:
+        pillow_heif.options.GRID_TILE_SIZE = before
+    assert b"grid" in data
+    return data
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [b"\x00\x00\x00\x00not a TIFF header", b"\x00\x00\xff\xf0" + bytes(16)],
+    ids=["not TIFF", "offset beyond the payload"],
+)
+def test_an_avif_whose_exif_cannot_be_read_is_stored_without_it(payload: bytes) -> None:
+    """Browsers' AVIF decoders never read Exif (orientation is the container's irot and
+    imir), and none is stored: a broken Exif payload does not refuse the picture."""
+    clean = images.avif(quadrants((64, 48)))
+    tagged = images.avif(quadrants((64, 48)), exif=images.exif_bytes(gps=True))
+    start, length = images.heif_item_extent(tagged, images.heif_exif_item(tagged))
+    broken = tagged[:start] + payload.ljust(length, b"\xff")[:length] + tagged[start + length :]
+    with pytest.raises((ValueError, SyntaxError)):  # what Pillow alone makes of it
+        Image.open(io.BytesIO(broken), formats=["AVIF"]).load()
+    got = PillowCodec().encode(broken, BOX, LIMITS)
+    assert got.data == PillowCodec().encode(clean, BOX, LIMITS).data
+
+
+def test_an_avif_with_its_properties_in_two_association_boxes_is_accepted() -> None:
+    """Early AVIF writers gave each item its own ipma box; libavif refuses that, browsers show
+    it. Joined into one, the picture is stored with its transparency, as its PNG source shows."""
+    data = PLUM
+    assert data.count(b"ipma") == 2
+    with pytest.raises(SyntaxError, match="BMFF parsing failed"):
+        AvifImagePlugin.AvifImageFile(io.BytesIO(data))  # what libavif alone says
+    picture = stored(data)
+    assert picture.format == "WEBP" and picture.mode == "RGBA"
+    source = Image.open(FIXTURES / "plum-blossom-small.png").convert("RGBA")
+    assert picture.getpixel((0, 0))[3] == source.getpixel((0, 0))[3] == 0  # type: ignore[index]
+    on_white = Image.new("RGBA", source.size, "white")
+    shown, want = on_white.copy(), on_white.copy()
+    shown.alpha_composite(picture)
+    want.alpha_composite(source)
+    difference = ImageChops.difference(shown.convert("RGB"), want.convert("RGB"))
+    assert max(ImageStat.Stat(difference).mean) < 3  # AV1 at 8 bits, against the PNG
+
+
 @pytest.mark.parametrize("name", MAKERS)
 def test_a_truncated_file_is_damaged(name: str) -> None:
     data = MAKERS[name](Image.effect_noise((256, 256), 60).convert("RGB"))
@@ -254,3 +364,14 @@ def test_items_that_cannot_be_read_are_damage(monkeypatch: pytest.MonkeyPatch) -
     with pytest.raises(InvalidImage) as refused:
         PillowCodec().encode(data, BOX, LIMITS)
     assert refused.value.detail == "its items could not be read"
+
+
+@settings(max_examples=200, derandomize=True, deadline=None)
+@given(cut=st.integers(min_value=0, max_value=4000), flips=st.lists(st.integers(0, 3999)))
+def test_mending_an_avif_never_raises_nor_moves_a_byte(cut: int, flips: list[int]) -> None:
+    """Whatever a file's items say, the AVIF mend answers, and keeps every offset true."""
+    data = bytearray(PLUM[:cut])
+    for at in flips:
+        if at < len(data):
+            data[at] ^= 0x55
+    assert len(avif_mended(bytes(data))) == len(data)

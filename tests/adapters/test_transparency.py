@@ -2,9 +2,10 @@
 
 Each input is written byte by byte (Pillow cannot write several of these modes), and what it means
 is worked out here from the samples themselves, not by decoding it with Pillow: a pixel is clear
-where its samples equal the tRNS colour (or its alpha is 0), and its opaque value is the sample
-on 0..255. 16-bit samples, alpha included, are scaled by ``value >> 8`` (the codec's rule, and
-what Pillow's 16-bit decoders do), 2- and 4-bit grey by x 85 and x 17, 1-bit grey by x 255.
+where its samples equal the tRNS colour masked to the bit depth (PNG 3rd edition, 11.3.2.1), or
+where its alpha is 0, and its opaque value is the sample on 0..255. 16-bit samples, alpha
+included, are scaled by ``value >> 8`` (the codec's rule, and what Pillow's 16-bit decoders do),
+2- and 4-bit grey by x 85 and x 17, 1-bit grey by x 255.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pytest
 from imagecore import Box, ImageLimits
 from imagecore.adapters.pillow_codec import PillowCodec
 from tests import images
+from tests.corpus import checksum_broken
 
 BOX = Box(800, 800)
 LIMITS = ImageLimits()
@@ -67,7 +69,8 @@ class Png:
             alpha = alphas[pixel[0]] if pixel[0] < len(alphas) else 255
             return (*self.palette[pixel[0]], alpha)
         if self.colour_type in (GREY, RGB):
-            key = struct.unpack(f">{len(pixel)}H", self.trns) if self.trns else None
+            samples = struct.unpack(f">{len(pixel)}H", self.trns) if self.trns else None
+            key = tuple(s & ((1 << self.depth) - 1) for s in samples) if samples else None
             colour, alpha = pixel, 0 if pixel == key else (1 << self.depth) - 1
         else:
             colour, alpha = pixel[:-1], pixel[-1]
@@ -168,9 +171,25 @@ CASES = {
     ),
     "RGBA": Png(8, RGBA, [(1, 2, 3, 0), (200, 100, 50, 255), (9, 99, 199, 77)]),
     "16-bit RGBA": Png(16, RGBA, [(1, 2, 3, 0), (51200, 25600, 12800, 65535), (9, 999, 1999, 300)]),
+    # Colours wider than the bit depth, as some encoders write them: masked, they name a pixel.
+    "1-bit grey, key 255 (Pillow's 1_trns.png)": _grey(1, 0x00FF, [0, 1, 1, 0, 0, 1]),
+    "1-bit grey, key 2": _grey(1, 0x0002, [0, 1, 1, 0, 0, 1]),
+    "2-bit grey, key wider": _grey(2, 0x0106, [0, 1, 2, 3, 3, 2]),
+    "4-bit grey, key wider": _grey(4, 0xFFF7, list(range(16))),
+    "8-bit grey, key wider": _grey(8, 0x0180, [0, 127, 128, 129, 255, 128]),
+    "8-bit RGB, key wider": Png(
+        8, RGB, [(10, 20, 30), (10, 20, 31), (1, 2, 3), (10, 20, 30)], _key(0x010A, 0xFF14, 0x801E)
+    ),
 }
 
-APNG_MODES = ["16-bit grey", "8-bit RGB", "16-bit RGB", "palette, several alphas", "2-bit grey"]
+APNG_MODES = [
+    "16-bit grey",
+    "8-bit RGB",
+    "16-bit RGB",
+    "palette, several alphas",
+    "2-bit grey",
+    "2-bit grey, key wider",
+]
 
 
 def stored(data: bytes) -> list[Rgba]:
@@ -243,3 +262,33 @@ def test_every_frame_of_an_animated_png_keeps_its_transparency(png: Png) -> None
     assert len(frames) == 2
     assert mismatches(png.meaning(), frames[0]) == []
     assert mismatches(backwards.meaning(), frames[1]) == []
+
+
+@pytest.mark.parametrize(
+    ("png", "clear"),
+    [
+        (CASES["1-bit grey, key 255 (Pillow's 1_trns.png)"], [1, 2, 5]),
+        (CASES["1-bit grey, key 2"], [0, 3, 4]),  # Pillow alone would clear the white ones
+        (CASES["2-bit grey, key wider"], [2, 5]),
+        (CASES["4-bit grey, key wider"], [7]),
+        (CASES["8-bit grey, key wider"], [2, 5]),
+        (CASES["8-bit RGB, key wider"], [0, 3]),
+    ],
+    ids=["1-bit, 255", "1-bit, 2", "2-bit", "4-bit", "8-bit", "8-bit RGB"],
+)
+def test_a_transparent_colour_wider_than_the_bit_depth_clears_its_masked_value(
+    png: Png, clear: list[int]
+) -> None:
+    """The pixels equal to the tRNS colour masked to the bit depth are clear, and only they, as
+    libpng shows them (the specification has decoders mask the other bits to 0)."""
+    alphas = [pixel[3] for pixel in stored(png.data())]
+    assert alphas == [0 if x in clear else 255 for x in range(len(png.pixels))]
+
+
+@pytest.mark.parametrize("mode", ["8-bit grey", "8-bit RGB", "palette, several alphas"])
+def test_a_transparency_chunk_failing_its_checksum_is_dropped(mode: str) -> None:
+    """libpng drops a tRNS whose checksum does not match and shows the rest: every pixel is
+    stored opaque, in its own colour."""
+    png = CASES[mode]
+    broken = checksum_broken(png.data(), b"tRNS")
+    assert mismatches(attrs.evolve(png, trns=None).meaning(), stored(broken)) == []

@@ -23,7 +23,8 @@ class JpegDamaged(Exception):
 
 def decode(data: bytes, mode: str, size: tuple[int, int], scale: int) -> Image.Image | None:
     """The picture of ``data``, a ``size`` JPEG that Pillow opened as ``mode``, decoded at
-    1/``scale``; None when libjpeg-turbo cannot give it (a CMYK JPEG, say), for Pillow to decode.
+    1/``scale``; None when libjpeg-turbo cannot give it (a CMYK JPEG, or one whose colour sampling
+    its API has no name for), for Pillow to decode.
 
     Raises :class:`JpegDamaged` when the data is damaged.
     """

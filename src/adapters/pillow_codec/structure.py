@@ -9,12 +9,16 @@ never raises: what it cannot parse is damage too.
 
 from __future__ import annotations
 
+import io
+import re
 import struct
 import zlib
 from collections.abc import Callable, Iterator
 
-import attrs
 import simplejpeg
+from PIL import Image
+
+from imagecore.adapters.pillow_codec.heif_items import avif_mended, heif_coding
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -26,6 +30,15 @@ def damage(data: bytes) -> str | None:
         if is_format(data):
             return check(data)
     return None
+
+
+def mended(data: bytes) -> bytes:
+    """``data`` as the decoders browsers use read it, where they pass over a fault without a word
+    and show the picture whole; ``data`` itself when there is nothing to pass over. Never raises."""
+    for is_format, mend in _MENDS:
+        if is_format(data):
+            return mend(data)
+    return data
 
 
 def png_damage(data: bytes) -> str | None:
@@ -97,15 +110,85 @@ class _Png:
 
     def _fits(self, body: bytes) -> bool:
         """Whether libpng would take this tRNS: for a palette, after it and no longer; for grey
-        and RGB, one sample per channel within the bit depth."""
-        top = (1 << self.depth) - 1
+        and RGB, one sample per channel. A sample wider than the bit depth fits too: decoders
+        mask it to the depth (PNG 3rd edition, 11.3.2.1; see png_mended), as libpng does."""
         if self.colour == 3:
             return self.palette > 0 and len(body) <= self.palette
-        if self.colour == 0:
-            return len(body) == 2 and struct.unpack(">H", body)[0] <= top
-        if self.colour == 2:
-            return len(body) == 6 and all(v <= top for v in struct.unpack(">3H", body))
+        if self.colour in (0, 2):
+            return len(body) == _SAMPLES[self.colour] * 2
         return False  # grey+alpha and RGBA carry their own alpha: no tRNS allowed
+
+
+#: The samples of a grey (0) and an RGB (2) tRNS colour, by colour type.
+_SAMPLES = {0: 1, 2: 3}
+
+#: APNG's chunks: ancillary by name, so that a viewer without APNG shows the still image, yet
+#: they are the animation. A frame whose data or control fails its checksum is damaged, as an
+#: IDAT is: dropping it would show another animation (Firefox's libpng stops at the next frame's
+#: sequence number instead), and dropping acTL would show a still.
+_ANIMATION_CHUNKS = frozenset({b"acTL", b"fcTL", b"fdAT"})
+
+
+def png_mended(data: bytes) -> bytes:
+    """The PNG as libpng reads it by default, where it passes over a fault and shows the image.
+
+    An ancillary chunk (its name starts in lower case: tEXt, eXIf, tRNS, iCCP...) whose checksum
+    does not match is dropped, as libpng's PNG_CRC_DEFAULT warns and discards it: its meaning
+    goes with it (no orientation, no transparency, no profile). A critical chunk's mismatch is
+    left for png_damage to refuse, and so is an APNG chunk's (see _ANIMATION_CHUNKS), or that of
+    a chunk before the header (libpng stops there). A grey or RGB tRNS colour wider than the bit
+    depth is masked to it, as the PNG specification (3rd edition, 11.3.2.1) and libpng do: Pillow
+    reads it unmasked, and for 1-bit grey keeps only whether it is 0, so it cannot be masked after.
+
+    ``data`` itself when there is nothing to mend, and when the file breaks off before its end
+    chunk (png_damage refuses it). One pass over the chunks; never raises.
+    """
+    view = memoryview(data)
+    pieces: list[bytes | memoryview] = []
+    kept_from, at = 0, len(PNG_SIGNATURE)
+    header: tuple[int, int] | None = None  # (bit depth, colour type), from a first IHDR
+    while at + 12 <= len(data):
+        length, kind = struct.unpack(">I4s", view[at : at + 8])
+        end = at + 12 + length
+        if end > len(data):
+            break
+        body = view[at + 8 : end - 4]
+        whole = zlib.crc32(view[at + 4 : end - 4]) == int.from_bytes(view[end - 4 : end], "big")
+        first = at == len(PNG_SIGNATURE)
+        if first and kind == b"IHDR" and length == 13:
+            header = body[8], body[9]
+        replacement: bytes | None = None
+        if not whole and not first and _ancillary(kind) and kind not in _ANIMATION_CHUNKS:
+            replacement = b""
+        elif whole and kind == b"tRNS" and header is not None:
+            replacement = _masked_transparency(*header, bytes(body))
+        if replacement is not None:
+            pieces += (view[kept_from:at], replacement)
+            kept_from = end
+        if kind == b"IEND":
+            return b"".join((*pieces, view[kept_from:])) if pieces else data
+        at = end
+    return data
+
+
+def _ancillary(kind: bytes) -> bool:
+    """A chunk a decoder may pass over: a valid name whose first letter is lower case."""
+    return kind.isalpha() and kind[:1].islower()
+
+
+def _masked_transparency(depth: int, colour: int, body: bytes) -> bytes | None:
+    """The tRNS chunk of a grey or RGB colour masked to ``depth`` bits, if that changes it."""
+    if colour not in _SAMPLES or depth >= 16 or len(body) != 2 * _SAMPLES[colour]:
+        return None
+    samples = struct.unpack(f">{_SAMPLES[colour]}H", body)
+    masked = struct.pack(f">{len(samples)}H", *(s & ((1 << depth) - 1) for s in samples))
+    if masked == body:
+        return None
+    return struct.pack(">I", len(masked)) + b"tRNS" + masked + _crc(b"tRNS" + masked)
+
+
+def _crc(data: bytes) -> bytes:
+    return struct.pack(">I", zlib.crc32(data))
 
 
 def gif_damage(data: bytes) -> str | None:
@@ -139,12 +222,23 @@ def _gif_frames(data: bytes) -> Iterator[tuple[int, int, int, int]]:
             raise ValueError("a block of unknown kind")
 
 
+#: TurboJPEG's complaint at a colour sampling it has no name for (luma sampled 1x3, say): its
+#: API, which simplejpeg calls, stops there, though libjpeg decodes such a file as browsers do.
+_UNNAMED_SAMPLING = "Could not determine subsampling level"
+#: The name of the TurboJPEG function that passed a complaint on ("tjDecompress2(): ..."):
+#: nothing a person sending a picture should read.
+_FUNCTION_NAME = re.compile(r"\b\w+\(\):\s*")
+
+
 def jpeg_damage(data: bytes) -> str | None:
     """Decoded at an eighth of its size with libjpeg's warnings made errors: data that ends
-    early, or bytes the decoder had to skip, is damage."""
+    early, or bytes the decoder had to skip, is damage. A JPEG whose colour sampling TurboJPEG
+    cannot name is checked by another way (see _scan_damage)."""
     try:
         simplejpeg.decode_jpeg(data, strict=True, min_width=1, min_height=1)
     except ValueError as error:
+        if _UNNAMED_SAMPLING in str(error):
+            return _scan_damage(data)
         return jpeg_wording(error)
     except Exception:
         return "it could not be read"
@@ -152,12 +246,55 @@ def jpeg_damage(data: bytes) -> str | None:
 
 
 def jpeg_wording(error: ValueError) -> str | None:
-    """libjpeg's complaint, as the error message's detail; None when it is not damage but a
-    feature the decoder lacks (the decoder itself will say what it cannot do)."""
-    message = str(error).strip().rstrip(".")
-    if "Unsupported" in message or "unsupported" in message:
+    """libjpeg's complaint, as the error message's detail, without the name of any function that
+    passed it on; None when it is not damage but something the decoder lacks: a feature (the
+    decoder itself will say what it cannot do), or a name for the file's colour sampling (Pillow
+    decodes it, after jpeg_damage has checked it)."""
+    message = _FUNCTION_NAME.sub("", str(error)).strip().rstrip(".")
+    if "Unsupported" in message or "unsupported" in message or _UNNAMED_SAMPLING in message:
         return None
     return message[:1].lower() + message[1:]
+
+
+#: What follows the scan data handed to Pillow in _scan_damage: libjpeg-turbo refills its bit
+#: buffer to 57 bits (25 where the buffer is 32 bits wide), so it reads at most eight bytes past
+#: the last bit it decodes. Zeros are never a marker, and make a stuffed data byte of a 0xFF a
+#: cut may have left at the end.
+_FILLER = bytes(8)
+
+
+def _scan_damage(data: bytes) -> str | None:
+    """Whether a JPEG's one scan holds all the data its picture needs, asked of Pillow's libjpeg,
+    which decodes any colour sampling but drops every warning.
+
+    The scan's data goes without what follows it (the end-of-image marker above all), then
+    _FILLER. Whole, it gives libjpeg every block before it reads past the filler, and Pillow the
+    picture (at an eighth of its size: the data is decoded whole at any scale). Ending early (a
+    file cut, or cut and closed), it has libjpeg decode the filler as data and ask for more,
+    and Pillow calls the file truncated. The gap: a scan that lost only its last few bytes (up
+    to a few dozen in the files tried), whose blocks the filler's zeros complete, passes; its
+    last blocks are then decoded as libjpeg decodes the file itself, from zero bits.
+
+    Only a JPEG of one scan can be asked this way: libjpeg reads a file of several up to its
+    end-of-image marker before it gives a row. Such a file is refused.
+    """
+    if jpeg_scans(data) > 1:
+        return "its colour sampling can be checked in a JPEG of one scan only"
+    start = next((at for marker, at in _jpeg_segments(data) if marker == 0xDA), len(data))
+    header_end = start + 2 + int.from_bytes(data[start + 2 : start + 4], "big")
+    if header_end > len(data):
+        return "the file ends before its image data"
+    after = _SCAN_END.search(data, header_end)
+    probe = data[: after.start() if after else len(data)] + _FILLER
+    try:
+        with Image.open(io.BytesIO(probe), formats=["JPEG"]) as image:
+            image.draft(image.mode, (max(1, image.width // 8), max(1, image.height // 8)))
+            image.load()
+    except OSError:
+        return "its image data ends before the picture does"
+    except Exception:
+        return "it could not be read"
+    return None
 
 
 #: Start-of-frame markers: SOF0 to SOF15 but for DHT (C4), JPG (C8) and DAC (CC).
@@ -203,6 +340,116 @@ def _jpeg_segments(data: bytes) -> Iterator[tuple[int, int]]:
             at += 2 + int.from_bytes(data[at + 2 : at + 4], "big")
 
 
+#: A marker as libjpeg finds the next one after a segment: 0xFF, then a code that is neither a
+#: stuffed zero nor another 0xFF (any number of 0xFF may come before a marker).
+_MARKER = re.compile(rb"\xff[^\x00\xff]")
+#: The marker that ends a scan's entropy-coded data, within which 0xFF comes before a stuffed
+#: zero, another 0xFF, or a restart marker (0xD0 to 0xD7).
+_SCAN_END = re.compile(rb"\xff[^\x00\xff\xd0-\xd7]")
+#: A real JPEG has a few dozen segments before its first scan, and a progressive one a few dozen
+#: scans after it: a walk that meets more gives up.
+_MOST_SEGMENTS = 1000
+_PARAMETERLESS = frozenset({0x01, *range(0xD0, 0xD8)})
+ICC_SIGNATURE = b"ICC_PROFILE\x00"
+
+
+def jpeg_mended(data: bytes) -> bytes:
+    """The JPEG as libjpeg reads its header, with the bytes it passes over there dropped.
+
+    Before the first start-of-scan, libjpeg looks for each marker past whatever lies between it
+    and the segment before: bytes a tool left there, or the rest of a segment whose declared
+    length falls short. It warns of "extraneous bytes" and decodes the picture Pillow and
+    Chromium show; dropped here, those bytes no longer make the strict decode, which takes the
+    warning for an error, refuse the same picture. ICC profile segments are kept as Chromium
+    assembles them (see _icc_left_out) and the others dropped: libjpeg-turbo calls a set it
+    cannot assemble (a part repeated after the frame header, say) bogus, where Chromium shows
+    the picture with the profile it read, or with none.
+
+    The line between whole and damaged is the first start-of-scan. Bytes a decoder skips after
+    it lie inside or after entropy-coded data, and mean that data went wrong (a file cut, cut
+    and closed, half downloaded): they are left for the strict decode to refuse. So is a file
+    whose markers cannot be followed from its start to its end-of-image marker (cut short, a
+    length past the end, a second start-of-image, more than _MOST_SEGMENTS): ``data`` itself
+    comes back, as when there is nothing to drop. Regular expressions find each marker, so the
+    work is one pass at most; never raises.
+    """
+    dropped: list[tuple[int, int]] = []
+    icc: list[tuple[int, int]] = []
+    at = 2
+    for _ in range(_MOST_SEGMENTS):
+        found = _MARKER.search(data, at)
+        if found is None:
+            return data
+        start = found.start()
+        if data[at:start].strip(b"\xff"):  # more than fill before the marker
+            dropped.append((at, start))
+        code = data[start + 1]
+        if code == 0xDA:
+            break
+        end = start + 2
+        if code not in _PARAMETERLESS:
+            end += int.from_bytes(data[start + 2 : start + 4], "big")
+            if code in (0xD8, 0xD9) or not start + 4 <= end <= len(data):
+                return data  # libjpeg stops here: no picture to mend
+            if code == 0xE2 and data[start + 4 : start + 16] == ICC_SIGNATURE:
+                icc.append((start, end))
+        at = end
+    else:
+        return data
+    dropped += _icc_left_out(data, icc)
+    if not dropped or not _reaches_end(data, start):
+        return data
+    dropped.sort()
+    view = memoryview(data)
+    starts, ends = (0, *(end for _, end in dropped)), (*(begin for begin, _ in dropped), len(data))
+    return b"".join(view[begin:end] for begin, end in zip(starts, ends, strict=True))
+
+
+def _icc_left_out(data: bytes, segments: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The ICC profile segments Chromium leaves out of the profile it assembles; all of them when
+    it assembles none.
+
+    As Chromium reads them (Skia's JPEG metadata decoder), a segment too short to hold any of the
+    profile is passed over; parts are taken, in any order, until there are as many as the first
+    one counts; and no profile is assembled when a part is numbered 0 or past its count, counts
+    differently from the first, comes twice before the set is whole, or is missing.
+    """
+    parts: dict[int, tuple[int, int]] = {}
+    count = 0
+    for start, end in segments:
+        if end - start <= 4 + len(ICC_SIGNATURE) + 2:
+            continue
+        index, total = data[start + 16], data[start + 17]
+        if not 0 < index <= total or total != (count or total) or index in parts:
+            parts = {}
+            break
+        count = total
+        parts[index] = (start, end)
+        if len(parts) == count:
+            break
+    read = set(parts.values()) if len(parts) == count else set()
+    return [segment for segment in segments if segment not in read]
+
+
+def _reaches_end(data: bytes, at: int) -> bool:
+    """Whether the markers from the start-of-scan at ``at`` lead, past each scan's data and each
+    segment, to an end-of-image marker within _MOST_SEGMENTS."""
+    for _ in range(_MOST_SEGMENTS):
+        code = data[at + 1]
+        if code == 0xD9:
+            return True
+        end = at + 2
+        if code not in _PARAMETERLESS:
+            end += int.from_bytes(data[at + 2 : at + 4], "big")
+            if code == 0xD8 or not at + 4 <= end <= len(data):
+                return False
+        found = _SCAN_END.search(data, end)
+        if found is None:
+            return False
+        at = found.start()
+    return False
+
+
 def gif_canvas(data: bytes) -> tuple[int, int, int]:
     """The canvas a GIF's frames imply (width, height), and its frame count.
 
@@ -218,333 +465,6 @@ def gif_canvas(data: bytes) -> tuple[int, int, int]:
     except (IndexError, ValueError, struct.error):
         pass
     return width, height, frames
-
-
-@attrs.frozen
-class HeifWork:
-    """What decoding a HEIF or AVIF file's primary image costs, from its item structure alone."""
-
-    #: Pixels decoded: the primary image's, or every tile a grid or overlay lists (a tile listed
-    #: twice is decoded twice), and its alpha's.
-    decoded: int
-    #: The largest canvas a grid or overlay composes its tiles on, or the image's own size.
-    canvas: int
-    #: The colour primaries and transfer characteristics (H.273 codes) of the primary image's
-    #: ``nclx`` property, if it has one: what a browser shows its pixels in without a profile.
-    colour: tuple[int, int] | None = None
-
-
-def heif_work(data: bytes) -> HeifWork | None:
-    """The cost of decoding the primary image, as its items declare it; None when the item
-    structure cannot be read (such a file is refused: a decoder would read it some other way).
-
-    A grid's tiles are decoded one by one onto a canvas of the size the grid's own record gives,
-    whatever the image's ``ispe`` says; an overlay likewise. So the work is the sum over the
-    tiles, and the canvas is the grid's record: neither is the image's declared size.
-    """
-    try:
-        meta = next(_boxes(data, 0, len(data), b"meta"))
-        boxes = {kind: (at, end) for kind, at, end in _children(data, meta[0] + 4, meta[1])}
-        primary = _primary(data, *boxes[b"pitm"])
-        types = _item_types(data, *boxes[b"iinf"])
-        references = _references(data, *boxes[b"iref"]) if b"iref" in boxes else {}
-        properties = _item_properties(data, *boxes[b"iprp"])
-        payloads = _payloads(data, boxes)
-    except (StopIteration, KeyError, IndexError, ValueError, struct.error):
-        return None
-    seen: set[int] = set()
-
-    def work(item: int, depth: int) -> tuple[int, int]:
-        if depth > 4 or len(seen) > 10_000:
-            raise ValueError("items nest too deep")
-        seen.add(item)
-        kind = types.get(item)
-        tiles = references.get((b"dimg", item), [])
-        if kind in (b"grid", b"iovl"):
-            canvas = _canvas(payloads.get(item, b""), kind)
-            decoded = sum(work(tile, depth + 1)[0] for tile in tiles)
-            return decoded, canvas
-        if kind == b"iden" and tiles:
-            return work(tiles[0], depth + 1)
-        size = _pixels(data, properties.get(item, []))
-        if kind == b"av01":
-            # libavif decodes the whole coded frame, then crops it to the ispe.
-            size = max(size, av1_frame_pixels(payloads.get(item, b"")))
-        return size, size
-
-    try:
-        decoded, canvas = work(primary, 0)
-        # An alpha channel is an image of its own, decoded with the primary one.
-        for aux, targets in references.items():
-            if aux[0] == b"auxl" and primary in targets:
-                decoded += work(aux[1], 0)[0]
-    except (ValueError, RecursionError, struct.error, IndexError):
-        return None
-    return HeifWork(decoded, canvas, _nclx(data, properties.get(primary, [])))
-
-
-def _children(data: bytes, start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
-    at = start
-    for _ in range(10_000):
-        if at + 8 > end:
-            return
-        size, kind = struct.unpack(">I4s", data[at : at + 8])
-        header = 8
-        if size == 1:
-            (size,) = struct.unpack(">Q", data[at + 8 : at + 16])
-            header = 16
-        elif size == 0:
-            size = end - at
-        if size < header or at + size > end:
-            raise ValueError("a box overruns its parent")
-        yield kind, at + header, at + size
-        at += size
-
-
-def _primary(data: bytes, at: int, end: int) -> int:
-    version = data[at]
-    return int(
-        struct.unpack(
-            ">H" if version == 0 else ">I", data[at + 4 : at + (6 if version == 0 else 8)]
-        )[0]
-    )
-
-
-def _item_types(data: bytes, at: int, end: int) -> dict[int, bytes]:
-    version = data[at]
-    first = at + (6 if version == 0 else 8)
-    types: dict[int, bytes] = {}
-    for kind, inner, _ in _children(data, first, end):
-        if kind != b"infe" or data[inner] < 2:
-            continue
-        if data[inner] == 2:
-            item, after = struct.unpack(">H", data[inner + 4 : inner + 6])[0], inner + 6
-        else:
-            item, after = struct.unpack(">I", data[inner + 4 : inner + 8])[0], inner + 8
-        types[int(item)] = data[after + 2 : after + 6]
-    return types
-
-
-def _references(data: bytes, at: int, end: int) -> dict[tuple[bytes, int], list[int]]:
-    wide = data[at] != 0
-    width, code = (4, ">I") if wide else (2, ">H")
-    found: dict[tuple[bytes, int], list[int]] = {}
-    for kind, inner, stop in _children(data, at + 4, end):
-        source = struct.unpack(code, data[inner : inner + width])[0]
-        (count,) = struct.unpack(">H", data[inner + width : inner + width + 2])
-        first = inner + width + 2
-        targets = [
-            int(struct.unpack(code, data[first + n * width : first + (n + 1) * width])[0])
-            for n in range(count)
-        ]
-        if first + count * width > stop:
-            raise ValueError("a reference overruns its box")
-        found.setdefault((kind, int(source)), []).extend(targets)
-    return found
-
-
-def _item_properties(data: bytes, at: int, end: int) -> dict[int, list[tuple[bytes, int]]]:
-    """The properties associated with each item: (type, content start) each."""
-    boxes = {kind: (inner, stop) for kind, inner, stop in _children(data, at, end)}
-    properties = [(kind, inner) for kind, inner, _ in _children(data, *boxes[b"ipco"])]
-    start, stop = boxes[b"ipma"]
-    version, flags = data[start], data[start + 3]
-    (count,) = struct.unpack(">I", data[start + 4 : start + 8])
-    at = start + 8
-    found: dict[int, list[tuple[bytes, int]]] = {}
-    for _ in range(count):
-        if version < 1:
-            (item,), at = struct.unpack(">H", data[at : at + 2]), at + 2
-        else:
-            (item,), at = struct.unpack(">I", data[at : at + 4]), at + 4
-        associations, at = data[at], at + 1
-        for _ in range(associations):
-            if flags & 1:
-                (index,), at = struct.unpack(">H", data[at : at + 2]), at + 2
-                index &= 0x7FFF
-            else:
-                index, at = data[at] & 0x7F, at + 1
-            if 0 < index <= len(properties):
-                found.setdefault(int(item), []).append(properties[index - 1])
-        if at > stop:
-            raise ValueError("associations overrun their box")
-    return found
-
-
-def _pixels(data: bytes, properties: list[tuple[bytes, int]]) -> int:
-    """An item's pixels, as its ispe property declares them (0 without one)."""
-    for kind, at in properties:
-        if kind == b"ispe":
-            width, height = struct.unpack(">II", data[at + 4 : at + 12])
-            return int(width) * int(height)
-    return 0
-
-
-def _nclx(data: bytes, properties: list[tuple[bytes, int]]) -> tuple[int, int] | None:
-    for kind, at in properties:
-        if kind == b"colr" and data[at : at + 4] == b"nclx":
-            primaries, transfer = struct.unpack(">HH", data[at + 4 : at + 8])
-            return int(primaries), int(transfer)
-    return None
-
-
-def _payloads(data: bytes, boxes: dict[bytes, tuple[int, int]]) -> dict[int, bytes]:
-    """The bytes of the items stored in the meta box's idat (a grid's or overlay's record)."""
-    if b"iloc" not in boxes:
-        return {}
-    idat = data[slice(*boxes[b"idat"])] if b"idat" in boxes else b""
-    at, end = boxes[b"iloc"]
-    version = data[at]
-    sizes, more = data[at + 4], data[at + 5]
-    offset_size, length_size = sizes >> 4, sizes & 15
-    base_size, index_size = more >> 4, (more & 15) if version in (1, 2) else 0
-    at += 6
-    if version < 2:
-        (count,), at = struct.unpack(">H", data[at : at + 2]), at + 2
-    else:
-        (count,), at = struct.unpack(">I", data[at : at + 4]), at + 4
-    payloads: dict[int, bytes] = {}
-    for _ in range(count):
-        if version < 2:
-            (item,), at = struct.unpack(">H", data[at : at + 2]), at + 2
-        else:
-            (item,), at = struct.unpack(">I", data[at : at + 4]), at + 4
-        method = 0
-        if version in (1, 2):
-            (method,), at = struct.unpack(">H", data[at : at + 2]), at + 2
-            method &= 15
-        at += 2  # the data reference index
-        base, at = _number(data, at, base_size), at + base_size
-        (extents,), at = struct.unpack(">H", data[at : at + 2]), at + 2
-        chunks = []
-        for _ in range(extents):
-            at += index_size
-            offset, at = _number(data, at, offset_size), at + offset_size
-            length, at = _number(data, at, length_size), at + length_size
-            source = idat if method == 1 else data if method == 0 else b""
-            start = base + offset
-            # Only the start of a coded image is read here: its headers.
-            chunks.append(source[start : start + min(length or len(source), 4096)])
-        if at > end:
-            raise ValueError("item locations overrun their box")
-        payloads[int(item)] = b"".join(chunks)
-    return payloads
-
-
-def av1_frame_pixels(coded: bytes) -> int:
-    """The pixels of the largest frame an AV1 bitstream's sequence header allows: what libavif
-    decodes, whatever the container declares. 0 if no header is found in its first units, or
-    it cannot be read here: libavif reads it then, within the decode's budget."""
-    try:
-        return _av1_frame_pixels(coded)
-    except (IndexError, ValueError):
-        return 0
-
-
-def _av1_frame_pixels(coded: bytes) -> int:
-    at = 0
-    for _ in range(8):  # a temporal delimiter, then the sequence header, come first
-        if at >= len(coded):
-            return 0
-        header = coded[at]
-        kind, extension, sized = (header >> 3) & 15, (header >> 2) & 1, (header >> 1) & 1
-        at += 1 + extension
-        size = len(coded) - at
-        if sized:
-            size, at = _leb128(coded, at)
-        if kind == 1:
-            return _sequence_frame_pixels(coded[at : at + size])
-        at += size
-    return 0
-
-
-def _leb128(data: bytes, at: int) -> tuple[int, int]:
-    value = 0
-    for n in range(8):
-        byte = data[at + n]
-        value |= (byte & 0x7F) << (7 * n)
-        if not byte & 0x80:
-            return value, at + n + 1
-    raise ValueError("a size runs past eight bytes")
-
-
-def _sequence_frame_pixels(header: bytes) -> int:
-    """max_frame_width x max_frame_height of an AV1 sequence header (AV1 spec 5.5.1)."""
-    bits = _Bits(header)
-    bits.read(3)  # seq_profile
-    bits.read(1)  # still_picture
-    if bits.read(1):  # reduced_still_picture_header
-        bits.read(5)
-    else:
-        buffer_delay_length = 0
-        decoder_model = False
-        if bits.read(1):  # timing_info_present_flag
-            bits.read(32)
-            bits.read(32)
-            if bits.read(1):  # equal_picture_interval
-                bits.uvlc()
-            decoder_model = bool(bits.read(1))
-            if decoder_model:
-                buffer_delay_length = bits.read(5) + 1
-                bits.read(32)
-                bits.read(5)
-                bits.read(5)
-        display_delay = bits.read(1)
-        for _ in range(bits.read(5) + 1):  # operating points
-            bits.read(12)
-            if bits.read(5) > 7:
-                bits.read(1)
-            if decoder_model and bits.read(1):
-                bits.read(buffer_delay_length)
-                bits.read(buffer_delay_length)
-                bits.read(1)
-            if display_delay and bits.read(1):
-                bits.read(4)
-    width_bits, height_bits = bits.read(4) + 1, bits.read(4) + 1
-    return (bits.read(width_bits) + 1) * (bits.read(height_bits) + 1)
-
-
-class _Bits:
-    def __init__(self, data: bytes) -> None:
-        self.data, self.at = data, 0
-
-    def read(self, count: int) -> int:
-        value = 0
-        for _ in range(count):
-            byte = self.data[self.at >> 3]  # IndexError past the end: unreadable
-            value = (value << 1) | ((byte >> (7 - (self.at & 7))) & 1)
-            self.at += 1
-        return value
-
-    def uvlc(self) -> int:
-        zeros = 0
-        while not self.read(1):
-            zeros += 1
-            if zeros >= 32:
-                raise ValueError("a variable-length number runs too long")
-        return self.read(zeros) + (1 << zeros) - 1
-
-
-def _number(data: bytes, at: int, size: int) -> int:
-    return int.from_bytes(data[at : at + size], "big") if size else 0
-
-
-def _canvas(record: bytes, kind: bytes) -> int:
-    """The pixels of the canvas a grid or overlay record (ISO/IEC 23008-12 6.6.2) declares."""
-    flags = record[1]
-    at = 4 if kind == b"grid" else 2 + 8  # a grid's rows and columns; an overlay's fill colour
-    if flags & 1:
-        width, height = struct.unpack(">II", record[at : at + 8])
-    else:
-        width, height = struct.unpack(">HH", record[at : at + 4])
-    return int(width) * int(height)
-
-
-def _boxes(data: bytes, start: int, end: int, kind: bytes) -> Iterator[tuple[int, int]]:
-    """The ISO media boxes of type ``kind`` between ``start`` and ``end``: (content, end)."""
-    for found, at, stop in _children(data, start, end):
-        if found == kind:
-            yield at, stop
 
 
 def webp_damage(data: bytes) -> str | None:
@@ -568,4 +488,11 @@ _CHECKS: tuple[tuple[Callable[[bytes], bool], Callable[[bytes], str | None]], ..
     (lambda data: data[:6] in (b"GIF87a", b"GIF89a"), gif_damage),
     (lambda data: data[:4] == b"RIFF" and data[8:12] == b"WEBP", webp_damage),
     (lambda data: data[:3] == b"\xff\xd8\xff", jpeg_damage),
+)
+
+#: Each format's repair of faults its browsers' decoder passes over (see mended).
+_MENDS: tuple[tuple[Callable[[bytes], bool], Callable[[bytes], bytes]], ...] = (
+    (lambda data: data.startswith(PNG_SIGNATURE), png_mended),
+    (lambda data: data[4:8] == b"ftyp" and heif_coding(data) == b"av01", avif_mended),
+    (lambda data: data[:3] == b"\xff\xd8\xff", jpeg_mended),
 )
