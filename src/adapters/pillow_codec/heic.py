@@ -120,7 +120,7 @@ def decode(data: bytes, mode: str) -> Image.Image:
         if not plane or width <= 0 or height <= 0 or stride.value <= 0:
             raise HeicDamaged("its image could not be decoded")
         pixels = (ctypes.c_uint8 * (stride.value * height)).from_address(plane)
-        return Image.frombytes(out, (width, height), bytes(pixels), "raw", out, stride.value)
+        return Image.frombytes(out, (width, height), memoryview(pixels), "raw", out, stride.value)
     except _Failed as error:
         if _out_of_memory(error):
             raise MemoryError(str(error)) from None
