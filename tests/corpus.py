@@ -641,6 +641,19 @@ CASES: list[Case] = [
     Case("PNG, header chunk not first", header_not_first, "header chunk"),
     Case("PNG, zero width", zero_width, "damaged"),
     Case("PNG, palette transparency too long", palette_with_long_transparency, "transparency"),
+    # One bit flipped in PLTE's name reads as an ancillary chunk, which its checksum would have
+    # dropped: it is the palette, not dropped, and a palette image without one is damaged
+    # (Pillow would show it black).
+    Case(
+        "PNG, palette's name with a bit flipped",
+        lambda: palette_png().replace(b"PLTE", b"pLTE", 1),
+        "checksum",
+    ),
+    Case(
+        "PNG, palette image without its palette",
+        lambda: without(palette_png(), b"PLTE"),
+        "no palette",
+    ),
     Case("JPEG, no end marker", lambda: noisy("JPEG")[:-2], "damaged"),
     Case("GIF, file cut", lambda: cut(noisy("GIF")), "damaged"),
     Case("GIF, no trailer", lambda: noisy("GIF")[:-1], "trailer"),

@@ -218,9 +218,10 @@ def _decode_in_child(
         sending.send(("memory", None, _usage(start_rss)))
     except InvalidImage as error:
         # A decoder whose allocation failed may say only that it could not decode (libde265
-        # then gives libheif no picture). A decode that failed within a quarter of its budget
-        # of the ceiling is refused as over budget: its data is not known to be at fault.
-        near = _peak_address_space() > ceiling - memory // 4
+        # then gives libheif no picture; libheif reports a std::bad_alloc as an unforeseen
+        # exception). A decode called damaged within a quarter of its budget of the ceiling is
+        # refused as over budget: its data is not known to be at fault.
+        near = error.reason == "damaged" and _peak_address_space() > ceiling - memory // 4
         outcome = ("memory", None) if near else ("error", _pickled(error))
         sending.send((*outcome, _usage(start_rss)))
     except ImageCoreError as error:
@@ -270,11 +271,14 @@ def _rss() -> int:
 
 
 def _peak_address_space() -> int:
-    """The most address space this process has held (VmPeak), in bytes."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmPeak:"):
-                return int(line.split()[1]) * 1024
+    """The most address space this process has held (VmPeak), in bytes; 0 if unknown."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmPeak:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
     return 0
 
 

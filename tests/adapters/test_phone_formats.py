@@ -234,16 +234,70 @@ def test_a_grid_padded_to_whole_tiles_is_accepted(monkeypatch: pytest.MonkeyPatc
     assert near(picture.getpixel((280, 180)), QUADRANT_COLOURS[3])  # type: ignore[arg-type]
 
 
-def test_a_grid_s_whole_tiles_meet_the_ceiling_on_declared_pixels(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Padded tiles are decoded whole: their pixels, not the picture's, meet the ceiling."""
+def test_a_grid_s_padding_is_bounded_by_its_picture(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Padded tiles are decoded whole: their pixels may pass the pixel limit by the picture's
+    own pixels again, no more (else one huge tile could sit under a one-pixel canvas)."""
     monkeypatch.setattr(pillow_heif.options, "GRID_TILE_SIZE", 256)
     data = images.heic(quadrants((300, 200)))
-    limits = ImageLimits(max_pixels=100_000, max_declared_pixels=100_000)
     with pytest.raises(ImageTooLarge) as refused:
-        PillowCodec().encode(data, BOX, limits)
-    assert (refused.value.actual, refused.value.limit) == (2 * 256 * 256, 100_000)
+        PillowCodec().encode(data, BOX, ImageLimits(max_pixels=100_000))
+    assert (refused.value.actual, refused.value.limit) == (2 * 256 * 256, 2 * 300 * 200)
+
+
+def test_an_item_listed_again_and_again_is_worked_out_once() -> None:
+    """Four grids nested, each listing the next a thousand times: 10^12 tiles to decode, read
+    in a walk that visits each item once (a walk that followed every listing would not end)."""
+    data = nested_grids(levels=4, listings=1000)
+    work = heif_work(data)
+    assert work is not None and work.decoded == 1000**4 * 64 * 64
+    assert work.decoded > 2 * work.covered  # so the codec refuses it as damaged
+
+
+def test_a_file_of_far_too_many_references_is_not_read() -> None:
+    assert heif_work(nested_grids(levels=2, listings=40_000)) is None
+
+
+def nested_grids(levels: int, listings: int) -> bytes:
+    """The items of a HEIF file (no coded data): grid 1 lists grid 2 ``listings`` times, and so
+    on for ``levels`` grids, the last listing a 64 x 64 HEVC item; every canvas 64 x 64."""
+
+    def box(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", 8 + len(body)) + kind + body
+
+    def full(kind: bytes, body: bytes, version: int = 0) -> bytes:
+        return box(kind, bytes([version, 0, 0, 0]) + body)
+
+    leaf = levels + 1
+    kinds = {**{item: b"grid" for item in range(1, leaf)}, leaf: b"hvc1"}
+    items = b"".join(
+        full(b"infe", struct.pack(">HH", item, 0) + kind + b"\x00", version=2)
+        for item, kind in kinds.items()
+    )
+    references = b"".join(
+        box(b"dimg", struct.pack(">HH", item, listings) + struct.pack(">H", item + 1) * listings)
+        for item in range(1, leaf)
+    )
+    record = bytes([0, 0, 0, 0]) + struct.pack(">HH", 64, 64)  # one row, one column
+    associations = struct.pack(">I", len(kinds)) + b"".join(
+        struct.pack(">HBB", item, 1, 1) for item in kinds
+    )
+    locations = (
+        bytes([0x44, 0x00])
+        + struct.pack(">H", levels)
+        + b"".join(struct.pack(">HHHHII", item, 1, 0, 1, 0, len(record)) for item in range(1, leaf))
+    )
+    meta = (
+        full(b"pitm", struct.pack(">H", 1))
+        + full(b"iinf", struct.pack(">H", len(kinds)) + items)
+        + full(b"iref", references)
+        + box(
+            b"iprp",
+            box(b"ipco", full(b"ispe", struct.pack(">II", 64, 64))) + full(b"ipma", associations),
+        )
+        + full(b"iloc", locations, version=1)
+        + box(b"idat", record)
+    )
+    return box(b"ftyp", b"heic" + bytes(4) + b"mif1heic") + full(b"meta", meta)
 
 
 def test_a_grid_tile_that_fails_to_decode_fails_the_picture(
@@ -369,9 +423,13 @@ def test_items_that_cannot_be_read_are_damage(monkeypatch: pytest.MonkeyPatch) -
 @settings(max_examples=200, derandomize=True, deadline=None)
 @given(cut=st.integers(min_value=0, max_value=4000), flips=st.lists(st.integers(0, 3999)))
 def test_mending_an_avif_never_raises_nor_moves_a_byte(cut: int, flips: list[int]) -> None:
-    """Whatever a file's items say, the AVIF mend answers, and keeps every offset true."""
+    """Whatever a file's items say, the AVIF mend answers, and keeps every offset true: the
+    same length, and nothing after the meta box touched."""
     data = bytearray(PLUM[:cut])
     for at in flips:
         if at < len(data):
             data[at] ^= 0x55
-    assert len(avif_mended(bytes(data))) == len(data)
+    got = avif_mended(bytes(data))
+    assert len(got) == len(data)
+    meta_end = 32 + int.from_bytes(PLUM[32:36], "big")  # after the 32-byte ftyp
+    assert got[meta_end:] == data[meta_end:]

@@ -384,10 +384,11 @@ def _check_heif_work(
     shown = max(pixels, work.canvas)
     if shown > limits.max_pixels:
         raise ImageTooLarge("image", shown, limits.max_pixels, "pixels")
-    # A grid's tiles are decoded whole where they overhang its edges: what they declare meets
-    # the ceiling on declared pixels (a 39.7 MP photo in 512-pixel tiles decodes 43 MP).
-    if work.covered > limits.max_declared_pixels:
-        raise ImageTooLarge("image", work.covered, limits.max_declared_pixels, "pixels")
+    # A grid's tiles are decoded whole where they overhang its edges (a 39.7 MP photo in
+    # 512-pixel tiles decodes 43 MP): padding up to the picture's own pixels again, at most.
+    padded = max(limits.max_pixels, 2 * shown)
+    if work.covered > padded:
+        raise ImageTooLarge("image", work.covered, padded, "pixels")
     if work.decoded > 2 * max(shown, work.covered):
         # Tiles and an alpha channel as large as the picture, at most; these would decode many
         # pictures (a tile listed again and again).

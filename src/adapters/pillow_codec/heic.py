@@ -18,6 +18,7 @@ import ctypes.util
 import functools
 import glob
 import os
+import resource
 from typing import Any
 
 from PIL import Image
@@ -42,15 +43,10 @@ def accept(prefix: bytes) -> bool:
 try:
     import pillow_heif
     from pillow_heif.as_plugin import HeifImageFile
+
+    _INSTALLED = True
 except ImportError:  # the heic extra is not installed: HEIC files are refused by name
-    FORMATS: tuple[str, ...] = ()
-else:
-    pillow_heif.options.THUMBNAILS = False
-    pillow_heif.options.DEPTH_IMAGES = False
-    pillow_heif.options.AUX_IMAGES = False
-    pillow_heif.options.DECODE_THREADS = THREADS
-    Image.register_open(HeifImageFile.format, HeifImageFile, accept)
-    FORMATS = ("HEIC",)
+    _INSTALLED = False
 
 
 class _Error(ctypes.Structure):
@@ -108,8 +104,6 @@ def decode(data: bytes, mode: str) -> Image.Image:
         heif.heif_context_set_max_decoding_threads(context, THREADS)
         _check(heif.heif_context_read_from_memory_without_copy(context, data, len(data), None))
         _check(heif.heif_context_get_primary_image_handle(context, ctypes.byref(handle)))
-        if options.contents.version < 3:
-            raise RuntimeError("this libheif cannot decode strictly")
         options.contents.convert_hdr_to_8bit = 1
         options.contents.strict_decoding = 1
         _check(heif.heif_decode_image(handle, ctypes.byref(image), colourspace, chroma, options))
@@ -135,13 +129,16 @@ def decode(data: bytes, mode: str) -> Image.Image:
 
 
 def _out_of_memory(error: _Failed) -> bool:
-    """Whether libheif failed for want of memory, not for a fault of the file: an allocation
-    it reports, libde265's "out of memory", or a C++ exception it did not foresee (under a
-    memory budget: a std::bad_alloc, or a decoding thread that could not start)."""
+    """Whether libheif failed for want of memory, not for a fault of the file: an allocation it
+    reports, libde265's "out of memory", or, in a process with a limit on its address space, a
+    C++ exception libheif did not foresee (a std::bad_alloc, or a decoding thread whose stack
+    could not be had)."""
     message = str(error).lower()
     if error.code == _MEMORY_ALLOCATION_ERROR:
         return error.subcode != _SECURITY_LIMIT_EXCEEDED
-    return "out of memory" in message or "unexpected c++ exception" in message
+    if "unexpected c++ exception" in message:
+        return resource.getrlimit(resource.RLIMIT_AS)[0] != resource.RLIM_INFINITY
+    return "out of memory" in message
 
 
 def _check(error: _Error) -> None:
@@ -195,3 +192,30 @@ def _library_path() -> str:
     if system is None:
         raise RuntimeError("libheif, which pillow_heif uses, was not found")
     return system
+
+
+def _strict_decoding() -> bool:
+    """Whether pillow_heif is installed and its libheif, found, decodes strictly (version 3 of
+    its decoding options and on): else HEIC is refused by name, never decoded leniently."""
+    if not _INSTALLED:
+        return False
+    try:
+        heif = _library()
+    except (OSError, AttributeError, RuntimeError):
+        return False
+    options = heif.heif_decoding_options_alloc()
+    try:
+        return bool(options) and options.contents.version >= 3
+    finally:
+        heif.heif_decoding_options_free(options)
+
+
+if _strict_decoding():
+    # Decoding only, and nothing beyond the primary image.
+    pillow_heif.options.THUMBNAILS = False
+    pillow_heif.options.DEPTH_IMAGES = False
+    pillow_heif.options.AUX_IMAGES = False
+    Image.register_open(HeifImageFile.format, HeifImageFile, accept)
+    FORMATS: tuple[str, ...] = ("HEIC",)
+else:
+    FORMATS = ()

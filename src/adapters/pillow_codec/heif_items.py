@@ -46,6 +46,13 @@ HEIF_CODINGS = {
 }
 
 
+#: More references than a real file has (libheif takes a thousand a box): such a file's items
+#: are not read, and it is refused.
+MAX_REFERENCES = 65_536
+#: What is read of each item's data: a grid's record, or a coded image's headers.
+HEADER_BYTES = 4096
+
+
 def heif_coding(data: bytes) -> bytes | None:
     """The item type a HEIF file's primary picture is coded in (a grid's, an overlay's or a
     derived image's first tile's): b"hvc1", b"av01", b"j2k1"...; None when the items cannot be
@@ -83,12 +90,17 @@ def heif_work(data: bytes) -> HeifWork | None:
         payloads = _payloads(data, boxes)
     except (StopIteration, KeyError, IndexError, ValueError, struct.error):
         return None
-    seen: set[int] = set()
+    known: dict[int, tuple[int, int, int]] = {}
 
     def work(item: int, depth: int) -> tuple[int, int, int]:
-        if depth > 4 or len(seen) > 10_000:
-            raise ValueError("items nest too deep")
-        seen.add(item)
+        # Each item is worked out once, however often it is listed: a walk over a graph.
+        if item not in known:
+            if depth > 4:
+                raise ValueError("items nest too deep")
+            known[item] = cost(item, depth)
+        return known[item]
+
+    def cost(item: int, depth: int) -> tuple[int, int, int]:
         kind = types.get(item)
         tiles = references.get((b"dimg", item), [])
         if kind in (b"grid", b"iovl"):
@@ -255,16 +267,18 @@ def _references(data: bytes, at: int, end: int) -> dict[tuple[bytes, int], list[
     wide = data[at] != 0
     width, code = (4, ">I") if wide else (2, ">H")
     found: dict[tuple[bytes, int], list[int]] = {}
+    total = 0
     for kind, inner, stop in _children(data, at + 4, end):
         source = struct.unpack(code, data[inner : inner + width])[0]
         (count,) = struct.unpack(">H", data[inner + width : inner + width + 2])
         first = inner + width + 2
+        total += count
+        if first + count * width > stop or total > MAX_REFERENCES:
+            raise ValueError("references overrun their box, or are far too many")
         targets = [
             int(struct.unpack(code, data[first + n * width : first + (n + 1) * width])[0])
             for n in range(count)
         ]
-        if first + count * width > stop:
-            raise ValueError("a reference overruns its box")
         found.setdefault((kind, int(source)), []).extend(targets)
     return found
 
@@ -342,15 +356,17 @@ def _payloads(data: bytes, boxes: dict[bytes, tuple[int, int]]) -> dict[int, byt
         at += 2  # the data reference index
         base, at = _number(data, at, base_size), at + base_size
         (extents,), at = struct.unpack(">H", data[at : at + 2]), at + 2
-        chunks = []
+        chunks, taken = [], 0
         for _ in range(extents):
             at += index_size
             offset, at = _number(data, at, offset_size), at + offset_size
             length, at = _number(data, at, length_size), at + length_size
             source = idat if method == 1 else data if method == 0 else b""
             start = base + offset
-            # Only the start of a coded image is read here: its headers.
-            chunks.append(source[start : start + min(length or len(source), 4096)])
+            # Only the start of a coded image is read here, its headers: HEADER_BYTES an item.
+            chunk = source[start : start + min(length or len(source), HEADER_BYTES - taken)]
+            chunks.append(chunk)
+            taken += len(chunk)
         if at > end:
             raise ValueError("item locations overrun their box")
         payloads[int(item)] = b"".join(chunks)

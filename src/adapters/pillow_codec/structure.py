@@ -85,6 +85,8 @@ class _Png:
         elif kind == b"IHDR":
             return "the file has a second header chunk"
         if kind == b"IDAT":
+            if self.colour == 3 and not self.palette:
+                return "its palette image has no palette before the image data"
             self.seen_data = True
         elif kind == b"PLTE":
             self.palette = len(body) // 3
@@ -144,7 +146,8 @@ def png_mended(data: bytes) -> bytes:
     chunk (png_damage refuses it). One pass over the chunks; never raises.
     """
     view = memoryview(data)
-    pieces: list[bytes | memoryview] = []
+    kept = bytearray()  # what comes before kept_from, mended
+    mending = False
     kept_from, at = 0, len(PNG_SIGNATURE)
     header: tuple[int, int] | None = None  # (bit depth, colour type), from a first IHDR
     while at + 12 <= len(data):
@@ -163,17 +166,23 @@ def png_mended(data: bytes) -> bytes:
         elif whole and kind == b"tRNS" and header is not None:
             replacement = _masked_transparency(*header, bytes(body))
         if replacement is not None:
-            pieces += (view[kept_from:at], replacement)
-            kept_from = end
+            kept += view[kept_from:at]
+            kept += replacement
+            kept_from, mending = end, True
         if kind == b"IEND":
-            return b"".join((*pieces, view[kept_from:])) if pieces else data
+            return bytes(kept + view[kept_from:]) if mending else data
         at = end
     return data
 
 
+#: The critical chunks: one bit flipped in the first letter of each names an ancillary chunk.
+_CRITICAL = frozenset({b"IHDR", b"PLTE", b"IDAT", b"IEND"})
+
+
 def _ancillary(kind: bytes) -> bool:
-    """A chunk a decoder may pass over: a valid name whose first letter is lower case."""
-    return kind.isalpha() and kind[:1].islower()
+    """A chunk a decoder may pass over: a valid name whose first letter is lower case, and not a
+    critical chunk's name with that one bit flipped (a damaged PLTE, say, is no ancillary one)."""
+    return kind.isalpha() and kind[:1].islower() and kind[:1].upper() + kind[1:] not in _CRITICAL
 
 
 def _masked_transparency(depth: int, colour: int, body: bytes) -> bytes | None:
@@ -271,9 +280,10 @@ def _scan_damage(data: bytes) -> str | None:
     _FILLER. Whole, it gives libjpeg every block before it reads past the filler, and Pillow the
     picture (at an eighth of its size: the data is decoded whole at any scale). Ending early (a
     file cut, or cut and closed), it has libjpeg decode the filler as data and ask for more,
-    and Pillow calls the file truncated. The gap: a scan that lost only its last few bytes (up
-    to a few dozen in the files tried), whose blocks the filler's zeros complete, passes; its
-    last blocks are then decoded as libjpeg decodes the file itself, from zero bits.
+    and Pillow calls the file truncated. The gaps: a scan that lost only its last few bytes (up
+    to a few dozen in the files tried), whose blocks the filler's zeros complete, passes, its
+    last blocks decoded as libjpeg decodes the file itself, from zero bits; and bits changed
+    inside the scan pass as often as not, Pillow dropping the warnings that would tell.
 
     Only a JPEG of one scan can be asked this way: libjpeg reads a file of several up to its
     end-of-image marker before it gives a row. Such a file is refused.
