@@ -19,7 +19,7 @@ from PIL import Image, ImageFile
 from imagecore import Box, Crop, ImageLimits
 from imagecore.adapters.pillow_codec import PillowCodec, encoders, jpeg
 from imagecore.adapters.pillow_codec.structure import ICC_SIGNATURE, jpeg_wording, mended
-from imagecore.errors import InvalidImage
+from imagecore.errors import InvalidImage, UnsupportedImageType
 from tests import images
 from tests.corpus import (
     CHROMA_2X1_1X1,
@@ -368,13 +368,14 @@ def test_such_a_jpeg_cut_or_cut_and_closed_is_refused(
                 assert "()" not in str(refused.value)
 
 
-def test_such_a_jpeg_in_several_scans_is_refused() -> None:
+def test_such_a_jpeg_in_several_scans_is_refused_by_name() -> None:
     """libjpeg reads every scan up to the end marker before it gives a row, so the check cannot
-    be made: refused, though Pillow decodes it."""
+    be made: refused as a kind of JPEG not taken (not as damaged), though Pillow decodes it."""
     data = sampled_jpeg(picture((160, 64)), LUMA_1X3, one_scan=False)
     images.decode(data)
-    with pytest.raises(InvalidImage, match="one scan only"):
+    with pytest.raises(UnsupportedImageType) as refused:
         PillowCodec().encode(data, PHOTO_BOX, ImageLimits())
+    assert refused.value.detected == "JPEG of several scans with an unusual colour sampling"
 
 
 @pytest.mark.parametrize(

@@ -42,6 +42,7 @@ from imagecore.adapters.pillow_codec.placeholder import placeholder
 from imagecore.adapters.pillow_codec.profiles import needs_profile, profile_for
 from imagecore.adapters.pillow_codec.sniff import refusal
 from imagecore.adapters.pillow_codec.structure import (
+    UNCHECKABLE_SAMPLING,
     damage,
     gif_canvas,
     jpeg_damage,
@@ -269,6 +270,8 @@ def _jpeg(image: ImageFile.ImageFile, data: bytes, scale: int) -> Image.Image:
     # What libjpeg-turbo's API cannot give (CMYK, a colour sampling it has no name for): checked
     # first (see jpeg_damage), then decoded by Pillow.
     broken = jpeg_damage(data)
+    if broken == UNCHECKABLE_SAMPLING:
+        raise UnsupportedImageType(UNCHECKABLE_SAMPLING, ACCEPTED)
     if broken is not None:
         raise InvalidImage("damaged", ACCEPTED, broken)
     # Asked for the size floored, Pillow's draft picks exactly 1/scale (its reduction is the

@@ -272,6 +272,11 @@ def jpeg_wording(error: ValueError) -> str | None:
 _FILLER = bytes(8)
 
 
+#: _scan_damage's answer for a JPEG of several scans, which it cannot check: not damage, a kind
+#: of file the codec does not take.
+UNCHECKABLE_SAMPLING = "JPEG of several scans with an unusual colour sampling"
+
+
 def _scan_damage(data: bytes) -> str | None:
     """Whether a JPEG's one scan holds all the data its picture needs, asked of Pillow's libjpeg,
     which decodes any colour sampling but drops every warning.
@@ -289,7 +294,7 @@ def _scan_damage(data: bytes) -> str | None:
     end-of-image marker before it gives a row. Such a file is refused.
     """
     if jpeg_scans(data) > 1:
-        return "its colour sampling can be checked in a JPEG of one scan only"
+        return UNCHECKABLE_SAMPLING
     start = next((at for marker, at in _jpeg_segments(data) if marker == 0xDA), len(data))
     header_end = start + 2 + int.from_bytes(data[start + 2 : start + 4], "big")
     if header_end > len(data):
