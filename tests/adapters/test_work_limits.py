@@ -9,7 +9,7 @@ from PIL import Image
 from imagecore import Box, ImageLimits
 from imagecore.adapters.pillow_codec import PillowCodec
 from imagecore.adapters.pillow_codec.structure import gif_canvas, jpeg_scans
-from imagecore.errors import ImageTooLarge
+from imagecore.errors import ImageTooLarge, InvalidImage
 from tests import images
 from tests.corpus import picture
 
@@ -65,3 +65,13 @@ def test_frames_that_grow_the_canvas_count_against_the_animation_budget() -> Non
     with pytest.raises(ImageTooLarge) as refused:
         PillowCodec().encode(bomb, BOX, ImageLimits())
     assert refused.value.unit == "pixels over all frames"
+
+
+def test_a_scan_count_that_cannot_be_told_is_refused() -> None:
+    """1,001 empty comments before the first scan: the segment walk gives up before it finds the
+    scans, and a walk that gives up refuses, rather than counting none and decoding them all."""
+    data = progressive()
+    padded = data[:2] + b"\xff\xfe\x00\x02" * 1001 + data[2:]
+    assert jpeg_scans(padded) is None
+    with pytest.raises(InvalidImage, match="segments do not lead to its image data"):
+        PillowCodec().encode(padded, Box(800, 800), ImageLimits())

@@ -359,6 +359,8 @@ def _check_work(data: bytes, limits: ImageLimits) -> None:
         if width * height > limits.max_declared_pixels:
             raise ImageTooLarge("image", width * height, limits.max_declared_pixels, "pixels")
         scans = jpeg_scans(data)
+        if scans is None:
+            raise InvalidImage("damaged", ACCEPTED, "its segments do not lead to its image data")
         if scans > limits.max_scans:
             raise ImageTooLarge("image", scans, limits.max_scans, "scans")
     elif data[:6] in (b"GIF87a", b"GIF89a"):

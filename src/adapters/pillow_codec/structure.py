@@ -293,7 +293,7 @@ def _scan_damage(data: bytes) -> str | None:
     Only a JPEG of one scan can be asked this way: libjpeg reads a file of several up to its
     end-of-image marker before it gives a row. Such a file is refused.
     """
-    if jpeg_scans(data) > 1:
+    if (jpeg_scans(data) or 0) > 1:
         return UNCHECKABLE_SAMPLING
     start = next((at for marker, at in _jpeg_segments(data) if marker == 0xDA), len(data))
     header_end = start + 2 + int.from_bytes(data[start + 2 : start + 4], "big")
@@ -326,14 +326,16 @@ def jpeg_size(data: bytes) -> tuple[int, int]:
     return 0, 0
 
 
-def jpeg_scans(data: bytes) -> int:
+def jpeg_scans(data: bytes) -> int | None:
     """How many scans a JPEG holds: the start-of-scan markers from the first one on (before it,
     an EXIF thumbnail may hold markers of its own; within scan data a 0xFF is always followed by
-    0x00 or a restart marker, so a start-of-scan marker there is a real one)."""
+    0x00 or a restart marker, so a start-of-scan marker there is a real one). None when the
+    segments do not lead to a first scan (the file ends first, or holds more segments before
+    it than a JPEG has): the count cannot be told, and the file is refused, not waved on."""
     for marker, at in _jpeg_segments(data):
         if marker == 0xDA:
             return data.count(b"\xff\xda", at)
-    return 0
+    return None
 
 
 def _jpeg_segments(data: bytes) -> Iterator[tuple[int, int]]:
