@@ -686,7 +686,7 @@ CASES: list[Case] = [
     Case(
         "AVIF, Exif payload unreadable, file cut",
         lambda: cut(avif_with_broken_exif()),
-        "corrupt or truncated",
+        "damaged",
     ),
     # libheif, left to itself, leaves a tile it cannot decode out, a green square in its place.
     Case(

@@ -16,7 +16,12 @@ from imagecore import Box, ImageLimits
 from imagecore.adapters.pillow_codec import PillowCodec
 from imagecore.adapters.pillow_codec import codec as codec_module
 from imagecore.adapters.pillow_codec.codec import UPRIGHT
-from imagecore.adapters.pillow_codec.heif_items import avif_mended, heif_work
+from imagecore.adapters.pillow_codec.heif_items import (
+    HEADER_BYTES,
+    av1_frame_pixels,
+    avif_mended,
+    heif_work,
+)
 from imagecore.errors import ImageTooLarge, InvalidImage, UnsupportedImageType
 from tests import images
 from tests.images import QUADRANT_COLOURS, quadrants
@@ -244,13 +249,18 @@ def test_a_grid_s_padding_is_bounded_by_its_picture(monkeypatch: pytest.MonkeyPa
     assert (refused.value.actual, refused.value.limit) == (2 * 256 * 256, 2 * 300 * 200)
 
 
-def test_an_item_listed_again_and_again_is_worked_out_once() -> None:
-    """Four grids nested, each listing the next a thousand times: 10^12 tiles to decode, read
-    in a walk that visits each item once (a walk that followed every listing would not end)."""
-    data = nested_grids(levels=4, listings=1000)
-    work = heif_work(data)
-    assert work is not None and work.decoded == 1000**4 * 64 * 64
+def test_a_tile_listed_again_and_again_counts_each_time() -> None:
+    """One grid listing one tile a thousand times: a thousand tiles to decode, refused as far
+    more than the picture."""
+    work = heif_work(nested_grids(levels=1, listings=1000))
+    assert work is not None and work.decoded == 1000 * 64 * 64
     assert work.decoded > 2 * work.covered  # so the codec refuses it as damaged
+
+
+def test_grids_of_grids_are_not_read() -> None:
+    """Four grids nested, each listing the next a thousand times (10^12 tiles, in 10 KB): real
+    files compose coded tiles, so such items are not read, and the file is refused."""
+    assert heif_work(nested_grids(levels=4, listings=1000)) is None
 
 
 def test_a_file_of_far_too_many_references_is_not_read() -> None:
@@ -433,3 +443,21 @@ def test_mending_an_avif_never_raises_nor_moves_a_byte(cut: int, flips: list[int
     assert len(got) == len(data)
     meta_end = 32 + int.from_bytes(PLUM[32:36], "big")  # after the 32-byte ftyp
     assert got[meta_end:] == data[meta_end:]
+
+
+def padding(size: int) -> bytes:
+    """An AV1 padding unit (OBU type 15, with a size field) of ``size`` < 128 bytes."""
+    return bytes([15 << 3 | 2, size]) + bytes(size)
+
+
+def test_the_av1_frame_size_is_found_past_padding_or_the_file_is_refused() -> None:
+    """Padding and metadata units before the sequence header are passed over (a crafted file
+    put them there to hide a 100 MP frame behind a 64 x 64 label); where no header is found in
+    what is read, the cost cannot be told and the file is refused, not left to libavif."""
+    data = images.avif(Image.new("RGB", (2048, 2048), (90, 90, 90)))
+    start, length = images.heif_item_extent(data, 1)
+    coded = data[start : start + length]
+    assert av1_frame_pixels(coded) == 2048 * 2048
+    assert av1_frame_pixels(padding(100) * 20 + coded) == 2048 * 2048
+    assert av1_frame_pixels((padding(100) * 50 + coded)[:HEADER_BYTES]) is None
+    assert av1_frame_pixels(b"") is None

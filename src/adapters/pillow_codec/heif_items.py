@@ -53,6 +53,11 @@ MAX_REFERENCES = 65_536
 HEADER_BYTES = 4096
 
 
+#: Derived image items: composed of tiles (grid, overlay), or another item turned (iden).
+_COMPOSED = frozenset({b"grid", b"iovl"})
+_DERIVED = _COMPOSED | {b"iden"}
+
+
 def heif_coding(data: bytes) -> bytes | None:
     """The item type a HEIF file's primary picture is coded in (a grid's, an overlay's or a
     derived image's first tile's): b"hvc1", b"av01", b"j2k1"...; None when the items cannot be
@@ -67,7 +72,7 @@ def heif_coding(data: bytes) -> bytes | None:
     for _ in range(8):  # derived images nest a few deep at most
         kind = types.get(item)
         tiles = references.get((b"dimg", item))
-        if kind not in (b"grid", b"iovl", b"iden") or not tiles:
+        if kind not in _DERIVED or not tiles:
             return kind
         item = tiles[0]
     return None
@@ -103,7 +108,13 @@ def heif_work(data: bytes) -> HeifWork | None:
     def cost(item: int, depth: int) -> tuple[int, int, int]:
         kind = types.get(item)
         tiles = references.get((b"dimg", item), [])
-        if kind in (b"grid", b"iovl"):
+        # Real files derive a picture from coded tiles, turned at most once more (an iden of a
+        # grid); anything deeper is built to multiply work, and is not read.
+        if kind in _COMPOSED and any(types.get(tile) in _DERIVED for tile in tiles):
+            raise ValueError("a grid or overlay of derived images")
+        if kind == b"iden" and tiles and types.get(tiles[0]) == b"iden":
+            raise ValueError("an identity of an identity")
+        if kind in _COMPOSED:
             record = payloads.get(item, b"")
             width, height = _canvas(record, kind)
             decoded = sum(work(tile, depth + 1)[0] for tile in tiles)
@@ -118,7 +129,10 @@ def heif_work(data: bytes) -> HeifWork | None:
         size = width * height
         if kind == b"av01":
             # libavif decodes the whole coded frame, then crops it to the ispe.
-            size = max(size, av1_frame_pixels(payloads.get(item, b"")))
+            frame = av1_frame_pixels(payloads.get(item, b""))
+            if frame is None:
+                raise ValueError("no sequence header where an AV1 image starts")
+            size = max(size, frame)
         return size, size, size
 
     try:
@@ -373,21 +387,20 @@ def _payloads(data: bytes, boxes: dict[bytes, tuple[int, int]]) -> dict[int, byt
     return payloads
 
 
-def av1_frame_pixels(coded: bytes) -> int:
+def av1_frame_pixels(coded: bytes) -> int | None:
     """The pixels of the largest frame an AV1 bitstream's sequence header allows: what libavif
-    decodes, whatever the container declares. 0 if no header is found in its first units, or
-    it cannot be read here: libavif reads it then, within the decode's budget."""
+    decodes, whatever the container declares. None when no sequence header is found in what
+    is read of the item (its first HEADER_BYTES, past any temporal delimiters, padding and
+    metadata), or it cannot be read: the cost cannot be told, and the file is refused."""
     try:
         return _av1_frame_pixels(coded)
     except (IndexError, ValueError):
-        return 0
+        return None
 
 
-def _av1_frame_pixels(coded: bytes) -> int:
+def _av1_frame_pixels(coded: bytes) -> int | None:
     at = 0
-    for _ in range(8):  # a temporal delimiter, then the sequence header, come first
-        if at >= len(coded):
-            return 0
+    while at < len(coded):  # each unit takes a byte at least: the walk ends
         header = coded[at]
         kind, extension, sized = (header >> 3) & 15, (header >> 2) & 1, (header >> 1) & 1
         at += 1 + extension
@@ -397,7 +410,7 @@ def _av1_frame_pixels(coded: bytes) -> int:
         if kind == 1:
             return _sequence_frame_pixels(coded[at : at + size])
         at += size
-    return 0
+    return None
 
 
 def _leb128(data: bytes, at: int) -> tuple[int, int]:
