@@ -10,11 +10,9 @@ more. Each child frees everything when it exits, so no decode leaves its peak be
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import multiprocessing
 import os
-import resource
 import signal
 import threading
 import time
@@ -23,9 +21,9 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Any
 
-import attrs
-
 from imagecore import Box, EncodedImage, ImageCodec, ImageCoreError, ImageLimits
+from imagecore.adapters import decode_child
+from imagecore.adapters.decode_child import Usage
 from imagecore.cancellation import current
 from imagecore.errors import Abandoned, Busy, DecodeOverBudget, InvalidImage
 
@@ -35,19 +33,9 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 0.05
 #: The Retry-After of a decode stopped because the machine gave it too little CPU time.
 BUSY_RETRY_AFTER = 5
-#: mallopt's parameter for the most malloc arenas glibc makes (malloc.h).
-M_ARENA_MAX = -8
 #: The wall-clock backstop, as a multiple of the CPU budget: a child on a busy machine gets less
 #: than a whole core, but one that sleeps or blocks must not live for ever either.
 WALL_FACTOR = 3
-
-
-@attrs.frozen
-class Usage:
-    """What one decode cost its child: CPU seconds and the peak of memory above its start."""
-
-    seconds: float
-    peak_bytes: int
 
 
 class IsolatedCodec(ImageCodec):
@@ -109,7 +97,7 @@ class IsolatedCodec(ImageCodec):
             receiving, sending = self._context.Pipe(duplex=False)
             try:
                 child = self._context.Process(
-                    target=_decode_in_child,
+                    target=decode_child.run,
                     args=(self._make, data, box, limits, sending, self.seconds, self.memory),
                     daemon=True,
                 )
@@ -192,55 +180,6 @@ class IsolatedCodec(ImageCodec):
         return InvalidImage("damaged", self.formats)
 
 
-def _decode_in_child(
-    make: Callable[[], ImageCodec],
-    data: bytes,
-    box: Box,
-    limits: ImageLimits,
-    sending: Connection,
-    seconds: int,
-    memory: int,
-) -> None:
-    # Ignored from birth already (imagecore.adapters.decode_signals), unless the fork server
-    # was started before this adapter, by someone else, without it.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    _one_malloc_arena()
-    start_rss = _rss()
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # no core file per hostile upload
-    resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
-    ceiling = _address_space() + memory
-    resource.setrlimit(resource.RLIMIT_AS, (ceiling, resource.RLIM_INFINITY))
-    try:
-        image = make().encode(data, box, limits)
-        sending.send(("ok", image, _usage(start_rss)))
-    except MemoryError:
-        sending.send(("memory", None, _usage(start_rss)))
-    except InvalidImage as error:
-        # A decoder whose allocation failed may say only that it could not decode (libde265
-        # then gives libheif no picture; libheif reports a std::bad_alloc as an unforeseen
-        # exception). A decode called damaged within a quarter of its budget of the ceiling is
-        # refused as over budget: its data is not known to be at fault.
-        near = error.reason == "damaged" and _peak_address_space() > ceiling - memory // 4
-        outcome = ("memory", None) if near else ("error", _pickled(error))
-        sending.send((*outcome, _usage(start_rss)))
-    except ImageCoreError as error:
-        sending.send(("error", _pickled(error), _usage(start_rss)))
-    finally:
-        sending.close()
-
-
-def _one_malloc_arena() -> None:
-    """glibc gives each thread that allocates an arena of its own, reserving 64 MB of address
-    space each, nearly all unused; libheif decodes a grid's tiles on several threads. Under an
-    address-space budget those reservations refused real photos whose decode used a third of
-    it. With one arena, the address space a decode takes is what it uses, plus its threads'
-    stacks. (Set in the child alone: the host's process is not ours to tune.)"""
-    libc = ctypes.CDLL(None)
-    if hasattr(libc, "mallopt"):  # glibc; other C libraries have no per-thread arenas to cap
-        libc.mallopt(M_ARENA_MAX, 1)
-
-
 def _proc_stat(pid: int | None) -> str:
     try:
         with open(f"/proc/{pid}/stat") as stat:
@@ -257,40 +196,6 @@ def _starved(stat: str, budget: int) -> bool:
         return False
     state, used = fields[0], (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return state == "R" and used < budget
-
-
-def _usage(start_rss: int) -> Usage:
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    peak = own.ru_maxrss * 1024  # kilobytes, on Linux
-    return Usage(own.ru_utime + own.ru_stime, max(0, peak - start_rss))
-
-
-def _rss() -> int:
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-
-def _peak_address_space() -> int:
-    """The most address space this process has held (VmPeak), in bytes; 0 if unknown."""
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmPeak:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0
-
-
-def _address_space() -> int:
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-
-
-def _pickled(error: ImageCoreError) -> tuple[type[ImageCoreError], tuple[Any, ...], dict[str, Any]]:
-    # The core's errors take their facts as arguments but pass a sentence to Exception, so the
-    # default pickling would call them with the sentence: carry the facts across instead.
-    return type(error), error.args, dict(vars(error))
 
 
 def _revive(

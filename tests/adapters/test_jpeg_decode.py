@@ -18,7 +18,8 @@ from PIL import Image, ImageFile
 
 from imagecore import Box, Crop, ImageLimits
 from imagecore.adapters.pillow_codec import PillowCodec, encoders, jpeg
-from imagecore.adapters.pillow_codec.structure import ICC_SIGNATURE, jpeg_wording, mended
+from imagecore.adapters.pillow_codec.jpeg import ICC_SIGNATURE, jpeg_wording
+from imagecore.adapters.pillow_codec.structure import mended
 from imagecore.errors import InvalidImage, UnsupportedImageType
 from tests import images
 from tests.corpus import (

@@ -13,15 +13,11 @@ from hypothesis import strategies as st
 from PIL import AvifImagePlugin, Image, ImageChops, ImageOps, ImageStat
 
 from imagecore import Box, ImageLimits
-from imagecore.adapters.pillow_codec import PillowCodec
-from imagecore.adapters.pillow_codec import codec as codec_module
+from imagecore.adapters.pillow_codec import PillowCodec, costs
+from imagecore.adapters.pillow_codec.av1 import frame_pixels as av1_frame_pixels
 from imagecore.adapters.pillow_codec.codec import UPRIGHT
-from imagecore.adapters.pillow_codec.heif_items import (
-    HEADER_BYTES,
-    av1_frame_pixels,
-    avif_mended,
-    heif_work,
-)
+from imagecore.adapters.pillow_codec.heif_boxes import HEADER_BYTES
+from imagecore.adapters.pillow_codec.heif_items import avif_mended, heif_work
 from imagecore.errors import ImageTooLarge, InvalidImage, UnsupportedImageType
 from tests import images
 from tests.images import QUADRANT_COLOURS, quadrants
@@ -424,7 +420,7 @@ def test_items_that_cannot_be_read_are_damage(monkeypatch: pytest.MonkeyPatch) -
     data = images.avif(quadrants((64, 48)))
     assert heif_work(data) is not None
     assert heif_work(data.replace(b"ipma", b"ipmx", 1)) is None
-    monkeypatch.setattr(codec_module, "heif_work", lambda data: None)
+    monkeypatch.setattr(costs, "heif_work", lambda data: None)
     with pytest.raises(InvalidImage) as refused:
         PillowCodec().encode(data, BOX, LIMITS)
     assert refused.value.detail == "its items could not be read"

@@ -26,8 +26,15 @@ from PIL import (  # noqa: F401
 )
 
 from imagecore import Box, EncodedImage, ImageCodec, ImageLimits, ImageRejected
-from imagecore.adapters.pillow_codec import encoders, heic, jpeg
-from imagecore.adapters.pillow_codec.heif_items import HEIF_CODINGS, heif_coding, heif_work
+from imagecore.adapters.pillow_codec import costs, encoders, heic, jpeg
+from imagecore.adapters.pillow_codec.animation import animation
+from imagecore.adapters.pillow_codec.heif_items import HEIF_CODINGS, heif_coding
+from imagecore.adapters.pillow_codec.jpeg import (
+    JPEG_SIGNATURE,
+    UNCHECKABLE_SAMPLING,
+    jpeg_damage,
+)
+from imagecore.adapters.pillow_codec.orientation import UPRIGHT, shown_orientation
 from imagecore.adapters.pillow_codec.pixels import (
     QUARTER_TURNS,
     jpeg_decoded_size,
@@ -39,21 +46,11 @@ from imagecore.adapters.pillow_codec.pixels import (
     to_display_mode,
 )
 from imagecore.adapters.pillow_codec.placeholder import placeholder
-from imagecore.adapters.pillow_codec.profiles import needs_profile, profile_for
 from imagecore.adapters.pillow_codec.sniff import refusal
-from imagecore.adapters.pillow_codec.structure import (
-    UNCHECKABLE_SAMPLING,
-    damage,
-    gif_canvas,
-    jpeg_damage,
-    jpeg_scans,
-    jpeg_size,
-    mended,
-)
-from imagecore.adapters.pillow_codec.variants import animated_variants, still_variants
+from imagecore.adapters.pillow_codec.structure import damage, mended
+from imagecore.adapters.pillow_codec.variants import still_variants
 from imagecore.errors import (
     CropOutside,
-    DecodeOverBudget,
     ImageTooLarge,
     InvalidImage,
     UnsupportedImageType,
@@ -64,36 +61,13 @@ log = logging.getLogger(__name__)
 ACCEPTED = ("JPEG", "PNG", "GIF", "WebP", "AVIF", *heic.FORMATS)
 #: Pillow's decoders that may run; no other (EPS, TIFF, PSD, ...) is ever reached.
 DECODERS = ["JPEG", "PNG", "GIF", "WEBP", "AVIF", *(["HEIF"] if heic.FORMATS else [])]
-JPEG_SIGNATURE = b"\xff\xd8\xff"
 #: How the accepted formats' files start (AVIF and HEIC files are ISO media files: "ftyp" at 4).
 ACCEPTED_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", JPEG_SIGNATURE, b"RIFF")
 #: Formats whose files may hold an animation (a PNG one is an APNG).
 ANIMATED = frozenset({"GIF", "WEBP", "PNG"})
-ORIENTATION = 0x0112
-#: What turns a picture stored with each EXIF orientation (tag 0x0112) upright.
-UPRIGHT: dict[int, Image.Transpose | None] = {
-    1: None,
-    2: Image.Transpose.FLIP_LEFT_RIGHT,
-    3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_270,
-    7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_90,
-}
-
 #: The largest image Pillow decodes without calling it a decompression bomb (as Pillow was set when
 #: this module was imported); a pixel limit above it could never be reached.
 MAX_PIXELS_SUPPORTED = Image.MAX_IMAGE_PIXELS or 2**31
-
-#: Peak memory per canvas pixel of a WebP of any kind, and of an animation of any format, as
-#: measured in a fresh process (tests/adversarial/test_decode_memory.py) and rounded up.
-WEBP_BYTES_PER_PIXEL = 16
-ANIMATION_BYTES_PER_PIXEL = 14
-#: The same for a still decoded by libheif (HEIC: 7.0 to 7.3 measured on phones' 12 MP grids and
-#: a generated 24 MP one, per pixel of their whole tiles, with libheif's threads) and libavif
-#: (AVIF, 9.0): their planes of luma and chroma, then Pillow's RGB.
-BYTES_PER_PIXEL = {"WEBP": WEBP_BYTES_PER_PIXEL, "HEIF": 8, "AVIF": 10}
 
 #: What Pillow's decoders raise on corrupt or truncated data.
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error, zlib.error)
@@ -164,7 +138,9 @@ class PillowCodec(ImageCodec):
 
     def _encode(self, data: bytes, box: Box, limits: ImageLimits) -> EncodedImage:
         data = mended(data)
-        _check_work(data, limits)  # before anything decodes it, the structure check included
+        costs.check_work(
+            data, limits, ACCEPTED
+        )  # before anything decodes it, the structure check included
         # A JPEG's data is checked as it decodes, in _still: a second decode would double its cost.
         broken = None if data.startswith(JPEG_SIGNATURE) else damage(data)
         if broken is not None:
@@ -186,7 +162,7 @@ class PillowCodec(ImageCodec):
             pixels = image.width * image.height
             if pixels > limits.max_declared_pixels:
                 raise ImageTooLarge("image", pixels, limits.max_declared_pixels, "pixels")
-            orientation = _orientation(image)
+            orientation = shown_orientation(image)
             if image.format in ("JPEG", "MPO"):
                 # A JPEG decodes at 1/2, 1/4 or 1/8 scale where its box allows (see _still).
                 width, height = jpeg_decoded_size(*image.size, orientation, box)
@@ -198,7 +174,7 @@ class PillowCodec(ImageCodec):
                 # an animation is welcome as GIF or WebP, whose frames are checked first.
                 raise UnsupportedImageType("AVIF image sequence", ACCEPTED)
             if image.format in ("AVIF", "HEIF"):
-                pixels = _check_heif_work(data, image, pixels, limits)
+                pixels = costs.check_heif_work(data, image, pixels, limits, ACCEPTED)
             if box.crop is not None:
                 turned = orientation in QUARTER_TURNS
                 upright = (image.height, image.width) if turned else (image.width, image.height)
@@ -208,9 +184,9 @@ class PillowCodec(ImageCodec):
             match_transparent_colour(image)  # before any pixel is decoded
             animated = image.format in ANIMATED and getattr(image, "n_frames", 1) > 1
             if self.memory_budget is not None:
-                _check_memory(str(image.format), pixels, animated, self.memory_budget)
+                costs.check_memory(str(image.format), pixels, animated, self.memory_budget)
             if animated:
-                return _animation(image, box, limits, output, orientation)
+                return animation(image, box, limits, output, orientation)
             if self.stills_as_webp:
                 output = encoders.WEBP
             still = self._still(image, data, box, orientation)
@@ -290,157 +266,6 @@ def _heic(image: ImageFile.ImageFile, data: bytes) -> Image.Image:
     if "icc_profile" in image.info:
         decoded.info["icc_profile"] = image.info["icc_profile"]
     return decoded
-
-
-def _animation(
-    image: ImageFile.ImageFile,
-    box: Box,
-    limits: ImageLimits,
-    output: encoders.Format,
-    orientation: int,
-) -> EncodedImage:
-    # An APNG's default image, when it is not the animation's first frame, is for viewers that
-    # cannot animate: browsers never show it, and Pillow gives it as frame 0.
-    skipped = 1 if image.format == "PNG" and getattr(image, "default_image", False) else 0
-    count = getattr(image, "n_frames", 1) - skipped
-    if count > limits.max_frames:
-        raise ImageTooLarge("animation", count, limits.max_frames, "frames")
-    total = count * image.width * image.height
-    if total > limits.max_animation_pixels:
-        raise ImageTooLarge(
-            "animation", total, limits.max_animation_pixels, "pixels over all frames"
-        )
-    loop = image.info.get("loop")
-    # Browsers turn every frame by the file's orientation, as they turn a still.
-    method = UPRIGHT.get(orientation)
-    region = stored_region(box, orientation, image.width, image.height)
-    frames, durations = [], []
-    for n, frame in enumerate(ImageSequence.Iterator(image)):
-        if n < skipped:
-            continue
-        # WebP sets a frame's duration only once it is loaded, which convert does.
-        small = resize(to_display_mode(frame), stored_box(box, orientation), region)
-        durations.append(int(frame.info.get("duration") or 100))
-        rgba = small.convert("RGBA")
-        frames.append(rgba.transpose(method) if method is not None else rgba)
-    data = encoders.encode_animation(frames, durations, loop, output)
-    first = frames[0]
-    # A still of the first frame, for places that must not move (Mastodon's avatar_static).
-    variant_format = encoders.VARIANT_FORMATS[box.variant_type_of(animated=False)]
-    still = EncodedImage(
-        encoders.encode_still(first, variant_format),
-        variant_format.extension,
-        first.width,
-        first.height,
-    )
-    return EncodedImage(
-        data,
-        output.extension,
-        first.width,
-        first.height,
-        placeholder(first),
-        animated_variants(
-            frames,
-            durations,
-            loop,
-            box.variant_widths(first.width),
-            encoders.VARIANT_FORMATS[box.variant_type_of(animated=True)],
-        ),
-        still,
-    )
-
-
-def _check_work(data: bytes, limits: ImageLimits) -> None:
-    """Refuse, from the bytes alone, a file whose decoding would cost far more than its size and
-    pixels say: a progressive JPEG of too many scans, a GIF whose frames imply a larger canvas."""
-    if data.startswith(JPEG_SIGNATURE):
-        # Before anything decodes it.
-        width, height = jpeg_size(data)
-        if width * height > limits.max_declared_pixels:
-            raise ImageTooLarge("image", width * height, limits.max_declared_pixels, "pixels")
-        scans = jpeg_scans(data)
-        if scans is None:
-            raise InvalidImage("damaged", ACCEPTED, "its segments do not lead to its image data")
-        if scans > limits.max_scans:
-            raise ImageTooLarge("image", scans, limits.max_scans, "scans")
-    elif data[:6] in (b"GIF87a", b"GIF89a"):
-        width, height, frames = gif_canvas(data)
-        if width * height > limits.max_pixels:
-            raise ImageTooLarge("image", width * height, limits.max_pixels, "pixels")
-        if frames * width * height > limits.max_animation_pixels:
-            raise ImageTooLarge(
-                "animation",
-                frames * width * height,
-                limits.max_animation_pixels,
-                "pixels over all frames",
-            )
-
-
-def _check_heif_work(
-    data: bytes, image: ImageFile.ImageFile, pixels: int, limits: ImageLimits
-) -> int:
-    """Refuse, from its items, a HEIF or AVIF file whose decoding would cost more than the
-    picture it shows; the pixels to budget memory for. Give its colours a profile where they
-    are named by code."""
-    work = heif_work(data)
-    if work is None:
-        raise InvalidImage("damaged", ACCEPTED, "its items could not be read")
-    # The decoders report the size after a clean aperture crops it; they decode the coded one.
-    shown = max(pixels, work.canvas)
-    if shown > limits.max_pixels:
-        raise ImageTooLarge("image", shown, limits.max_pixels, "pixels")
-    # A grid's tiles are decoded whole where they overhang its edges (a 39.7 MP photo in
-    # 512-pixel tiles decodes 43 MP): padding up to the picture's own pixels again, at most.
-    padded = max(limits.max_pixels, 2 * shown)
-    if work.covered > padded:
-        raise ImageTooLarge("image", work.covered, padded, "pixels")
-    if work.decoded > 2 * max(shown, work.covered):
-        # Tiles and an alpha channel as large as the picture, at most; these would decode many
-        # pictures (a tile listed again and again).
-        raise InvalidImage("damaged", ACCEPTED, "its tiles add up to far more than the picture")
-    if not image.info.get("icc_profile") and work.colour and needs_profile(*work.colour):
-        # Colours named by code (Display P3, say): converted as a profile would convert them.
-        image.info["icc_profile"] = profile_for(work.colour[0])
-    return max(shown, work.decoded)
-
-
-def _check_memory(format_name: str, pixels: int, animated: bool, budget: int) -> None:
-    """Refuse, before decoding, what would need more than ``budget`` bytes: libwebp holds two
-    RGBA canvases besides Pillow's copies, libheif and libavif their planes besides Pillow's
-    image, and an animation's frames are composed on full-size canvases. (Stills of the other
-    formats fit the default budget at the pixel limit.)"""
-    per_pixel = BYTES_PER_PIXEL.get(format_name, 0)
-    if animated:
-        per_pixel = max(per_pixel, ANIMATION_BYTES_PER_PIXEL)
-    if pixels * per_pixel > budget:
-        raise DecodeOverBudget("memory", budget)
-
-
-def _orientation(image: Image.Image) -> int:
-    """The EXIF orientation to apply: where browsers apply one, and nowhere else.
-
-    Applied: a JPEG's (its APP1 segment) and a PNG's (an eXIf chunk before the image data), as
-    browsers turn those. Not applied: a WebP's EXIF chunk, still or animated, which Chromium's
-    and Firefox's WebP decoders never read: they show a WebP as its pixels are stored
-    (tests/browser/ holds the stored pictures against Chromium's). An AVIF's orientation is its
-    container's rotation and mirror (irot, imir), which Pillow reports here as the EXIF one,
-    whatever the EXIF inside says; libheif turns a HEIC by them as it decodes, so 1 is read.
-    Only the EXIF Pillow found while opening the file counts: ``getexif()`` would look further
-    (XMP, text chunks, an eXIf after the image data, which makes it decode a PNG and swallow the
-    decoder's error), and turn pictures browsers show upright.
-    """
-    if image.format == "WEBP":
-        return 1
-    exif = image.info.get("exif")
-    if not isinstance(exif, bytes):
-        return 1
-    try:
-        parsed = Image.Exif()
-        parsed.load(exif)
-        value = parsed.get(ORIENTATION, 1)
-    except Exception:
-        return 1  # Unreadable EXIF counts as no orientation, as in browsers.
-    return value if isinstance(value, int) and value in UPRIGHT else 1
 
 
 def _pixels_in(error: Exception) -> int | None:
