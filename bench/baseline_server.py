@@ -21,22 +21,21 @@ STATIC = "/bench/static"
 
 
 def main(argv: list[str]) -> int:
-    from litestar import Litestar, post
-    from litestar.di import Provide
+    from litestar import Litestar, Request, post
     from litestar.static_files import create_static_files_router
 
     import imagecore.app.commands
-    from imagecore.adapters.http.forms import UploadForm, read_image_form
+    from imagecore.adapters.http.body_budget import BodyBudget
+    from imagecore.adapters.http.forms import read_image_form
     from imagecore.app import cli
     from imagecore.app.settings import Settings
 
-    @post(
-        RECEIVE,
-        status_code=200,
-        dependencies={"form": Provide(read_image_form)},
-        signature_namespace={"UploadForm": UploadForm},
-    )
-    async def bare_receive(form: UploadForm) -> dict[str, int]:
+    bodies = BodyBudget()
+
+    @post(RECEIVE, status_code=200, signature_namespace={"Request": Request})
+    async def bare_receive(request: Request[Any, Any, Any]) -> dict[str, int]:
+        with bodies.account("bench") as account:
+            form = await read_image_form(request, account)
         return {"parts": len(form.files)}
 
     build_app = imagecore.app.commands.build_app

@@ -25,6 +25,8 @@ class Server:
     token: str
     data_dir: Path
     log: Path
+    #: The server's process (with one worker, the one that answers).
+    pid: int = 0
 
     @property
     def port(self) -> int:
@@ -75,7 +77,7 @@ def start_server(
         time.sleep(0.1)
     match = re.search(r"export TOKEN=(\S+)", log.read_text())
     assert match, log.read_text()
-    return process, Server(base_url, match.group(1), data_dir, log)
+    return process, Server(base_url, match.group(1), data_dir, log, process.pid)
 
 
 def stop_server(process: subprocess.Popen[bytes]) -> None:

@@ -144,7 +144,7 @@ class IsolatedCodec(ImageCodec):
                     # Decodes run at the lowest priority: on a machine busy with other work a
                     # decode may wait its turn this long. Not the file's fault: try again later.
                     log.warning("a decode got too little CPU time to finish and was stopped")
-                    raise Busy(BUSY_RETRY_AFTER)
+                    raise Busy(BUSY_RETRY_AFTER, short_of="cpu")
                 log.warning("a decode ran past %g s of wall time and was stopped", self.seconds)
                 raise DecodeOverBudget("seconds", self.seconds)
         try:

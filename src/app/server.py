@@ -12,6 +12,7 @@ from litestar.types import ASGIApp
 from imagecore import ImageCodec
 from imagecore.adapters.http import AccessLog, HttpConfig, TokenPolicy, create_app
 from imagecore.adapters.http.bodies import DecodeBudget
+from imagecore.adapters.http.body_budget import BodyBudget
 from imagecore.adapters.http.limits import RateRules
 from imagecore.adapters.isolated_codec import IsolatedCodec
 from imagecore.app import package_version
@@ -75,8 +76,15 @@ def http_config(settings: Settings, wiring: Wiring, tokens: TokenPolicy) -> Http
         decode_slots=wiring.decode_slots,
         decode_wait=settings.decode_wait,
         decode_budget=decode_budget(wiring.slots.codec),
+        bodies=body_budget(settings),
         **options,
     )
+
+
+def body_budget(settings: Settings) -> BodyBudget:
+    """The memory bodies may hold: a quarter of it from one address, and one upload at least."""
+    total = settings.body_memory_mb * 2**20
+    return BodyBudget(total=total, per_address=max(total // 4, settings.max_upload_bytes))
 
 
 def decode_budget(codec: ImageCodec) -> DecodeBudget | None:

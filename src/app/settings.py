@@ -95,6 +95,8 @@ class Settings:
     #: How long an upload waits for a decode slot before it is answered 503.
     decode_wait: float = setting("IMAGECORE_DECODE_WAIT", 10.0, parsers.seconds)
     decode_seconds: int = setting("IMAGECORE_DECODE_SECONDS", 10, parsers.positive_int)
+    #: The memory request bodies may hold in each server process (a quarter from one address).
+    body_memory_mb: int = setting("IMAGECORE_BODY_MEMORY_MB", 160, parsers.positive_int)
     decode_memory_mb: int = setting("IMAGECORE_DECODE_MEMORY_MB", 384, parsers.positive_int)
     upload_rate_per_user: Limit | None = setting(
         "IMAGECORE_UPLOAD_RATE_PER_USER", PER_USER, parsers.rate

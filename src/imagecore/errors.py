@@ -216,12 +216,17 @@ class Abandoned(ImageCoreError):
 
 
 class Busy(ImageCoreError):
-    """Every decode slot stayed taken while the upload waited; retrying in ``retry_after`` s
-    will likely find one free."""
+    """There was no room for the upload; retrying in ``retry_after`` s will likely find some.
 
-    def __init__(self, retry_after: int) -> None:
+    ``short_of`` says of what: ``"decode"``, every decode slot stayed taken while it waited;
+    ``"memory"``, the bodies being received already hold all the memory they may; ``"cpu"``,
+    its decode started but the machine, busy with other work, gave it too little CPU time.
+    """
+
+    def __init__(self, retry_after: int, short_of: str = "decode") -> None:
         self.retry_after = retry_after
-        super().__init__(f"every decode slot is taken; try again in {retry_after} s")
+        self.short_of = short_of
+        super().__init__(f"no room ({short_of}); try again in {retry_after} s")
 
 
 class ConcurrentUpdate(ImageCoreError):

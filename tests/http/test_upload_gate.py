@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -34,9 +35,13 @@ def run(coroutine: Any) -> Any:
         return thread.submit(asyncio.run, coroutine).result()
 
 
-def upload(gate: UploadGate, work: Callable[[], None], size: int = 1000) -> asyncio.Future[None]:
-    """An upload's run through the gate, started now."""
-    return asyncio.ensure_future(gate.run(StayingClient(), work, size))  # type: ignore[arg-type]
+_users = itertools.count()
+
+
+def upload(gate: UploadGate, work: Callable[[], None], user: str = "") -> asyncio.Future[None]:
+    """An upload's run through the gate, started now, by ``user`` (by default, a new one)."""
+    user = user or f"user {next(_users)}"
+    return asyncio.ensure_future(gate.run(StayingClient(), work, user))  # type: ignore[arg-type]
 
 
 def test_waiting_uploads_take_the_slot_in_the_order_they_came() -> None:
@@ -80,8 +85,8 @@ def test_a_full_queue_answers_at_once() -> None:
 
 
 def test_a_slot_is_the_thread_s_until_its_work_ends() -> None:
-    """A request cancelled while its work runs (a server stopping) leaves the slot taken until
-    the work itself has ended."""
+    """A request cancelled while its work runs (a server stopping) is answered as abandoned, a
+    503 the client may retry, and leaves the slot taken until the work itself has ended."""
 
     async def scenario() -> None:
         slots = ThreadSlots(1)
@@ -95,7 +100,7 @@ def test_a_slot_is_the_thread_s_until_its_work_ends() -> None:
         task = upload(gate, work)
         await asyncio.to_thread(started.wait, 10)
         task.cancel()
-        with pytest.raises(asyncio.CancelledError):
+        with pytest.raises(Abandoned):
             await task
         assert slots.try_take() is None  # still the running work's
         finish.set()
@@ -122,32 +127,87 @@ def test_an_upload_after_shutdown_is_abandoned_and_frees_its_slot() -> None:
     run(scenario())
 
 
-def test_the_queue_holds_a_bounded_amount_of_files() -> None:
-    """Uploads wait while the files they hold add up to waiting_bytes at most: a big one is
-    refused where small ones would still wait; the first to wait is let in whatever its size."""
+class Blocked:
+    """Work that runs until it is let go, and says when it started."""
+
+    def __init__(self) -> None:
+        self.started, self.go = threading.Event(), threading.Event()
+
+    def __call__(self) -> None:
+        self.started.set()
+        self.go.wait(10)
+
+
+async def started(*works: Blocked) -> None:
+    for work in works:
+        assert await asyncio.to_thread(work.started.wait, 10)
+
+
+def test_one_user_decodes_one_upload_at_a_time_and_others_take_the_free_slot() -> None:
+    """Two slots, one user's uploads that would each hold a slot for long (files that run to
+    their budget): the second waits behind the first, so another user's upload, coming later,
+    takes the other slot at once."""
 
     async def scenario() -> None:
-        slots = ThreadSlots(1)
+        gate = UploadGate(ThreadSlots(2), wait=3600)
+        first, second, other = Blocked(), Blocked(), Blocked()
+        bombs = [upload(gate, first, "bomber"), upload(gate, second, "bomber")]
+        await started(first)
+        later = upload(gate, other, "someone else")
+        await started(other)
+        assert not second.started.is_set()
+        other.go.set()
+        await later
+        first.go.set()
+        await started(second)
+        second.go.set()
+        await asyncio.gather(*bombs)
+        gate.close()
+
+    run(scenario())
+
+
+def test_a_waiting_upload_whose_user_decodes_already_lets_the_next_user_pass() -> None:
+    async def scenario() -> None:
+        slots = ThreadSlots(2)
         held = slots.try_take()
         assert held is not None
-        gate = UploadGate(slots, wait=3600, waiting_bytes=100)
-        alone = upload(gate, lambda: None, size=500)  # over the budget, but the only one
-        await asyncio.sleep(0.05)
-        with pytest.raises(Busy):
-            await upload(gate, lambda: None, size=1)
+        gate = UploadGate(slots, wait=3600)
+        first, second = Blocked(), Blocked()
+        mine = [upload(gate, first, "bomber")]
+        await started(first)
         held()
-        await alone
-        held = slots.try_take()
+        held = slots.try_take()  # the slot is taken again before the queue can use it
         assert held is not None
-        small = [upload(gate, lambda: None, size=40) for _ in range(2)]
+        mine.append(upload(gate, second, "bomber"))
         await asyncio.sleep(0.05)
+        order: list[str] = []
+        theirs = upload(gate, functools.partial(order.append, "theirs"), "someone else")
+        await asyncio.sleep(0.05)
+        held()  # one slot free: the first in the queue whose user decodes nothing takes it
+        await theirs
+        assert order == ["theirs"] and not second.started.is_set()
+        first.go.set()
+        second.go.set()
+        await asyncio.gather(*mine)
+        gate.close()
+
+    run(scenario())
+
+
+def test_a_user_may_have_only_so_many_uploads_in_the_gate() -> None:
+    async def scenario() -> None:
+        gate = UploadGate(ThreadSlots(2), wait=3600, per_user=2)
+        first, second = Blocked(), Blocked()
+        mine = [upload(gate, first, "bomber"), upload(gate, second, "bomber")]
+        await started(first)
         with pytest.raises(Busy):
-            await upload(gate, lambda: None, size=30)  # 80 + 30 > 100
-        also = upload(gate, lambda: None, size=20)  # 80 + 20 fits
-        await asyncio.sleep(0.05)
-        assert not any(task.done() for task in [*small, also])
-        held()
-        await asyncio.gather(*small, also)
+            await upload(gate, lambda: None, "bomber")
+        await upload(gate, lambda: None, "someone else")
+        first.go.set()
+        second.go.set()
+        await asyncio.gather(*mine)
+        await upload(gate, lambda: None, "bomber")  # their uploads done, they may send more
         gate.close()
 
     run(scenario())

@@ -17,6 +17,7 @@ from litestar.middleware import DefineMiddleware
 from imagecore import ImageSlots
 from imagecore.adapters.http.auth import BearerAuthMiddleware, TokenPolicy
 from imagecore.adapters.http.bodies import DecodeBudget, MediaUrls, limits_body
+from imagecore.adapters.http.body_budget import BodyBudget
 from imagecore.adapters.http.cors import CrossOrigin, OptionsRouter
 from imagecore.adapters.http.decoding import ThreadSlots, UploadGate
 from imagecore.adapters.http.docs import docs_headers, openapi_config
@@ -60,6 +61,8 @@ class HttpConfig:
     #: What one decode may cost (CPU seconds, bytes of memory), when the codec enforces a budget:
     #: published in the limits.
     decode_budget: DecodeBudget | None = None
+    #: The memory request bodies may hold in this process, in all and from one address.
+    bodies: BodyBudget = attrs.field(factory=BodyBudget)
 
 
 def create_app(slots: ImageSlots, config: HttpConfig, **litestar_options: Any) -> Litestar:
@@ -87,7 +90,17 @@ def create_app(slots: ImageSlots, config: HttpConfig, **litestar_options: Any) -
     return Litestar(
         route_handlers=[api, media, health, *page_routes(urls.base, urls.defaults)],
         dependencies={
-            "api": _value(Api(slots, urls, gate, published, config.reads_inline, config.reader)),
+            "api": _value(
+                Api(
+                    slots,
+                    urls,
+                    gate,
+                    published,
+                    config.bodies,
+                    config.reads_inline,
+                    config.reader,
+                )
+            ),
             "slots": _value(slots),
         },
         state=State({"rate_rules": config.rate_rules}),

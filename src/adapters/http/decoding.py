@@ -1,15 +1,18 @@
 """Uploads through a bounded number of decode slots, off the threads everything else uses.
 
-An upload first takes a decode slot, waiting for one on the event loop (no thread held) for at
-most ``wait`` seconds, else it is answered 503 with Retry-After. With a slot, it runs on a thread
-of the uploads' own pool, so that media, GET and DELETE never queue behind decodes. While it
-runs, the client's connection is watched: a client that leaves cancels its decode.
+An upload first takes a decode slot, fairly between users, waiting for one on the event loop (no
+thread held) for at most ``wait`` seconds, else it is answered 503 with Retry-After. With a slot,
+it runs on a thread of the uploads' own pool, so that media, GET and DELETE never queue behind
+decodes. While it runs, the client's connection is watched: a client that leaves cancels its
+decode.
 """
 
 from __future__ import annotations
 
+import _thread
 import asyncio
 import collections
+import functools
 import threading
 import time
 from collections.abc import Callable
@@ -27,8 +30,6 @@ T = TypeVar("T")
 
 #: How often an upload waiting for a slot looks again.
 POLL_SECONDS = 0.02
-#: The uploaded files the uploads waiting in one process may hold in all.
-WAITING_BYTES = 160 * 2**20
 
 
 class ThreadSlots:
@@ -42,36 +43,48 @@ class ThreadSlots:
         return self._free.release if self._free.acquire(blocking=False) else None
 
 
+@attrs.define(eq=False)
+class _Ticket:
+    user: str
+
+
 @attrs.define
 class UploadGate:
-    """Admits uploads to ``slots`` in the order they come, and runs them on a pool of their own.
+    """Admits uploads to ``slots`` fairly between users, and runs them on a pool of their own.
 
-    At most ``max_waiting`` uploads wait in this process, holding ``waiting_bytes`` of files in
-    all (one at least, whatever its size): each holds its body in memory, so beyond that an
-    upload is answered 503 at once rather than queued. (An upload takes its place in the queue
-    once its body is read: a slot held while a slow client sent its body would leave the
-    decoders idle.)
+    A user decodes one upload at a time in this process, so that one user's uploads (a stream
+    of files that each run to their budget, say) never hold more than one slot while others
+    wait: with two slots, someone else's upload always finds the other. Past that, uploads take
+    a free slot in the order they came, skipping those whose user is decoding already. A user
+    may have ``per_user`` uploads here, waiting or decoding, and ``max_waiting`` may wait in all:
+    beyond either, an upload is answered 503 at once rather than queued. (The bytes the waiting
+    uploads hold are bounded by the body budget, charged while the bodies arrived.)
     """
 
     slots: DecodeSlots
     #: How long an upload may wait for a free slot before it is answered 503.
     wait: float = 10.0
     max_waiting: int = 16
-    waiting_bytes: int = WAITING_BYTES
+    per_user: int = 2
     #: The Retry-After of that 503.
     retry_after: int = 5
     _pool: ThreadPoolExecutor = attrs.field(
         factory=lambda: ThreadPoolExecutor(thread_name_prefix="imagecore-upload"), init=False
     )
-    #: The uploads waiting in this process, first come first: only the first may take a slot.
-    _queue: collections.deque[object] = attrs.field(factory=collections.deque, init=False)
-    #: The bytes the waiting uploads hold.
-    _held: int = attrs.field(default=0, init=False)
+    _queue: collections.deque[_Ticket] = attrs.field(factory=collections.deque, init=False)
+    #: Each user's uploads here (waiting or decoding), and those of them decoding. Decodes end
+    #: on the pool's threads, hence the lock.
+    _uploads: collections.Counter[str] = attrs.field(factory=collections.Counter, init=False)
+    _decoding: collections.Counter[str] = attrs.field(factory=collections.Counter, init=False)
+    _lock: _thread.LockType = attrs.field(factory=threading.Lock, init=False)
 
-    async def run(self, request: Request[Any, Any, Any], work: Callable[[], T], size: int) -> T:
-        """``work()`` on the ``size`` bytes of an upload, with a decode slot, on an upload
-        thread; cancelled if the client leaves."""
-        release = await self._take(size)
+    async def run(self, request: Request[Any, Any, Any], work: Callable[[], T], user: str) -> T:
+        """``work()`` for ``user``'s upload, with a decode slot, on an upload thread;
+        cancelled if the client leaves."""
+        try:
+            release = await self._take(user)
+        except asyncio.CancelledError:
+            raise Abandoned() from None  # the server is stopping (see below)
         cancel = threading.Event()
         try:
             running = self._pool.submit(_cancellable, cancel, work)
@@ -90,33 +103,58 @@ class UploadGate:
                 cancel.set()
             return await future
         except asyncio.CancelledError:
-            cancel.set()  # the server is stopping the request: stop its decode too
-            raise
+            # Only a stopping server cancels a request here (a client that leaves is watched
+            # for): its decode is stopped, and the client told so, as a 503 it can retry.
+            cancel.set()
+            raise Abandoned() from None
         finally:
             gone.cancel()
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
-    async def _take(self, size: int) -> Callable[[], None]:
-        if len(self._queue) >= self.max_waiting or (
-            self._queue and self._held + size > self.waiting_bytes
-        ):
-            raise Busy(self.retry_after)
-        ticket = object()
+    async def _take(self, user: str) -> Callable[[], None]:
+        with self._lock:
+            if self._uploads[user] >= self.per_user or len(self._queue) >= self.max_waiting:
+                raise Busy(self.retry_after)
+            self._uploads[user] += 1
+        ticket = _Ticket(user)
         self._queue.append(ticket)
-        self._held += size
         deadline = time.monotonic() + self.wait
+        taken = False
         try:
             while True:
-                if self._queue[0] is ticket and (release := self.slots.try_take()) is not None:
-                    return release
+                if self._next() is ticket and (release := self.slots.try_take()) is not None:
+                    taken = True
+                    with self._lock:
+                        self._decoding[user] += 1
+                    return functools.partial(self._release, user, release)
                 if time.monotonic() >= deadline:
                     raise Busy(self.retry_after)
                 await asyncio.sleep(POLL_SECONDS)
         finally:
             self._queue.remove(ticket)
-            self._held -= size
+            if not taken:
+                self._forget(user)
+
+    def _next(self) -> _Ticket | None:
+        """The upload that takes the next free slot: the first whose user decodes nothing."""
+        with self._lock:
+            return next((t for t in self._queue if not self._decoding[t.user]), None)
+
+    def _release(self, user: str, release: Callable[[], None]) -> None:
+        with self._lock:
+            self._decoding[user] -= 1
+            if not self._decoding[user]:
+                del self._decoding[user]
+        self._forget(user)
+        release()
+
+    def _forget(self, user: str) -> None:
+        with self._lock:
+            self._uploads[user] -= 1
+            if not self._uploads[user]:
+                del self._uploads[user]
 
 
 def _cancellable(cancel: threading.Event, work: Callable[[], T]) -> T:

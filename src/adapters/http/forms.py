@@ -1,13 +1,16 @@
 """Reading the upload form: the image parts of a multipart body, in memory, as bytes.
 
 Litestar's own form parsing decodes a part sent without a file name as text, and spools each file
-over 1 MB to a temporary file on disk. Neither suits an image upload: the body is already capped
-by the upload limit, and the codec decides what a part is by its content, not by its file name.
+over 1 MB to a temporary file on disk. Neither suits an image upload: the body is capped by the
+upload limit, each of its bytes is charged to the process's body budget as it arrives, and the
+codec decides what a part is by its content, not by its file name. (Spooling to disk would only
+move the bytes: every file goes to the decoder whole, as bytes, moments later.)
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from typing import Any
 
 import attrs
@@ -24,6 +27,7 @@ from multipart import (
 
 from imagecore import Crop, Slot
 from imagecore.adapters.http import wording
+from imagecore.adapters.http.body_budget import BodyAccount
 from imagecore.errors import InvalidCrop, InvalidDescription
 from imagecore.rules import MAX_DESCRIPTION
 
@@ -59,9 +63,10 @@ class UploadForm:
     crops: dict[Slot, Crop] = attrs.field(factory=dict)
 
 
-async def read_image_form(request: Request[Any, Any, Any]) -> UploadForm:
-    """Each slot's file and description. Other parts are ignored, and so is an empty file
-    input; a description without its slot's file is refused (PATCH changes descriptions)."""
+async def read_image_form(request: Request[Any, Any, Any], account: BodyAccount) -> UploadForm:
+    """Each slot's file and description, every byte held in ``account`` before it is kept.
+    Other parts are ignored, and so is an empty file input; a description without its slot's
+    file is refused (PATCH changes descriptions)."""
     media_type, options = parse_options_header(request.headers.get("content-type", ""))
     boundary = options.get("boundary")
     if media_type != "multipart/form-data" or not boundary:
@@ -69,15 +74,14 @@ async def read_image_form(request: Request[Any, Any, Any]) -> UploadForm:
     parts: dict[Slot | str, bytes] = {}
     segment: MultipartSegment | None = None
     content = bytearray()
+    received = 0
     try:
         with PushMultipartParser(boundary, max_segment_count=MAX_PARTS) as parser:
             stream = request.stream()
             while not parser.closed:
-                try:
-                    chunk = await anext(stream, b"")
-                except InternalServerException:
-                    # The only one a request stream raises: the client disconnected mid-body.
-                    raise ClientGone(wording.CLIENT_GONE) from None
+                chunk = await _next_chunk(stream)
+                received += len(chunk)
+                account.need(received)
                 for event in parser.parse(chunk):
                     if isinstance(event, MultipartSegment):
                         segment, content = event, bytearray()
@@ -158,11 +162,25 @@ def _keep(parts: dict[Slot | str, bytes], segment: MultipartSegment, content: by
     parts[slot] = content
 
 
+async def _next_chunk(stream: AsyncIterator[bytes]) -> bytes:
+    """The next piece of the body; ``b""`` at its end."""
+    try:
+        return await anext(stream, b"")
+    except InternalServerException:
+        # The only one a request stream raises: the client disconnected mid-body.
+        raise ClientGone(wording.CLIENT_GONE) from None
+
+
 async def read_descriptions(request: Request[Any, Any, Any]) -> dict[Slot, str]:
-    """The descriptions a PATCH sends: a JSON object of ``<slot>_alt`` strings, one or both."""
-    raw = await request.body()
-    if len(raw) > MAX_DESCRIPTIONS_BODY:
-        raise FormError(wording.descriptions_too_large(MAX_DESCRIPTIONS_BODY))
+    """The descriptions a PATCH sends: a JSON object of ``<slot>_alt`` strings, one or both.
+
+    Its size is checked as it arrives: a larger body is refused at its first byte too many."""
+    raw = bytearray()
+    stream = request.stream()
+    while chunk := await _next_chunk(stream):
+        raw += chunk
+        if len(raw) > MAX_DESCRIPTIONS_BODY:
+            raise FormError(wording.descriptions_too_large(MAX_DESCRIPTIONS_BODY))
     try:
         body = msgspec.json.decode(raw)
     except (msgspec.DecodeError, RecursionError):  # nesting deep enough to exhaust the stack

@@ -57,6 +57,7 @@ class RateRules:
 
         Returns the call that takes the counts back (see :meth:`Throttle.check`)."""
         now = time.time() if now is None else now
+        address = address_group(address)
         return self.throttle.check(
             action,
             [
@@ -104,6 +105,28 @@ def client_address(scope: Mapping[str, Any], trusted: Sequence[Network]) -> str:
         if not _is_trusted(address, trusted):
             return address
     return str(peer)
+
+
+def address_group(address: str) -> str:
+    """What per-address limits count by: an IPv4 address itself, an IPv6 address by its /64.
+
+    One subscriber is handed a whole /64 (or more), and may use any address in it: counted one
+    by one, a single client would have 2**64 allowances."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return address
+
+
+def request_address(scope: Mapping[str, Any], rules: RateRules | None) -> str:
+    """The address group a request is counted under (see :func:`address_group`)."""
+    trusted = () if rules is None else rules.trusted_proxies
+    return address_group(client_address(scope, trusted))
 
 
 class _Once:

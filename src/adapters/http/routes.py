@@ -8,6 +8,7 @@ of their own once a decode slot is theirs (see :mod:`decoding`).
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import attrs
@@ -29,9 +30,10 @@ from imagecore.adapters.http.bodies import (
     MessageBody,
     UploadBody,
 )
+from imagecore.adapters.http.body_budget import BodyBudget
 from imagecore.adapters.http.decoding import UploadGate
 from imagecore.adapters.http.forms import UploadForm, read_descriptions, read_image_form
-from imagecore.adapters.http.limits import rate_limit, refund_rate
+from imagecore.adapters.http.limits import rate_limit, refund_rate, request_address
 from imagecore.adapters.http.openapi import Operations
 from imagecore.errors import Busy, UnknownSlot
 from imagecore.ports import AsyncImageReader
@@ -49,6 +51,7 @@ class Api:
     urls: MediaUrls
     gate: UploadGate
     published: LimitsBody
+    bodies: BodyBudget
     #: Read a user's images on the event loop (see HttpConfig.reads_inline and .reader).
     reads_inline: bool = False
     reader: AsyncImageReader | None = None
@@ -65,6 +68,29 @@ async def current_images(request: Request[str, Any, Any], api: NamedDependency[A
     return ImagesBody(api.urls.images(shown), api.urls.details(shown))
 
 
+async def upload_form(
+    request: Request[str, Any, Any], api: NamedDependency[Api]
+) -> AsyncIterator[UploadForm]:
+    """The upload's form, its bytes held in the body budget until the upload is answered."""
+    address = request_address(request.scope, request.app.state.get("rate_rules"))
+    with api.bodies.account(address) as account:
+        try:
+            account.need(_declared_length(request))
+            form = await read_image_form(request, account)
+        except Busy:
+            await refund_rate(request)
+            raise
+        yield form
+
+
+def _declared_length(request: Request[str, Any, Any]) -> int:
+    """The body's Content-Length (Litestar has refused one over the limit); 0 without one."""
+    try:
+        return max(0, int(request.headers.get("content-length", "0")))
+    except ValueError:
+        return 0
+
+
 async def upload_images(
     request: Request[str, Any, Any],
     api: NamedDependency[Api],
@@ -74,9 +100,12 @@ async def upload_images(
         return api.slots.upload(request.user, form.files, form.descriptions, form.crops)
 
     try:
-        images = await api.gate.run(request, upload, sum(map(len, form.files.values())))
-    except Busy:
-        await refund_rate(request)
+        images = await api.gate.run(request, upload, request.user)
+    except Busy as busy:
+        # Refused before its decode began: a client that retries, as told, pays once. A decode
+        # the busy machine starved has run, and counts.
+        if busy.short_of != "cpu":
+            await refund_rate(request)
         raise
     return UploadBody(
         message=wording.uploaded(form.files),
@@ -125,7 +154,7 @@ def api_handlers(docs: Operations) -> list[HTTPRouteHandler]:
         post(
             IMAGES,
             status_code=HTTP_200_OK,
-            dependencies={"form": Provide(read_image_form)},
+            dependencies={"form": Provide(upload_form)},
             guards=[rate_limit],
             opt={"action": "upload"},
             **docs.upload,

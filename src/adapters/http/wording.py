@@ -113,6 +113,16 @@ def sentence(error: ImageCoreError) -> str:
                 "The upload was stopped before it was stored (the client went away, or the "
                 "server is stopping); nothing was changed. Please try again."
             )
+        case Busy(retry_after=retry_after, short_of="memory"):
+            return (
+                "The server is receiving too many uploads at once. "
+                f"Try again in {_duration(retry_after)}."
+            )
+        case Busy(retry_after=retry_after, short_of="cpu"):
+            return (
+                "The server was too busy to finish decoding the image. "
+                f"Try again in {_duration(retry_after)}."
+            )
         case Busy(retry_after=retry_after):
             return (
                 f"The server is busy decoding other uploads. Try again in {_duration(retry_after)}."
