@@ -1,7 +1,10 @@
 """uvicorn's HTTP/1.1 protocol (httptools), guarded, so that a server without a reverse proxy in
 front cannot be held by one client: headers are capped in size and count (431), a connection
-that does not finish its headers, or stalls in its body, is closed (408), and connections are
-capped per client address and in all (503).
+that does not finish its headers, or stalls in its body, is closed (408), one answered before
+its body was read is closed soon after, and connections are capped per client address (an IPv6
+/64 counting as one) and in all (503). At the cap in all, a newcomer takes the place of a
+connection of the address holding the most, so that many addresses each holding their share
+cannot keep a new visitor out.
 
 uvicorn itself limits none of this: with httptools there is no cap on a header's size and no
 timer until the first request is complete.
@@ -23,6 +26,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.supervisors import Multiprocess
 
 from imagecore.adapters.http import wording
+from imagecore.adapters.http.limits import address_group
 from imagecore.app.parsers import Network
 from imagecore.app.settings import Settings
 
@@ -40,6 +44,9 @@ class ConnectionLimits:
     body_seconds: float = 30.0
     #: The longest a request body may take in all, however steadily it trickles.
     body_total_seconds: float = 300.0
+    #: How long the rest of a body answered before it was read (a 401, a 413, a 503) may still
+    #: come: then the connection is closed. A client that sends it in time keeps its connection.
+    drain_seconds: float = 2.0
     max_connections: int = 1000
     max_connections_per_address: int = 64
     #: Reverse proxies carry many clients' requests: they are held to ``max_connections`` only.
@@ -67,6 +74,40 @@ class GuardedConfig(uvicorn.Config):
     def __init__(self, app: Any, *, connection_limits: ConnectionLimits, **options: Any) -> None:
         super().__init__(app, http=GuardedProtocol, **options)
         self.connection_limits = connection_limits
+        self.open_connections = OpenConnections()
+
+
+@attrs.define
+class OpenConnections:
+    """The open connections of one server process, by address group: counted as they come and
+    go, so that a connection's admission costs the same with a thousand open as with none."""
+
+    by_address: dict[str, set[GuardedProtocol]] = attrs.field(factory=dict)
+
+    def add(self, group: str, protocol: GuardedProtocol) -> int:
+        """Count ``protocol`` under ``group``; how many that group now holds."""
+        held = self.by_address.setdefault(group, set())
+        held.add(protocol)
+        return len(held)
+
+    def remove(self, group: str, protocol: GuardedProtocol) -> None:
+        held = self.by_address.get(group)
+        if held is not None:
+            held.discard(protocol)
+            if not held:
+                del self.by_address[group]
+
+    def evictable(self, newcomer: str) -> GuardedProtocol | None:
+        """A connection that may make room for one from ``newcomer``: a waiting one (before or
+        between requests) of the group holding the most, if it holds more than ``newcomer``."""
+        count = len(self.by_address.get(newcomer, ()))
+        group = max(self.by_address, key=lambda g: len(self.by_address[g]), default=None)
+        if group is None or len(self.by_address[group]) <= count:
+            return None
+        return next(
+            (p for p in self.by_address[group] if p.waiting and not p.transport.is_closing()),
+            None,
+        )
 
 
 def run(config: GuardedConfig) -> bool:
@@ -98,6 +139,8 @@ class GuardedProtocol(HttpToolsProtocol):
     def __init__(self, config: uvicorn.Config, *args: Any, **kwargs: Any) -> None:
         super().__init__(config, *args, **kwargs)
         self.limits: ConnectionLimits = getattr(config, "connection_limits", ConnectionLimits())
+        self.open: OpenConnections = getattr(config, "open_connections", OpenConnections())
+        self._group: str | None = None
         self._timer: asyncio.TimerHandle | None = None
         #: "head" until a request's headers are complete, "body" until its body is, "idle"
         #: between requests (uvicorn's keep-alive timer then runs).
@@ -110,14 +153,37 @@ class GuardedProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        if len(self.connections) > self.limits.max_connections or self._over_address_limit():
+        host = self.client[0] if self.client else ""
+        # Reverse proxies carry many clients' connections: neither capped nor evicted.
+        group = None if _trusted(host, self.limits.trusted_proxies) else address_group(host)
+        if group is not None and len(self.open.by_address.get(group, ())) >= (
+            self.limits.max_connections_per_address
+        ):
             self._respond(503, wording.too_many_connections())
             return
+        if len(self.connections) > self.limits.max_connections:
+            evicted = None if group is None else self.open.evictable(group)
+            if evicted is None:
+                self._respond(503, wording.too_many_connections())
+                return
+            evicted._respond(503, wording.too_many_connections())
+        if group is not None:
+            self._group = group
+            self.open.add(group, self)
         self._start_head()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        if self._group is not None:
+            self.open.remove(self._group, self)
         super().connection_lost(exc)
+
+    @property
+    def waiting(self) -> bool:
+        """Whether it waits for a request's head, no request of it being answered."""
+        return self._phase in ("head", "idle") and (
+            self.cycle is None or self.cycle.response_complete
+        )
 
     def data_received(self, data: bytes) -> None:
         if self._phase == "idle":
@@ -163,7 +229,16 @@ class GuardedProtocol(HttpToolsProtocol):
 
     def on_body(self, body: bytes) -> None:
         super().on_body(body)
-        self._arm_body()
+        if self._phase == "body":
+            self._arm_body()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if self._phase == "body" and not self.transport.is_closing():
+            # Answered before its body was read: the rest is read and dropped for a moment, so
+            # that a client still sending can read the answer, then the connection is closed.
+            self._phase = "drain"
+            self._arm(self.limits.drain_seconds, self.transport.close)
 
     def on_message_complete(self) -> None:
         self._disarm()
@@ -209,13 +284,6 @@ class GuardedProtocol(HttpToolsProtocol):
         else:
             self._respond(408, wording.body_timed_out(self.limits.body_seconds))
 
-    def _over_address_limit(self) -> bool:
-        if self.client is None or _trusted(self.client[0], self.limits.trusted_proxies):
-            return False
-        host = self.client[0]
-        same = sum(1 for other in self.connections if _host_of(other) == host)
-        return same > self.limits.max_connections_per_address
-
     def _respond(self, status: int, message: str) -> None:
         """An ``{"error"}`` answer with ``status``, then the connection closed."""
         self._disarm()
@@ -254,11 +322,6 @@ MAX_PIPELINED = 16
 
 class _OverLimit(Exception):
     """Raised in a parser callback to stop the parser at once."""
-
-
-def _host_of(protocol: object) -> str | None:
-    client = getattr(protocol, "client", None)
-    return client[0] if client else None
 
 
 def _trusted(host: str, proxies: tuple[Network, ...]) -> bool:

@@ -4,8 +4,11 @@ and the server serving others all along."""
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import socket
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -264,6 +267,81 @@ def test_one_address_cannot_hold_every_connection(server: Server) -> None:
             assert answer(client).startswith(b"HTTP/1.1 408 ")
             client.close()
     still_serving(server)
+
+
+def test_a_connection_answered_before_its_body_ends_soon_after(server: Server) -> None:
+    """A POST without a token, its body trickling: answered 401 at once, and closed within the
+    two seconds the rest of a body may still come (it was held to the body's total time, 300 s
+    by default, at a few bytes a second)."""
+    with connect(server) as client:
+        client.sendall(b"POST /api/resume/user-images/ HTTP/1.1\r\nHost: x\r\n")
+        client.sendall(b"Content-Type: text/plain\r\nContent-Length: 100000\r\n\r\n")
+        reply = b""
+        while b"\r\n\r\n" not in reply:
+            reply += client.recv(65536)
+        answered = time.monotonic()
+        assert reply.startswith(b"HTTP/1.1 401 ")
+        trickle(client, b"-")
+        lived = time.monotonic() - answered
+    print(f"closed {lived:.2f} s after its answer")
+    assert lived < 2.6  # the drain time and a margin, well short of the 3-second total
+
+
+class Holder(threading.Thread):
+    """One address's silent connections, each opened again as soon as the server closes it."""
+
+    def __init__(self, server: Server, source: str, count: int, stop: threading.Event) -> None:
+        super().__init__(daemon=True)
+        self.server, self.source, self.count, self.stop = server, source, count, stop
+
+    def run(self) -> None:
+        held: list[socket.socket] = []
+        while not self.stop.is_set():
+            for client in list(held):
+                client.setblocking(False)
+                with contextlib.suppress(BlockingIOError):
+                    if client.recv(65536) == b"":  # answered and closed: opened again
+                        held.remove(client)
+                        client.close()
+            with contextlib.suppress(OSError):
+                while len(held) < self.count:
+                    held.append(
+                        socket.create_connection(
+                            ("127.0.0.1", self.server.port), source_address=(self.source, 0)
+                        )
+                    )
+            time.sleep(0.05)
+        for client in held:
+            client.close()
+
+
+def test_a_new_visitor_is_served_while_many_addresses_hold_every_connection(
+    tmp_path: Path,
+) -> None:
+    """The review's pattern, scaled down: six addresses each holding their eight connections,
+    silent, reopened whenever closed, 48 against a cap of 40. A visitor from a seventh address
+    takes the place of one of theirs, and every one of its media GETs is answered."""
+    env = {**QUICK, "IMAGECORE_MAX_CONNECTIONS": "40"}
+    with serving(tmp_path / "data", env=env) as crowded:
+        stop = threading.Event()
+        holders = [Holder(crowded, f"127.0.0.{n}", 8, stop) for n in range(2, 8)]
+        for holder in holders:
+            holder.start()
+        time.sleep(1.5)  # every holder at its eight, the server at its cap, timeouts going on
+        statuses = []
+        try:
+            for _ in range(60):
+                with httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.99")) as c:
+                    statuses.append(
+                        c.get(crowded.base_url + "/media/resume/defaults/profile.png").status_code
+                    )
+                time.sleep(0.02)
+        finally:
+            stop.set()
+            for holder in holders:
+                holder.join(10)
+    print(f"media GETs by a new visitor: {collections.Counter(statuses)}")
+    assert statuses == [200] * 60
 
 
 def test_the_defaults_are_documented(tmp_path: Path) -> None:
