@@ -38,6 +38,17 @@ def positive_int(name: str, raw: str) -> int:
     return value
 
 
+def count(name: str, raw: str) -> int:
+    """A whole number, 0 or more."""
+    try:
+        value = int(raw.replace("_", ""))
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}.") from None
+    if value < 0:
+        raise SettingsError(f"{name} must be 0 or more, got {value}.")
+    return value
+
+
 def seconds(name: str, raw: str) -> float:
     try:
         value = float(raw)

@@ -17,6 +17,7 @@ import contextlib
 import ipaddress
 import json
 import resource
+import signal
 from collections.abc import Callable
 from typing import Any
 
@@ -114,6 +115,10 @@ def run(config: GuardedConfig) -> bool:
     """What ``uvicorn.run`` does, for a configuration made here; whether the server started."""
     _allow_open_files()
     server = uvicorn.Server(config)
+    # uvicorn stops on SIGTERM as on SIGINT, then raises the signal again with the handler it
+    # found: with the default one, the process would end there, before its caller closes what
+    # it opened (the codec and its decode processes among them).
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         if config.workers > 1:
             Multiprocess(config, sockets=[config.bind_socket()]).run()
@@ -121,7 +126,13 @@ def run(config: GuardedConfig) -> bool:
         server.run()
     except KeyboardInterrupt:
         pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return server.started
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _allow_open_files() -> None:

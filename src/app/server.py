@@ -69,6 +69,7 @@ def http_config(settings: Settings, wiring: Wiring, tokens: TokenPolicy) -> Http
             },
             trusted_proxies=settings.trusted_proxies,
             users_per_address=settings.rate_users_per_address,
+            grace=settings.rate_grace_per_user,
         ),
         cors_origins=settings.cors_origins,
         reads_inline=wiring.reads_inline,

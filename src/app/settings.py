@@ -114,6 +114,8 @@ class Settings:
     rate_users_per_address: int = setting(
         "IMAGECORE_RATE_USERS_PER_ADDRESS", USERS_PER_ADDRESS, parsers.positive_int
     )
+    #: Actions each user may take from an address in a window whatever others on it did.
+    rate_grace_per_user: int = setting("IMAGECORE_RATE_GRACE_PER_USER", 3, parsers.count)
     trusted_proxies: tuple[parsers.Network, ...] = setting(
         "IMAGECORE_TRUSTED_PROXIES", (), parsers.networks
     )

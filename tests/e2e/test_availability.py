@@ -9,6 +9,7 @@ alternative's.
 from __future__ import annotations
 
 import contextlib
+import signal
 import socket
 import time
 from collections.abc import Callable
@@ -158,6 +159,78 @@ def test_stopping_the_server_stops_its_decodes(tmp_path: Path) -> None:
         stop_server(process)
         assert process.returncode == 0, server.log.read_text()
         bomb.result()
+
+
+def test_sigterm_answers_a_running_upload_503_and_leaves_no_decode_behind(
+    tmp_path: Path,
+) -> None:
+    """SIGTERM while a 60-second decode runs: past the three seconds' grace its upload is
+    answered 503 with an {"error"} (it was uvicorn's plain-text 500), the codec is closed, and
+    no decode process outlives the server (they did, by seconds)."""
+    env = {**BOMBS_ALLOWED, "IMAGECORE_DECODE_SECONDS": "60"}
+    process, server = start_server(tmp_path / "data", env=env)
+    first_slot = LockFileSlots(server.data_dir / "locks", 1)
+    with ThreadPoolExecutor(1) as pool:
+        bomb = pool.submit(upload, server, "mallory", images.scan_bomb())
+        _wait_for(lambda: _slot_taken(first_slot), "the decode to start")
+        family = _descendants(process.pid)
+        assert family, "no decode process"
+        process.send_signal(signal.SIGTERM)
+        answer = bomb.result()
+        process.wait(10)
+    assert answer.status_code == 503, answer.text
+    assert "server is stopping" in answer.json()["error"]
+    assert process.returncode == 0, server.log.read_text()
+    _wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in family), "no decodes", 2)
+
+
+def test_one_user_s_bombs_do_not_hold_up_another_s_upload(tmp_path: Path) -> None:
+    """One user sends two scan bombs, each running to its five seconds of CPU, a third and a
+    fourth: the first takes a slot, the second waits behind it (one decode per user at a time),
+    the others are answered 503 at once. Another user's upload takes the other slot and is
+    stored while both bombs are still running; they then count against their sender's quota."""
+    env = {
+        **BOMBS_ALLOWED,
+        "IMAGECORE_DECODE_SECONDS": "5",
+        "IMAGECORE_DECODE_WAIT": "30",
+        "IMAGECORE_UPLOAD_RATE_PER_USER": "3/hour",
+    }
+    with serving(tmp_path / "data", env=env) as server, ThreadPoolExecutor(4) as pool:
+        first_slot = LockFileSlots(server.data_dir / "locks", 1)
+        bombs = [pool.submit(upload, server, "mallory", images.scan_bomb())]
+        _wait_for(lambda: _slot_taken(first_slot), "the first bomb's decode")
+        bombs.append(pool.submit(upload, server, "mallory", images.scan_bomb()))
+        time.sleep(0.3)  # queued behind the first
+        extra = upload(server, "mallory", images.scan_bomb())
+        started = time.monotonic()
+        theirs = upload(server, "bob", images.jpeg())
+        waited = time.monotonic() - started
+        assert not any(bomb.done() for bomb in bombs)
+        answers = [bomb.result() for bomb in bombs]
+        print(f"another user's upload answered in {waited:.2f} s beside the bombs")
+        after = upload(server, "mallory", images.jpeg())
+        over = upload(server, "mallory", images.jpeg())
+    assert extra.status_code == 503
+    assert theirs.status_code == 200, theirs.text
+    assert [answer.status_code for answer in answers] == [400, 400]
+    assert "5 seconds of CPU time" in answers[0].json()["error"]
+    assert after.status_code == 200  # the 503 was refunded: two bombs and this one make three
+    assert over.status_code == 429
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every process below ``pid``, by their parents in /proc."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rpartition(")")[2].split()
+            parents[int(stat.parent.name)] = int(fields[1])
+    found: set[int] = set()
+    frontier = {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
 
 
 def _upload_ignoring_disconnects(server: Server) -> None:

@@ -18,7 +18,7 @@ from imagecore.adapters.http import HttpConfig, create_app
 from imagecore.adapters.http.bodies import DecodeBudget
 from imagecore.adapters.http.limits import RateRules
 from imagecore.adapters.memory_repository import MemoryRateCounter, MemoryRepository
-from imagecore.errors import InvalidImage, UnsupportedImageType
+from imagecore.errors import Busy, InvalidImage, UnsupportedImageType
 from imagecore.model import DEFAULT_POLICIES, UserImages
 from imagecore.throttle import Limit, Throttle
 from tests import images
@@ -390,3 +390,28 @@ def test_an_async_reader_answers_gets_on_the_event_loop(fake_storage: DictStorag
         shown = client.get(API, headers=AUTH).json()
     assert shown["images"]["profile_image"] == "/media/" + stored.key
     assert reader.calls == ["open", "get 123", "close"]
+
+
+class StarvedCodec(TaggingCodec):
+    """A codec whose decodes the busy machine starves: each ran, and was stopped for want of
+    CPU time."""
+
+    def encode(self, data: bytes, box: Box, limits: ImageLimits) -> EncodedImage:
+        raise Busy(5, short_of="cpu")
+
+
+def test_a_starved_decode_counts_against_its_sender_s_quota(fake_storage: DictStorage) -> None:
+    """Two uploads an hour: a decode stopped for want of CPU time is answered 503, says why, and
+    counts once (it ran), where it was given back in full. (Uploads refused before decoding are
+    given back: tests/e2e/test_availability.py.)"""
+    slots = ImageSlots(storage=fake_storage, repository=MemoryRepository(), codec=StarvedCodec())
+    rules = RateRules(throttle=Throttle(MemoryRateCounter()), per_user={"upload": Limit(2, 3600)})
+    with TestClient(create_app(slots, HttpConfig(tokens=TOKENS, rate_rules=rules))) as client:
+        first, second, third = (upload(client, profile_image=b"IMG:1") for _ in range(3))
+    assert [first.status_code, second.status_code] == [503, 503]
+    assert (
+        first.json()["error"]
+        == "The server was too busy to finish decoding the image. Try again in 5 seconds."
+    )
+    assert first.headers["Retry-After"] == "5"
+    assert third.status_code == 429

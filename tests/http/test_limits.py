@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
 from collections.abc import Callable
@@ -11,7 +12,12 @@ import pytest
 from litestar.testing import TestClient
 
 from imagecore.adapters.http import limits
-from imagecore.adapters.http.limits import RateRules, client_address, warn_if_proxied_unknowingly
+from imagecore.adapters.http.limits import (
+    RateRules,
+    address_group,
+    client_address,
+    warn_if_proxied_unknowingly,
+)
 from imagecore.adapters.memory_repository import MemoryRateCounter
 from imagecore.app.settings import PER_ADDRESS, PER_USER, USERS_PER_ADDRESS
 from imagecore.errors import RateLimited
@@ -46,10 +52,13 @@ def test_uploads_over_the_per_user_limit_get_429(
 def test_uploads_over_the_per_address_limit_get_429(
     client_with: Client, token_for: Callable[[str], str]
 ) -> None:
-    """With one user per address, users behind one address share its limit, whatever
-    X-Forwarded-For claims."""
+    """With one user per address and no grace, users behind one address share its limit,
+    whatever X-Forwarded-For claims."""
     client = client_with(
-        upload_rate_per_user=None, upload_rate_per_address=Limit(2, 60), rate_users_per_address=1
+        upload_rate_per_user=None,
+        upload_rate_per_address=Limit(2, 60),
+        rate_users_per_address=1,
+        rate_grace_per_user=0,
     )
     assert upload(client, token_for("a"), **{"X-Forwarded-For": "203.0.113.1"}).status_code == 200
     assert upload(client, token_for("b"), **{"X-Forwarded-For": "203.0.113.2"}).status_code == 200
@@ -66,6 +75,7 @@ def test_a_refused_request_counts_against_no_limit(
         upload_rate_per_user=Limit(3, 3600),
         upload_rate_per_address=Limit(1, 60),
         rate_users_per_address=1,
+        rate_grace_per_user=0,
     )
     assert upload(client, token_for("busy")).status_code == 200  # the address's one upload
     for _ in range(5):
@@ -75,14 +85,15 @@ def test_a_refused_request_counts_against_no_limit(
 
 
 def upload_rules(
-    per_user: Limit | None = PER_USER, per_address: Limit | None = PER_ADDRESS
+    per_user: Limit | None = PER_USER, per_address: Limit | None = PER_ADDRESS, grace: int = 3
 ) -> RateRules:
-    """Upload limits (by default the deployed ones, with the default users per address) over a
-    fresh counter."""
+    """Upload limits (by default the deployed ones, with the default users per address and
+    grace) over a fresh counter."""
     return RateRules(
         throttle=Throttle(MemoryRateCounter()),
         per_user={"upload": per_user},
         per_address={"upload": per_address},
+        grace=grace,
     )
 
 
@@ -102,20 +113,50 @@ def test_users_sharing_an_address_do_not_lock_each_other_out() -> None:
     assert refused.value.limit == PER_USER.count
 
 
-def test_a_flood_of_new_accounts_from_one_address_is_refused() -> None:
-    """Accounts made one after another from one address all use it up: past 10 users' worth
-    (600 uploads in the hour by default) the address is refused, whoever asks."""
+def test_a_flood_of_new_accounts_uses_up_the_address_but_not_a_new_user_s_grace() -> None:
+    """The security review's case: accounts on one address, each within its own 20, use up
+    the address's 600 in the hour (forty of them here: each one's first three are its own).
+    Past it, an account is let through only for its first three (so a flood costs an account
+    per three), and so is a new user who comes next: they set their picture, and are not told
+    to wait for the rest of the hour."""
     rules = upload_rules()
+    for n in range(40):
+        for _ in range(20):
+            with contextlib.suppress(RateLimited):
+                rules.check("upload", f"bot{n}", "198.51.100.9", now=NOW)
+    for n in range(40, 43):
+        for _ in range(3):
+            rules.check("upload", f"bot{n}", "198.51.100.9", now=NOW)
+        with pytest.raises(RateLimited) as refused:
+            rules.check("upload", f"bot{n}", "198.51.100.9", now=NOW)
+        assert refused.value.limit == 600
+    for _ in range(3):
+        rules.check("upload", "newcomer", "198.51.100.9", now=NOW + 1)
+    with pytest.raises(RateLimited):
+        rules.check("upload", "newcomer", "198.51.100.9", now=NOW + 1)
+    rules.check("upload", "newcomer", "198.51.100.10", now=NOW)  # other addresses are not affected
+    rules.check("upload", "bot0", "198.51.100.9", now=NOW + 3600)  # nor the next hour
+
+
+def test_without_grace_a_used_up_address_refuses_everyone_on_it() -> None:
+    rules = upload_rules(grace=0)
     for n in range(30):
         for _ in range(20):
             rules.check("upload", f"bot{n}", "198.51.100.9", now=NOW)
-    with pytest.raises(RateLimited) as refused:
-        rules.check("upload", "bot30", "198.51.100.9", now=NOW)
-    assert refused.value.limit == 600
     with pytest.raises(RateLimited):
         rules.check("upload", "newcomer", "198.51.100.9", now=NOW)
-    rules.check("upload", "newcomer", "198.51.100.10", now=NOW)  # other addresses are not affected
-    rules.check("upload", "bot0", "198.51.100.9", now=NOW + 3600)  # nor the next hour
+
+
+def test_an_ipv6_64_is_one_address() -> None:
+    """Addresses of one /64 share one count; another /64 has its own."""
+    rules = upload_rules(per_user=None, per_address=Limit(2, 60), grace=0)
+    rules.check("upload", "a", "2001:db8:1:2::1", now=NOW)
+    rules.check("upload", "a", "2001:db8:1:2:ffff:ffff:ffff:fffe", now=NOW)
+    with pytest.raises(RateLimited):
+        rules.check("upload", "a", "2001:db8:1:2:abcd::9", now=NOW)
+    rules.check("upload", "a", "2001:db8:1:3::1", now=NOW)
+    assert address_group("::ffff:192.0.2.7") == "192.0.2.7"
+    assert address_group("2001:db8:1:2:abcd::9") == "2001:db8:1:2::/64"
 
 
 def test_the_deployment_default_is_the_adapter_s() -> None:
@@ -125,7 +166,7 @@ def test_the_deployment_default_is_the_adapter_s() -> None:
 
 def test_the_address_limit_counts_users_per_window() -> None:
     """A user seen in an earlier window adds nothing to the next one's allowance."""
-    rules = upload_rules(per_user=None, per_address=Limit(2, 60))
+    rules = upload_rules(per_user=None, per_address=Limit(2, 60), grace=0)
     for user in ("a", "b"):
         rules.check("upload", user, "192.0.2.1", now=NOW)
     for _ in range(2):

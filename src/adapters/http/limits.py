@@ -42,6 +42,13 @@ class RateRules:
     Throttle's usual key. Users seen stay seen for the window even if refused: that can only
     widen the address's allowance, and never past the cap. A race between two requests can at
     worst count a reader's probe as one more user, again only up to the cap.
+
+    Whatever others on the address did, each user's first ``grace`` actions from it in a window
+    pass the address's limit (and are not counted in it): a new user behind an address that a
+    crowd of accounts used up can still set a picture, and is held to their own limit only. An
+    abuser with many accounts gets ``grace`` actions more per account, within each account's own
+    limit, and must spend an account per ``grace`` actions once the address is used up.
+    ``grace=0`` holds everyone on the address to its limit.
     """
 
     throttle: Throttle
@@ -49,6 +56,7 @@ class RateRules:
     per_address: Mapping[str, Limit | None] = attrs.field(factory=dict)
     trusted_proxies: Sequence[Network] = ()
     users_per_address: int = attrs.field(default=10, validator=attrs.validators.gt(0))
+    grace: int = attrs.field(default=3, validator=attrs.validators.ge(0))
 
     def check(
         self, action: str, user: str, address: str, now: float | None = None
@@ -69,22 +77,28 @@ class RateRules:
 
     def address_limit(self, action: str, user: str, address: str, now: float) -> Limit | None:
         """The address's limit for this request: its per-user allowance times the users seen
-        from it in the window (this one included), at most ``users_per_address`` of them."""
+        from it in the window (this one included), at most ``users_per_address`` of them; none
+        for the user's first ``grace`` actions from it."""
         limit = self.per_address.get(action)
-        if limit is None or self.users_per_address == 1:
+        if limit is None or (self.users_per_address == 1 and not self.grace):
             return limit
         counter = self.throttle.counter
         window = int(now // limit.seconds)
         ends = (window + 1) * limit.seconds
         prefix = f"{action}:{limit.seconds}"
         users_key = f"{prefix}:users-at:{address}"
-        if counter.hit(f"{prefix}:user-at:{address}|{user}", window, ends) == 1:
+        own = counter.hit(f"{prefix}:user-at:{address}|{user}", window, ends)
+        if self.users_per_address == 1:
+            users = 1
+        elif own == 1:
             users = counter.hit(users_key, window, ends)  # a new user: counted, and kept
         else:
             # A read: the hit is taken straight back, and not counted as a user.
             users = max(1, counter.hit(users_key, window, ends) - 1)
             with contextlib.suppress(Exception):
                 counter.release(users_key, window)
+        if own <= self.grace:
+            return None
         return Limit(limit.count * min(users, self.users_per_address), limit.seconds)
 
 
