@@ -10,8 +10,10 @@ import sys
 import threading
 from collections.abc import Callable
 
+import attrs
 from litestar.types import ASGIApp
 
+from imagecore.adapters.decode_slots import SlottedCodec
 from imagecore.adapters.http import AccessLog, TokenPolicy, issue_token
 from imagecore.app import package_version
 from imagecore.app.cli import DAY, SAFE_MIN_AGE
@@ -134,6 +136,14 @@ def check(settings: Settings, args: argparse.Namespace) -> int:
 
 def variants(settings: Settings, args: argparse.Namespace) -> int:
     wiring = open_wiring(settings, existing=True)
+    # Decoded in the server's decode slots, so that a rebuild beside a running server never
+    # adds decodes to the ones it allows.
+    slotted = SlottedCodec(
+        wiring.slots.codec,
+        wiring.decode_slots,
+        waiting=lambda: print("\nwaiting for a free decode slot", file=sys.stderr),
+    )
+    service = attrs.evolve(wiring.slots, codec=slotted)
     done = {"users": 0, "of": 0}
     bar = _progress_bar("rebuilding", quiet_below=1)
     stopping = threading.Event()
@@ -154,7 +164,7 @@ def variants(settings: Settings, args: argparse.Namespace) -> int:
 
     previous = signal.signal(signal.SIGINT, stop)
     try:
-        report = wiring.slots.rebuild_variants(progress=progress)
+        report = service.rebuild_variants(progress=progress)
     except KeyboardInterrupt:
         print(
             f"\ninterrupted after {done['users']} of {done['of']} users: what was rebuilt is "

@@ -6,12 +6,14 @@ import ipaddress
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
 from imagecore import Slot, StoredImage
+from imagecore.adapters.decode_slots import LockFileSlots
 from imagecore.adapters.http import user_id_from_token
 from imagecore.app import commands
 from imagecore.app.cli import main
@@ -479,3 +481,33 @@ def test_variants_are_made_of_the_stored_picture_whatever_the_box_is_now(
     ]
     assert main(["variants"]) == 0
     assert "0 rebuilt, 1 already current" in capsys.readouterr().out
+
+
+def test_variants_decodes_only_in_the_server_s_decode_slots(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With every decode slot held (as a busy server holds them, through the same lock files),
+    `imagecore variants` waits, says so, and decodes nothing until one is free."""
+    settings = Settings(data_dir=data_dir)
+    open_wiring(settings).slots.upload("alice", {Slot.PROFILE: images.jpeg((600, 600))})
+    monkeypatch.setenv("IMAGECORE_PROFILE_VARIANTS", "64")
+    media = data_dir / "media"
+    slots = LockFileSlots(data_dir.resolve() / "locks", settings.max_concurrent_decodes)
+    held = [slots.try_take() for _ in range(settings.max_concurrent_decodes)]
+    files_when_freed: set[Path] = set()
+
+    def free_later() -> None:
+        time.sleep(1)
+        files_when_freed.update(media.rglob("*.*"))
+        for release in held:
+            assert release is not None
+            release()
+
+    before = set(media.rglob("*.*"))
+    releaser = threading.Thread(target=free_later)
+    releaser.start()
+    assert main(["variants"]) == 0
+    releaser.join()
+    assert "waiting for a free decode slot" in capsys.readouterr().err
+    assert files_when_freed == before  # nothing written while the slots were held
+    assert set(media.rglob("*.*")) != before
