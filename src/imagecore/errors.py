@@ -109,12 +109,20 @@ class DecodeOverBudget(ImageRejected):
 
 
 #: Why a description cannot be stored.
-DescriptionProblem = Literal["too long", "control characters", "not text", "without its image"]
+DescriptionProblem = Literal[
+    "too long",
+    "control characters",
+    "hidden characters",
+    "stacked marks",
+    "not text",
+    "without its image",
+]
 
 
 class InvalidDescription(RequestError):
     """The description given for ``slot``'s image cannot be stored: ``problem`` says why
-    (``limit`` is the most characters one may have)."""
+    (``limit`` is the most characters one may have; for ``"stacked marks"``, the most
+    combining marks in a row)."""
 
     def __init__(self, slot: Slot, problem: DescriptionProblem, limit: int) -> None:
         self.slot = slot

@@ -6,6 +6,7 @@ Nothing here touches storage or a repository; :mod:`imagecore.service` acts on t
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Set
 
 import attrs
@@ -37,6 +38,18 @@ MAX_DESCRIPTION = 1000
 #: Control characters (C0, DEL, C1) and the line and paragraph separators: a description is
 #: one piece of text, shown inline, and logged; none of these belongs in it.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+#: Characters that are not seen but change what is: bidirectional embeddings, overrides and
+#: isolates (which reorder the text around them, for a screen reader and a log alike), and the
+#: zero-width spaces, joiners of words, byte order marks, invisible operators and blank fillers
+#: that hide text or pass for nothing. The joiners real scripts and emoji need (ZWJ and ZWNJ)
+#: and the left-to-right and right-to-left marks are kept.
+HIDDEN = re.compile(
+    "[\u202a-\u202e\u2066-\u2069\u200b\u2060-\u2064\ufeff\u180e\u115f\u1160\u3164\uffa0]"
+)
+#: Most combining marks in a row: a Thai syllable has two or three, an Arabic letter with its
+#: vowel and shadda two, a Devanagari cluster three, a keycap emoji two; "Zalgo" text, marks
+#: stacked over and under a letter by the hundred, spills over the lines around it.
+MAX_MARKS_IN_A_ROW = 8
 
 
 @attrs.frozen
@@ -77,7 +90,19 @@ def description(slot: Slot, text: str) -> str:
         raise InvalidDescription(slot, "too long", MAX_DESCRIPTION)
     if _CONTROL.search(trimmed):
         raise InvalidDescription(slot, "control characters", MAX_DESCRIPTION)
+    if HIDDEN.search(trimmed):
+        raise InvalidDescription(slot, "hidden characters", MAX_DESCRIPTION)
+    if _longest_run_of_marks(trimmed) > MAX_MARKS_IN_A_ROW:
+        raise InvalidDescription(slot, "stacked marks", MAX_MARKS_IN_A_ROW)
     return trimmed
+
+
+def _longest_run_of_marks(text: str) -> int:
+    longest = run = 0
+    for character in text:
+        run = run + 1 if unicodedata.category(character).startswith("M") else 0
+        longest = max(longest, run)
+    return longest
 
 
 def crop(slot: Slot, region: Crop) -> Crop:

@@ -98,3 +98,8 @@ def delete(query: str) -> Send:
 
 def method(name: str) -> Send:
     return lambda t: t.client.request(name, API, headers={"Authorization": f"Bearer {token()}"})
+
+
+def patch(body: object) -> Send:
+    """A PATCH of descriptions with ``body`` as its JSON."""
+    return lambda t: t.client.patch(API, headers={"Authorization": f"Bearer {token()}"}, json=body)

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import logging
 import re
+import urllib.parse
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from litestar.testing import TestClient
 
-from imagecore.adapters.http import AccessLog
+from imagecore.adapters.http import AccessLog, wording
 from imagecore.adapters.http.access_log import escaped
 from imagecore.app.server import build_app
 from tests.adversarial.support import Target, token
@@ -63,12 +64,13 @@ def test_a_path_cannot_forge_a_log_line(
     path: str,
 ) -> None:
     """A 404 for a path of newlines, escapes, separators or spaces is one line, and its path
-    field reads back as the path the app saw."""
+    field reads back as the path the app saw; the answer quotes the path escaped too."""
     response = logged.get(path)
     assert response.status_code == 404
     method, logged_path, status, user = the_line(caplog)
     assert (method, status, user) == ("GET", "404", "-")
-    assert unescaped(logged_path) == response.json()["error"].removeprefix("Not found: ")
+    assert unescaped(logged_path) == urllib.parse.unquote(path)
+    assert response.json()["error"] == wording.route_not_found(urllib.parse.unquote(path))
 
 
 @pytest.mark.parametrize(

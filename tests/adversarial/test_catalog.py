@@ -26,6 +26,7 @@ from tests.adversarial.hostile import (
     media,
     method,
     other_user_guess,
+    patch,
     post,
 )
 from tests.adversarial.support import Target, token
@@ -200,6 +201,32 @@ CATALOG = [
         method("PATCH"),
         400,
         "must be a JSON object",
+    ),
+    Hostile(
+        "a description that turns text around with a right-to-left override",
+        patch({"profile_image_alt": "Me at the beach\u202egnp.exe"}),
+        400,
+        "invisible characters",
+    ),
+    Hostile(
+        "a description hidden in zero-width spaces and a byte order mark",
+        patch({"profile_image_alt": "\ufeffok\u200b\u200b\u200b"}),
+        400,
+        "invisible characters",
+    ),
+    Hostile(
+        "a description of a letter under 999 combining marks",
+        patch({"profile_image_alt": "Z" + "\u0336" * 999}),
+        400,
+        # 1,000 characters fit the length limit: the marks are what is refused
+        "combining marks",
+    ),
+    Hostile(
+        "a PATCH whose unknown field name is 30 KB of text and escapes",
+        patch({"\x1b[2J" + "x" * 30_000: "hi"}),
+        400,
+        # the first 40 characters, the escape written out, and an ellipsis for the rest
+        "Unknown field '\\x1b[2J" + "x" * 36 + "…'",
     ),
     Hostile("DELETE without type", delete(""), 400, "'profile_image' or 'cover_image'"),
     Hostile(

@@ -40,7 +40,7 @@ from imagecore.errors import (
     StorageError,
     UnknownSlot,
 )
-from imagecore.rules import MAX_DESCRIPTION, image_key
+from imagecore.rules import HIDDEN, MAX_DESCRIPTION, MAX_MARKS_IN_A_ROW, image_key
 
 #: The user and the unique part of the stored names in the examples.
 EXAMPLE_USER = "123"
@@ -283,9 +283,14 @@ def upload_operation(formats: Sequence[str]) -> type[Operation]:
     return UploadOperation
 
 
-#: What a description may hold: no control characters, no line or paragraph separators (as the
-#: core's rules say; a lone surrogate cannot be written in UTF-8 JSON at all).
-DESCRIPTION_PATTERN = "^[^\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029]*$"
+#: What a description may hold: no control characters, no line or paragraph separators, none
+#: of the hidden characters the core refuses (a lone surrogate cannot be written in UTF-8 JSON
+#: at all; runs of combining marks the pattern leaves to the description's words).
+DESCRIPTION_PATTERN = (
+    "^[^\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029"
+    + "".join(c if c == "-" else f"\\u{ord(c):04x}" for c in HIDDEN.pattern.strip("[]"))
+    + "]*$"
+)
 
 
 def description_properties() -> dict[str, Schema | Reference]:
@@ -296,7 +301,8 @@ def description_properties() -> dict[str, Schema | Reference]:
             max_length=MAX_DESCRIPTION,
             pattern=DESCRIPTION_PATTERN,
             description=f"What the {wording.LABELS[slot].lower()} shows, for people who cannot "
-            "see it: trimmed, one line, no control characters.",
+            "see it: trimmed, one line, no control characters, no characters that reorder or "
+            f"hide text, at most {MAX_MARKS_IN_A_ROW} combining marks in a row.",
         )
         for slot in Slot
     }

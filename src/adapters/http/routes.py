@@ -75,7 +75,7 @@ async def upload_form(
     address = request_address(request.scope, request.app.state.get("rate_rules"))
     with api.bodies.account(address) as account:
         try:
-            account.need(_declared_length(request))
+            account.need(_declared_length(request, api.slots.limits.max_bytes))
             form = await read_image_form(request, account)
         except Busy:
             await refund_rate(request)
@@ -83,12 +83,14 @@ async def upload_form(
         yield form
 
 
-def _declared_length(request: Request[str, Any, Any]) -> int:
-    """The body's Content-Length (Litestar has refused one over the limit); 0 without one."""
+def _declared_length(request: Request[str, Any, Any], most: int) -> int:
+    """The body's Content-Length; 0 without one, or over ``most``: that body is answered 413
+    as soon as it is read, and must not be answered 503 first."""
     try:
-        return max(0, int(request.headers.get("content-length", "0")))
+        declared = int(request.headers.get("content-length", "0"))
     except ValueError:
         return 0
+    return declared if 0 < declared <= most else 0
 
 
 async def upload_images(

@@ -128,7 +128,7 @@ def sentence(error: ImageCoreError) -> str:
                 f"The server is busy decoding other uploads. Try again in {_duration(retry_after)}."
             )
         case UnknownSlot(name=name):
-            given = "none was given" if name is None else f"got {name!r}"
+            given = "none was given" if name is None else f"got {echo(name)}"
             return f"The image type must be {SLOT_NAMES} ({given})."
         case NothingToUpload():
             return f"No image was sent: send a {SLOT_NAMES} file."
@@ -141,6 +141,11 @@ def sentence(error: ImageCoreError) -> str:
                 "too long": f"'{field}' is too long: at most {limit:,} characters.",
                 "control characters": f"'{field}' must be one line of text, without control "
                 "characters.",
+                "hidden characters": f"'{field}' must not hold invisible characters that "
+                "reorder or hide text (bidirectional overrides and isolates, zero-width spaces, "
+                "byte order marks).",
+                "stacked marks": f"'{field}' stacks more than {limit} combining marks on one "
+                "letter.",
                 "without its image": description_without_image(slot),
             }.get(problem, f"'{field}' must be valid Unicode text.")
         case InvalidCrop(slot=slot, problem=problem, picture=picture):
@@ -201,6 +206,16 @@ def _duration(seconds: int) -> str:
     return f"{seconds} second{'s' if seconds > 1 else ''}"
 
 
+def echo(text: str, most: int = 40, *, quoted: bool = True) -> str:
+    """What a client sent, as a sentence may repeat it: its first ``most`` characters (an
+    ellipsis saying more were cut), every character that is not printable escaped, so that an
+    answer or a log line never carries a megabyte of the client's text or its control codes."""
+    cut = text[:most]
+    shown = "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in cut)
+    shown += "…" if len(text) > most else ""
+    return f"'{shown}'" if quoted else shown
+
+
 # --- HTTP's own errors --------------------------------------------------------------------------
 
 INTERNAL_ERROR = "Internal server error."
@@ -241,15 +256,15 @@ def _size(n: int) -> str:
 
 
 def route_not_found(path: str) -> str:
-    return f"Not found: {path}"
+    return f"Not found: {echo(path, quoted=False)}"
 
 
 def method_not_allowed(method: str, allowed: str) -> str:
-    return f"Method {method} is not allowed here; allowed: {allowed}."
+    return f"Method {echo(method, quoted=False)} is not allowed here; allowed: {allowed}."
 
 
 def invalid_request(detail: str) -> str:
-    return f"Invalid request: {detail}."
+    return f"Invalid request: {echo(detail, 200, quoted=False)}."
 
 
 # --- The upload form ----------------------------------------------------------------------------
@@ -263,7 +278,7 @@ NOT_DESCRIPTIONS = f"The body must be a JSON object with {DESCRIPTION_FIELDS}, o
 
 
 def unknown_description_field(name: str) -> str:
-    return f"Unknown field {name!r}: send {DESCRIPTION_FIELDS}, or both."
+    return f"Unknown field {echo(name)}: send {DESCRIPTION_FIELDS}, or both."
 
 
 def description_not_text(slot: Slot) -> str:
@@ -290,11 +305,11 @@ def too_many_parts(limit: int) -> str:
 
 
 def form_over_limit(detail: object) -> str:
-    return f"The form is over a limit of its parser: {detail}."
+    return f"The form is over a limit of its parser: {echo(str(detail), 200, quoted=False)}."
 
 
 def malformed_form(detail: object) -> str:
-    return f"The multipart/form-data body is malformed: {detail}."
+    return f"The multipart/form-data body is malformed: {echo(str(detail), 200, quoted=False)}."
 
 
 def repeated_field(slot: Slot) -> str:
@@ -325,4 +340,4 @@ def time_not_a_number(claim: str) -> str:
 
 
 def not_issued_here(detail: object) -> str:
-    return f"The token was not issued for this service: {detail}."
+    return f"The token was not issued for this service: {echo(str(detail), 200, quoted=False)}."
