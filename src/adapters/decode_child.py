@@ -4,6 +4,7 @@ sent back to the parent (imagecore.adapters.isolated_codec), which decides what 
 from __future__ import annotations
 
 import ctypes
+import logging
 import os
 import resource
 import signal
@@ -28,6 +29,31 @@ class Usage:
     peak_bytes: int
 
 
+#: One log record of a decode process: its level, its logger's name, and its text (with any
+#: traceback) on one line, every character that is not printable escaped.
+LogLine = tuple[int, str, str]
+
+
+class _Kept(logging.Handler):
+    """Keeps a decode process's log records, to be sent to the parent with its outcome: the
+    parent logs them as its own, in its format, so that nothing a decode says reaches standard
+    error raw (multi-line tracebacks, a file's control codes) through Python's last resort."""
+
+    def __init__(self, level: int) -> None:
+        super().__init__(level)
+        self.lines: list[LogLine] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        if record.exc_info:
+            text += "\n" + logging.Formatter().formatException(record.exc_info)
+        self.lines.append((record.levelno, record.name, _one_line(text)))
+
+
+def _one_line(text: str) -> str:
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+
+
 def run(
     make: Callable[[], ImageCodec],
     data: bytes,
@@ -36,6 +62,7 @@ def run(
     sending: Connection,
     seconds: int,
     memory: int,
+    log_level: int = logging.WARNING,
 ) -> None:
     # Ignored from birth already (imagecore.adapters.decode_signals), unless the fork server
     # was started before this adapter, by someone else, without it.
@@ -47,11 +74,12 @@ def run(
     resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
     ceiling = _address_space() + memory
     resource.setrlimit(resource.RLIMIT_AS, (ceiling, resource.RLIM_INFINITY))
+    kept = _keep_logs(log_level)
+    outcome: tuple[str, Any]
     try:
-        image = make().encode(data, box, limits)
-        sending.send(("ok", image, _usage(start_rss)))
+        outcome = ("ok", make().encode(data, box, limits))
     except MemoryError:
-        sending.send(("memory", None, _usage(start_rss)))
+        outcome = ("memory", None)
     except InvalidImage as error:
         # A decoder whose allocation failed may say only that it could not decode (libde265
         # then gives libheif no picture; libheif reports a std::bad_alloc as an unforeseen
@@ -59,11 +87,25 @@ def run(
         # refused as over budget: its data is not known to be at fault.
         near = error.reason == "damaged" and _peak_address_space() > ceiling - memory // 4
         outcome = ("memory", None) if near else ("error", _pickled(error))
-        sending.send((*outcome, _usage(start_rss)))
     except ImageCoreError as error:
-        sending.send(("error", _pickled(error), _usage(start_rss)))
+        outcome = ("error", _pickled(error))
+    except Exception:
+        logging.getLogger(__name__).exception("a decode failed unexpectedly")
+        outcome = ("crash", None)
+    try:
+        sending.send((*outcome, _usage(start_rss), kept.lines))
     finally:
         sending.close()
+
+
+def _keep_logs(level: int) -> _Kept:
+    """Every record at ``level`` or above kept to be sent to the parent, warnings included."""
+    kept = _Kept(level)
+    root = logging.getLogger()
+    root.handlers[:] = [kept]
+    root.setLevel(level)
+    logging.captureWarnings(True)
+    return kept
 
 
 def _one_malloc_arena() -> None:

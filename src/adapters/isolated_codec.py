@@ -98,7 +98,16 @@ class IsolatedCodec(ImageCodec):
             try:
                 child = self._context.Process(
                     target=decode_child.run,
-                    args=(self._make, data, box, limits, sending, self.seconds, self.memory),
+                    args=(
+                        self._make,
+                        data,
+                        box,
+                        limits,
+                        sending,
+                        self.seconds,
+                        self.memory,
+                        logging.getLogger().getEffectiveLevel(),
+                    ),
                     daemon=True,
                 )
                 child.start()
@@ -148,9 +157,14 @@ class IsolatedCodec(ImageCodec):
                 log.warning("a decode ran past %g s of wall time and was stopped", self.seconds)
                 raise DecodeOverBudget("seconds", self.seconds)
         try:
-            outcome, value, usage = receiving.recv()
+            outcome, value, usage, lines = receiving.recv()
         except (EOFError, OSError):
             raise self._death(child) from None
+        for level, name, text in lines:
+            logging.getLogger(name).log(level, "decode process %s: %s", child.pid, text)
+        if outcome == "crash":
+            log.error("a decode failed in its process: the upload is refused as damaged")
+            raise InvalidImage("damaged", self.formats)
         log.debug(
             "decode %s after %.2f s of CPU, at a peak of %.0f MB",
             "done" if outcome == "ok" else "refused",

@@ -10,11 +10,13 @@ from __future__ import annotations
 import ctypes
 import functools
 import json
+import logging
 import os
 import resource
 import signal
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 
 import pytest
@@ -287,3 +289,38 @@ def test_a_photo_with_a_damaged_tile_is_damaged_under_the_budget_too(grid_photo:
             isolated.encode(broken, BOX, ImageLimits())
     finally:
         isolated.close()
+
+
+class ChattyCodec(PillowCodec):
+    """Logs a record of two lines with a terminal's control codes, warns, then fails as no
+    codec should."""
+
+    def encode(self, data: bytes, box: Box, limits: ImageLimits) -> EncodedImage:
+        logging.getLogger("imagecore.test").warning("line one\nline two \x1b[31m")
+        warnings.warn("a warning from a decoder", UserWarning, stacklevel=1)
+        raise RuntimeError("unforeseen\nfailure")
+
+
+def test_a_decode_process_logs_through_the_parent_one_line_per_record(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """What a decode process logs, warns or raises reaches the parent's logging (the server's
+    format and handlers), one line per record with its control characters escaped, and the
+    process's id named; nothing goes to standard error raw through Python's last resort."""
+    codec = IsolatedCodec(ChattyCodec)
+    try:
+        with caplog.at_level(logging.WARNING), pytest.raises(InvalidImage) as refused:
+            codec.encode(images.png(), Box(10, 10), ImageLimits())
+    finally:
+        codec.close()
+    assert refused.value.reason == "damaged"
+    lines = [(record.levelno, record.getMessage()) for record in caplog.records]
+    assert all("\n" not in message and "\x1b" not in message for _, message in lines), lines
+    assert (logging.WARNING, "line one\\nline two \\x1b[31m") in [
+        (level, message.partition(": ")[2]) for level, message in lines
+    ]
+    assert any("UserWarning: a warning from a decoder" in message for _, message in lines)
+    [crash] = [m for level, m in lines if level == logging.ERROR and "unforeseen" in m]
+    assert crash.startswith("decode process ")
+    assert "Traceback (most recent call last):\\n" in crash
+    assert "RuntimeError: unforeseen\\nfailure" in crash
