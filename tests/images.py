@@ -354,6 +354,24 @@ def exif_with_thumbnail(thumbnail: bytes) -> bytes:
 def heif_item_extent(data: bytes, item: int) -> tuple[int, int]:
     """Where item ``item``'s coded data lies in a HEIF file (offset, length), by its iloc box
     (version 0 or 1, one extent, as libheif writes them)."""
+    offset, length, _ = _heif_item_location(data, item)
+    return offset, length
+
+
+def heif_item_prefixed(data: bytes, item: int, prefix: bytes) -> bytes:
+    """The HEIF file with ``prefix`` put in front of item ``item``'s coded data, its extent's
+    length and its mdat's size grown to match (the item's data the last in the file, with a
+    four-byte length field, as libheif writes a still image)."""
+    start, length, length_at = _heif_item_location(data, item)
+    mdat = data.rindex(b"mdat", 0, start) - 4
+    assert start + length == len(data), "the item's data must be the file's last"
+    grown = bytearray(data[:start] + prefix + data[start:])
+    struct.pack_into(">I", grown, length_at, length + len(prefix))
+    struct.pack_into(">I", grown, mdat, struct.unpack(">I", data[mdat : mdat + 4])[0] + len(prefix))
+    return bytes(grown)
+
+
+def _heif_item_location(data: bytes, item: int) -> tuple[int, int, int]:
     at = data.index(b"iloc") + 4
     version, sizes, more = data[at], data[at + 4], data[at + 5]
     offset_size, length_size, base_size = sizes >> 4, sizes & 15, more >> 4
@@ -373,7 +391,8 @@ def heif_item_extent(data: bytes, item: int) -> tuple[int, int]:
             offset, at = number(at, offset_size), at + offset_size
             length, at = number(at, length_size), at + length_size
             if found == item:
-                return base + offset, length
+                assert length_size == 4
+                return base + offset, length, at - length_size
     raise KeyError(item)
 
 

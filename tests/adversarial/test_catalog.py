@@ -13,6 +13,8 @@ import pytest
 from PIL import Image
 
 from tests import images
+from tests.adapters.test_phone_formats import nested_grids
+from tests.adapters.test_phone_formats import padding as av1_padding
 from tests.adversarial.catalog_tokens import TOKENS
 from tests.adversarial.hostile import (
     MULTIPART,
@@ -57,6 +59,28 @@ CATALOG = [
         upload_of(images.encode(Image.new("RGBA", (16383, 2441), "red"), "WEBP", lossless=True)),
         400,
         "of memory to decode",
+    ),
+    Hostile(
+        "a scan bomb behind 1,001 empty comments, where a walk that gave up counted no scans",
+        upload_of(images.scan_bomb()[:2] + b"\xff\xfe\x00\x02" * 1001 + images.scan_bomb()[2:]),
+        400,
+        "segments do not lead to its image data",
+    ),
+    Hostile(
+        "a HEIF of four grids nested, each listing the next 256 times (a walk per listing)",
+        upload_of(nested_grids(levels=4, listings=256)),
+        400,
+        "damaged",
+    ),
+    Hostile(
+        "an AVIF whose frame size is hidden behind 5 KB of AV1 padding units",
+        upload_of(
+            images.heif_item_prefixed(
+                images.avif(Image.new("RGB", (64, 64), "grey")), 1, av1_padding(100) * 50
+            )
+        ),
+        400,
+        "could not be read",
     ),
     # --- Multipart and request -----------------------------------------------------------------
     Hostile(
