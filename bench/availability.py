@@ -6,14 +6,23 @@
    the same GETs with the slots free, in the same run.
 3. The server's resident memory while four clients send headers without end.
 4. How long a connection that sends nothing stays open.
+5. The second review's crowd: 17 loopback addresses each holding 60 silent connections, opened
+   again whenever the server closes them, while a new visitor GETs a media file: its answers and
+   their latency, and the server's CPU seconds.
+6. A reconnect storm from one address already at its cap: connections refused per second, the
+   server's CPU seconds, and a visitor's media GET latency meanwhile.
+7. One user's scan bombs against another user's upload: how long the other upload takes beside
+   them, against the same upload on an idle server.
 
 Not a test: it prints figures. Run it when nothing else runs.
 """
 
 from __future__ import annotations
 
+import collections
 import functools
 import logging
+import os
 import socket
 import statistics
 import tempfile
@@ -29,11 +38,13 @@ from PIL import Image
 
 from bench.server import Live, live_server
 from imagecore import Box, ImageLimits
+from imagecore.adapters.decode_child import Usage
 from imagecore.adapters.decode_slots import LockFileSlots
-from imagecore.adapters.isolated_codec import IsolatedCodec, Usage
+from imagecore.adapters.isolated_codec import IsolatedCodec
 from imagecore.adapters.pillow_codec import PillowCodec
 from imagecore.app.settings import Settings
 from tests import images
+from tests.http.support import SECRET, token_for
 
 API = "/api/resume/user-images/"
 DEFAULT_IMAGE = "/media/resume/defaults/profile.png"
@@ -208,6 +219,156 @@ def measure_silent_connection(base: Path) -> None:
         )
 
 
+def cpu_seconds(pid: int) -> float:
+    """The process's user and system CPU time so far."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def hold_connections(port: int, source: str, count: int, stop: threading.Event) -> None:
+    """``count`` silent connections from ``source``, each opened again once the server closes
+    it, until ``stop``."""
+    held: list[socket.socket] = []
+    while not stop.is_set():
+        for client in list(held):
+            try:
+                if client.recv(65536) == b"":
+                    held.remove(client)
+                    client.close()
+            except BlockingIOError:
+                pass
+            except OSError:
+                held.remove(client)
+                client.close()
+        try:
+            while len(held) < count:
+                client = socket.create_connection(("127.0.0.1", port), source_address=(source, 0))
+                client.setblocking(False)
+                held.append(client)
+        except OSError:
+            pass
+        time.sleep(0.05)
+    for client in held:
+        client.close()
+
+
+def visitor_gets(live: Live, seconds: float, source: str) -> tuple[collections.Counter[int], float]:
+    """A new visitor's media GETs from ``source``, a new connection each, for ``seconds``: the
+    statuses, and the p99 in milliseconds."""
+    statuses: collections.Counter[int] = collections.Counter()
+    times = []
+    deadline = time.monotonic() + seconds
+    transport = httpx.HTTPTransport(local_address=source)
+    while time.monotonic() < deadline:
+        started = time.perf_counter()
+        try:
+            with httpx.Client(transport=transport, timeout=10) as client:
+                statuses[client.get(live.base_url + DEFAULT_IMAGE).status_code] += 1
+        except httpx.TransportError:
+            statuses[0] += 1
+        times.append((time.perf_counter() - started) * 1000)
+        time.sleep(0.05)
+    times.sort()
+    return statuses, times[max(0, int(len(times) * 0.99) - 1)]
+
+
+def measure_crowd(base: Path) -> None:
+    with live_server(base / "crowd") as live:
+        port = int(live.base_url.rpartition(":")[2])
+        stop = threading.Event()
+        holders = [
+            threading.Thread(target=hold_connections, args=(port, f"127.0.1.{n}", 60, stop))
+            for n in range(1, 18)
+        ]
+        for holder in holders:
+            holder.start()
+        time.sleep(3)
+        cpu = cpu_seconds(live.process.pid)
+        statuses, p99 = visitor_gets(live, 25, "127.0.2.1")  # two header timeouts and more
+        cpu = cpu_seconds(live.process.pid) - cpu
+        stop.set()
+        for holder in holders:
+            holder.join()
+        print(
+            f"17 addresses holding 60 silent connections each, reopened when closed: a new "
+            f"visitor's media GETs over 25 s: {dict(statuses)}, p99 {p99:.1f} ms; server CPU "
+            f"{cpu:.1f} s"
+        )
+
+
+def measure_reconnect_storm(base: Path) -> None:
+    with live_server(base / "storm") as live:
+        port = int(live.base_url.rpartition(":")[2])
+        stop = threading.Event()
+        holder = threading.Thread(target=hold_connections, args=(port, "127.0.3.1", 64, stop))
+        holder.start()
+        time.sleep(1)
+        attempts = [0] * 4
+
+        def storm(n: int) -> None:
+            while not stop.is_set():
+                try:
+                    with socket.create_connection(
+                        ("127.0.0.1", port), source_address=("127.0.3.1", 0)
+                    ) as client:
+                        client.recv(4096)
+                except OSError:
+                    pass
+                attempts[n] += 1
+
+        stormers = [threading.Thread(target=storm, args=(n,)) for n in range(4)]
+        cpu = cpu_seconds(live.process.pid)
+        _, calm = visitor_gets(live, 15, "127.0.3.2")
+        baseline = cpu_seconds(live.process.pid) - cpu  # the visitor's GETs and the held ones
+        cpu = cpu_seconds(live.process.pid)
+        for stormer in stormers:
+            stormer.start()
+        statuses, p99 = visitor_gets(live, 15, "127.0.3.2")
+        stop.set()
+        for thread in [holder, *stormers]:
+            thread.join()
+        cpu = cpu_seconds(live.process.pid) - cpu - baseline
+        print(
+            f"a reconnect storm from an address at its cap: {sum(attempts):,} connections "
+            f"refused in 15 s at {cpu:.1f} s of server CPU beyond the same 15 s without them "
+            f"({cpu / max(1, sum(attempts)) * 1e6:.0f} us each); a visitor's media GETs "
+            f"meanwhile: {dict(statuses)}, p99 {p99:.1f} ms ({calm:.1f} ms without the storm)"
+        )
+
+
+def measure_bomb_sender(base: Path) -> None:
+    env = {
+        "IMAGECORE_MAX_SCANS": "1000000",
+        "IMAGECORE_DECODE_WAIT": "30",
+        "IMAGECORE_JWT_SECRET": SECRET,
+    }
+    with live_server(base / "bombs", env=env) as live:
+
+        def upload(data: bytes, user: str) -> tuple[int, float]:
+            started = time.perf_counter()
+            answer = httpx.post(
+                live.base_url + API,
+                headers={"Authorization": f"Bearer {token_for(user)}"},
+                files={"profile_image": ("p.jpg", data)},
+                timeout=120,
+            )
+            return answer.status_code, time.perf_counter() - started
+
+        photo = images.jpeg((1600, 1200))
+        idle = statistics.median(upload(photo, "bob")[1] for _ in range(5))
+        with ThreadPoolExecutor(2) as pool:
+            bombs = [pool.submit(upload, images.scan_bomb(), "mallory") for _ in range(2)]
+            time.sleep(1)
+            status, beside = upload(photo, "bob")
+            answers = [bomb.result() for bomb in bombs]
+        print(
+            f"one user's two scan bombs ({[a[0] for a in answers]} after "
+            f"{max(a[1] for a in answers):.1f} s): another user's upload {status} in "
+            f"{beside * 1000:.0f} ms beside them, {idle * 1000:.0f} ms on the idle server"
+        )
+
+
 def main() -> None:
     measure_bombs()
     with tempfile.TemporaryDirectory() as folder:
@@ -215,6 +376,9 @@ def main() -> None:
         measure_serving_with_slots_held(base)
         measure_endless_headers(base)
         measure_silent_connection(base)
+        measure_crowd(base)
+        measure_reconnect_storm(base)
+        measure_bomb_sender(base)
 
 
 if __name__ == "__main__":

@@ -161,17 +161,22 @@ class GuardedProtocol(HttpToolsProtocol):
         self._tail = b""  # the last bytes seen in the head, to find its end across reads
         self._body_deadline = 0.0
         self._refusal: tuple[int, str] | None = None
+        self._refused = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        host = self.client[0] if self.client else ""
+        peer = transport.get_extra_info("peername")
+        host = peer[0] if isinstance(peer, tuple) else ""
         # Reverse proxies carry many clients' connections: neither capped nor evicted.
         group = None if _trusted(host, self.limits.trusted_proxies) else address_group(host)
         if group is not None and len(self.open.by_address.get(group, ())) >= (
             self.limits.max_connections_per_address
         ):
-            self._respond(503, wording.too_many_connections())
+            # Refused before uvicorn sets the connection up: a storm of reconnections from an
+            # address at its cap costs an answer written and a close, and nothing more.
+            self._refused = True
+            _refuse(transport, self.server_state.default_headers)
             return
+        super().connection_made(transport)
         if len(self.connections) > self.limits.max_connections:
             evicted = None if group is None else self.open.evictable(group)
             if evicted is None:
@@ -184,6 +189,8 @@ class GuardedProtocol(HttpToolsProtocol):
         self._start_head()
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self._refused:
+            return  # never set up
         self._disarm()
         if self._group is not None:
             self.open.remove(self._group, self)
@@ -300,21 +307,7 @@ class GuardedProtocol(HttpToolsProtocol):
         self._disarm()
         if self.transport.is_closing():
             return
-        body = json.dumps({"error": message}).encode()
-        reason = {408: b"Request Timeout", 431: b"Request Header Fields Too Large"}.get(
-            status, b"Service Unavailable"
-        )
-        head = [b"HTTP/1.1 %d %s\r\n" % (status, reason)]
-        head += [
-            name + b": " + value + b"\r\n" for name, value in self.server_state.default_headers
-        ]
-        head += [
-            b"content-type: application/json\r\n",
-            b"content-length: %d\r\n" % len(body),
-            b"cache-control: no-store\r\n",
-            b"connection: close\r\n\r\n",
-        ]
-        self.transport.write(b"".join(head) + body)
+        self.transport.write(_answer(status, message, self.server_state.default_headers))
         self.transport.close()
 
     def _arm(self, seconds: float, then: Callable[[], None]) -> None:
@@ -335,7 +328,31 @@ class _OverLimit(Exception):
     """Raised in a parser callback to stop the parser at once."""
 
 
+def _refuse(transport: asyncio.Transport, headers: list[tuple[bytes, bytes]]) -> None:
+    transport.write(_answer(503, wording.too_many_connections(), headers))
+    transport.close()
+
+
+def _answer(status: int, message: str, headers: list[tuple[bytes, bytes]]) -> bytes:
+    """An ``{"error"}`` answer with ``status`` and the server's own ``headers``, closing."""
+    body = json.dumps({"error": message}).encode()
+    reason = {408: b"Request Timeout", 431: b"Request Header Fields Too Large"}.get(
+        status, b"Service Unavailable"
+    )
+    head = [b"HTTP/1.1 %d %s\r\n" % (status, reason)]
+    head += [name + b": " + value + b"\r\n" for name, value in headers]
+    head += [
+        b"content-type: application/json\r\n",
+        b"content-length: %d\r\n" % len(body),
+        b"cache-control: no-store\r\n",
+        b"connection: close\r\n\r\n",
+    ]
+    return b"".join(head) + body
+
+
 def _trusted(host: str, proxies: tuple[Network, ...]) -> bool:
+    if not proxies:
+        return False
     try:
         address = ipaddress.ip_address(host)
     except ValueError:

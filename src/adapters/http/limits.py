@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import ipaddress
 import logging
 import threading
@@ -121,6 +122,7 @@ def client_address(scope: Mapping[str, Any], trusted: Sequence[Network]) -> str:
     return str(peer)
 
 
+@functools.lru_cache(maxsize=4096)  # asked once per connection: a storm repeats its address
 def address_group(address: str) -> str:
     """What per-address limits count by: an IPv4 address itself, an IPv6 address by its /64.
 
