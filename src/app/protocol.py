@@ -29,6 +29,7 @@ from uvicorn.supervisors import Multiprocess
 from imagecore.adapters.http import wording
 from imagecore.adapters.http.limits import address_group
 from imagecore.app.parsers import Network
+from imagecore.app.server import return_memory_promptly
 from imagecore.app.settings import Settings
 
 
@@ -114,6 +115,7 @@ class OpenConnections:
 def run(config: GuardedConfig) -> bool:
     """What ``uvicorn.run`` does, for a configuration made here; whether the server started."""
     _allow_open_files()
+    return_memory_promptly()
     server = uvicorn.Server(config)
     # uvicorn stops on SIGTERM as on SIGINT, then raises the signal again with the handler it
     # found: with the default one, the process would end there, before its caller closes what

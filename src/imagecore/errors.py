@@ -227,8 +227,9 @@ class Busy(ImageCoreError):
     """There was no room for the upload; retrying in ``retry_after`` s will likely find some.
 
     ``short_of`` says of what: ``"decode"``, every decode slot stayed taken while it waited;
-    ``"memory"``, the bodies being received already hold all the memory they may; ``"cpu"``,
-    its decode started but the machine, busy with other work, gave it too little CPU time.
+    ``"memory"``, the bodies being received already hold all the memory they may; ``"turn"``,
+    the same user's other uploads are still waiting or decoding; ``"cpu"``, its decode started
+    but the machine, busy with other work, gave it too little CPU time.
     """
 
     def __init__(self, retry_after: int, short_of: str = "decode") -> None:

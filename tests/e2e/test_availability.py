@@ -47,8 +47,8 @@ def serving_answers_now(server: Server) -> None:
 
 def test_uploads_waiting_for_a_slot_hold_up_nothing_else(tmp_path: Path) -> None:
     """With every decode slot held (here by the test, through the same lock files the workers
-    use), ten uploads wait without a thread each; media and DELETE are answered meanwhile, and
-    the waiting uploads then get 503 with Retry-After."""
+    use), ten users' uploads wait without a thread each; media and DELETE are answered
+    meanwhile, and the waiting uploads then get 503 with Retry-After."""
     env = {"IMAGECORE_JWT_SECRET": SECRET, "IMAGECORE_DECODE_WAIT": "6"}
     with serving(tmp_path / "data", "--workers", "2", env=env) as server:
         assert upload(server, "bob", images.jpeg()).status_code == 200
@@ -56,7 +56,7 @@ def test_uploads_waiting_for_a_slot_hold_up_nothing_else(tmp_path: Path) -> None
         held = [slots.try_take(), slots.try_take()]
         assert None not in held and slots.try_take() is None
         with ThreadPoolExecutor(10) as pool:
-            waiting = [pool.submit(upload, server, "alice", images.jpeg()) for _ in range(10)]
+            waiting = [pool.submit(upload, server, f"user{n}", images.jpeg()) for n in range(10)]
             time.sleep(0.5)  # let them all arrive and queue
             serving_answers_now(server)
             assert not any(future.done() for future in waiting)
@@ -211,6 +211,7 @@ def test_one_user_s_bombs_do_not_hold_up_another_s_upload(tmp_path: Path) -> Non
         after = upload(server, "mallory", images.jpeg())
         over = upload(server, "mallory", images.jpeg())
     assert extra.status_code == 503
+    assert extra.json()["error"].startswith("Your other uploads are still being processed")
     assert theirs.status_code == 200, theirs.text
     assert [answer.status_code for answer in answers] == [400, 400]
     assert "5 seconds of CPU time" in answers[0].json()["error"]

@@ -78,8 +78,9 @@ class SlowUpload(threading.Thread):
         self.paused.set()
 
 
-def test_sixty_slow_uploads_hold_at_most_the_budget(server: Server) -> None:
-    before = rss(server.pid)
+def wave(server: Server) -> tuple[int, list[SlowUpload], list[SlowUpload]]:
+    """Sixty slow uploads, held until every one has sent what it will, then gone: the server's
+    peak memory meanwhile, those whose bodies were held and those refused."""
     leave = threading.Event()
     uploads = [SlowUpload(server, a, leave) for a in ADDRESSES for _ in range(PER_ADDRESS)]
     for upload in uploads:
@@ -98,19 +99,29 @@ def test_sixty_slow_uploads_hold_at_most_the_budget(server: Server) -> None:
     leave.set()
     for upload in uploads:
         upload.join(30)
-    time.sleep(2)
-    after = rss(server.pid)
-    print(
-        f"server memory: {before / 2**20:.0f} MB before, peak {peak / 2**20:.0f} MB, "
-        f"{after / 2**20:.0f} MB after; {len(held)} bodies held, {len(refused)} refused"
-    )
-    assert len(refused) + len(held) == len(uploads), [u.answer[-150:] for u in uploads]
-    assert 1 <= len(held) <= 160 * 2**20 // SENT, {u.answer[-120:] for u in uploads}
-    body = json.loads(refused[0].answer.partition(b"\r\n\r\n")[2])
-    assert "receiving too many uploads" in body["error"]
-    assert b"retry-after: 5" in refused[0].answer.lower()
-    assert peak < 400 * 2**20
-    assert after < before + 64 * 2**20
+    assert len(refused) + len(held) == len(uploads), {u.answer[-120:] for u in uploads}
+    return peak, held, refused
+
+
+def test_sixty_slow_uploads_hold_at_most_the_budget(server: Server) -> None:
+    """Two waves, as the review sent them: each keeps the server under 400 MB, what the first
+    held is given back when its clients leave (the second is let in as far as the first), and
+    memory returns to where it was."""
+    before = rss(server.pid)
+    for n in (1, 2):
+        peak, held, refused = wave(server)
+        time.sleep(2)
+        after = rss(server.pid)
+        print(
+            f"wave {n}: server memory {before / 2**20:.0f} MB before, peak {peak / 2**20:.0f} "
+            f"MB, {after / 2**20:.0f} MB after; {len(held)} bodies held, {len(refused)} refused"
+        )
+        assert 1 <= len(held) <= 160 * 2**20 // SENT
+        body = json.loads(refused[0].answer.partition(b"\r\n\r\n")[2])
+        assert "receiving too many uploads" in body["error"]
+        assert b"retry-after: 5" in refused[0].answer.lower()
+        assert peak < 400 * 2**20
+        assert after < before + 32 * 2**20  # 149 MB after the second wave, unmapped late
     answer = httpx.post(
         server.base_url + "/api/resume/user-images/",
         headers={"Authorization": f"Bearer {server.token}"},

@@ -34,6 +34,7 @@ def test_behind_a_trusted_proxy_each_client_has_its_own_count(tmp_path: Path) ->
     """X-Forwarded-For from a trusted proxy keys the per-address limit on the real client."""
     env = {
         "IMAGECORE_UPLOAD_RATE_PER_ADDRESS": "2/hour",
+        "IMAGECORE_RATE_GRACE_PER_USER": "0",
         "IMAGECORE_TRUSTED_PROXIES": "127.0.0.1",
     }
     process, server = start_server(tmp_path / "data", env=env)

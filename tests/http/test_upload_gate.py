@@ -201,8 +201,9 @@ def test_a_user_may_have_only_so_many_uploads_in_the_gate() -> None:
         first, second = Blocked(), Blocked()
         mine = [upload(gate, first, "bomber"), upload(gate, second, "bomber")]
         await started(first)
-        with pytest.raises(Busy):
+        with pytest.raises(Busy) as refused:
             await upload(gate, lambda: None, "bomber")
+        assert refused.value.short_of == "turn"
         await upload(gate, lambda: None, "someone else")
         first.go.set()
         second.go.set()

@@ -115,7 +115,9 @@ class UploadGate:
 
     async def _take(self, user: str) -> Callable[[], None]:
         with self._lock:
-            if self._uploads[user] >= self.per_user or len(self._queue) >= self.max_waiting:
+            if self._uploads[user] >= self.per_user:
+                raise Busy(self.retry_after, short_of="turn")
+            if len(self._queue) >= self.max_waiting:
                 raise Busy(self.retry_after)
             self._uploads[user] += 1
         ticket = _Ticket(user)

@@ -118,6 +118,11 @@ def sentence(error: ImageCoreError) -> str:
                 "The server is receiving too many uploads at once. "
                 f"Try again in {_duration(retry_after)}."
             )
+        case Busy(retry_after=retry_after, short_of="turn"):
+            return (
+                "Your other uploads are still being processed: send one at a time. "
+                f"Try again in {_duration(retry_after)}."
+            )
         case Busy(retry_after=retry_after, short_of="cpu"):
             return (
                 "The server was too busy to finish decoding the image. "
