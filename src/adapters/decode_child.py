@@ -42,12 +42,30 @@ class _Kept(logging.Handler):
     def __init__(self, level: int) -> None:
         super().__init__(level)
         self.lines: list[LogLine] = []
+        self.dropped = 0
 
     def emit(self, record: logging.LogRecord) -> None:
-        text = record.getMessage()
-        if record.exc_info:
-            text += "\n" + logging.Formatter().formatException(record.exc_info)
-        self.lines.append((record.levelno, record.name, _one_line(text)))
+        if len(self.lines) >= MAX_LOG_LINES:
+            self.dropped += 1  # a file that makes a decoder warn per chunk says it once or so
+            return
+        try:
+            text = record.getMessage()
+            if record.exc_info:
+                text += "\n" + logging.Formatter().formatException(record.exc_info)
+        except Exception:  # a library's bad format arguments must not fail the decode
+            text = f"{record.msg!r} (its arguments did not format)"
+        self.lines.append((record.levelno, record.name, _one_line(text[:MAX_LOG_CHARS])))
+
+    def sent(self) -> list[LogLine]:
+        """The lines to send, with one more saying how many were left out."""
+        if not self.dropped:
+            return self.lines
+        return [*self.lines, (logging.WARNING, __name__, f"{self.dropped} more records dropped")]
+
+
+#: What a decode process may send of its log: a few lines of a few KB each.
+MAX_LOG_LINES = 50
+MAX_LOG_CHARS = 8192
 
 
 def _one_line(text: str) -> str:
@@ -93,7 +111,7 @@ def run(
         logging.getLogger(__name__).exception("a decode failed unexpectedly")
         outcome = ("crash", None)
     try:
-        sending.send((*outcome, _usage(start_rss), kept.lines))
+        sending.send((*outcome, _usage(start_rss), kept.sent()))
     finally:
         sending.close()
 

@@ -74,7 +74,9 @@ class GuardedConfig(uvicorn.Config):
     worker process with the configuration itself)."""
 
     def __init__(self, app: Any, *, connection_limits: ConnectionLimits, **options: Any) -> None:
-        super().__init__(app, http=GuardedProtocol, **options)
+        # No WebSockets: the app has no such route, and an upgraded connection would leave the
+        # guarded protocol (and its count) behind.
+        super().__init__(app, http=GuardedProtocol, ws="none", **options)
         self.connection_limits = connection_limits
         self.open_connections = OpenConnections()
 
@@ -101,15 +103,16 @@ class OpenConnections:
 
     def evictable(self, newcomer: str) -> GuardedProtocol | None:
         """A connection that may make room for one from ``newcomer``: a waiting one (before or
-        between requests) of the group holding the most, if it holds more than ``newcomer``."""
+        between requests) of the group holding the most that has one, if that group holds more
+        than ``newcomer``'s."""
         count = len(self.by_address.get(newcomer, ()))
-        group = max(self.by_address, key=lambda g: len(self.by_address[g]), default=None)
-        if group is None or len(self.by_address[group]) <= count:
-            return None
-        return next(
-            (p for p in self.by_address[group] if p.waiting and not p.transport.is_closing()),
-            None,
-        )
+        for held in sorted(self.by_address.values(), key=len, reverse=True):
+            if len(held) <= count:
+                return None
+            for protocol in held:
+                if protocol.waiting and not protocol.transport.is_closing():
+                    return protocol
+        return None
 
 
 def run(config: GuardedConfig) -> bool:
@@ -254,16 +257,25 @@ class GuardedProtocol(HttpToolsProtocol):
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
-        if self._phase == "body" and not self.transport.is_closing():
+        # Only when the request answered is the one still arriving (not a later one pipelined).
+        answered = self.cycle is not None and self.cycle.response_complete
+        if self._phase == "body" and answered and not self.transport.is_closing():
             # Answered before its body was read: the rest is read and dropped for a moment, so
             # that a client still sending can read the answer, then the connection is closed.
             self._phase = "drain"
             self._arm(self.limits.drain_seconds, self.transport.close)
 
     def on_message_complete(self) -> None:
+        drained = self._phase == "drain"
         self._disarm()
         self._phase = "idle"
         super().on_message_complete()
+        if drained and not self.transport.is_closing():
+            # Its answer is long sent, and the body's bytes cancelled uvicorn's keep-alive
+            # timer: the connection waits for its next request as after any other.
+            self.timeout_keep_alive_task = self.loop.call_later(
+                self.timeout_keep_alive, self.timeout_keep_alive_handler
+            )
 
     def send_400_response(self, msg: str) -> None:
         if self.transport.is_closing():

@@ -84,8 +84,9 @@ def http_config(settings: Settings, wiring: Wiring, tokens: TokenPolicy) -> Http
 
 
 def body_budget(settings: Settings) -> BodyBudget:
-    """The memory bodies may hold: a quarter of it from one address, and one upload at least."""
-    total = settings.body_memory_mb * 2**20
+    """The memory bodies may hold, one upload at least: a quarter of it from one address, and
+    one upload at least."""
+    total = max(settings.body_memory_mb * 2**20, settings.max_upload_bytes)
     return BodyBudget(total=total, per_address=max(total // 4, settings.max_upload_bytes))
 
 

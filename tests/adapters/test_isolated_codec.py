@@ -324,3 +324,32 @@ def test_a_decode_process_logs_through_the_parent_one_line_per_record(
     assert crash.startswith("decode process ")
     assert "Traceback (most recent call last):\\n" in crash
     assert "RuntimeError: unforeseen\\nfailure" in crash
+
+
+class FloodingCodec(PillowCodec):
+    """Warns a hundred times, once with arguments its format does not take, then decodes."""
+
+    def encode(self, data: bytes, box: Box, limits: ImageLimits) -> EncodedImage:
+        chatty = logging.getLogger("imagecore.test")
+        chatty.warning("%d", "not a number")
+        for n in range(100):
+            chatty.warning("chunk %d looks odd", n)
+        return super().encode(data, box, limits)
+
+
+def test_what_a_decode_process_logs_is_bounded_and_cannot_fail_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A record whose arguments do not format is sent as its format; past 50 records the rest
+    are counted, not sent; the decode itself succeeds."""
+    codec = IsolatedCodec(FloodingCodec)
+    try:
+        with caplog.at_level(logging.WARNING):
+            image = codec.encode(images.png((20, 10)), Box(10, 10), ImageLimits())
+    finally:
+        codec.close()
+    assert image.width == 10
+    lines = [r.getMessage() for r in caplog.records if "decode process" in r.getMessage()]
+    assert len(lines) == 51
+    assert lines[0].endswith("'%d' (its arguments did not format)")
+    assert lines[-1].endswith("51 more records dropped")

@@ -287,6 +287,78 @@ def test_a_connection_answered_before_its_body_ends_soon_after(server: Server) -
     assert lived < 2.6  # the drain time and a margin, well short of the 3-second total
 
 
+def test_a_body_finished_after_its_answer_leaves_the_connection_on_keep_alive(
+    server: Server,
+) -> None:
+    """Answered 401 before its body came, the client sends the rest at once: the connection
+    serves its next request, and is then closed by the keep-alive timeout (5 s), as any idle
+    connection is (it stayed open for good: no timer was left)."""
+    with connect(server) as client:
+        client.sendall(
+            b"POST /api/resume/user-images/ HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: text/plain\r\nContent-Length: 1000\r\n\r\n" + b"-" * 10
+        )
+        reply = b""
+        while not reply.endswith(b"}"):
+            reply += client.recv(65536)
+        assert reply.startswith(b"HTTP/1.1 401 ")
+        client.sendall(b"-" * 990 + b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert health_answer(client).startswith(b"HTTP/1.1 200 ")
+        idle = time.monotonic()
+        client.settimeout(15)
+        assert client.recv(1) == b""
+        assert time.monotonic() - idle < 10
+
+
+def test_a_pipelined_request_s_body_is_not_cut_short_by_the_answer_before_it(
+    server: Server,
+) -> None:
+    """A GET, then a PATCH whose body trickles in for 2.4 seconds: answering the GET does not
+    start the two-second drain on the PATCH, which is answered once its body is whole."""
+    body = b'{"profile_image_alt": "' + b"a" * 30 + b'"}'
+    auth = b"Authorization: Bearer " + server.token.encode() + b"\r\n"
+    with connect(server) as client:
+        client.sendall(
+            b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+            b"PATCH /api/resume/user-images/ HTTP/1.1\r\nHost: x\r\n"
+            + auth
+            + b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
+        )
+        assert health_answer(client).startswith(b"HTTP/1.1 200 ")
+        for byte in body[:4]:
+            # Within the 1-second pause limit, past the 2-second drain, short of the 3-second
+            # total.
+            time.sleep(0.6)
+            client.sendall(bytes([byte]))
+        client.sendall(body[4:])
+        reply = answer_until_json(client)
+    # Answered (404: this user has no image to describe), not closed mid-body.
+    assert reply.startswith(b"HTTP/1.1 404 "), reply[:100]
+
+
+def answer_until_json(client: socket.socket) -> bytes:
+    reply = b""
+    while not reply.endswith(b"}"):
+        chunk = client.recv(65536)
+        assert chunk, reply
+        reply += chunk
+    return reply
+
+
+def test_websocket_upgrades_are_plain_requests(server: Server) -> None:
+    """An upgrade request is answered as HTTP, and the connection it came on is counted out
+    when it closes: twenty in a row from one address (whose cap here is eight) leave it served."""
+    for _ in range(20):
+        with connect(server) as client:
+            client.sendall(
+                b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n"
+                b"Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+                b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+            )
+            assert health_answer(client).startswith(b"HTTP/1.1 200 ")
+    still_serving(server)
+
+
 class Holder(threading.Thread):
     """One address's silent connections, each opened again as soon as the server closes it."""
 

@@ -138,6 +138,21 @@ def test_a_flood_of_new_accounts_uses_up_the_address_but_not_a_new_user_s_grace(
     rules.check("upload", "bot0", "198.51.100.9", now=NOW + 3600)  # nor the next hour
 
 
+def test_attempts_given_back_use_no_grace() -> None:
+    """A new user on a used-up address whose attempts met a busy server (each given back) keeps
+    all three graced actions for the ones that pass; past them, the address's limit holds."""
+    rules = upload_rules(per_user=None, per_address=Limit(1, 3600))
+    for _ in range(4):  # three graced, the fourth the address's one
+        rules.check("upload", "bot", "198.51.100.9", now=NOW)
+    for _ in range(5):
+        rules.check("upload", "ann", "198.51.100.9", now=NOW)()  # a 503: taken back
+    for _ in range(4):  # three graced, and her share of the address (one each for two users)
+        rules.check("upload", "ann", "198.51.100.9", now=NOW)
+    with pytest.raises(RateLimited) as refused:
+        rules.check("upload", "ann", "198.51.100.9", now=NOW)
+    assert refused.value.limit == 2
+
+
 def test_without_grace_a_used_up_address_refuses_everyone_on_it() -> None:
     rules = upload_rules(grace=0)
     for n in range(30):

@@ -40,9 +40,10 @@ class RateRules:
     Every count is a key in the shared RateCounter, so every worker agrees: one key per (address,
     user) and window marks the user as seen (its first hit also counts the user in a per-address
     key, read on later requests by a hit taken straight back), and the address's own count is the
-    Throttle's usual key. Users seen stay seen for the window even if refused: that can only
-    widen the address's allowance, and never past the cap. A race between two requests can at
-    worst count a reader's probe as one more user, again only up to the cap.
+    Throttle's usual key. A request refused (or refunded) takes back what it counted of its user
+    at the address, so a user first seen on a refused attempt is not counted as seen, and no
+    attempt that failed uses up grace. A race between two requests can at worst count a
+    reader's probe as one more user, only up to the cap.
 
     Whatever others on the address did, each user's first ``grace`` actions from it in a window
     pass the address's limit (and are not counted in it): a new user behind an address that a
@@ -67,40 +68,65 @@ class RateRules:
         Returns the call that takes the counts back (see :meth:`Throttle.check`)."""
         now = time.time() if now is None else now
         address = address_group(address)
-        return self.throttle.check(
-            action,
-            [
-                (f"user:{user}", self.per_user.get(action)),
-                (f"address:{address}", self.address_limit(action, user, address, now)),
-            ],
-            now,
-        )
+        limit, forget = self.address_limit(action, user, address, now)
+        try:
+            refund = self.throttle.check(
+                action,
+                [(f"user:{user}", self.per_user.get(action)), (f"address:{address}", limit)],
+                now,
+            )
+        except Exception:
+            forget()  # refused, or the counter failed: this attempt used no grace
+            raise
 
-    def address_limit(self, action: str, user: str, address: str, now: float) -> Limit | None:
+        def take_back() -> None:
+            refund()
+            forget()
+
+        return take_back
+
+    def address_limit(
+        self, action: str, user: str, address: str, now: float
+    ) -> tuple[Limit | None, Callable[[], None]]:
         """The address's limit for this request: its per-user allowance times the users seen
         from it in the window (this one included), at most ``users_per_address`` of them; none
-        for the user's first ``grace`` actions from it."""
+        for the user's first ``grace`` actions from it. And the call that takes back what this
+        request counted of the user at the address, should it be refused or refunded: a
+        refused attempt uses no grace."""
         limit = self.per_address.get(action)
         if limit is None or (self.users_per_address == 1 and not self.grace):
-            return limit
+            return limit, _nothing
         counter = self.throttle.counter
         window = int(now // limit.seconds)
         ends = (window + 1) * limit.seconds
         prefix = f"{action}:{limit.seconds}"
         users_key = f"{prefix}:users-at:{address}"
-        own = counter.hit(f"{prefix}:user-at:{address}|{user}", window, ends)
+        own_key = f"{prefix}:user-at:{address}|{user}"
+        own = counter.hit(own_key, window, ends)
+        counted = [own_key]
         if self.users_per_address == 1:
             users = 1
         elif own == 1:
             users = counter.hit(users_key, window, ends)  # a new user: counted, and kept
+            counted.append(users_key)
         else:
             # A read: the hit is taken straight back, and not counted as a user.
             users = max(1, counter.hit(users_key, window, ends) - 1)
             with contextlib.suppress(Exception):
                 counter.release(users_key, window)
+
+        def forget() -> None:
+            for key in counted:
+                with contextlib.suppress(Exception):
+                    counter.release(key, window)
+
         if own <= self.grace:
-            return None
-        return Limit(limit.count * min(users, self.users_per_address), limit.seconds)
+            return None, forget
+        return Limit(limit.count * min(users, self.users_per_address), limit.seconds), forget
+
+
+def _nothing() -> None:
+    pass
 
 
 def client_address(scope: Mapping[str, Any], trusted: Sequence[Network]) -> str:
