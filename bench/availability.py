@@ -44,7 +44,6 @@ from imagecore.adapters.isolated_codec import IsolatedCodec
 from imagecore.adapters.pillow_codec import PillowCodec
 from imagecore.app.settings import Settings
 from tests import images
-from tests.http.support import SECRET, token_for
 
 API = "/api/resume/user-images/"
 DEFAULT_IMAGE = "/media/resume/defaults/profile.png"
@@ -136,22 +135,25 @@ def latencies(live: Live, count: int = 200) -> tuple[float, float]:
 
 
 def measure_serving_with_slots_held(base: Path) -> None:
-    env = {"IMAGECORE_DECODE_WAIT": "30"}
+    # Imported here, not at the top: decode processes import this module again (as their main
+    # module), and what it imports at the top counts in every decode's CPU time.
+    from tests.http.support import SECRET, token_for
+
+    env = {"IMAGECORE_DECODE_WAIT": "30", "IMAGECORE_JWT_SECRET": SECRET}
     with live_server(base / "slots", "--workers", "2", env=env) as live:
         free = latencies(live)
         slots = LockFileSlots(live.data_dir / "locks", Settings().max_concurrent_decodes)
         held = [slots.try_take() for _ in range(slots.count)]
-        auth = {"Authorization": f"Bearer {live.token}"}
         with ThreadPoolExecutor(10) as pool:
             waiting = [
                 pool.submit(
                     httpx.post,
                     live.base_url + API,
-                    headers=auth,
+                    headers={"Authorization": f"Bearer {token_for(f'user{n}')}"},
                     files={"profile_image": ("p.jpg", images.jpeg())},
                     timeout=60,
                 )
-                for _ in range(10)
+                for n in range(10)  # ten users: one user may have two uploads in the gate
             ]
             time.sleep(0.5)
             busy = latencies(live)
@@ -338,6 +340,8 @@ def measure_reconnect_storm(base: Path) -> None:
 
 
 def measure_bomb_sender(base: Path) -> None:
+    from tests.http.support import SECRET, token_for  # see measure_serving_with_slots_held
+
     env = {
         "IMAGECORE_MAX_SCANS": "1000000",
         "IMAGECORE_DECODE_WAIT": "30",

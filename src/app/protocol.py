@@ -87,6 +87,17 @@ class OpenConnections:
     go, so that a connection's admission costs the same with a thousand open as with none."""
 
     by_address: dict[str, set[GuardedProtocol]] = attrs.field(factory=dict)
+    #: When each address over its cap was last told why, for a second.
+    told: dict[str, float] = attrs.field(factory=dict)
+
+    def tell(self, group: str, now: float) -> bool:
+        """Whether a refusal of ``group`` at ``now`` should say why: once a second at most."""
+        if len(self.told) > 10_000:
+            self.told = {g: t for g, t in self.told.items() if now - t < 1}
+        if now - self.told.get(group, -1.0) < 1:
+            return False
+        self.told[group] = now
+        return True
 
     def add(self, group: str, protocol: GuardedProtocol) -> int:
         """Count ``protocol`` under ``group``; how many that group now holds."""
@@ -176,10 +187,16 @@ class GuardedProtocol(HttpToolsProtocol):
         if group is not None and len(self.open.by_address.get(group, ())) >= (
             self.limits.max_connections_per_address
         ):
-            # Refused before uvicorn sets the connection up: a storm of reconnections from an
-            # address at its cap costs an answer written and a close, and nothing more.
+            # Refused before uvicorn sets the connection up. An address told why in the last
+            # second is not told again: a storm of reconnections costs a close each.
             self._refused = True
-            _refuse(transport, self.server_state.default_headers)
+            if self.open.tell(group, self.loop.time()):
+                transport.write(
+                    _answer(503, wording.too_many_connections(), self.server_state.default_headers)
+                )
+                transport.close()
+            else:
+                transport.abort()
             return
         super().connection_made(transport)
         if len(self.connections) > self.limits.max_connections:
@@ -340,11 +357,6 @@ MAX_PIPELINED = 16
 
 class _OverLimit(Exception):
     """Raised in a parser callback to stop the parser at once."""
-
-
-def _refuse(transport: asyncio.Transport, headers: list[tuple[bytes, bytes]]) -> None:
-    transport.write(_answer(503, wording.too_many_connections(), headers))
-    transport.close()
 
 
 def _answer(status: int, message: str, headers: list[tuple[bytes, bytes]]) -> bytes:

@@ -51,3 +51,11 @@ def test_a_group_is_forgotten_with_its_last_connection() -> None:
     assert len(counts.by_address["a"]) == 1
     counts.remove("a", cast(GuardedProtocol, second))
     assert counts.by_address == {}
+
+
+def test_an_address_over_its_cap_is_told_why_once_a_second() -> None:
+    counts = OpenConnections()
+    assert counts.tell("a", 100.0)
+    assert not counts.tell("a", 100.5)
+    assert counts.tell("b", 100.5)
+    assert counts.tell("a", 101.0)

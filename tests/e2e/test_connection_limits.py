@@ -255,13 +255,18 @@ def test_requests_pipelined_without_end_close_the_connection(server: Server) -> 
 
 def test_one_address_cannot_hold_every_connection(server: Server) -> None:
     """Eight silent connections from one address are all it may hold: the ninth is answered 503
-    at once. They are closed after the header timeout, and the address is served again."""
+    at once, the tenth, in the same second, closed. They are closed after the header timeout,
+    and the address is served again."""
     held = [connect(server) for _ in range(8)]
     try:
         with connect(server) as ninth:
             reply = answer(ninth)
         assert reply.startswith(b"HTTP/1.1 503 ")
         assert b"Too many connections" in reply
+        # Told once: for a second, the address's further connections are only closed, so that
+        # a storm of reconnections costs a close each.
+        with connect(server) as tenth, contextlib.suppress(ConnectionResetError):
+            assert answer(tenth) == b""
     finally:
         for client in held:
             assert answer(client).startswith(b"HTTP/1.1 408 ")
@@ -332,8 +337,9 @@ def test_a_pipelined_request_s_body_is_not_cut_short_by_the_answer_before_it(
             client.sendall(bytes([byte]))
         client.sendall(body[4:])
         reply = answer_until_json(client)
-    # Answered (404: this user has no image to describe), not closed mid-body.
-    assert reply.startswith(b"HTTP/1.1 404 "), reply[:100]
+    # Answered (200, or 404 while the server's user has no image to describe yet), not closed
+    # mid-body.
+    assert reply.startswith((b"HTTP/1.1 200 ", b"HTTP/1.1 404 ")), reply[:100]
 
 
 def answer_until_json(client: socket.socket) -> bytes:
