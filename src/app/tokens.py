@@ -8,6 +8,7 @@ import secrets
 from pathlib import Path
 
 from imagecore.adapters.http import TokenPolicy
+from imagecore.app.parsers import MIN_SECRET_LENGTH
 from imagecore.app.settings import Settings, SettingsError
 
 SECRET_FILE = "jwt-secret"
@@ -26,13 +27,23 @@ def token_policy(settings: Settings) -> TokenPolicy:
 
 
 def stored_secret(data_dir: Path) -> str:
-    """The secret kept in the data dir, created (mode 600) the first time it is needed."""
+    """The secret kept in the data dir, created (mode 600) the first time it is needed; one
+    found shorter than a secret may be (emptied or cut short) is refused, not used as a key."""
+    path = data_dir / SECRET_FILE
     try:
-        return _read_or_create_secret(data_dir / SECRET_FILE)
+        secret = _read_or_create_secret(path)
     except OSError as error:
         raise SettingsError(
             f"IMAGECORE_DATA_DIR: cannot use data dir {str(data_dir)!r}: {error}"
         ) from error
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise SettingsError(
+            f"{path} holds {len(secret)} characters, fewer than a secret's "
+            f"{MIN_SECRET_LENGTH}: a short key can be guessed. Remove the file to have a new "
+            "secret made (tokens signed with the old one stop working), or set "
+            "IMAGECORE_JWT_SECRET."
+        )
+    return secret
 
 
 def _read_or_create_secret(path: Path) -> str:

@@ -13,7 +13,7 @@ from imagecore.adapters.fsspec_storage import FsspecStorage
 from imagecore.adapters.http import issue_token, user_id_from_token
 from imagecore.adapters.memory_repository import MemoryRepository
 from imagecore.adapters.sql import SqlRepository
-from imagecore.app.settings import Settings
+from imagecore.app.settings import Settings, SettingsError
 from imagecore.app.tokens import stored_secret, token_policy
 from imagecore.app.wiring import open_wiring
 from imagecore.errors import ImageTooLarge
@@ -87,6 +87,14 @@ def test_without_a_secret_one_is_created_once_and_kept(tmp_path: Path) -> None:
     assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600
     assert len(secret_file.read_text().strip()) >= 32
     assert user_id_from_token(token, token_policy(Settings(data_dir=tmp_path))) == "u"
+
+
+@pytest.mark.parametrize("kept", ["", "\n", "cut-short"])
+def test_a_kept_secret_shorter_than_a_secret_may_be_is_refused(tmp_path: Path, kept: str) -> None:
+    """An emptied or truncated secret file is not used as a key (anyone could sign with "")."""
+    (tmp_path / "jwt-secret").write_text(kept)
+    with pytest.raises(SettingsError, match="fewer than a secret's 32"):
+        token_policy(Settings(data_dir=tmp_path))
 
 
 def test_workers_starting_together_agree_on_one_secret(tmp_path: Path) -> None:
