@@ -91,9 +91,9 @@ class FsspecStorage(ImageStorage):
             if info.get("type") != "file":
                 raise MediaNotFound(key)
             size = info.get("size")
-            file = self.fs.open(path, "rb", **options)
             if size is None:
-                size = self.fs.size(path)
+                size = self.fs.size(path)  # before the file is opened: nothing to close if it fails
+            file = self.fs.open(path, "rb", **options)
         except OSError as error:
             if isinstance(error, FileNotFoundError | IsADirectoryError) or error.errno in _NO_SUCH:
                 raise MediaNotFound(key) from error

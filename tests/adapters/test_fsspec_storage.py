@@ -102,6 +102,28 @@ def test_a_local_file_is_streamed_a_chunk_at_a_time_and_closed(tmp_path: Path) -
         assert len(os.listdir("/proc/self/fd")) == open_before
 
 
+def test_a_file_whose_size_cannot_be_read_is_not_left_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store that lists no size and then fails to tell it: a StorageError, and no file left
+    open behind it (one was opened before the size was asked for)."""
+    storage = FsspecStorage.from_url((tmp_path / "media").as_uri())
+    storage.write(KEY, b"data")
+    info = storage.fs.info
+
+    def failing_size(path: str) -> int:
+        raise OSError("the store does not answer")
+
+    monkeypatch.setattr(storage.fs, "info", lambda path: {**info(path), "size": None})
+    monkeypatch.setattr(storage.fs, "size", failing_size)
+    open_before = len(os.listdir("/proc/self/fd"))
+    with pytest.raises(StorageError) as failed:
+        storage.stream(KEY)
+    # Counted while the error (and the traceback behind it) is still held, as a caller that
+    # logs it holds it: collecting the frames would close a leaked file, and hide the leak.
+    assert len(os.listdir("/proc/self/fd")) == open_before, failed.value
+
+
 def test_a_planted_link_is_not_streamed(tmp_path: Path) -> None:
     """Only this storage writes its folder, and it makes no links: one is not followed."""
     secret = tmp_path / "secret"
