@@ -104,9 +104,9 @@ def run(
         # exception). A decode called damaged within a quarter of its budget of the ceiling is
         # refused as over budget: its data is not known to be at fault.
         near = error.reason == "damaged" and _peak_address_space() > ceiling - memory // 4
-        outcome = ("memory", None) if near else ("error", _pickled(error))
+        outcome = ("memory", None) if near else ("error", error)
     except ImageCoreError as error:
-        outcome = ("error", _pickled(error))
+        outcome = ("error", error)
     except Exception:
         logging.getLogger(__name__).exception("a decode failed unexpectedly")
         outcome = ("crash", None)
@@ -163,9 +163,3 @@ def _peak_address_space() -> int:
 def _address_space() -> int:
     with open("/proc/self/statm") as statm:
         return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-
-
-def _pickled(error: ImageCoreError) -> tuple[type[ImageCoreError], tuple[Any, ...], dict[str, Any]]:
-    # The core's errors take their facts as arguments but pass a sentence to Exception, so the
-    # default pickling would call them with the sentence: carry the facts across instead.
-    return type(error), error.args, dict(vars(error))

@@ -19,7 +19,6 @@ import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
-from typing import Any
 
 from imagecore import Box, EncodedImage, ImageCodec, ImageCoreError, ImageLimits
 from imagecore.adapters import decode_child
@@ -142,7 +141,9 @@ class IsolatedCodec(ImageCodec):
     def _result(self, child: BaseProcess, receiving: Connection) -> tuple[EncodedImage, Usage]:
         cancel = current()
         deadline = time.monotonic() + self.seconds * WALL_FACTOR + 1
+        used = 0.0  # the child's CPU seconds, as last seen
         while not wait([receiving, child.sentinel], POLL_SECONDS):
+            used = _cpu_seconds(_proc_stat(child.pid)) or used
             if cancel is not None and cancel.is_set():
                 child.kill()
                 raise Abandoned()
@@ -159,7 +160,7 @@ class IsolatedCodec(ImageCodec):
         try:
             outcome, value, usage, lines = receiving.recv()
         except (EOFError, OSError):
-            raise self._death(child) from None
+            raise self._death(child, used) from None
         for level, name, text in lines:
             logging.getLogger(name).log(level, "decode process %s: %s", child.pid, text)
         if outcome == "crash":
@@ -177,13 +178,21 @@ class IsolatedCodec(ImageCodec):
         if outcome == "memory":
             log.warning("a decode needed more than %d bytes of memory and was stopped", self.memory)
             raise DecodeOverBudget("memory", self.memory)
-        raise _revive(*value)
+        raise value
 
-    def _death(self, child: BaseProcess) -> ImageCoreError:
-        """The error for a child that died without an answer."""
+    def _death(self, child: BaseProcess, used: float) -> ImageCoreError:
+        """The error for a child that died without an answer, having used ``used`` seconds of
+        CPU when last seen."""
         child.join()
         if self._closed:
             return Abandoned()
+        if child.exitcode == -signal.SIGKILL and used < self.seconds - 1:
+            # Not the hard CPU limit, which kills a second past the budget: killed from outside
+            # while decoding, as the kernel's or a container's out-of-memory killer does.
+            log.warning(
+                "a decode was killed from outside after %.1f s of CPU: out of memory?", used
+            )
+            return DecodeOverBudget("memory", self.memory)
         if child.exitcode in (-signal.SIGXCPU, -signal.SIGKILL):
             # SIGXCPU at the soft CPU limit; SIGKILL at the hard one, a second later.
             log.warning("a decode ran past %g s of CPU time and was stopped", self.seconds)
@@ -206,16 +215,13 @@ def _starved(stat: str, budget: int) -> bool:
     """Whether a process, by its ``/proc/<pid>/stat`` line, is waiting to run (not blocked)
     having used less CPU time than ``budget`` seconds: a busy machine's doing, not the file's."""
     fields = stat.rpartition(")")[2].split()
+    return bool(fields) and fields[0] == "R" and _cpu_seconds(stat) < budget
+
+
+def _cpu_seconds(stat: str) -> float:
+    """The user and system CPU time of a process, by its ``/proc/<pid>/stat`` line; 0 when the
+    line is missing or short."""
+    fields = stat.rpartition(")")[2].split()
     if len(fields) < 13:
-        return False
-    state, used = fields[0], (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return state == "R" and used < budget
-
-
-def _revive(
-    kind: type[ImageCoreError], args: tuple[Any, ...], state: dict[str, Any]
-) -> ImageCoreError:
-    error = kind.__new__(kind)
-    error.args = args
-    vars(error).update(state)
-    return error
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

@@ -20,7 +20,7 @@ HTTP API reads is worded by that adapter.
     │   ├── MediaNotFound            no such media file
     │   ├── SweepRefused             a sweep would remove every image: a wrong database?
     │   └── RateLimited              too many requests; try again after a while
-    ├── Busy                         every decode slot is taken; try again in a moment
+    ├── Busy                         no room for an upload now; try again in a moment
     ├── Abandoned                    stopped before it was done: the caller left, or shutdown
     ├── ConcurrentUpdate             another writer kept winning the race for a user's images
     ├── VersionConflict              a repository's compare-and-set lost (retried, never shown)
@@ -40,6 +40,21 @@ if TYPE_CHECKING:
 
 class ImageCoreError(Exception):
     """Root of every error the core raises."""
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Errors take their facts as arguments but pass Exception a sentence, so pickling by
+        # ``args`` would call them with the sentence: they are rebuilt from their facts instead
+        # (across a process boundary, say).
+        return _rebuilt, (type(self), self.args, dict(vars(self)))
+
+
+def _rebuilt(
+    kind: type[ImageCoreError], args: tuple[object, ...], facts: dict[str, object]
+) -> ImageCoreError:
+    error = kind.__new__(kind)
+    error.args = args
+    vars(error).update(facts)
+    return error
 
 
 class RequestError(ImageCoreError):

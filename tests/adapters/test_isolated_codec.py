@@ -168,6 +168,27 @@ def test_closing_stops_every_running_decode() -> None:
         codec.encode(images.gif(), BOX, ImageLimits())
 
 
+class KilledCodec(PillowCodec):
+    """Killed from outside while it decodes, as the kernel's out-of-memory killer kills."""
+
+    def encode(self, data: bytes, box: Box, limits: ImageLimits) -> EncodedImage:
+        time.sleep(0.2)  # seen running, well under its CPU budget
+        os.kill(os.getpid(), signal.SIGKILL)
+        raise AssertionError("unreachable")
+
+
+def test_a_decode_killed_from_outside_is_over_its_memory_budget_not_its_cpu_one() -> None:
+    """SIGKILL long before the hard CPU limit's (a second past the budget) is the kernel's or a
+    container's memory killer: the upload is told it needs too much memory, not too much time."""
+    codec = IsolatedCodec(KilledCodec, seconds=10)
+    try:
+        with pytest.raises(DecodeOverBudget) as refused:
+            codec.encode(images.png(), BOX, ImageLimits())
+    finally:
+        codec.close()
+    assert refused.value.resource == "memory"
+
+
 def test_a_decoder_that_crashes_its_process_is_a_refused_upload() -> None:
     codec = IsolatedCodec(CrashingCodec)
     with pytest.raises(InvalidImage) as refused:

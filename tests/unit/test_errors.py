@@ -1,0 +1,52 @@
+"""The core's errors cross process boundaries whole: a decode process raises them for its
+parent, and hosts may send them through queues of their own."""
+
+from __future__ import annotations
+
+import inspect
+import pickle
+
+import pytest
+
+from imagecore import Slot, errors
+from imagecore.errors import ImageCoreError
+
+#: One of each error, with every fact it carries set.
+EXAMPLES: list[ImageCoreError] = [
+    errors.InvalidImage("damaged", ("JPEG", "PNG"), detail="a checksum does not match"),
+    errors.UnsupportedImageType("PDF", ("JPEG",)),
+    errors.ImageTooLarge("image", 90_000_000, 40_000_000, "pixels"),
+    errors.DecodeOverBudget("memory", 384 * 2**20),
+    errors.InvalidDescription(Slot.COVER, "stacked marks", 8),
+    errors.InvalidCrop(Slot.PROFILE, "outside", (640, 480)),
+    errors.CropOutside((640, 480)),
+    errors.UnknownSlot("avatar"),
+    errors.NothingToUpload(),
+    errors.SlotEmpty(Slot.PROFILE, "describe"),
+    errors.MediaNotFound("resume/images/x.png"),
+    errors.SweepRefused(12),
+    errors.RateLimited("upload", 20, 3600, 1200),
+    errors.Abandoned(),
+    errors.Busy(5, short_of="memory"),
+    errors.ConcurrentUpdate(),
+    errors.VersionConflict("the stored version moved on"),
+    errors.StorageError("write", "resume/images/x.png"),
+    errors.RepositoryError("the database is gone"),
+]
+
+
+def test_every_error_class_has_an_example() -> None:
+    classes = {
+        kind
+        for _, kind in inspect.getmembers(errors, inspect.isclass)
+        if issubclass(kind, ImageCoreError) and not kind.__subclasses__()
+    }
+    assert classes <= {type(error) for error in EXAMPLES}
+
+
+@pytest.mark.parametrize("error", EXAMPLES, ids=lambda error: type(error).__name__)
+def test_an_error_pickles_with_its_facts(error: ImageCoreError) -> None:
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is type(error)
+    assert vars(copy) == vars(error)
+    assert str(copy) == str(error)
