@@ -7,6 +7,7 @@ packages still gets a sentence saying what to install rather than a traceback.
 from __future__ import annotations
 
 import argparse
+import importlib
 from collections.abc import Sequence
 
 from imagecore.app import package_version
@@ -33,7 +34,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        from imagecore.app import commands
+        # `token` needs only the token policy: not the codec, the database or the server.
+        commands = importlib.import_module(
+            "imagecore.app.tokens" if args.command == "token" else "imagecore.app.commands"
+        )
         from imagecore.app.settings import Settings, SettingsError
     except ModuleNotFoundError as error:
         missing = (error.name or "").partition(".")[0]

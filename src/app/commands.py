@@ -78,16 +78,6 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if started else 3
 
 
-def token(settings: Settings, args: argparse.Namespace) -> int:
-    policy = token_policy(settings)
-    try:
-        print(issue_token(args.subject, policy, ttl=args.ttl))
-    except ValueError as error:
-        print(f"imagecore token: {error}", file=sys.stderr)
-        return 2
-    return 0
-
-
 def gc(settings: Settings, args: argparse.Namespace) -> int:
     if args.min_age < SAFE_MIN_AGE and not args.allow_recent:
         print(

@@ -7,7 +7,6 @@ import ipaddress
 import re
 from pathlib import Path
 
-from imagecore.adapters.pillow_codec import MAX_PIXELS_SUPPORTED
 from imagecore.throttle import Limit
 
 MIN_SECRET_LENGTH = 32
@@ -60,13 +59,8 @@ def seconds(name: str, raw: str) -> float:
 
 
 def pixels(name: str, raw: str) -> int:
-    value = positive_int(name, raw)
-    if value > MAX_PIXELS_SUPPORTED:
-        raise SettingsError(
-            f"{name} must be at most {MAX_PIXELS_SUPPORTED:,}, the largest image the codec "
-            f"decodes; got {value:,}."
-        )
-    return value
+    """A count of pixels (whether the codec decodes that many is checked where it is built)."""
+    return positive_int(name, raw)
 
 
 def flag(name: str, raw: str) -> bool:

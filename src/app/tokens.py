@@ -1,13 +1,16 @@
-"""How the server checks tokens: the configured key, or a secret kept in the data dir."""
+"""How the server checks tokens: the configured key, or a secret kept in the data dir; and
+`imagecore token`, which needs nothing else (no codec, no database)."""
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import secrets
+import sys
 from pathlib import Path
 
-from imagecore.adapters.http import TokenPolicy
+from imagecore.adapters.http import TokenPolicy, issue_token
 from imagecore.app.parsers import MIN_SECRET_LENGTH
 from imagecore.app.settings import Settings, SettingsError
 
@@ -63,3 +66,14 @@ def _read_or_create_secret(path: Path) -> str:
     finally:
         temporary.unlink()
     return path.read_text().strip()
+
+
+def token(settings: Settings, args: argparse.Namespace) -> int:
+    """`imagecore token`: a token for ``args.subject``, valid ``args.ttl`` seconds."""
+    policy = token_policy(settings)
+    try:
+        print(issue_token(args.subject, policy, ttl=args.ttl))
+    except ValueError as error:
+        print(f"imagecore token: {error}", file=sys.stderr)
+        return 2
+    return 0

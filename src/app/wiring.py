@@ -68,6 +68,7 @@ def open_wiring(
             isolated = build_codec(settings)
             codec = isolated
             opened.callback(isolated.close)
+        _check_pixel_limits(settings, codec)
         counter: RateCounter = MemoryRateCounter()
         reads_inline, reader = True, None
         if repository is None:
@@ -141,6 +142,20 @@ def _open_database(settings: Settings, *, existing: bool) -> _Database:
             )
         sqlite = SqliteDatabase(url.removeprefix("sqlite:///"), create=not existing)
         return _Database(sqlite.repository, sqlite.rate_counter, sqlite.close, reads_inline=True)
+
+
+def _check_pixel_limits(settings: Settings, codec: ImageCodec) -> None:
+    """The pixel limits the settings name, within what the codec decodes (checked here, where
+    the codec is known, so that reading the settings needs no codec)."""
+    for variable, value in (
+        ("IMAGECORE_MAX_PIXELS", settings.max_pixels),
+        ("IMAGECORE_MAX_DECLARED_PIXELS", settings.max_declared_pixels),
+    ):
+        if value > codec.max_pixels:
+            raise SettingsError(
+                f"{variable} must be at most {codec.max_pixels:,}, the largest image the codec "
+                f"decodes; got {value:,}."
+            )
 
 
 @contextlib.contextmanager

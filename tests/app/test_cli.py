@@ -511,3 +511,20 @@ def test_variants_decodes_only_in_the_server_s_decode_slots(
     assert "waiting for a free decode slot" in capsys.readouterr().err
     assert files_when_freed == before  # nothing written while the slots were held
     assert set(media.rglob("*.*")) != before
+
+
+def test_token_needs_no_codec(tmp_path: Path) -> None:
+    """`imagecore token` with Pillow unimportable (a host that installed the server alone, say):
+    the token is printed, where reading the settings imported the codec and failed."""
+    code = (
+        "import sys; sys.modules['PIL'] = None\n"
+        "from imagecore.app.cli import main\n"
+        "raise SystemExit(main(['token', 'alice']))"
+    )
+    env = {**os.environ, "IMAGECORE_DATA_DIR": str(tmp_path), "IMAGECORE_JWT_SECRET": "s" * 40}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    policy = token_policy(Settings(data_dir=tmp_path, jwt_secret="s" * 40))
+    assert user_id_from_token(done.stdout.strip(), policy) == "alice"
