@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from litestar import Response, get
+from litestar.di import NamedDependency, Provide
 from litestar.testing import TestClient
 
 from imagecore import Box, EncodedImage, ImageCodec, ImageLimits, ImageSlots, Slot, SlotPolicy
@@ -18,7 +20,7 @@ from imagecore.adapters.http import HttpConfig, create_app
 from imagecore.adapters.http.bodies import DecodeBudget
 from imagecore.adapters.http.limits import RateRules
 from imagecore.adapters.memory_repository import MemoryRateCounter, MemoryRepository
-from imagecore.errors import Busy, InvalidImage, UnsupportedImageType
+from imagecore.errors import Busy, InvalidImage, RepositoryError, UnsupportedImageType
 from imagecore.model import DEFAULT_POLICIES, UserImages
 from imagecore.throttle import Limit, Throttle
 from tests import images
@@ -415,3 +417,60 @@ def test_a_starved_decode_counts_against_its_sender_s_quota(fake_storage: DictSt
     )
     assert first.headers["Retry-After"] == "5"
     assert third.status_code == 429
+
+
+class FlakyRepository(MemoryRepository):
+    """A repository whose saves fail ``failures`` times (a database outage), then work."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failures = 0
+
+    def save(self, user_id: str, images: UserImages) -> UserImages:
+        if self.failures:
+            self.failures -= 1
+            raise RepositoryError("the database does not answer")
+        return super().save(user_id, images)
+
+
+def test_every_503_gives_back_the_rate_count(fake_storage: DictStorage) -> None:
+    """One delete an hour: two that met a database outage (503) count for nothing, the third is
+    done, the fourth is over the limit. (Only busy decode slots gave the count back.)"""
+    repository = FlakyRepository()
+    slots = ImageSlots(storage=fake_storage, repository=repository, codec=TaggingCodec())
+    rules = RateRules(throttle=Throttle(MemoryRateCounter()), per_user={"delete": Limit(1, 3600)})
+    with TestClient(create_app(slots, HttpConfig(tokens=TOKENS, rate_rules=rules))) as client:
+        assert upload(client, profile_image=b"IMG:1").status_code == 200
+        statuses = []
+        for failures in (1, 1, 0, 0):
+            repository.failures = failures
+            statuses.append(client.delete(API + "?type=profile_image", headers=AUTH).status_code)
+    assert statuses == [503, 503, 200, 429]
+
+
+def test_a_host_s_options_join_the_app_s(fake_slots: ImageSlots) -> None:
+    """Dependencies, exception handlers, state and hooks a host passes are added to the app's
+    own (they were refused: Litestar got each twice)."""
+
+    class HostError(Exception):
+        pass
+
+    def host_error(request: Any, error: Exception) -> Any:
+        return Response({"host": True}, status_code=418)
+
+    @get("/host", sync_to_thread=False)
+    def host_route(greeting: NamedDependency[str]) -> str:
+        raise HostError(greeting)
+
+    app = create_app(
+        fake_slots,
+        HttpConfig(tokens=TOKENS),
+        route_handlers=[host_route],
+        dependencies={"greeting": Provide(lambda: "hi", sync_to_thread=False)},
+        exception_handlers={HostError: host_error},
+        state={"host": 1},
+    )
+    with TestClient(app) as client:
+        assert client.get("/host").status_code == 418
+        assert client.get(API, headers=AUTH).status_code == 200
+    assert app.state["host"] == 1 and app.state["rate_rules"] is None

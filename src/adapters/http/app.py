@@ -21,7 +21,7 @@ from imagecore.adapters.http.body_budget import BodyBudget
 from imagecore.adapters.http.cors import CrossOrigin, OptionsRouter
 from imagecore.adapters.http.decoding import ThreadSlots, UploadGate
 from imagecore.adapters.http.docs import docs_headers, openapi_config
-from imagecore.adapters.http.errors import exception_handlers
+from imagecore.adapters.http.errors import exception_handlers, refund_unavailable
 from imagecore.adapters.http.limits import RateRules
 from imagecore.adapters.http.media import MEDIA_PATH, media_router
 from imagecore.adapters.http.openapi import operations
@@ -87,9 +87,9 @@ def create_app(slots: ImageSlots, config: HttpConfig, **litestar_options: Any) -
     # Images embedded by the other origins allowed to call the API must load there too.
     media = media_router(cross_origin=bool(config.cors_origins))
     max_bytes = slots.limits.max_bytes
-    return Litestar(
-        route_handlers=[api, media, health, *page_routes(urls.base, urls.defaults)],
-        dependencies={
+    ours: dict[str, Any] = {
+        "route_handlers": [api, media, health, *page_routes(urls.base, urls.defaults)],
+        "dependencies": {
             "api": _value(
                 Api(
                     slots,
@@ -103,29 +103,34 @@ def create_app(slots: ImageSlots, config: HttpConfig, **litestar_options: Any) -
             ),
             "slots": _value(slots),
         },
-        state=State({"rate_rules": config.rate_rules}),
+        "state": {"rate_rules": config.rate_rules},
         # Not Litestar's cors_config: see the cors module.
-        before_send=[
-            docs_headers(),
-            *([cross_origin.before_send] if cross_origin else []),
-            *litestar_options.pop("before_send", []),
-        ],
-        exception_handlers=exception_handlers(max_bytes),
-        request_max_body_size=max_bytes,
+        "before_send": [docs_headers(), *([cross_origin.before_send] if cross_origin else [])],
+        "exception_handlers": exception_handlers(max_bytes),
+        "after_exception": [refund_unavailable],
+        "request_max_body_size": max_bytes,
         # Logging belongs to the process (the CLI, or the host app embedding this one).
-        logging_config=None,
-        openapi_config=openapi_config(config.title, config.version),
-        on_startup=[
-            *([config.reader.open] if config.reader else []),
-            *litestar_options.pop("on_startup", []),
-        ],
-        on_shutdown=[
-            gate.close,
-            *([config.reader.close] if config.reader else []),
-            *litestar_options.pop("on_shutdown", []),
-        ],
-        **litestar_options,
-    )
+        "logging_config": None,
+        "openapi_config": openapi_config(config.title, config.version),
+        "on_startup": [*([config.reader.open] if config.reader else [])],
+        "on_shutdown": [gate.close, *([config.reader.close] if config.reader else [])],
+    }
+    for name, value in litestar_options.items():
+        if name in _MERGED:
+            ours[name] = {**ours[name], **value}  # a host's own entries join ours
+        elif name in _JOINED:
+            ours[name] = [*ours[name], *value]  # a host's hooks run after ours
+        else:
+            ours[name] = value
+    ours["state"] = State(ours["state"])
+    return Litestar(**ours)
+
+
+#: Options a host may pass that add to ours rather than replace them.
+_MERGED = frozenset({"dependencies", "exception_handlers", "state"})
+_JOINED = frozenset(
+    {"route_handlers", "before_send", "after_exception", "on_startup", "on_shutdown"}
+)
 
 
 def _value(value: object) -> Provide:

@@ -9,6 +9,7 @@ import logging
 from typing import Any
 
 from litestar import MediaType, Request, Response
+from litestar.concurrency import sync_to_thread
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
@@ -21,11 +22,12 @@ from litestar.status_codes import (
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
 )
-from litestar.types import ExceptionHandlersMap
+from litestar.types import ExceptionHandlersMap, Scope
 
 from imagecore import BackendError, ConcurrentUpdate, ImageCoreError, MediaNotFound, RequestError
 from imagecore.adapters.http import wording
 from imagecore.adapters.http.bodies import ErrorBody
+from imagecore.adapters.http.limits import REFUND
 from imagecore.errors import Abandoned, Busy, RateLimited, SlotEmpty
 
 log = logging.getLogger("imagecore.http")
@@ -116,3 +118,17 @@ def _validation_message(error: ValidationException) -> str:
             problems.append(str(item.get("message")))
     detail = "; ".join(problems) or error.detail
     return wording.invalid_request(detail)
+
+
+async def refund_unavailable(error: Exception, scope: Scope) -> None:
+    """After any error answered 503 (no room, a backend down, a server stopping), take back the
+    request's counts: it was refused for want of room, not for what it asked, and a client
+    that retries as told uses up no quota. Except a decode the busy machine starved: it ran."""
+    if isinstance(error, Busy) and error.short_of == "cpu":
+        return
+    status = status_of(error) if isinstance(error, ImageCoreError) else None
+    if isinstance(error, HTTPException):
+        status = error.status_code
+    refund = scope.get("state", {}).get(REFUND)
+    if status == HTTP_503_SERVICE_UNAVAILABLE and refund is not None:
+        await sync_to_thread(refund)

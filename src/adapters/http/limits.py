@@ -232,11 +232,3 @@ async def rate_limit(
 
 #: Where the guard leaves the call that takes a request's counts back.
 REFUND = "imagecore_rate_refund"
-
-
-async def refund_rate(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
-    """Take back the counts of a request that was refused for want of room, not for what it
-    asked: a client that retries after a 503, as told, uses up no quota."""
-    refund = connection.state.get(REFUND)
-    if refund is not None:
-        await sync_to_thread(refund)

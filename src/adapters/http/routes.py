@@ -33,9 +33,9 @@ from imagecore.adapters.http.bodies import (
 from imagecore.adapters.http.body_budget import BodyBudget
 from imagecore.adapters.http.decoding import UploadGate
 from imagecore.adapters.http.forms import UploadForm, read_descriptions, read_image_form
-from imagecore.adapters.http.limits import rate_limit, refund_rate, request_address
+from imagecore.adapters.http.limits import rate_limit, request_address
 from imagecore.adapters.http.openapi import Operations
-from imagecore.errors import Busy, UnknownSlot
+from imagecore.errors import UnknownSlot
 from imagecore.ports import AsyncImageReader
 
 API_PATH = "/api/resume"
@@ -74,13 +74,8 @@ async def upload_form(
     """The upload's form, its bytes held in the body budget until the upload is answered."""
     address = request_address(request.scope, request.app.state.get("rate_rules"))
     with api.bodies.account(address) as account:
-        try:
-            account.need(_declared_length(request, api.slots.limits.max_bytes))
-            form = await read_image_form(request, account)
-        except Busy:
-            await refund_rate(request)
-            raise
-        yield form
+        account.need(_declared_length(request, api.slots.limits.max_bytes))
+        yield await read_image_form(request, account)
 
 
 def _declared_length(request: Request[str, Any, Any], most: int) -> int:
@@ -101,14 +96,7 @@ async def upload_images(
     def upload() -> UserImages:
         return api.slots.upload(request.user, form.files, form.descriptions, form.crops)
 
-    try:
-        images = await api.gate.run(request, upload, request.user)
-    except Busy as busy:
-        # Refused before its decode began: a client that retries, as told, pays once. A decode
-        # the busy machine starved has run, and counts.
-        if busy.short_of != "cpu":
-            await refund_rate(request)
-        raise
+    images = await api.gate.run(request, upload, request.user)
     return UploadBody(
         message=wording.uploaded(form.files),
         details=api.urls.details(api.slots.shown(images)),
