@@ -26,6 +26,7 @@ EXTRA_OF = {
     "multipart": "server",
     "openapi_ui_bundles": "server",
     "PIL": "codec",
+    "simplejpeg": "codec",
     "fsspec": "storage",
 }
 

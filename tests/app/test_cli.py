@@ -330,14 +330,17 @@ def test_a_pixel_limit_above_the_codec_s_is_a_configuration_error(
     assert "Traceback" not in err
 
 
-#: Runs the command as if the server's packages were not installed.
-WITHOUT_LITESTAR = """
+#: Runs the command (its arguments after the first) as if a package (the first) were not
+#: installed.
+WITHOUT = """
 import sys
 from importlib.abc import MetaPathFinder
 
+missing = sys.argv.pop(1)
+
 class Uninstalled(MetaPathFinder):
     def find_spec(self, name, path=None, target=None):
-        if name == "litestar" or name.startswith("litestar."):
+        if name == missing or name.startswith(missing + "."):
             raise ModuleNotFoundError(f"No module named {name!r}", name=name)
         return None
 
@@ -347,13 +350,22 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
-@pytest.mark.parametrize("command", [["serve"], ["token", "alice"]])
+@pytest.mark.parametrize(
+    ("missing", "extra", "command"),
+    [
+        ("litestar", "server", ["serve"]),
+        ("litestar", "server", ["token", "alice"]),
+        ("simplejpeg", "codec", ["serve"]),
+        ("PIL", "codec", ["variants"]),
+    ],
+)
 def test_a_missing_extra_is_one_line_saying_what_to_install(
-    command: list[str], data_dir: Path
+    missing: str, extra: str, command: list[str], data_dir: Path
 ) -> None:
-    """Without the server's packages the command says which extra to install, in one line."""
+    """Without a package the command imports, it says which extra to install, in one line
+    (simplejpeg's absence was a traceback)."""
     done = subprocess.run(
-        [sys.executable, "-c", WITHOUT_LITESTAR, *command],
+        [sys.executable, "-c", WITHOUT, missing, *command],
         capture_output=True,
         text=True,
         timeout=60,
@@ -361,8 +373,8 @@ def test_a_missing_extra_is_one_line_saying_what_to_install(
     )
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
-        f"imagecore: `imagecore {command[0]}` needs the 'server' extra, which is not installed "
-        "(no module 'litestar'): pip install 'imagecore[server]'"
+        f"imagecore: `imagecore {command[0]}` needs the {extra!r} extra, which is not installed "
+        f"(no module {missing!r}): pip install 'imagecore[{extra}]'"
     ]
 
 
