@@ -60,16 +60,26 @@ def live_server(
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
         while True:
-            match = re.search(r"export TOKEN=(\S+)", log.read_text())
             try:
-                if match and httpx.get(base + "/api/resume/user-images/").status_code == 401:
+                if httpx.get(base + "/api/resume/user-images/").status_code == 401:
                     break
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline or process.poll() is not None:
                 raise RuntimeError("imagecore serve did not start:\n" + log.read_text())
             time.sleep(0.1)
-        yield Live(base, match.group(1), process, data_dir)
+        # The banner shows a token only for a secret of its own making; with one configured,
+        # the demo user's is made here.
+        match = re.search(r"export TOKEN=(\S+)", log.read_text())
+        token = match.group(1) if match else demo_token(environ["IMAGECORE_JWT_SECRET"])
+        yield Live(base, token, process, data_dir)
     finally:
         process.terminate()
         process.wait(15)
+
+
+def demo_token(secret: str) -> str:
+    """A token for the banner's demo user, signed with ``secret``, valid a day."""
+    from imagecore.adapters.http import TokenPolicy, issue_token
+
+    return issue_token("demo", TokenPolicy.shared_secret(secret), ttl=24 * 3600)

@@ -75,8 +75,9 @@ def _parser() -> argparse.ArgumentParser:
     serve_parser = commands.add_parser(
         "serve",
         help="serve the HTTP API",
-        description="Serve the HTTP API with uvicorn. On start it prints where data lives, "
-        "a ready-to-paste token and a curl example.",
+        description="Serve the HTTP API with uvicorn. On start it prints where data lives "
+        "and, on a loopback address with a secret of its own making, a ready-to-paste token "
+        "and a curl example.",
         epilog="examples:\n  imagecore serve\n  imagecore serve --host 0.0.0.0 --port 8080",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

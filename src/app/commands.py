@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import logging.config
 import os
 import signal
@@ -51,7 +52,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
     else:
         app = AccessLog(build_app(settings, wiring=wiring, tokens=policy))
     base = f"http://{_host_for_url(args.host)}:{args.port}"
-    _banner(settings, base, policy, args.workers)
+    _banner(settings, base, policy, args.workers, demo=_serves_only_this_machine(args.host))
     # The same configuration reaches every worker: uvicorn applies log_config in each process.
     config = log_config(settings.log_level)
     logging.config.dictConfig(config)
@@ -207,7 +208,20 @@ def _bytes(n: int) -> str:
     return f"{size / 1024:.1f} GB"
 
 
-def _banner(settings: Settings, base: str, policy: TokenPolicy, workers: int) -> None:
+def _serves_only_this_machine(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def _banner(
+    settings: Settings, base: str, policy: TokenPolicy, workers: int, *, demo: bool = True
+) -> None:
+    """What the server says as it starts. A ready token for the demo user only where it can be
+    no credential for real users: a secret made for this data dir, on a loopback address (as
+    `make run` serves); never with a configured secret or key, nor on a public address, where
+    a log line would hand out a day's access."""
     database = settings.database_shown
     if not settings.shares_state:
         database += " (forgotten when the server stops)"
@@ -222,15 +236,18 @@ def _banner(settings: Settings, base: str, policy: TokenPolicy, workers: int) ->
         f"  API:        {base}/api/resume/user-images/   docs: {base}/schema",
         f"  proxies:    {_proxies(settings)}",
     ]
-    if policy.can_issue:
-        demo = issue_token(DEMO_USER, policy, ttl=DAY)
+    configured = settings.jwt_secret is not None or settings.jwt_public_key is not None
+    if not (policy.can_issue and demo and not configured):
+        lines += ["", "Tokens: imagecore token USER (with the same settings)."]
+    else:
+        demo_token = issue_token(DEMO_USER, policy, ttl=DAY)
         lines += [
             "",
             f"Open the page as user '{DEMO_USER}':",
-            f"  {base}/#token={demo}",
+            f"  {base}/#token={demo_token}",
             "",
             f"A token for user '{DEMO_USER}', valid 24 hours (more: imagecore token USER):",
-            f"  export TOKEN={demo}",
+            f"  export TOKEN={demo_token}",
             "Try:",
             f'  curl -H "Authorization: Bearer $TOKEN" {base}/api/resume/user-images/',
             f'  curl -H "Authorization: Bearer $TOKEN" -F profile_image=@photo.jpg '

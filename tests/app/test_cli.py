@@ -540,3 +540,24 @@ def test_token_needs_no_codec(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     policy = token_policy(Settings(data_dir=tmp_path, jwt_secret="s" * 40))
     assert user_id_from_token(done.stdout.strip(), policy) == "alice"
+
+
+@pytest.mark.parametrize(
+    ("secret", "host", "shown"),
+    [
+        (None, "127.0.0.1", True),  # make run: a secret made for this data dir, this machine only
+        (None, "::1", True),
+        (None, "0.0.0.0", False),  # every address: a token in the log is a credential
+        ("s" * 40, "127.0.0.1", False),  # a configured secret signs real users' tokens
+    ],
+)
+def test_the_banner_shows_a_token_only_where_it_is_no_credential(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], secret: str | None, host: str, shown: bool
+) -> None:
+    settings = Settings(data_dir=tmp_path, jwt_secret=secret)
+    demo = commands._serves_only_this_machine(host)
+    commands._banner(settings, "http://127.0.0.1:8000", token_policy(settings), 1, demo=demo)
+    out = capsys.readouterr().out
+    assert ("export TOKEN=" in out) == shown
+    assert ("#token=" in out) == shown
+    assert "imagecore token USER" in out
