@@ -25,13 +25,13 @@ from imagecore.model import (
     Variant,
 )
 
-#: Longest user id fragment kept in a file name; the unique part keeps names distinct anyway.
-MAX_USER_FRAGMENT = 32
+#: The user ids a file name may show: a short number, as the guide's own example has. Any other
+#: id (an e-mail address, a name) would put part of itself in every public image URL.
+_SHOWN_ID = re.compile(r"[0-9]{1,10}")
 
 #: Longest file name the media route looks up; every name the core makes is far shorter.
 MAX_NAME = 128
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9-]+")
 
 #: Most characters in an image's description: alt text is a sentence or two, not an essay.
 MAX_DESCRIPTION = 1000
@@ -60,23 +60,22 @@ class Change:
     garbage: frozenset[str]
 
 
-def safe_user_fragment(user_id: str) -> str:
-    """The user id reduced to letters, digits and hyphens, short enough for any file system.
-
-    The result can never contain a path separator, a dot or a NUL, so a name built from it stays in
-    its folder whatever the id is.
-    """
-    fragment = _UNSAFE.sub("", user_id)[:MAX_USER_FRAGMENT]
-    return fragment or "user"
+def user_fragment(user_id: str) -> str:
+    """What a file name shows of its user: the id when it is a short number (``42``), else
+    nothing. Either way no path separator, dot or NUL: a name stays in its folder."""
+    return user_id if _SHOWN_ID.fullmatch(user_id) else ""
 
 
 def image_key(policy: SlotPolicy, user_id: str, unique: str, extension: str) -> str:
-    """The storage key for a new upload, e.g. ``resume/images/profile_42_9f3a.jpg``."""
+    """The storage key for a new upload, e.g. ``resume/images/profile_42_9f3a.jpg``, or
+    ``resume/images/profile_9f3a.jpg`` for a user whose id is not a short number."""
     if extension not in MEDIA_TYPES:
         raise ValueError(f"no media type for extension {extension!r}")
     if not unique.isalnum() or not unique.isascii():
         raise ValueError(f"unique part must be ASCII letters and digits, got {unique!r}")
-    return f"{policy.folder}{policy.prefix}_{safe_user_fragment(user_id)}_{unique}.{extension}"
+    shown = user_fragment(user_id)
+    name = f"{policy.prefix}_{shown}_{unique}" if shown else f"{policy.prefix}_{unique}"
+    return f"{policy.folder}{name}.{extension}"
 
 
 def description(slot: Slot, text: str) -> str:

@@ -15,8 +15,8 @@ from tests import images
 from tests.servers import Server
 
 DEFAULT = re.compile(r"/media/resume/defaults/profile\.png$")
-PROFILE = re.compile(r"/media/resume/images/profile_demo_[0-9a-f]{16}\.png$")
-COVER = re.compile(r"/media/resume/covers/cover_demo_[0-9a-f]{16}\.png$")
+PROFILE = re.compile(r"/media/resume/images/profile_[0-9a-f]{16}\.png$")
+COVER = re.compile(r"/media/resume/covers/cover_[0-9a-f]{16}\.png$")
 
 
 def png(color: tuple[int, int, int], size: tuple[int, int] = (600, 400)) -> dict[str, object]:

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from imagecore import Box, Slot, SlotPolicy, StoredImage, UserImages
 from imagecore.errors import SlotEmpty, UnknownSlot
 from imagecore.model import DEFAULT_POLICIES, DEFAULTS_FOLDER
-from imagecore.rules import delete, image_key, is_servable, replace, safe_user_fragment
+from imagecore.rules import delete, image_key, is_servable, replace, user_fragment
 
 PROFILE = DEFAULT_POLICIES[Slot.PROFILE]
 COVER_POLICY = DEFAULT_POLICIES[Slot.COVER]
@@ -64,16 +64,24 @@ def test_hostile_user_ids_never_leave_the_folder(user_id: str) -> None:
     assert folder == "resume/images"
     assert name.startswith("profile_") and name.endswith("_ab12.jpg")
     assert ".." not in name and "\\" not in name and "\x00" not in name
-    assert len(name) <= len("profile__ab12.jpg") + 32
+    assert len(name) <= len("profile__ab12.jpg") + 10
     assert is_servable(key, FOLDERS)
 
 
 @given(st.text())
-def test_any_user_id_gives_a_safe_fragment(user_id: str) -> None:
-    """The fragment is 1 to 32 ASCII letters, digits or hyphens for every possible id."""
-    fragment = safe_user_fragment(user_id)
-    assert 1 <= len(fragment) <= 32
-    assert all(c.isascii() and (c.isalnum() or c == "-") for c in fragment)
+def test_a_name_shows_a_user_id_only_when_it_is_a_short_number(user_id: str) -> None:
+    """What a public image URL shows of its user: at most ten digits, the id itself."""
+    fragment = user_fragment(user_id)
+    assert fragment in ("", user_id)
+    assert fragment == "" or (fragment.isascii() and fragment.isdigit() and len(fragment) <= 10)
+
+
+@pytest.mark.parametrize("user_id", ["alice.smith@example.com", "Alice Smith", "12345678901"])
+def test_an_e_mail_address_or_a_name_is_never_in_an_image_url(user_id: str) -> None:
+    """Where ids are e-mail addresses, a piece of each was in every image URL."""
+    key = image_key(PROFILE, user_id, "ab12", "jpg")
+    assert key == "resume/images/profile_ab12.jpg"
+    assert image_key(PROFILE, "42", "ab12", "jpg") == "resume/images/profile_42_ab12.jpg"
 
 
 def test_unique_part_and_extension_are_checked() -> None:

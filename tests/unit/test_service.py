@@ -91,8 +91,8 @@ def test_each_slot_s_box_and_the_limits_reach_the_codec() -> None:
         (image_bytes("c"), Box(300, 100), limits),
     ]
     assert images.profile_image is not None and images.cover_image is not None
-    assert images.profile_image.key == "media/avatars/avatar_alice_0001.png"
-    assert images.cover_image.key == "media/banners/banner_alice_0002.png"
+    assert images.profile_image.key == "media/avatars/avatar_0001.png"
+    assert images.cover_image.key == "media/banners/banner_0002.png"
 
 
 def test_a_file_over_the_byte_limit_is_refused_before_the_codec_sees_any_file() -> None:
@@ -117,7 +117,7 @@ def test_upload_stores_a_reencoded_file_and_references_it(
     images = slots.upload("alice", {Slot.PROFILE: image_bytes("a")})
     image = images.profile_image
     assert image is not None
-    assert image.key == "resume/images/profile_alice_0001.png"
+    assert image.key == "resume/images/profile_0001.png"
     assert image.media_type == "image/png"
     assert storage.files[image.key] == b"PNG:a"
     assert slots.shown(slots.current("alice"))[Slot.PROFILE] == image
@@ -250,9 +250,9 @@ def test_media_serves_only_the_folders_of_the_service_s_policies() -> None:
     image = service.upload("alice", {Slot.PROFILE: image_bytes("a")}).profile_image
     assert image is not None
     assert service.media(image.key).read() == b"PNG:a"
-    storage.files["resume/images/profile_alice_0001.png"] = b"PNG:elsewhere"
+    storage.files["resume/images/profile_0001.png"] = b"PNG:elsewhere"
     with pytest.raises(MediaNotFound):
-        service.media("resume/images/profile_alice_0001.png")
+        service.media("resume/images/profile_0001.png")
 
 
 class FailingStorage(DictStorage):
@@ -309,7 +309,7 @@ def test_a_failed_commit_keeps_the_old_image_and_removes_the_new_file() -> None:
     with pytest.raises(RepositoryError):
         service.upload("alice", {Slot.PROFILE: image_bytes("p")})
     assert storage.files == {}
-    assert storage.written[0] == "resume/images/profile_alice_0001.png"
+    assert storage.written[0] == "resume/images/profile_0001.png"
     assert len(storage.written) == 5  # the image and its 4 variants, all removed
 
 
@@ -360,7 +360,7 @@ def test_a_file_that_cannot_be_removed_does_not_fail_the_committed_change() -> N
     service.upload("alice", {Slot.PROFILE: image_bytes("1")})
     images = service.upload("alice", {Slot.PROFILE: image_bytes("2")})
     assert images.profile_image is not None
-    assert images.profile_image.key == "resume/images/profile_alice_0002.png"
+    assert images.profile_image.key == "resume/images/profile_0002.png"
     assert len(storage.files) == 2 * 5  # the orphans wait for the sweep
 
 
@@ -412,8 +412,8 @@ def test_a_failed_commit_of_a_replace_leaves_the_old_image_untouched() -> None:
     assert service.current("alice") == old
     assert old.profile_image is not None
     assert set(storage.files) == set(old.profile_image.keys)
-    assert storage.files["resume/images/profile_alice_0001.png"] == b"PNG:old"
-    assert "resume/images/profile_alice_0002.png" in storage.written
+    assert storage.files["resume/images/profile_0001.png"] == b"PNG:old"
+    assert "resume/images/profile_0002.png" in storage.written
 
 
 @pytest.mark.parametrize(

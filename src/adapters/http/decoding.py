@@ -84,6 +84,7 @@ class UploadGate:
         try:
             release = await self._take(user)
         except asyncio.CancelledError:
+            _stop_cancelling()
             raise Abandoned() from None  # the server is stopping (see below)
         cancel = threading.Event()
         try:
@@ -106,6 +107,7 @@ class UploadGate:
             # Only a stopping server cancels a request here (a client that leaves is watched
             # for): its decode is stopped, and the client told so, as a 503 it can retry.
             cancel.set()
+            _stop_cancelling()
             raise Abandoned() from None
         finally:
             gone.cancel()
@@ -157,6 +159,14 @@ class UploadGate:
             self._uploads[user] -= 1
             if not self._uploads[user]:
                 del self._uploads[user]
+
+
+def _stop_cancelling() -> None:
+    """Marks the current task's cancellation as handled, so that what answers its request (the
+    error handler, the rate refund's thread) is not cancelled in turn."""
+    task = asyncio.current_task()
+    if task is not None:
+        task.uncancel()
 
 
 def _cancellable(cancel: threading.Event, work: Callable[[], T]) -> T:

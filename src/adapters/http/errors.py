@@ -131,4 +131,7 @@ async def refund_unavailable(error: Exception, scope: Scope) -> None:
         status = error.status_code
     refund = scope.get("state", {}).get(REFUND)
     if status == HTTP_503_SERVICE_UNAVAILABLE and refund is not None:
-        await sync_to_thread(refund)
+        try:
+            await sync_to_thread(refund)
+        except Exception:  # the 503 is still answered; the counts stay as they are
+            log.warning("could not give back a refused request's rate counts", exc_info=True)
