@@ -14,9 +14,11 @@ HTTP API reads is worded by that adapter.
     │   │   ├── ImageTooLarge        too many bytes, pixels or frames
     │   │   └── DecodeOverBudget     decoding took more time or memory than it may
     │   ├── InvalidDescription       a description that cannot be stored
+    │   ├── InvalidCrop              a crop that cannot frame the picture
+    │   ├── CropOutside              the codec's finding: a crop reaching outside the picture
     │   ├── UnknownSlot              no slot has that name
     │   ├── NothingToUpload          an upload named no slot
-    │   ├── SlotEmpty                nothing to delete
+    │   ├── SlotEmpty                nothing to delete or describe
     │   ├── MediaNotFound            no such media file
     │   ├── SweepRefused             a sweep would remove every image: a wrong database?
     │   └── RateLimited              too many requests; try again after a while

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -13,6 +15,7 @@ import pytest
 
 from imagecore import (
     Box,
+    ImageLimits,
     ImageRejected,
     ImageRepository,
     ImageSlots,
@@ -137,3 +140,18 @@ def test_a_host_app_runs_the_use_cases_with_its_own_adapters(tmp_path: Path) -> 
     slots.delete("7", Slot.PROFILE)
     assert not (tmp_path / second.key).exists()
     assert slots.current("7") == UserImages(version=3)
+
+
+def test_the_embedding_guide_names_every_limit_and_use_case() -> None:
+    """The guide's summary of the pieces lists every field of ImageLimits and every public
+    method of ImageSlots, so that it cannot fall behind them unnoticed."""
+    guide = (Path(__file__).parents[2] / "docs" / "embedding.md").read_text()
+    summary = re.search(r"^ *ImageLimits\(([^)]*)\)", guide, re.MULTILINE)
+    assert summary is not None
+    named = {name.strip() for name in summary.group(1).split(",")}
+    assert named == {field.name for field in attrs.fields(ImageLimits)}
+    methods = {
+        name for name, _ in inspect.getmembers(ImageSlots, inspect.isfunction) if name[0] != "_"
+    }
+    missing = {name for name in methods if f".{name}(" not in guide}
+    assert not missing, missing

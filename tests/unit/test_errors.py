@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import inspect
 import pickle
+import re
 
 import pytest
 
@@ -50,3 +51,14 @@ def test_an_error_pickles_with_its_facts(error: ImageCoreError) -> None:
     assert type(copy) is type(error)
     assert vars(copy) == vars(error)
     assert str(copy) == str(error)
+
+
+def test_the_tree_drawn_in_the_module_names_every_error() -> None:
+    """The docstring's tree is how a reader learns the errors: none may be missing from it."""
+    drawn = set(re.findall(r"[├└]── (\w+)", errors.__doc__ or ""))
+    defined = {
+        name
+        for name, kind in inspect.getmembers(errors, inspect.isclass)
+        if issubclass(kind, ImageCoreError)
+    }
+    assert drawn | {"ImageCoreError"} == defined  # the root, drawn at the top
