@@ -79,3 +79,21 @@ class MemoryRateCounter(RateCounter):
         with self._lock:
             count, expires = self._counts.get((key, window), (1, 0.0))
             self._counts[key, window] = (count - 1, expires)
+
+
+@attrs.frozen
+class InlineReader:
+    """Reads ``repository`` on the event loop itself, with no thread: for one whose reads take
+    microseconds and never wait (this module's, in memory), where a hop to a thread would cost
+    more than the read."""
+
+    repository: ImageRepository
+
+    async def open(self) -> None:
+        pass
+
+    async def get(self, user_id: str) -> UserImages:
+        return self.repository.get(user_id)
+
+    async def close(self) -> None:
+        pass

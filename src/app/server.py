@@ -73,7 +73,6 @@ def http_config(settings: Settings, wiring: Wiring, tokens: TokenPolicy) -> Http
             grace=settings.rate_grace_per_user,
         ),
         cors_origins=settings.cors_origins,
-        reads_inline=wiring.reads_inline,
         reader=wiring.reader,
         decode_slots=wiring.decode_slots,
         decode_wait=settings.decode_wait,

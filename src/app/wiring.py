@@ -16,7 +16,11 @@ from imagecore import ImageCodec, ImageCoreError, ImageRepository, ImageSlots, I
 from imagecore.adapters.decode_slots import LockFileSlots
 from imagecore.adapters.fsspec_storage import FsspecStorage
 from imagecore.adapters.isolated_codec import IsolatedCodec
-from imagecore.adapters.memory_repository import MemoryRateCounter, MemoryRepository
+from imagecore.adapters.memory_repository import (
+    InlineReader,
+    MemoryRateCounter,
+    MemoryRepository,
+)
 from imagecore.adapters.pillow_codec import PillowCodec
 from imagecore.adapters.sql import SqliteDatabase
 from imagecore.app.settings import Settings, SettingsError
@@ -31,10 +35,8 @@ class Wiring:
     rate_counter: RateCounter
     #: Taken by each upload's decode, shared by every process of the server.
     decode_slots: DecodeSlots
-    #: Whether the repository answers in microseconds (memory, local SQLite), so that a read on
-    #: the event loop costs less than a hop to a worker thread.
-    reads_inline: bool = False
-    #: Reads for the event loop, where the database has an async driver (PostgreSQL).
+    #: Reads for the event loop (in memory: on it; SQLite: on it unless the file is held;
+    #: PostgreSQL: its async driver); None: on a thread.
     reader: AsyncImageReader | None = None
     _opened: contextlib.ExitStack = attrs.field(factory=contextlib.ExitStack, alias="opened")
 
@@ -70,14 +72,14 @@ def open_wiring(
             opened.callback(isolated.close)
         _check_pixel_limits(settings, codec)
         counter: RateCounter = MemoryRateCounter()
-        reads_inline, reader = True, None
+        reader: AsyncImageReader | None = None
         if repository is None:
             database = _open_database(settings, existing=existing)
             opened.callback(database.close)
             repository, counter = database.repository, database.rate_counter
-            reads_inline, reader = database.reads_inline, database.reader
+            reader = database.reader
         else:
-            reads_inline = isinstance(repository, MemoryRepository)
+            reader = InlineReader(repository) if isinstance(repository, MemoryRepository) else None
         slots = ImageSlots(
             storage=storage,
             repository=repository,
@@ -88,7 +90,7 @@ def open_wiring(
         decode_slots = LockFileSlots(
             settings.data_dir.resolve() / "locks", settings.max_concurrent_decodes
         )
-        return Wiring(slots, counter, decode_slots, reads_inline, reader, opened.pop_all())
+        return Wiring(slots, counter, decode_slots, reader, opened.pop_all())
 
 
 def build_codec(settings: Settings) -> IsolatedCodec:
@@ -113,10 +115,8 @@ class _Database:
     repository: ImageRepository
     rate_counter: RateCounter
     close: Callable[[], None]
-    #: Reads quick enough for the event loop (memory, local SQLite).
-    reads_inline: bool = False
-    #: Else reads for the event loop, where the database has an async driver.
-    reader: AsyncImageReader | None = None
+    #: Reads for the event loop.
+    reader: AsyncImageReader
 
 
 def _open_database(settings: Settings, *, existing: bool) -> _Database:
@@ -128,7 +128,8 @@ def _open_database(settings: Settings, *, existing: bool) -> _Database:
                 "IMAGECORE_DATABASE_URL=memory: lives inside the server process only; "
                 "gc and check need the database the server uses."
             )
-        return _Database(MemoryRepository(), MemoryRateCounter(), lambda: None, reads_inline=True)
+        memory = MemoryRepository()
+        return _Database(memory, MemoryRateCounter(), lambda: None, InlineReader(memory))
     variable = "IMAGECORE_DATABASE_URL" if settings.database_url else "IMAGECORE_DATA_DIR"
     with _blaming(variable, f"database {settings.database_shown!r}"):
         if url.startswith(("postgresql://", "postgres://")):
@@ -138,10 +139,10 @@ def _open_database(settings: Settings, *, existing: bool) -> _Database:
                 url, pool_size=settings.database_pool_size, create=not existing
             )
             return _Database(
-                postgres.repository, postgres.rate_counter, postgres.close, reader=postgres.reader
+                postgres.repository, postgres.rate_counter, postgres.close, postgres.reader
             )
         sqlite = SqliteDatabase(url.removeprefix("sqlite:///"), create=not existing)
-        return _Database(sqlite.repository, sqlite.rate_counter, sqlite.close, reads_inline=True)
+        return _Database(sqlite.repository, sqlite.rate_counter, sqlite.close, sqlite.reader)
 
 
 def _check_pixel_limits(settings: Settings, codec: ImageCodec) -> None:

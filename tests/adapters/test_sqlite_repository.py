@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
 import sqlite3
 import threading
@@ -303,3 +304,43 @@ def test_keys_a_later_release_adds_are_left_alone() -> None:
     )
     image = image_from_json(newer)
     assert image is not None and (image.key, image.alt) == ("resume/images/profile_1_a.jpg", "Me")
+
+
+def test_a_read_that_would_wait_for_the_file_leaves_the_event_loop_free(tmp_path: Path) -> None:
+    """Another connection holds the file (exclusive locking mode, after a write) for a second:
+    the reader's read on the loop is refused at once and waits on a thread, so the loop keeps
+    running meanwhile (it stood still for the whole wait), and the read then answers."""
+    with closing(SqliteDatabase(tmp_path / "images.db")) as database:
+        database.repository.save("ann", UserImages(profile_image=PROFILE))
+        reader = database.reader
+        database.close()  # its connections, which would keep the holder from its lock
+
+        async def scenario() -> tuple[UserImages, int]:
+            holder = sqlite3.connect(tmp_path / "images.db", isolation_level=None)
+            holder.execute("PRAGMA locking_mode = EXCLUSIVE")
+            holder.execute("BEGIN EXCLUSIVE")
+            holder.execute("CREATE TABLE held (x)")
+            holder.execute("COMMIT")  # the lock stays: exclusive locking mode
+            await reader.open()
+            ticks = 0
+
+            async def tick() -> None:
+                nonlocal ticks
+                while True:
+                    await asyncio.sleep(0.01)
+                    ticks += 1
+
+            ticker = asyncio.ensure_future(tick())
+            await asyncio.sleep(0.05)
+            ticks = 0
+            asyncio.get_running_loop().call_later(1.0, holder.close)
+            try:
+                images = await reader.get("ann")
+            finally:
+                ticker.cancel()
+                await reader.close()
+            return images, ticks
+
+        images, ticks = asyncio.run(scenario())
+    assert images.profile_image == PROFILE
+    assert ticks >= 20  # the loop ran while the read waited

@@ -104,7 +104,8 @@ TOKENS = [
     ),
     Hostile(
         "no user id",
-        get_with(f"Bearer {jwt.encode({'exp': now() + 60}, SECRET)}"),
+        # Made as it is sent: made at import, it expired in a run longer than a minute.
+        lambda t: get_with(f"Bearer {jwt.encode({'exp': now() + 60}, SECRET)}")(t),
         401,
         "names no user",
     ),

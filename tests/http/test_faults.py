@@ -74,7 +74,9 @@ def test_a_failing_step_leaves_a_consistent_state(
         storage=FaultyStorage(media, plan),
         repository=FaultyRepository(healthy.repository, plan),
     )
-    with TestClient(build_app(settings, wiring=attrs.evolve(wiring, slots=faulty))) as client:
+    # Reads through the service's repository too (on a thread), so that they meet the faults.
+    faulty_wiring = attrs.evolve(wiring, slots=faulty, reader=None)
+    with TestClient(build_app(settings, wiring=faulty_wiring)) as client:
         response = operation(client, auth)
     assert plan.failed is not None
     assert response.status_code in (200, 503), response.text
@@ -113,7 +115,9 @@ def test_a_get_costs_one_repository_read_and_nothing_else(
         storage=FaultyStorage(media, plan),
         repository=FaultyRepository(healthy.repository, plan),
     )
-    with TestClient(build_app(settings, wiring=attrs.evolve(wiring, slots=counted))) as client:
+    # Reads through the service's repository (on a thread), so that they are counted.
+    counted_wiring = attrs.evolve(wiring, slots=counted, reader=None)
+    with TestClient(build_app(settings, wiring=counted_wiring)) as client:
         plan.calls.clear()
         for _ in range(3):
             assert client.get(API, headers=auth).status_code == 200

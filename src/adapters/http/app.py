@@ -26,7 +26,7 @@ from imagecore.adapters.http.limits import RateRules
 from imagecore.adapters.http.media import MEDIA_PATH, media_router
 from imagecore.adapters.http.openapi import operations
 from imagecore.adapters.http.pages import page_routes
-from imagecore.adapters.http.routes import API_PATH, Api, api_handlers, health
+from imagecore.adapters.http.routes import API_PATH, Api, ThreadedReader, api_handlers, health
 from imagecore.ports import AsyncImageReader, DecodeSlots
 
 
@@ -47,11 +47,9 @@ class HttpConfig:
     rate_rules: RateRules | None = None
     #: Origins allowed to call the API from a browser; none by default.
     cors_origins: tuple[str, ...] = ()
-    #: Read a user's images on the event loop: for repositories that answer in microseconds
-    #: (memory, local SQLite), where a hop to a worker thread would cost more than the read.
-    reads_inline: bool = False
-    #: Reads a user's images on the event loop without a thread (an async database driver):
-    #: opened when the app starts, closed when it stops. Preferred to ``reads_inline``.
+    #: How a GET reads a user's images on the event loop (an async database driver, a memory
+    #: repository read in place): opened when the app starts, closed when it stops. None: the
+    #: service's repository, on a worker thread.
     reader: AsyncImageReader | None = None
     #: The decode slots uploads take, shared with whoever shares them (every worker of a
     #: server, say); None: two, in this process.
@@ -97,8 +95,7 @@ def create_app(slots: ImageSlots, config: HttpConfig, **litestar_options: Any) -
                     gate,
                     published,
                     config.bodies,
-                    config.reads_inline,
-                    config.reader,
+                    config.reader or ThreadedReader(slots.repository),
                 )
             ),
             "slots": _value(slots),

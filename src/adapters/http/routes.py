@@ -1,9 +1,9 @@
 """The API guide's routes: each handler turns a request into a call on the core, and back.
 
 The core, its storage and its codec are synchronous, so handlers run in a worker thread, except
-reads: through an async reader where the database has one (PostgreSQL), or on the event loop
-where the repository is quicker than the hop (memory, SQLite); and uploads, which run on threads
-of their own once a decode slot is theirs (see :mod:`decoding`).
+reads, through the app's reader (PostgreSQL's async driver; on the event loop where the
+repository answers at once, as memory and SQLite do; else a thread), and uploads, which run on
+threads of their own once a decode slot is theirs (see :mod:`decoding`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from litestar.openapi.spec import Example
 from litestar.params import QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
-from imagecore import ImageSlots, Slot, UserImages
+from imagecore import ImageRepository, ImageSlots, Slot, UserImages
 from imagecore.adapters.http import wording
 from imagecore.adapters.http.bodies import (
     DescribedBody,
@@ -52,18 +52,29 @@ class Api:
     gate: UploadGate
     published: LimitsBody
     bodies: BodyBudget
-    #: Read a user's images on the event loop (see HttpConfig.reads_inline and .reader).
-    reads_inline: bool = False
-    reader: AsyncImageReader | None = None
+    #: How a GET reads a user's images (see HttpConfig.reader).
+    reader: AsyncImageReader
+
+
+@attrs.frozen
+class ThreadedReader:
+    """Reads ``repository`` on a worker thread: for any repository, as the other routes use
+    the core, where no reader of its own is given."""
+
+    repository: ImageRepository
+
+    async def open(self) -> None:
+        pass
+
+    async def get(self, user_id: str) -> UserImages:
+        return await sync_to_thread(self.repository.get, user_id)
+
+    async def close(self) -> None:
+        pass
 
 
 async def current_images(request: Request[str, Any, Any], api: NamedDependency[Api]) -> ImagesBody:
-    if api.reader is not None:
-        images = await api.reader.get(request.user)
-    elif api.reads_inline:
-        images = api.slots.current(request.user)
-    else:
-        images = await sync_to_thread(api.slots.current, request.user)
+    images = await api.reader.get(request.user)
     shown = api.slots.shown(images)
     return ImagesBody(api.urls.images(shown), api.urls.details(shown))
 

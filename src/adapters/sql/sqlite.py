@@ -7,6 +7,7 @@ connection for its life, in autocommit mode: every write is one statement. Migra
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import sqlite3
 import threading
@@ -28,6 +29,7 @@ from imagecore.adapters.sql.schema import (
 )
 from imagecore.adapters.sql.seam import Connection, Dialect
 from imagecore.errors import RepositoryError
+from imagecore.model import UserImages
 
 SQLITE = Dialect(
     name="SQLite",
@@ -71,6 +73,8 @@ class SqliteDatabase:
         self.repository = SqlRepository(self._connections)
         #: Rate counts in the same file, so every worker process shares them.
         self.rate_counter = SqlRateCounter(self._connections)
+        #: Reads for an event loop (see :class:`SqliteReader`).
+        self.reader = SqliteReader(self.path, self.repository)
 
     def close(self) -> None:
         """Close every connection this database opened, in any thread."""
@@ -132,6 +136,62 @@ def _adopt_older_file(connection: sqlite3.Connection, *, create: bool) -> None:
     connection.executemany(
         f"INSERT INTO {VERSIONS} (version) VALUES (?)", [(v,) for v in range(1, found + 1)]
     )
+
+
+class SqliteReader:
+    """Reads for an event loop: on the loop itself, through a connection of its own that never
+    waits, since in WAL mode a read is answered at once. Where the file is held all the same (a
+    checkpoint, a recovery, a writer in exclusive locking mode), the read goes to a thread, to
+    wait out the busy timeout there: on the loop, that wait stalled every request of the
+    worker."""
+
+    def __init__(self, path: Path, repository: SqlRepository) -> None:
+        self._path = path
+        self._waiting = repository
+        self._connection: sqlite3.Connection | None = None
+        self._at_once: SqlRepository | None = None
+
+    async def open(self) -> None:
+        self._connection = sqlite3.connect(
+            self._path, timeout=0, isolation_level=None, check_same_thread=False
+        )
+        self._at_once = SqlRepository(_OneConnection(self._connection))
+
+    async def get(self, user_id: str) -> UserImages:
+        if self._at_once is not None:
+            try:
+                return self._at_once.get(user_id)
+            except RepositoryError as error:
+                if not _busy(error.__cause__):
+                    raise
+        return await asyncio.to_thread(self._waiting.get, user_id)
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+        self._connection = self._at_once = None
+
+
+def _busy(error: BaseException | None) -> bool:
+    """Whether SQLite refused because the file is held by another connection."""
+    return isinstance(error, sqlite3.OperationalError) and (
+        "locked" in str(error) or "busy" in str(error)
+    )
+
+
+class _OneConnection:
+    """One connection, as :class:`SqlRepository` takes connections."""
+
+    dialect = SQLITE
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+
+    def connection(self) -> AbstractContextManager[Connection]:
+        return contextlib.nullcontext(self._connection)
+
+    def stream(self, query: str) -> Iterator[tuple[Any, ...]]:
+        yield from self._connection.execute(query)
 
 
 class _ThreadConnections:
