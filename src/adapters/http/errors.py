@@ -132,6 +132,11 @@ async def refund_unavailable(error: Exception, scope: Scope) -> None:
     refund = scope.get("state", {}).get(REFUND)
     if status == HTTP_503_SERVICE_UNAVAILABLE and refund is not None:
         try:
-            await sync_to_thread(refund)
+            if isinstance(error, Abandoned):
+                # The server is stopping: given back here, since an await could be cancelled by
+                # its shutdown before the 503 is sent.
+                refund()
+            else:
+                await sync_to_thread(refund)
         except Exception:  # the 503 is still answered; the counts stay as they are
             log.warning("could not give back a refused request's rate counts", exc_info=True)
