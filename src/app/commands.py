@@ -18,7 +18,8 @@ from imagecore.adapters.decode_slots import SlottedCodec
 from imagecore.adapters.http import AccessLog, TokenPolicy, issue_token
 from imagecore.app import package_version
 from imagecore.app.cli import DAY, SAFE_MIN_AGE
-from imagecore.app.protocol import GuardedConfig, connection_limits, run
+from imagecore.app.connections import connection_limits
+from imagecore.app.runner import GuardedConfig, run
 from imagecore.app.server import MEDIA_URL, build_app, log_config
 from imagecore.app.settings import Settings
 from imagecore.app.tokens import token_policy

@@ -13,151 +13,16 @@ timer until the first request is complete.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import ipaddress
 import json
-import resource
-import signal
 from collections.abc import Callable
 from typing import Any
 
-import attrs
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-from uvicorn.supervisors import Multiprocess
 
 from imagecore.adapters.http import wording
 from imagecore.adapters.http.limits import address_group
-from imagecore.app.parsers import Network
-from imagecore.app.server import return_memory_promptly
-from imagecore.app.settings import Settings
-
-
-@attrs.frozen
-class ConnectionLimits:
-    """What one connection may send, and how many connections there may be (per worker)."""
-
-    #: The request line and every header together.
-    max_header_bytes: int = 32 * 1024
-    max_headers: int = 100
-    #: From the connection's first moment, or a request's first byte, to the end of its headers.
-    header_seconds: float = 10.0
-    #: The longest pause in a request body, when the app is ready to read it.
-    body_seconds: float = 30.0
-    #: The longest a request body may take in all, however steadily it trickles.
-    body_total_seconds: float = 300.0
-    #: How long the rest of a body answered before it was read (a 401, a 413, a 503) may still
-    #: come: then the connection is closed. A client that sends it in time keeps its connection.
-    drain_seconds: float = 2.0
-    max_connections: int = 1000
-    max_connections_per_address: int = 64
-    #: Reverse proxies carry many clients' requests: they are held to ``max_connections`` only.
-    trusted_proxies: tuple[Network, ...] = ()
-
-
-def connection_limits(settings: Settings) -> ConnectionLimits:
-    """The connection limits the settings name."""
-    return ConnectionLimits(
-        max_header_bytes=settings.max_header_bytes,
-        max_headers=settings.max_headers,
-        header_seconds=settings.header_timeout,
-        body_seconds=settings.body_timeout,
-        body_total_seconds=settings.body_total_timeout,
-        max_connections=settings.max_connections,
-        max_connections_per_address=settings.max_connections_per_address,
-        trusted_proxies=settings.trusted_proxies,
-    )
-
-
-class GuardedConfig(uvicorn.Config):
-    """uvicorn's configuration, with the guarded protocol and its limits (which reach every
-    worker process with the configuration itself)."""
-
-    def __init__(self, app: Any, *, connection_limits: ConnectionLimits, **options: Any) -> None:
-        # No WebSockets: the app has no such route, and an upgraded connection would leave the
-        # guarded protocol (and its count) behind.
-        super().__init__(app, http=GuardedProtocol, ws="none", **options)
-        self.connection_limits = connection_limits
-        self.open_connections = OpenConnections()
-
-
-@attrs.define
-class OpenConnections:
-    """The open connections of one server process, by address group: counted as they come and
-    go, so that a connection's admission costs the same with a thousand open as with none."""
-
-    by_address: dict[str, set[GuardedProtocol]] = attrs.field(factory=dict)
-    #: When each address over its cap was last told why, for a second.
-    told: dict[str, float] = attrs.field(factory=dict)
-
-    def tell(self, group: str, now: float) -> bool:
-        """Whether a refusal of ``group`` at ``now`` should say why: once a second at most."""
-        if len(self.told) > 10_000:
-            self.told = {g: t for g, t in self.told.items() if now - t < 1}
-        if now - self.told.get(group, -1.0) < 1:
-            return False
-        self.told[group] = now
-        return True
-
-    def add(self, group: str, protocol: GuardedProtocol) -> int:
-        """Count ``protocol`` under ``group``; how many that group now holds."""
-        held = self.by_address.setdefault(group, set())
-        held.add(protocol)
-        return len(held)
-
-    def remove(self, group: str, protocol: GuardedProtocol) -> None:
-        held = self.by_address.get(group)
-        if held is not None:
-            held.discard(protocol)
-            if not held:
-                del self.by_address[group]
-
-    def evictable(self, newcomer: str) -> GuardedProtocol | None:
-        """A connection that may make room for one from ``newcomer``: a waiting one (before or
-        between requests) of the group holding the most that has one, if that group holds more
-        than ``newcomer``'s."""
-        count = len(self.by_address.get(newcomer, ()))
-        for held in sorted(self.by_address.values(), key=len, reverse=True):
-            if len(held) <= count:
-                return None
-            for protocol in held:
-                if protocol.waiting and not protocol.transport.is_closing():
-                    return protocol
-        return None
-
-
-def run(config: GuardedConfig) -> bool:
-    """What ``uvicorn.run`` does, for a configuration made here; whether the server started."""
-    _allow_open_files()
-    return_memory_promptly()
-    server = uvicorn.Server(config)
-    # uvicorn stops on SIGTERM as on SIGINT, then raises the signal again with the handler it
-    # found: with the default one, the process would end there, before its caller closes what
-    # it opened (the codec and its decode processes among them).
-    previous = signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        if config.workers > 1:
-            Multiprocess(config, sockets=[config.bind_socket()]).run()
-            return True
-        server.run()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-    return server.started
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
-def _allow_open_files() -> None:
-    """Raise the open-file limit to its ceiling, so that the connection caps, not the file
-    descriptors, are what limit connections."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if hard == resource.RLIM_INFINITY or soft < hard:
-        with contextlib.suppress(ValueError, OSError):
-            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+from imagecore.app.connections import ConnectionLimits, OpenConnections, trusted
 
 
 class GuardedProtocol(HttpToolsProtocol):
@@ -183,7 +48,7 @@ class GuardedProtocol(HttpToolsProtocol):
         peer = transport.get_extra_info("peername")
         host = peer[0] if isinstance(peer, tuple) else ""
         # Reverse proxies carry many clients' connections: neither capped nor evicted.
-        group = None if _trusted(host, self.limits.trusted_proxies) else address_group(host)
+        group = None if trusted(host, self.limits.trusted_proxies) else address_group(host)
         if group is not None and len(self.open.by_address.get(group, ())) >= (
             self.limits.max_connections_per_address
         ):
@@ -374,13 +239,3 @@ def _answer(status: int, message: str, headers: list[tuple[bytes, bytes]]) -> by
         b"connection: close\r\n\r\n",
     ]
     return b"".join(head) + body
-
-
-def _trusted(host: str, proxies: tuple[Network, ...]) -> bool:
-    if not proxies:
-        return False
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return any(address in network for network in proxies)

@@ -6,7 +6,8 @@ from typing import Any, cast
 
 import attrs
 
-from imagecore.app.protocol import GuardedProtocol, OpenConnections
+from imagecore.app.connections import OpenConnections
+from imagecore.app.protocol import GuardedProtocol
 
 
 @attrs.define(eq=False)
