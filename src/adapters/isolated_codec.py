@@ -69,9 +69,7 @@ class IsolatedCodec(ImageCodec):
         self.memory = memory
         self._make = make
         self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload(
-            [type(probe).__module__, __name__, "imagecore.adapters.decode_signals"]
-        )
+        self._context.set_forkserver_preload([type(probe).__module__, __name__])
         self._decoding = threading.BoundedSemaphore(max_concurrent)
         self._children: set[BaseProcess] = set()
         self._lock = threading.Lock()
