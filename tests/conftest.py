@@ -14,6 +14,7 @@ from imagecore import ImageSlots
 from imagecore.adapters.memory_repository import MemoryRepository
 from tests.fakes import Counter, DictStorage, FakeCodec
 from tests.services import S3
+from tests.windows import within_rate_windows
 
 TESTS = Path(__file__).parent
 #: The tests that need packages the core alone does not bring. With only the core installed the
@@ -104,6 +105,13 @@ def slots(storage: DictStorage, repository: MemoryRepository) -> ImageSlots:
 POSTGRES_URL = os.environ.get(
     "IMAGECORE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
+
+
+@pytest.fixture
+def one_rate_window() -> None:
+    """For tests counting against rate limits on the wall clock: their counts land in one
+    minute's, hour's and day's window."""
+    within_rate_windows(needed=10)
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from imagecore.adapters.decode_slots import LockFileSlots
 from tests import images
 from tests.http.support import SECRET, token_for
 from tests.servers import Server, serving, start_server, stop_server
+from tests.windows import HOUR, within_rate_windows
 
 API = "/api/resume/user-images/"
 DEFAULT_IMAGE = "/media/resume/defaults/profile.png"
@@ -78,6 +79,7 @@ def test_a_busy_answer_uses_up_no_quota(tmp_path: Path) -> None:
         "IMAGECORE_DECODE_WAIT": "0.2",
         "IMAGECORE_UPLOAD_RATE_PER_USER": "3/hour",
     }
+    within_rate_windows(needed=120, windows=(HOUR,))
     with serving(tmp_path / "data", env=env) as server:
         slots = LockFileSlots(server.data_dir / "locks", 2)
         held = [slots.try_take(), slots.try_take()]
@@ -195,6 +197,7 @@ def test_one_user_s_bombs_do_not_hold_up_another_s_upload(tmp_path: Path) -> Non
         "IMAGECORE_DECODE_WAIT": "30",
         "IMAGECORE_UPLOAD_RATE_PER_USER": "3/hour",
     }
+    within_rate_windows(needed=120, windows=(HOUR,))
     with serving(tmp_path / "data", env=env) as server, ThreadPoolExecutor(4) as pool:
         first_slot = LockFileSlots(server.data_dir / "locks", 1)
         bombs = [pool.submit(upload, server, "mallory", images.scan_bomb())]

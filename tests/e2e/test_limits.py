@@ -8,6 +8,7 @@ import httpx
 
 from tests import images
 from tests.servers import start_server, stop_server
+from tests.windows import HOUR, within_rate_windows
 
 API = "/api/resume/user-images/"
 
@@ -15,6 +16,7 @@ API = "/api/resume/user-images/"
 def test_workers_share_the_rate_counts(tmp_path: Path) -> None:
     """With two workers, the sixth upload of a 5-per-hour user is refused whichever answers."""
     env = {"IMAGECORE_UPLOAD_RATE_PER_USER": "5/hour"}
+    within_rate_windows(needed=120, windows=(HOUR,))
     process, server = start_server(tmp_path / "data", "--workers", "2", env=env)
     try:
         auth = {"Authorization": f"Bearer {server.token}"}
@@ -37,6 +39,7 @@ def test_behind_a_trusted_proxy_each_client_has_its_own_count(tmp_path: Path) ->
         "IMAGECORE_RATE_GRACE_PER_USER": "0",
         "IMAGECORE_TRUSTED_PROXIES": "127.0.0.1",
     }
+    within_rate_windows(needed=120, windows=(HOUR,))
     process, server = start_server(tmp_path / "data", env=env)
     try:
         auth = {"Authorization": f"Bearer {server.token}"}

@@ -402,6 +402,7 @@ class StarvedCodec(TaggingCodec):
         raise Busy(5, short_of="cpu")
 
 
+@pytest.mark.usefixtures("one_rate_window")
 def test_a_starved_decode_counts_against_its_sender_s_quota(fake_storage: DictStorage) -> None:
     """Two uploads an hour: a decode stopped for want of CPU time is answered 503, says why, and
     counts once (it ran), where it was given back in full. (Uploads refused before decoding are
@@ -433,6 +434,7 @@ class FlakyRepository(MemoryRepository):
         return super().save(user_id, images)
 
 
+@pytest.mark.usefixtures("one_rate_window")
 def test_every_503_gives_back_the_rate_count(fake_storage: DictStorage) -> None:
     """One delete an hour: two that met a database outage (503) count for nothing, the third is
     done, the fourth is over the limit. (Only busy decode slots gave the count back.)"""

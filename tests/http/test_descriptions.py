@@ -238,6 +238,7 @@ def test_a_bad_description_in_an_upload_stores_nothing(
     assert details(client, auth)["profile_image"] == first["details"]["profile_image"]
 
 
+@pytest.mark.usefixtures("one_rate_window")
 def test_description_changes_are_counted_as_deletes_are(
     client_with: Client, token_for: Callable[[str], str]
 ) -> None:

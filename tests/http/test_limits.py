@@ -31,6 +31,7 @@ def upload(client: TestClient, token: str, **headers: str):  # type: ignore[no-u
     return client.post(API, headers={"Authorization": f"Bearer {token}", **headers}, files=files)
 
 
+@pytest.mark.usefixtures("one_rate_window")
 def test_uploads_over_the_per_user_limit_get_429(
     client_with: Client, token_for: Callable[[str], str], media_files: Callable[[], set[str]]
 ) -> None:
@@ -49,6 +50,7 @@ def test_uploads_over_the_per_user_limit_get_429(
     assert upload(client, token_for("bob")).status_code == 200  # others are not affected
 
 
+@pytest.mark.usefixtures("one_rate_window")
 def test_uploads_over_the_per_address_limit_get_429(
     client_with: Client, token_for: Callable[[str], str]
 ) -> None:
@@ -67,6 +69,7 @@ def test_uploads_over_the_per_address_limit_get_429(
     assert "the limit is 2 per minute" in refused.json()["error"]
 
 
+@pytest.mark.usefixtures("one_rate_window")
 def test_a_refused_request_counts_against_no_limit(
     client_with: Client, token_for: Callable[[str], str]
 ) -> None:
@@ -190,6 +193,7 @@ def test_the_address_limit_counts_users_per_window() -> None:
         rules.check("upload", "a", "192.0.2.1", now=NOW + 60)
 
 
+@pytest.mark.usefixtures("one_rate_window")
 def test_users_on_one_address_each_bring_their_share_over_http(
     client_with: Client, token_for: Callable[[str], str]
 ) -> None:
@@ -234,6 +238,7 @@ def test_no_warning_when_proxies_are_trusted(caplog: pytest.LogCaptureFixture) -
     assert caplog.records == []
 
 
+@pytest.mark.usefixtures("one_rate_window")
 def test_deletes_are_limited_too(client_with: Client, token_for: Callable[[str], str]) -> None:
     """Deletes count against their own limit, refused or not."""
     client = client_with(delete_rate_per_user=Limit(2, 3600), delete_rate_per_address=None)
