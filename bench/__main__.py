@@ -40,7 +40,7 @@ from imagecore import ImageLimits
 from imagecore.adapters.pillow_codec import PillowCodec
 from imagecore.app.settings import Settings
 from imagecore.app.wiring import build_codec
-from imagecore.model import DEFAULT_POLICIES
+from imagecore.policies import DEFAULT_POLICIES
 
 RESULTS = Path(__file__).with_name("results.json")
 API = "/api/resume/user-images/"

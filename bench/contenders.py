@@ -11,7 +11,7 @@ from PIL import Image, ImageOps
 
 from imagecore import ImageLimits, Slot
 from imagecore.adapters.pillow_codec import PillowCodec
-from imagecore.model import DEFAULT_POLICIES
+from imagecore.policies import DEFAULT_POLICIES
 
 Contender = Callable[[bytes, Slot], bytes]
 #: The codec without the slot's variants: what the other contenders make.

@@ -21,7 +21,8 @@ from imagecore import (
 )
 from imagecore.adapters.memory_repository import MemoryRepository
 from imagecore.errors import CropOutside, InvalidImage, UnsupportedImageType
-from imagecore.model import DEFAULT_POLICIES, MEDIA_TYPES, Slot, SlotPolicy
+from imagecore.model import MEDIA_TYPES, Slot
+from imagecore.policies import DEFAULT_POLICIES, SlotPolicy
 
 #: What FakeCodec accepts: bytes that start with this.
 IMAGE = b"IMG:"

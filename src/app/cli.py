@@ -11,7 +11,7 @@ import importlib
 from collections.abc import Sequence
 
 from imagecore.app import package_version
-from imagecore.service import SWEEP_MIN_AGE
+from imagecore.housekeeping import SWEEP_MIN_AGE
 
 #: Uploads write their file a moment before they commit it; younger files may be in flight.
 SAFE_MIN_AGE = 60

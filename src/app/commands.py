@@ -25,6 +25,7 @@ from imagecore.app.settings import Settings
 from imagecore.app.tokens import token_policy
 from imagecore.app.wiring import open_wiring
 from imagecore.errors import SweepRefused
+from imagecore.housekeeping import Housekeeping
 
 DEMO_USER = "demo"
 #: How long a stopping server lets requests in flight finish.
@@ -90,7 +91,7 @@ def gc(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     wiring = open_wiring(settings, existing=True)
     try:
-        report = wiring.slots.sweep(
+        report = Housekeeping(wiring.slots).sweep(
             min_age=args.min_age,
             dry_run=args.dry_run,
             allow_empty_repository=args.allow_empty_database,
@@ -112,7 +113,7 @@ def gc(settings: Settings, args: argparse.Namespace) -> int:
 def check(settings: Settings, args: argparse.Namespace) -> int:
     wiring = open_wiring(settings, existing=True)
     try:
-        report = wiring.slots.audit()
+        report = Housekeeping(wiring.slots).audit()
     finally:
         wiring.close()
     for key in report.missing:
@@ -156,7 +157,7 @@ def variants(settings: Settings, args: argparse.Namespace) -> int:
 
     previous = signal.signal(signal.SIGINT, stop)
     try:
-        report = service.rebuild_variants(progress=progress)
+        report = Housekeeping(service).rebuild_variants(progress=progress)
     except KeyboardInterrupt:
         print(
             f"\ninterrupted after {done['users']} of {done['of']} users: what was rebuilt is "

@@ -16,7 +16,7 @@ import attrs
 
 from imagecore import Box, ImageLimits, Slot, SlotPolicy
 from imagecore.app import parsers
-from imagecore.model import DEFAULT_POLICIES
+from imagecore.policies import DEFAULT_POLICIES
 from imagecore.throttle import Limit
 
 #: Default rate limits, for uploads and deletes alike. The address's limit is an allowance per

@@ -17,26 +17,20 @@ from imagecore.errors import (
     StorageError,
     VersionConflict,
 )
+from imagecore.housekeeping import AuditReport, Housekeeping, RebuildReport, SweepReport
 from imagecore.model import (
-    DEFAULT_POLICIES,
-    AuditReport,
-    Box,
-    Crop,
     DefaultImage,
     EncodedImage,
-    ImageLimits,
     MediaFile,
     Placeholder,
-    RebuildReport,
     Shown,
     Slot,
-    SlotPolicy,
     StoredFile,
     StoredImage,
     StoredStream,
-    SweepReport,
     UserImages,
 )
+from imagecore.policies import DEFAULT_POLICIES, Box, Crop, ImageLimits, SlotPolicy
 from imagecore.ports import ImageCodec, ImageRepository, ImageStorage, UniqueNames
 from imagecore.service import ImageSlots
 
@@ -49,6 +43,7 @@ __all__ = [
     "Crop",
     "DefaultImage",
     "EncodedImage",
+    "Housekeeping",
     "ImageCodec",
     "ImageCoreError",
     "ImageLimits",

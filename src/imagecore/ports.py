@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Protocol
 
-from imagecore.model import Box, EncodedImage, ImageLimits, StoredFile, StoredStream, UserImages
+from imagecore.model import EncodedImage, StoredFile, StoredStream, UserImages
+from imagecore.policies import Box, ImageLimits
 
 
 class ImageStorage(Protocol):

@@ -14,16 +14,14 @@ import attrs
 from imagecore.errors import InvalidCrop, InvalidDescription, SlotEmpty
 from imagecore.model import (
     MEDIA_TYPES,
-    Box,
-    Crop,
     EncodedImage,
     Slot,
-    SlotPolicy,
     StoredFile,
     StoredImage,
     UserImages,
     Variant,
 )
+from imagecore.policies import Box, Crop, SlotPolicy
 
 #: The user ids a file name may show: a short number, as the guide's own example has. Any other
 #: id (an e-mail address, a name) would put part of itself in every public image URL.

@@ -1,65 +1,48 @@
-"""ImageSlots: the use cases, each in the only order that loses nothing.
+"""ImageSlots: the use cases a request meets (look, replace, describe, delete, serve).
 
-A new file is written before the reference to it is committed, and an old file is removed only
-after the reference to it is gone. A crash between steps can leave a file nobody references (a
-sweep removes it later), never a reference to a file that is not there.
+Each change goes through a unit of work (:mod:`imagecore.unit_of_work`), which writes, commits
+and removes in the only order that loses nothing; the operators' sweep, audit and rebuild are in
+:mod:`imagecore.housekeeping`.
 """
 
 from __future__ import annotations
 
 import logging
-import random
 import secrets
-import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from importlib.resources import files
 
 import attrs
 
 from imagecore import rules
 from imagecore.errors import (
-    ConcurrentUpdate,
     CropOutside,
-    ImageCoreError,
     ImageTooLarge,
     InvalidCrop,
     InvalidDescription,
     MediaNotFound,
     NothingToUpload,
-    RepositoryError,
-    SweepRefused,
-    VersionConflict,
 )
 from imagecore.model import (
     DEFAULT_IMAGES,
-    DEFAULT_POLICIES,
     DEFAULTS_FOLDER,
     MEDIA_TYPES,
-    AuditReport,
-    Crop,
     DefaultImage,
     EncodedImage,
-    ImageLimits,
     MediaFile,
-    RebuildReport,
     Shown,
     Slot,
-    SlotPolicy,
-    StoredFile,
     StoredImage,
     StoredStream,
-    SweepReport,
     UserImages,
     Variant,
 )
+from imagecore.policies import DEFAULT_POLICIES, Crop, ImageLimits, SlotPolicy
 from imagecore.ports import ImageCodec, ImageRepository, ImageStorage, UniqueNames
+from imagecore.unit_of_work import UnitOfWork, unit_of_work
 
 log = logging.getLogger(__name__)
-
-
-#: How old an unreferenced file must be before a sweep removes it: an upload writes its file a
-#: moment before it commits the reference, and an hour leaves room for the slowest.
-SWEEP_MIN_AGE = 3600
 
 
 def random_unique() -> str:
@@ -128,16 +111,12 @@ class ImageSlots:
         encoded = {
             slot: self._encode(slot, data, framing.get(slot)) for slot, data in files.items()
         }
-        written: list[str] = []
-        try:
-            uploads: dict[Slot, StoredImage] = {}
+        uploads: dict[Slot, StoredImage] = {}
+        with self._unit_of_work(user_id) as work:
             for slot, image in encoded.items():
                 key = rules.image_key(self.policies[slot], user_id, self.unique(), image.extension)
-                # Each key is noted before its write: a write that reports failure may still
-                # have landed.
-                written.append(key)
-                self.storage.write(key, image.data)
-                variants, still = self._write_renditions(key, image, "", written)
+                work.write(key, image.data)
+                variants, still = write_renditions(work, key, image)
                 uploads[slot] = StoredImage(
                     key=key,
                     media_type=image.media_type,
@@ -149,93 +128,7 @@ class ImageSlots:
                     variants=variants,
                     still=still,
                 )
-            change = self._commit(user_id, lambda images: rules.replace(images, uploads))
-        except BaseException:
-            self._discard_unreferenced(user_id, written)
-            raise
-        self._remove(change.garbage)
-        return change.images
-
-    def rebuild_variants(
-        self, *, progress: Callable[[int, int], None] | None = None
-    ) -> RebuildReport:
-        """Remake every stored image's variants, still and placeholder with today's codec and
-        boxes (after their settings changed), leaving alone the images that already have them.
-
-        Each user's new files are written, then committed, then the old ones removed, as for an
-        upload: an interruption at any point leaves every image served, and a second run picks
-        up where the first stopped. ``progress`` is called with (users done, users in all).
-        """
-        users = list(self.repository.users())
-        images = rebuilt = current = 0
-        failed: list[tuple[str, str]] = []
-        for done, user_id in enumerate(users, 1):
-            try:
-                seen, changed, unchanged = self._rebuild(user_id)
-            except ImageCoreError as error:
-                log.warning("could not rebuild the variants of user %r: %s", user_id, error)
-                failed.append((user_id, str(error)))
-            else:
-                images, rebuilt, current = images + seen, rebuilt + changed, current + unchanged
-            if progress is not None:
-                progress(done, len(users))
-        return RebuildReport(len(users), images, rebuilt, current, tuple(failed))
-
-    def _rebuild(self, user_id: str) -> tuple[int, int, int]:
-        """Rebuild one user's images: (images seen, rebuilt, already current). An image replaced
-        or deleted meanwhile is neither: its new owner brought its own variants."""
-        images = self.repository.get(user_id)
-        stored = {slot: image for slot in Slot if (image := images.get(slot)) is not None}
-        written: list[str] = []
-        current = 0
-        try:
-            rebuilt: dict[Slot, StoredImage] = {}
-            for slot, image in stored.items():
-                # The stored image's own size, in fit mode: the slot's box, or its mode, may
-                # have changed since, and the variants must be of the picture that is stored.
-                box = attrs.evolve(
-                    self.policies[slot].box, width=image.width, height=image.height, fill=False
-                )
-                if rules.follows(image, box):
-                    current += 1
-                    continue
-                data = self._stored_bytes(user_id, image.key)
-                if data is None:
-                    continue
-                # The service wrote the file: it is not held to today's upload limit on bytes.
-                limits = attrs.evolve(self.limits, max_bytes=max(self.limits.max_bytes, len(data)))
-                made = self.codec.encode(data, box, limits)
-                if rules.same_renditions(image, made):
-                    current += 1
-                    continue
-                # New names: the old files serve until the commit, and a name never changes
-                # its bytes (caches keep them for a year).
-                variants, still = self._write_renditions(image.key, made, self.unique(), written)
-                placeholder = made.placeholder or image.placeholder
-                rebuilt[slot] = attrs.evolve(
-                    image, variants=variants, still=still, placeholder=placeholder
-                )
-            if not rebuilt:
-                return len(stored), 0, current
-            change = self._commit(user_id, lambda now: rules.revariant(now, rebuilt))
-        except BaseException:
-            self._discard_unreferenced(user_id, written)
-            raise
-        kept = change.images.references()
-        # Files made for an image that an upload replaced meanwhile are nobody's.
-        self._remove([*change.garbage, *(key for key in written if key not in kept)])
-        still_there = [slot for slot, image in rebuilt.items() if image.key in kept]
-        return len(stored), len(still_there), current
-
-    def _stored_bytes(self, user_id: str, key: str) -> bytes | None:
-        """The file at ``key``; None if it went because the user replaced or deleted the image
-        meanwhile (a file missing while still referenced is an error)."""
-        try:
-            return self.storage.read(key)
-        except MediaNotFound:
-            if key in self.repository.get(user_id).references():
-                raise
-            return None
+            return work.commit(lambda images: rules.replace(images, uploads))
 
     def _encode(self, slot: Slot, data: bytes, crop: Crop | None) -> EncodedImage:
         box = self.policies[slot].box
@@ -244,46 +137,19 @@ class ImageSlots:
         except CropOutside as outside:
             raise InvalidCrop(slot, "outside", outside.picture) from None
 
-    def _write_renditions(
-        self, key: str, image: EncodedImage, tag: str, written: list[str]
-    ) -> tuple[tuple[Variant, ...], Variant | None]:
-        """Write ``image``'s variants and still beside ``key``, their names marked with ``tag``
-        when not empty."""
-        mark = f"{tag}_" if tag else ""
-        variants = tuple(
-            self._write_variant(key, f"{mark}w{variant.width}", variant, written)
-            for variant in image.variants
-        )
-        still = (
-            None
-            if image.still is None
-            else self._write_variant(key, f"{mark}still", image.still, written)
-        )
-        return variants, still
-
-    def _write_variant(
-        self, key: str, suffix: str, variant: EncodedImage, written: list[str]
-    ) -> Variant:
-        variant_key = rules.variant_key(key, suffix, variant.extension)
-        written.append(variant_key)
-        self.storage.write(variant_key, variant.data)
-        return Variant(
-            variant_key, variant.media_type, variant.width, variant.height, len(variant.data)
-        )
-
     def describe(self, user_id: str, descriptions: Mapping[Slot, str]) -> UserImages:
         """Change the descriptions of the user's uploaded images; :class:`SlotEmpty` for a slot
         without one (a default image's description is not the user's to change)."""
         if not descriptions:
             raise ValueError("no description to change")
         alts = {slot: rules.description(slot, text) for slot, text in descriptions.items()}
-        return self._commit(user_id, lambda images: rules.describe(images, alts)).images
+        with self._unit_of_work(user_id) as work:
+            return work.commit(lambda images: rules.describe(images, alts))
 
     def delete(self, user_id: str, slot: Slot) -> UserImages:
         """Empty the slot, then remove its file."""
-        change = self._commit(user_id, lambda images: rules.delete(images, slot))
-        self._remove(change.garbage)
-        return change.images
+        with self._unit_of_work(user_id) as work:
+            return work.commit(lambda images: rules.delete(images, slot))
 
     def is_upload(self, key: str) -> bool:
         """Whether ``key`` names an upload the media route may serve, told from the name alone
@@ -303,51 +169,8 @@ class ImageSlots:
             raise MediaNotFound(key)
         return MediaFile(key, MEDIA_TYPES[key.rpartition(".")[2]], immutable, stream)
 
-    def sweep(
-        self,
-        *,
-        min_age: float = SWEEP_MIN_AGE,
-        dry_run: bool = False,
-        allow_empty_repository: bool = False,
-        now: float | None = None,
-        progress: Callable[[int, int], None] | None = None,
-    ) -> SweepReport:
-        """Remove files no image references, if older than ``min_age`` seconds.
-
-        Such files are what a crash or a failed clean-up leaves behind. The folders are listed
-        before the references are read, so a file committed meanwhile is seen as referenced.
-        ``progress`` is called with (files done, files in all) as the sweep goes.
-        """
-        files = self._slot_files()
-        referenced = frozenset(self.repository.references())
-        if files and not referenced and not allow_empty_repository:
-            raise SweepRefused(len(files))
-        garbage = {
-            f.key
-            for f in rules.sweepable(
-                files, referenced, now=time.time() if now is None else now, min_age=min_age
-            )
-        }
-        removed = freed = 0
-        for done, file in enumerate(files, 1):
-            if file.key in garbage:
-                if not dry_run:
-                    self.storage.delete(file.key)
-                removed += 1
-                freed += file.size
-            if progress is not None:
-                progress(done, len(files))
-        return SweepReport(len(files), len(files) - removed, removed, freed, dry_run)
-
-    def audit(self) -> AuditReport:
-        """References whose file is missing, and files nobody references. Changes nothing."""
-        files = self._slot_files()
-        referenced = frozenset(self.repository.references())
-        stored = {f.key for f in files}
-        return AuditReport(
-            missing=tuple(sorted(referenced - stored)),
-            orphans=tuple(f for f in files if f.key not in referenced),
-        )
+    def _unit_of_work(self, user_id: str) -> AbstractContextManager[UnitOfWork]:
+        return unit_of_work(self.storage, self.repository, user_id, self.max_attempts)
 
     def _shown(self, images: UserImages, slot: Slot) -> Shown:
         image = images.get(slot)
@@ -356,62 +179,24 @@ class ImageSlots:
         fallback = self.policies[slot].fallback
         return DefaultImage(fallback) if fallback is not None else None
 
-    def _slot_files(self) -> list[StoredFile]:
-        return [
-            file for policy in self.policies.values() for file in self.storage.list(policy.folder)
-        ]
 
-    def _commit(self, user_id: str, decide: Callable[[UserImages], rules.Change]) -> rules.Change:
-        for attempt in range(self.max_attempts):
-            if attempt:
-                # Writers that collided once would collide again if they retried in step.
-                time.sleep(random.uniform(0, 0.002 * 2**attempt))
-            before = self.repository.get(user_id)
-            change = decide(before)
-            if change.images == before and not change.garbage:
-                return change  # nothing to commit: a rebuild whose images were all replaced
-            try:
-                committed = self.repository.save(user_id, change.images)
-            except VersionConflict:
-                continue
-            except RepositoryError:
-                # The save may have been committed before the error (a connection lost on the
-                # way back): if it was, the change has happened, and finishing it loses nothing.
-                committed = attrs.evolve(change.images, version=change.images.version + 1)
-                if not self._reads_back(user_id, committed):
-                    raise
-            return attrs.evolve(change, images=committed)
-        raise ConcurrentUpdate()
+def write_renditions(
+    work: UnitOfWork, key: str, image: EncodedImage, tag: str = ""
+) -> tuple[tuple[Variant, ...], Variant | None]:
+    """Write ``image``'s variants and still beside ``key``, their names marked with ``tag``
+    when not empty."""
+    mark = f"{tag}_" if tag else ""
 
-    def _reads_back(self, user_id: str, images: UserImages) -> bool:
-        try:
-            return self.repository.get(user_id) == images
-        except ImageCoreError:
-            return False
+    def write(suffix: str, variant: EncodedImage) -> Variant:
+        variant_key = rules.variant_key(key, suffix, variant.extension)
+        work.write(variant_key, variant.data)
+        return Variant(
+            variant_key, variant.media_type, variant.width, variant.height, len(variant.data)
+        )
 
-    def _discard_unreferenced(self, user_id: str, keys: list[str]) -> None:
-        """After a failed upload, remove its new files unless a commit did reference them.
-
-        A repository failure may hide a commit that went through, so the files are removed only
-        once the repository says they are unreferenced; if it cannot say, the sweep will.
-        """
-        if not keys:
-            return
-        try:
-            referenced = self.repository.get(user_id).references()
-        except ImageCoreError:
-            log.warning("left %d new file(s) for the sweep: repository unreadable", len(keys))
-            return
-        self._remove(key for key in keys if key not in referenced)
-
-    def _remove(self, keys: Iterable[str]) -> None:
-        # The change is committed already; a file that cannot be removed now is an orphan the
-        # sweep removes later, not a reason to fail the request.
-        for key in keys:
-            try:
-                self.storage.delete(key)
-            except ImageCoreError:
-                log.warning("could not remove %s; the sweep will", key, exc_info=True)
+    variants = tuple(write(f"{mark}w{variant.width}", variant) for variant in image.variants)
+    still = None if image.still is None else write(f"{mark}still", image.still)
+    return variants, still
 
 
 def _check_policies(policies: Mapping[Slot, SlotPolicy]) -> None:

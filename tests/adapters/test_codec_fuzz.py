@@ -14,7 +14,7 @@ from PIL import Image
 
 from imagecore import Box, ImageLimits, ImageRejected
 from imagecore.adapters.pillow_codec import PillowCodec
-from imagecore.model import DEFAULT_POLICIES
+from imagecore.policies import DEFAULT_POLICIES
 from tests import images
 
 #: The boxes images are brought to: each slot's, and one that crops.

@@ -18,7 +18,8 @@ from PIL import Image, ImageChops, ImageStat
 from imagecore import ImageLimits, ImageSlots, Slot
 from imagecore.adapters.memory_repository import MemoryRepository
 from imagecore.adapters.pillow_codec import PillowCodec
-from imagecore.model import DEFAULT_IMAGES, DEFAULT_POLICIES, DEFAULTS_FOLDER, MEDIA_TYPES
+from imagecore.model import DEFAULT_IMAGES, DEFAULTS_FOLDER, MEDIA_TYPES
+from imagecore.policies import DEFAULT_POLICIES
 from tests.fakes import DictStorage
 
 SHIPPED = sorted(DEFAULT_IMAGES)

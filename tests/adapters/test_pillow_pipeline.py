@@ -12,7 +12,7 @@ from imagecore import Box, EncodedImage, ImageLimits, Slot
 from imagecore.adapters.pillow_codec import PillowCodec
 from imagecore.adapters.pillow_codec.pixels import draft_size, flatten
 from imagecore.errors import ImageTooLarge
-from imagecore.model import DEFAULT_POLICIES
+from imagecore.policies import DEFAULT_POLICIES
 from tests import containers, images
 
 PROFILE = DEFAULT_POLICIES[Slot.PROFILE].box

@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, Route
 
 from imagecore import ImageLimits, Slot
 from imagecore.adapters.pillow_codec import PillowCodec
-from imagecore.model import DEFAULT_POLICIES
+from imagecore.policies import DEFAULT_POLICIES
 from tests import containers, images
 
 ORIGIN = "http://imagecore.test"

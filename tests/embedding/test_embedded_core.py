@@ -14,7 +14,9 @@ import attrs
 import pytest
 
 from imagecore import (
+    DEFAULT_POLICIES,
     Box,
+    Housekeeping,
     ImageLimits,
     ImageRejected,
     ImageRepository,
@@ -27,7 +29,7 @@ from imagecore import (
 )
 from imagecore.adapters.fsspec_storage import FsspecStorage
 from imagecore.adapters.pillow_codec import PillowCodec
-from imagecore.model import DEFAULT_POLICIES, Variant
+from imagecore.model import Variant
 from imagecore.testing.repository import RepositoryContract
 from tests import images
 
@@ -144,14 +146,17 @@ def test_a_host_app_runs_the_use_cases_with_its_own_adapters(tmp_path: Path) -> 
 
 def test_the_embedding_guide_names_every_limit_and_use_case() -> None:
     """The guide's summary of the pieces lists every field of ImageLimits and every public
-    method of ImageSlots, so that it cannot fall behind them unnoticed."""
+    method of ImageSlots and Housekeeping, so that it cannot fall behind them unnoticed."""
     guide = (Path(__file__).parents[2] / "docs" / "embedding.md").read_text()
     summary = re.search(r"^ *ImageLimits\(([^)]*)\)", guide, re.MULTILINE)
     assert summary is not None
     named = {name.strip() for name in summary.group(1).split(",")}
     assert named == {field.name for field in attrs.fields(ImageLimits)}
     methods = {
-        name for name, _ in inspect.getmembers(ImageSlots, inspect.isfunction) if name[0] != "_"
+        name
+        for kind in (ImageSlots, Housekeeping)
+        for name, _ in inspect.getmembers(kind, inspect.isfunction)
+        if name[0] != "_"
     }
     missing = {name for name in methods if f".{name}(" not in guide}
     assert not missing, missing

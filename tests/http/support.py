@@ -9,7 +9,7 @@ from litestar.testing import TestClient
 
 from imagecore import ImageStorage
 from imagecore.adapters.http import TokenPolicy, issue_token
-from imagecore.model import DEFAULT_POLICIES
+from imagecore.policies import DEFAULT_POLICIES
 
 SECRET = "test-secret-" + "x" * 40
 TOKENS = TokenPolicy.shared_secret(SECRET)

@@ -21,7 +21,8 @@ from imagecore.adapters.http.bodies import DecodeBudget
 from imagecore.adapters.http.limits import RateRules
 from imagecore.adapters.memory_repository import MemoryRateCounter, MemoryRepository
 from imagecore.errors import Busy, InvalidImage, RepositoryError, UnsupportedImageType
-from imagecore.model import DEFAULT_POLICIES, UserImages
+from imagecore.model import UserImages
+from imagecore.policies import DEFAULT_POLICIES
 from imagecore.throttle import Limit, Throttle
 from tests import images
 from tests.fakes import DictStorage

@@ -14,6 +14,7 @@ from imagecore.adapters.fsspec_storage import FsspecStorage
 from imagecore.app.server import build_app
 from imagecore.app.settings import Settings
 from imagecore.app.wiring import Wiring
+from imagecore.housekeeping import Housekeeping
 from tests import images
 from tests.faults import FaultPlan, FaultyRepository, FaultyStorage, Mode
 from tests.http.support import API
@@ -90,17 +91,18 @@ def test_a_failing_step_leaves_a_consistent_state(
     with TestClient(build_app(settings, wiring=wiring)) as client:
         shown = client.get(API, headers=auth).json()["images"]["profile_image"]
         assert client.get(shown).status_code == 200  # whatever is referenced is served
-    audit = healthy.audit()
+    audit = Housekeeping(healthy).audit()
     assert audit.missing == ()
     cleanup_failed = plan.failed == "storage.delete" and mode is Mode.BEFORE
     orphans = {file.key for file in audit.orphans}
     if cleanup_failed:
         # The old image's files (itself and its variants) left for the sweep to take.
         assert old is not None and orphans and orphans <= set(old.keys)
-        assert healthy.sweep(min_age=0, allow_empty_repository=True).removed == len(orphans)
+        swept = Housekeeping(healthy).sweep(min_age=0, allow_empty_repository=True)
+        assert swept.removed == len(orphans)
     else:
         assert orphans == set()
-    assert healthy.audit().consistent
+    assert Housekeeping(healthy).audit().consistent
 
 
 def test_a_get_costs_one_repository_read_and_nothing_else(

@@ -9,6 +9,7 @@ from litestar.testing import TestClient
 from PIL import Image
 
 from imagecore import ImageSlots
+from imagecore.housekeeping import Housekeeping
 from tests import images
 from tests.http.support import API, stored_keys
 
@@ -91,6 +92,6 @@ def test_gc_and_check_know_every_variant(
         "cover_image",
         images.encode(frames[0], "GIF", save_all=True, append_images=frames[1:]),
     )
-    assert service.audit().consistent
-    assert service.sweep(min_age=0).removed == 0
-    assert service.audit().consistent
+    assert Housekeeping(service).audit().consistent
+    assert Housekeeping(service).sweep(min_age=0).removed == 0
+    assert Housekeeping(service).audit().consistent

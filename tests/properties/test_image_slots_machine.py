@@ -18,7 +18,8 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invar
 from imagecore import BackendError, DefaultImage, ImageRejected, ImageSlots, Slot, StoredImage
 from imagecore.adapters.memory_repository import MemoryRepository
 from imagecore.errors import SlotEmpty
-from imagecore.model import DEFAULT_POLICIES, VARIANT_TYPES
+from imagecore.housekeeping import Housekeeping
+from imagecore.policies import DEFAULT_POLICIES, VARIANT_TYPES
 from tests import strategies
 from tests.fakes import Counter, DictStorage, FakeCodec, image_bytes, policies_with
 from tests.faults import Crash, FaultPlan, FaultyRepository, FaultyStorage, Mode
@@ -111,6 +112,20 @@ class ImageSlotsMachine(RuleBasedStateMachine):
         if self.slots.current(user).get(slot) is None:
             self.model[user, slot] = None
 
+    @rule(user=users, slot=strategies.slots, step=steps, mode=modes)
+    def describe_meets_a_fault(self, user: str, slot: Slot, step: int, mode: Mode) -> None:
+        """A description change is all or nothing, and never touches the picture it describes."""
+        before = self.slots.current(user).get(slot)
+        self.uploads += 1
+        words = f"description {self.uploads}"
+        self._with_fault(step, mode, lambda: self.faulty.describe(user, {slot: words}))
+        after = self.slots.current(user).get(slot)
+        if before is None:
+            assert after is None
+        else:
+            assert after is not None and after.alt in (before.alt, words)
+            assert attrs.evolve(after, alt=before.alt) == before
+
     @rule(variant_type=st.sampled_from(sorted(VARIANT_TYPES)))
     def the_variant_format_changes(self, variant_type: str) -> None:
         policies = policies_with(variant_type)
@@ -120,7 +135,7 @@ class ImageSlotsMachine(RuleBasedStateMachine):
     @rule()
     def rebuild(self) -> None:
         """A rebuild gives every image variants in today's format; the images stay."""
-        report = self.slots.rebuild_variants()
+        report = Housekeeping(self.slots).rebuild_variants()
         assert report.failed == ()
         for user in self.known_users:
             for slot in Slot:
@@ -128,15 +143,16 @@ class ImageSlotsMachine(RuleBasedStateMachine):
                 if image is not None:
                     wanted = self.slots.policies[slot].box.variant_type
                     assert image.variants and {v.media_type for v in image.variants} == {wanted}
-        assert self.slots.rebuild_variants().rebuilt == 0, "a second run finds nothing to do"
+        again = Housekeeping(self.slots).rebuild_variants()
+        assert again.rebuilt == 0, "a second run finds nothing to do"
 
     @rule(step=st.integers(min_value=1, max_value=16), mode=modes)
     def rebuild_meets_a_fault(self, step: int, mode: Mode) -> None:
-        self._with_fault(step, mode, self.faulty.rebuild_variants)
+        self._with_fault(step, mode, Housekeeping(self.faulty).rebuild_variants)
 
     @rule()
     def sweep(self) -> None:
-        self.slots.sweep(min_age=0, allow_empty_repository=True)
+        Housekeeping(self.slots).sweep(min_age=0, allow_empty_repository=True)
         assert self._stored() == self._referenced()
         self.may_have_orphans = False
 

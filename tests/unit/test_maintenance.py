@@ -7,6 +7,7 @@ import pytest
 from imagecore import Box, ImageSlots, Slot, SlotPolicy, StoredFile
 from imagecore.adapters.memory_repository import MemoryRepository
 from imagecore.errors import SweepRefused
+from imagecore.housekeeping import Housekeeping
 from imagecore.rules import sweepable
 from tests.fakes import Counter, DictStorage, FakeCodec, image_bytes
 
@@ -55,7 +56,7 @@ def test_a_sweep_removes_orphans_and_keeps_images(
     storage.write("resume/covers/.cover_x.png.tmp", b"123")
     clock.now += 2 * HOUR
     storage.write("resume/covers/cover_y_inflight.png", b"new")
-    report = slots.sweep(min_age=HOUR, now=clock.now)
+    report = Housekeeping(slots).sweep(min_age=HOUR, now=clock.now)
     assert image is not None and len(image.keys) == 5  # the image and its 4 variants
     assert (report.seen, report.kept, report.removed, report.bytes_freed) == (8, 6, 2, 8)
     assert set(storage.files) == {*image.keys, "resume/covers/cover_y_inflight.png"}
@@ -66,7 +67,7 @@ def test_a_dry_run_removes_nothing(slots: ImageSlots, storage: DictStorage, cloc
     slots.upload("alice", {Slot.COVER: image_bytes("c")})
     storage.write("resume/images/profile_x_dead.png", b"12345")
     clock.now += 2 * HOUR
-    report = slots.sweep(min_age=HOUR, dry_run=True, now=clock.now)
+    report = Housekeeping(slots).sweep(min_age=HOUR, dry_run=True, now=clock.now)
     assert (report.removed, report.bytes_freed, report.dry_run) == (1, 5, True)
     assert "resume/images/profile_x_dead.png" in storage.files
 
@@ -75,7 +76,7 @@ def test_defaults_are_never_swept(slots: ImageSlots, storage: DictStorage, clock
     """The defaults folder belongs to no user and is not a slot folder: sweeps leave it alone."""
     storage.write("resume/defaults/profile.png", b"default")
     clock.now += 100 * HOUR
-    assert slots.sweep(min_age=0, now=clock.now).seen == 0
+    assert Housekeeping(slots).sweep(min_age=0, now=clock.now).seen == 0
     assert "resume/defaults/profile.png" in storage.files
 
 
@@ -92,9 +93,10 @@ def test_a_sweep_and_an_audit_look_in_the_folders_of_the_service_s_policies(
     storage.write("media/banners/banner_x_dead.png", b"123")
     storage.write("resume/images/profile_x_other.png", b"12345")
     assert image is not None
-    assert [f.key for f in slots.audit().orphans] == ["media/banners/banner_x_dead.png"]
+    orphans = Housekeeping(slots).audit().orphans
+    assert [f.key for f in orphans] == ["media/banners/banner_x_dead.png"]
     clock.now += 2 * HOUR
-    assert slots.sweep(min_age=HOUR, now=clock.now).removed == 1
+    assert Housekeeping(slots).sweep(min_age=HOUR, now=clock.now).removed == 1
     assert set(storage.files) == {image.key, "resume/images/profile_x_other.png"}
 
 
@@ -103,7 +105,7 @@ def test_progress_is_reported_file_by_file(slots: ImageSlots, storage: DictStora
     for n in range(5):
         storage.write(f"resume/images/profile_x_{n}.png", b"x")
     calls: list[tuple[int, int]] = []
-    slots.sweep(
+    Housekeeping(slots).sweep(
         min_age=0,
         allow_empty_repository=True,
         progress=lambda done, total: calls.append((done, total)),
@@ -117,9 +119,9 @@ def test_a_sweep_that_would_remove_every_image_needs_to_be_told(
     """With files stored and no reference at all (a wrong database?), a sweep refuses."""
     storage.write("resume/images/profile_x_1.png", b"x")
     with pytest.raises(SweepRefused, match="references no image, yet 1 image files"):
-        slots.sweep(min_age=0)
+        Housekeeping(slots).sweep(min_age=0)
     assert "resume/images/profile_x_1.png" in storage.files
-    assert slots.sweep(min_age=0, allow_empty_repository=True).removed == 1
+    assert Housekeeping(slots).sweep(min_age=0, allow_empty_repository=True).removed == 1
 
 
 def test_an_audit_finds_missing_files_and_orphans(slots: ImageSlots, storage: DictStorage) -> None:
@@ -127,10 +129,10 @@ def test_an_audit_finds_missing_files_and_orphans(slots: ImageSlots, storage: Di
     kept = slots.upload("alice", {Slot.PROFILE: image_bytes("a")}).profile_image
     lost = slots.upload("bob", {Slot.COVER: image_bytes("b")}).cover_image
     assert kept is not None and lost is not None
-    assert slots.audit().consistent
+    assert Housekeeping(slots).audit().consistent
     del storage.files[lost.key]
     storage.write("resume/images/profile_x_orphan.png", b"o")
-    report = slots.audit()
+    report = Housekeeping(slots).audit()
     assert report.missing == (lost.key,)
     assert [f.key for f in report.orphans] == ["resume/images/profile_x_orphan.png"]
     assert not report.consistent

@@ -9,6 +9,7 @@ import attrs
 
 from imagecore import ImageSlots, Slot, UserImages
 from imagecore.adapters.memory_repository import MemoryRepository
+from imagecore.housekeeping import Housekeeping, RebuildReport
 from tests.fakes import Counter, DictStorage, FakeCodec, image_bytes, policies_with
 
 
@@ -20,11 +21,17 @@ def service(
     return slots, storage
 
 
+def rebuilt_as_avif(slots: ImageSlots) -> RebuildReport:
+    """The rebuild after the variants' format changed to AVIF."""
+    as_avif = attrs.evolve(slots, policies=policies_with("image/avif"))
+    return Housekeeping(as_avif).rebuild_variants()
+
+
 def test_a_rebuild_keeps_the_image_and_its_description() -> None:
     codec = FakeCodec()
     slots, storage = service(codec)
     before = slots.upload("ann", {Slot.PROFILE: image_bytes()}, {Slot.PROFILE: "Ann"})
-    report = attrs.evolve(slots, policies=policies_with("image/avif")).rebuild_variants()
+    report = rebuilt_as_avif(slots)
     assert (report.users, report.images, report.rebuilt, report.current) == (1, 1, 1, 0)
     after = slots.current("ann").profile_image
     assert before.profile_image is not None and after is not None
@@ -45,7 +52,7 @@ def test_a_rebuild_with_nothing_to_change_decodes_and_writes_nothing() -> None:
     slots, storage = service(codec)
     slots.upload("ann", {Slot.PROFILE: image_bytes(), Slot.COVER: image_bytes()})
     written, decoded = list(storage.written), len(codec.calls)
-    report = slots.rebuild_variants()
+    report = Housekeeping(slots).rebuild_variants()
     assert (report.images, report.rebuilt, report.current) == (2, 0, 2)
     assert storage.written == written and len(codec.calls) == decoded
 
@@ -59,7 +66,7 @@ def test_an_image_stored_before_variants_gets_them() -> None:
     slots.repository.save("ann", current.with_image(Slot.COVER, bare))
     for key in uploaded.keys[1:]:
         storage.delete(key)
-    assert slots.rebuild_variants().rebuilt == 1
+    assert Housekeeping(slots).rebuild_variants().rebuilt == 1
     image = slots.current("ann").cover_image
     assert image is not None and image.placeholder is not None
     assert [v.width for v in image.variants] == [640, 1280, 1920]
@@ -85,7 +92,7 @@ def test_an_upload_during_a_rebuild_wins_and_the_rebuilt_files_go() -> None:
     slots, storage = service(codec, repository)
     slots.upload("ann", {Slot.PROFILE: image_bytes("old")})
     repository.meanwhile = lambda: slots.upload("ann", {Slot.PROFILE: image_bytes("new")})
-    report = attrs.evolve(slots, policies=policies_with("image/avif")).rebuild_variants()
+    report = rebuilt_as_avif(slots)
     assert (report.images, report.rebuilt) == (1, 0)
     image = slots.current("ann").profile_image
     assert image is not None and storage.read(image.key) == b"PNG:new"
@@ -97,7 +104,7 @@ def test_a_description_changed_during_a_rebuild_is_kept() -> None:
     slots, storage = service(FakeCodec(), repository)
     slots.upload("ann", {Slot.PROFILE: image_bytes()}, {Slot.PROFILE: "old words"})
     repository.meanwhile = lambda: slots.describe("ann", {Slot.PROFILE: "new words"})
-    report = attrs.evolve(slots, policies=policies_with("image/avif")).rebuild_variants()
+    report = rebuilt_as_avif(slots)
     assert report.rebuilt == 1
     image = slots.current("ann").profile_image
     assert image is not None and image.alt == "new words"
@@ -111,7 +118,7 @@ def test_a_delete_during_a_rebuild_stays_deleted_and_nothing_is_left() -> None:
     slots.upload("ann", {Slot.COVER: image_bytes()})
     version = slots.current("ann").version
     repository.meanwhile = lambda: slots.delete("ann", Slot.COVER)
-    report = attrs.evolve(slots, policies=policies_with("image/avif")).rebuild_variants()
+    report = rebuilt_as_avif(slots)
     assert (report.images, report.rebuilt, report.current) == (1, 0, 0)
     assert slots.current("ann").cover_image is None
     assert slots.current("ann").version == version + 1  # the delete's commit, and no other
@@ -130,7 +137,7 @@ def test_an_image_deleted_before_its_file_is_read_is_skipped_not_failed() -> Non
         return original_read(key)
 
     storage.read = read  # type: ignore[method-assign]
-    report = attrs.evolve(slots, policies=policies_with("image/avif")).rebuild_variants()
+    report = rebuilt_as_avif(slots)
     assert report.failed == () and report.rebuilt == 0
     assert storage.files == {}
 
@@ -141,7 +148,7 @@ def test_a_file_missing_while_referenced_fails_that_user_only() -> None:
     slots.upload("fine", {Slot.PROFILE: image_bytes()})
     assert lost is not None
     storage.delete(lost.key)
-    report = attrs.evolve(slots, policies=policies_with("image/avif")).rebuild_variants()
+    report = rebuilt_as_avif(slots)
     assert [user for user, _ in report.failed] == ["lost"]
     assert (report.users, report.images, report.rebuilt) == (2, 1, 1)
     assert slots.current("lost").profile_image == lost

@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from imagecore import Box, Slot, SlotPolicy, StoredImage, UserImages
 from imagecore.errors import SlotEmpty, UnknownSlot
-from imagecore.model import DEFAULT_POLICIES, DEFAULTS_FOLDER
+from imagecore.model import DEFAULTS_FOLDER
+from imagecore.policies import DEFAULT_POLICIES
 from imagecore.rules import delete, image_key, is_servable, replace, user_fragment
 
 PROFILE = DEFAULT_POLICIES[Slot.PROFILE]

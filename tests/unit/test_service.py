@@ -30,7 +30,8 @@ from imagecore.errors import (
     SlotEmpty,
     UnsupportedImageType,
 )
-from imagecore.model import DEFAULT_POLICIES, DEFAULTS_FOLDER
+from imagecore.model import DEFAULTS_FOLDER
+from imagecore.policies import DEFAULT_POLICIES
 from tests.fakes import Counter, DictStorage, FakeCodec, Journal, JournalRepository, image_bytes
 
 #: The default profile image as it ships, in the repository's source tree.
