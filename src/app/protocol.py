@@ -20,7 +20,7 @@ from typing import Any
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from imagecore.adapters.http import wording
+from imagecore.adapters.http import edge_wording
 from imagecore.adapters.http.limits import address_group
 from imagecore.app.connections import ConnectionLimits, OpenConnections, trusted
 
@@ -57,7 +57,9 @@ class GuardedProtocol(HttpToolsProtocol):
             self._refused = True
             if self.open.tell(group, self.loop.time()):
                 transport.write(
-                    _answer(503, wording.too_many_connections(), self.server_state.default_headers)
+                    _answer(
+                        503, edge_wording.too_many_connections(), self.server_state.default_headers
+                    )
                 )
                 transport.close()
             else:
@@ -67,9 +69,9 @@ class GuardedProtocol(HttpToolsProtocol):
         if len(self.connections) > self.limits.max_connections:
             evicted = None if group is None else self.open.evictable(group)
             if evicted is None:
-                self._respond(503, wording.too_many_connections())
+                self._respond(503, edge_wording.too_many_connections())
                 return
-            evicted._respond(503, wording.too_many_connections())
+            evicted._respond(503, edge_wording.too_many_connections())
         if group is not None:
             self._group = group
             self.open.add(group, self)
@@ -103,7 +105,7 @@ class GuardedProtocol(HttpToolsProtocol):
             self._head_bytes += len(data) if end < 0 else max(0, end + 4 - len(self._tail))
             self._tail = window[-3:]
             if self._head_bytes > self.limits.max_header_bytes:
-                self._respond(431, wording.headers_too_large(self.limits.max_header_bytes))
+                self._respond(431, edge_wording.headers_too_large(self.limits.max_header_bytes))
                 return
         super().data_received(data)
 
@@ -115,7 +117,7 @@ class GuardedProtocol(HttpToolsProtocol):
     def on_header(self, name: bytes, value: bytes) -> None:
         self._head_count += 1
         if self._head_count > self.limits.max_headers:
-            self._refusal = (431, wording.too_many_headers(self.limits.max_headers))
+            self._refusal = (431, edge_wording.too_many_headers(self.limits.max_headers))
             raise _OverLimit()  # stops the parser; uvicorn then calls send_400_response
         super().on_header(name, value)
 
@@ -183,7 +185,7 @@ class GuardedProtocol(HttpToolsProtocol):
             # The app is still answering the request before: the next may wait for it.
             self._arm(self.limits.header_seconds, self._head_timed_out)
             return
-        self._respond(408, wording.headers_timed_out(self.limits.header_seconds))
+        self._respond(408, edge_wording.headers_timed_out(self.limits.header_seconds))
 
     def _body_stalled(self) -> None:
         self._timer = None
@@ -194,9 +196,9 @@ class GuardedProtocol(HttpToolsProtocol):
         if self.cycle is not None and self.cycle.response_started:
             self.transport.close()
         elif self.loop.time() >= self._body_deadline:
-            self._respond(408, wording.body_too_slow(self.limits.body_total_seconds))
+            self._respond(408, edge_wording.body_too_slow(self.limits.body_total_seconds))
         else:
-            self._respond(408, wording.body_timed_out(self.limits.body_seconds))
+            self._respond(408, edge_wording.body_timed_out(self.limits.body_seconds))
 
     def _respond(self, status: int, message: str) -> None:
         """An ``{"error"}`` answer with ``status``, then the connection closed."""

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from litestar.testing import TestClient
 
-from imagecore.adapters.http import AccessLog, wording
+from imagecore.adapters.http import AccessLog, edge_wording
 from imagecore.adapters.http.access_log import escaped
 from imagecore.app.server import build_app
 from tests.adversarial.support import Target, token
@@ -70,7 +70,7 @@ def test_a_path_cannot_forge_a_log_line(
     method, logged_path, status, user = the_line(caplog)
     assert (method, status, user) == ("GET", "404", "-")
     assert unescaped(logged_path) == urllib.parse.unquote(path)
-    assert response.json()["error"] == wording.route_not_found(urllib.parse.unquote(path))
+    assert response.json()["error"] == edge_wording.route_not_found(urllib.parse.unquote(path))
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from imagecore import Slot
-from imagecore.adapters.http import wording
+from imagecore.adapters.http import edge_wording, guide_wording, wording
 from imagecore.errors import (
     ConcurrentUpdate,
     ImageCoreError,
@@ -110,14 +110,14 @@ def test_a_rate_limit_says_how_many_per_while_and_when_to_retry(
 
 def test_the_guide_s_success_sentences() -> None:
     """Uploads name every slot sent, in the guide's order; deletes name their slot."""
-    assert wording.uploaded([Slot.PROFILE]) == "Profile image uploaded successfully"
-    assert wording.uploaded([Slot.COVER]) == "Cover image uploaded successfully"
+    assert guide_wording.uploaded([Slot.PROFILE]) == "Profile image uploaded successfully"
+    assert guide_wording.uploaded([Slot.COVER]) == "Cover image uploaded successfully"
     assert (
-        wording.uploaded([Slot.COVER, Slot.PROFILE])
+        guide_wording.uploaded([Slot.COVER, Slot.PROFILE])
         == "Profile image and cover image uploaded successfully"
     )
-    assert wording.deleted(Slot.PROFILE) == "Profile image deleted successfully"
-    assert wording.deleted(Slot.COVER) == "Cover image deleted successfully"
+    assert guide_wording.deleted(Slot.PROFILE) == "Profile image deleted successfully"
+    assert guide_wording.deleted(Slot.COVER) == "Cover image deleted successfully"
 
 
 @pytest.mark.parametrize(
@@ -128,4 +128,4 @@ def test_the_guide_s_success_sentences() -> None:
     ],
 )
 def test_the_body_limit_sentence(limit: int, sentence: str) -> None:
-    assert wording.upload_too_large(limit) == sentence
+    assert edge_wording.upload_too_large(limit) == sentence

@@ -16,7 +16,7 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.types import ASGIApp
 
-from imagecore.adapters.http import wording
+from imagecore.adapters.http import edge_wording
 
 HMAC_ALGORITHMS = ("HS256",)
 #: The claims that are times: JSON numbers of seconds since 1970 (RFC 7519's NumericDate).
@@ -132,23 +132,23 @@ def verify(token: str, policy: TokenPolicy) -> Verified:
             options={"require": ["exp"]},
         )
     except jwt.ExpiredSignatureError as error:
-        raise InvalidToken(wording.TOKEN_EXPIRED) from error
+        raise InvalidToken(edge_wording.TOKEN_EXPIRED) from error
     except TimeNotANumber as error:
-        raise InvalidToken(wording.time_not_a_number(error.claim)) from error
+        raise InvalidToken(edge_wording.time_not_a_number(error.claim)) from error
     except jwt.MissingRequiredClaimError as error:
-        raise InvalidToken(wording.missing_claim(error.claim)) from error
+        raise InvalidToken(edge_wording.missing_claim(error.claim)) from error
     except (jwt.InvalidIssuerError, jwt.InvalidAudienceError) as error:
-        raise InvalidToken(wording.not_issued_here(error)) from error
+        raise InvalidToken(edge_wording.not_issued_here(error)) from error
     except jwt.PyJWTError as error:
         # Includes InvalidKeyError, which a token naming an algorithm of another key type raises.
-        raise InvalidToken(wording.TOKEN_INVALID) from error
+        raise InvalidToken(edge_wording.TOKEN_INVALID) from error
     if claims.get("token_type", "access") != "access":
-        raise InvalidToken(wording.NOT_AN_ACCESS_TOKEN)
+        raise InvalidToken(edge_wording.NOT_AN_ACCESS_TOKEN)
     user = claims.get("sub", claims.get("user_id"))
     if isinstance(user, bool) or not isinstance(user, str | int) or str(user) == "":
-        raise InvalidToken(wording.NO_USER)
+        raise InvalidToken(edge_wording.NO_USER)
     if isinstance(user, str) and not _is_text(user):
-        raise InvalidToken(wording.USER_NOT_TEXT)
+        raise InvalidToken(edge_wording.USER_NOT_TEXT)
     not_before = claims.get("nbf")
     return Verified(
         str(user),
@@ -185,9 +185,9 @@ class VerifiedTokens:
         if known is not None:
             if now >= known.expires + self.policy.leeway:
                 del self._verified[token]
-                raise InvalidToken(wording.TOKEN_EXPIRED)
+                raise InvalidToken(edge_wording.TOKEN_EXPIRED)
             if known.not_before is not None and now < known.not_before - self.policy.leeway:
-                raise InvalidToken(wording.TOKEN_INVALID)
+                raise InvalidToken(edge_wording.TOKEN_INVALID)
             return known.user_id
         verified = verify(token, self.policy)
         if len(self._verified) >= self.size:
@@ -199,10 +199,10 @@ class VerifiedTokens:
 def token_from_header(authorization: str | None) -> str:
     """The token of an ``Authorization: Bearer <token>`` header."""
     if not authorization:
-        raise InvalidToken(wording.NO_CREDENTIALS)
+        raise InvalidToken(edge_wording.NO_CREDENTIALS)
     scheme, _, token = authorization.strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise InvalidToken(wording.NOT_BEARER)
+        raise InvalidToken(edge_wording.NOT_BEARER)
     return token.strip()
 
 

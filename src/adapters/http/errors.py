@@ -1,6 +1,6 @@
 """Every error leaves the API as ``{"error": "<a sentence>"}``; the table of statuses is here.
 
-The sentences themselves are :mod:`wording`'s.
+The sentences themselves are :mod:`wording`'s (the core's errors) and :mod:`edge_wording`'s.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from litestar.status_codes import (
 from litestar.types import ExceptionHandlersMap, Scope
 
 from imagecore import BackendError, ConcurrentUpdate, ImageCoreError, MediaNotFound, RequestError
-from imagecore.adapters.http import wording
+from imagecore.adapters.http import edge_wording, wording
 from imagecore.adapters.http.bodies import ErrorBody
 from imagecore.adapters.http.limits import REFUND
 from imagecore.errors import Abandoned, Busy, RateLimited, SlotEmpty
@@ -71,24 +71,24 @@ def exception_handlers(max_upload_bytes: int) -> ExceptionHandlersMap:
             headers["WWW-Authenticate"] = 'Bearer realm="imagecore"'
             message = error.detail
         elif status == HTTP_404_NOT_FOUND:
-            message = wording.route_not_found(request.url.path)
+            message = edge_wording.route_not_found(request.url.path)
         elif status == HTTP_405_METHOD_NOT_ALLOWED:
             allowed = headers.get("allow", "")
-            message = wording.method_not_allowed(request.method, allowed)
+            message = edge_wording.method_not_allowed(request.method, allowed)
         elif status == HTTP_413_REQUEST_ENTITY_TOO_LARGE:
-            message = wording.upload_too_large(max_upload_bytes)
+            message = edge_wording.upload_too_large(max_upload_bytes)
         elif isinstance(error, ValidationException):
             message = _validation_message(error)
         elif status >= HTTP_500_INTERNAL_SERVER_ERROR:
             log.error("%s %s failed", request.method, request.url.path, exc_info=error)
-            message = wording.INTERNAL_ERROR
+            message = edge_wording.INTERNAL_ERROR
         else:
             message = error.detail
         return _error(status, message, headers)
 
     def unexpected(request: Request[Any, Any, Any], error: Exception) -> Response[ErrorBody]:
         log.error("%s %s failed", request.method, request.url.path, exc_info=error)
-        return _error(HTTP_500_INTERNAL_SERVER_ERROR, wording.INTERNAL_ERROR)
+        return _error(HTTP_500_INTERNAL_SERVER_ERROR, edge_wording.INTERNAL_ERROR)
 
     return {
         ImageCoreError: core_error,
@@ -117,7 +117,7 @@ def _validation_message(error: ValidationException) -> str:
         else:
             problems.append(str(item.get("message")))
     detail = "; ".join(problems) or error.detail
-    return wording.invalid_request(detail)
+    return edge_wording.invalid_request(detail)
 
 
 async def refund_unavailable(error: Exception, scope: Scope) -> None:

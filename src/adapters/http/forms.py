@@ -26,7 +26,7 @@ from multipart import (
 )
 
 from imagecore import Crop, Slot
-from imagecore.adapters.http import wording
+from imagecore.adapters.http import edge_wording, guide_wording, wording
 from imagecore.adapters.http.body_budget import BodyAccount
 from imagecore.errors import InvalidCrop, InvalidDescription
 from imagecore.rules import MAX_DESCRIPTION
@@ -70,7 +70,7 @@ async def read_image_form(request: Request[Any, Any, Any], account: BodyAccount)
     media_type, options = parse_options_header(request.headers.get("content-type", ""))
     boundary = options.get("boundary")
     if media_type != "multipart/form-data" or not boundary:
-        raise FormError(wording.NOT_A_FORM)
+        raise FormError(edge_wording.NOT_A_FORM)
     parts: dict[Slot | str, bytes] = {}
     segment: MultipartSegment | None = None
     content = bytearray()
@@ -91,27 +91,27 @@ async def read_image_form(request: Request[Any, Any, Any], account: BodyAccount)
                         _keep(parts, segment, bytes(content))
     except ParserLimitReached as error:
         if "segment count" in str(error):
-            raise FormError(wording.too_many_parts(MAX_PARTS)) from None
-        raise FormError(wording.form_over_limit(error)) from None
+            raise FormError(edge_wording.too_many_parts(MAX_PARTS)) from None
+        raise FormError(edge_wording.form_over_limit(error)) from None
     except ParserError as error:
-        raise FormError(wording.malformed_form(error)) from None
+        raise FormError(edge_wording.malformed_form(error)) from None
     files = {slot: data for slot, data in parts.items() if isinstance(slot, Slot)}
     descriptions: dict[Slot, str] = {}
     for slot in Slot:
-        raw = parts.get(wording.description_field(slot))
+        raw = parts.get(guide_wording.description_field(slot))
         if raw is None:
             continue
         if slot not in files:
             if not raw.strip():
                 continue  # a form's text field left blank beside a file input left empty
-            raise FormError(wording.description_without_image(slot))
+            raise FormError(edge_wording.description_without_image(slot))
         try:
             descriptions[slot] = raw.decode("utf-8")
         except UnicodeDecodeError:
-            raise FormError(wording.description_not_utf8(slot)) from None
+            raise FormError(edge_wording.description_not_utf8(slot)) from None
     crops: dict[Slot, Crop] = {}
     for slot in Slot:
-        raw = parts.get(wording.crop_field(slot))
+        raw = parts.get(guide_wording.crop_field(slot))
         if raw is not None and raw.strip():
             crops[slot] = parse_crop(slot, raw)
     return UploadForm(files, descriptions, crops)
@@ -129,14 +129,17 @@ def parse_crop(slot: Slot, raw: bytes) -> Crop:
 #: is said of more.
 _TEXT_PARTS: dict[str, tuple[int, str]] = {
     **{
-        wording.description_field(slot): (
+        guide_wording.description_field(slot): (
             MAX_DESCRIPTION_BYTES,
             wording.sentence(InvalidDescription(slot, "too long", MAX_DESCRIPTION)),
         )
         for slot in Slot
     },
     **{
-        wording.crop_field(slot): (MAX_CROP_BYTES, wording.sentence(InvalidCrop(slot, "malformed")))
+        guide_wording.crop_field(slot): (
+            MAX_CROP_BYTES,
+            wording.sentence(InvalidCrop(slot, "malformed")),
+        )
         for slot in Slot
     },
 }
@@ -147,7 +150,7 @@ def _keep(parts: dict[Slot | str, bytes], segment: MultipartSegment, content: by
     if text is not None:
         most, too_long = text
         if segment.name in parts:
-            raise FormError(wording.repeated_part(segment.name))
+            raise FormError(edge_wording.repeated_part(segment.name))
         if len(content) > most:
             raise FormError(too_long)
         parts[segment.name] = content
@@ -158,7 +161,7 @@ def _keep(parts: dict[Slot | str, bytes], segment: MultipartSegment, content: by
     if segment.filename == "" and not content:
         return  # what a browser sends for a file input left empty
     if slot in parts:
-        raise FormError(wording.repeated_field(slot))
+        raise FormError(edge_wording.repeated_field(slot))
     parts[slot] = content
 
 
@@ -168,7 +171,7 @@ async def _next_chunk(stream: AsyncIterator[bytes]) -> bytes:
         return await anext(stream, b"")
     except InternalServerException:
         # The only one a request stream raises: the client disconnected mid-body.
-        raise ClientGone(wording.CLIENT_GONE) from None
+        raise ClientGone(edge_wording.CLIENT_GONE) from None
 
 
 async def read_descriptions(request: Request[Any, Any, Any]) -> dict[Slot, str]:
@@ -180,20 +183,20 @@ async def read_descriptions(request: Request[Any, Any, Any]) -> dict[Slot, str]:
     while chunk := await _next_chunk(stream):
         raw += chunk
         if len(raw) > MAX_DESCRIPTIONS_BODY:
-            raise FormError(wording.descriptions_too_large(MAX_DESCRIPTIONS_BODY))
+            raise FormError(edge_wording.descriptions_too_large(MAX_DESCRIPTIONS_BODY))
     try:
         body = msgspec.json.decode(raw)
     except (msgspec.DecodeError, RecursionError):  # nesting deep enough to exhaust the stack
-        raise FormError(wording.NOT_DESCRIPTIONS) from None
+        raise FormError(edge_wording.NOT_DESCRIPTIONS) from None
     if not isinstance(body, dict) or not body:
-        raise FormError(wording.NOT_DESCRIPTIONS)
-    fields = {wording.description_field(slot): slot for slot in Slot}
+        raise FormError(edge_wording.NOT_DESCRIPTIONS)
+    fields = {guide_wording.description_field(slot): slot for slot in Slot}
     descriptions: dict[Slot, str] = {}
     for name, value in body.items():
         slot = fields.get(name)
         if slot is None:
-            raise FormError(wording.unknown_description_field(name))
+            raise FormError(edge_wording.unknown_description_field(name))
         if not isinstance(value, str):
-            raise FormError(wording.description_not_text(slot))
+            raise FormError(edge_wording.description_not_text(slot))
         descriptions[slot] = value
     return descriptions

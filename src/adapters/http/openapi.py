@@ -2,24 +2,20 @@
 
 The examples are built when the app is, from the service and the configuration it runs with, so a
 limit an example states is the limit in force, and an example URL is one this app could answer.
+What each operation reads (its request body, DELETE's ``type``) is in :mod:`openapi_requests`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, NotRequired, TypedDict
 
 import attrs
 import msgspec
 from litestar.openapi import ResponseSpec
-from litestar.openapi.spec import Example, Operation, Reference, RequestBody, Schema
-from litestar.openapi.spec import OpenAPIMediaType as MediaTypeSpec
-from litestar.openapi.spec import Parameter as OpenAPIParameter
-from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
+from litestar.openapi.spec import Example, Operation
 
 from imagecore import ImageSlots, Slot, StoredImage, UserImages
-from imagecore.adapters.http import wording
+from imagecore.adapters.http import edge_wording, guide_wording, wording
 from imagecore.adapters.http.bodies import (
     DescribedBody,
     ErrorBody,
@@ -29,8 +25,12 @@ from imagecore.adapters.http.bodies import (
     MessageBody,
     UploadBody,
 )
-from imagecore.adapters.http.forms import MAX_CROP_BYTES
 from imagecore.adapters.http.limits import RateRules
+from imagecore.adapters.http.openapi_requests import (
+    DeleteOperation,
+    DescribeOperation,
+    upload_operation,
+)
 from imagecore.errors import (
     Busy,
     ConcurrentUpdate,
@@ -40,7 +40,7 @@ from imagecore.errors import (
     StorageError,
     UnknownSlot,
 )
-from imagecore.rules import HIDDEN, MAX_DESCRIPTION, MAX_MARKS_IN_A_ROW, image_key
+from imagecore.rules import image_key
 
 #: The user and the unique part of the stored names in the examples.
 EXAMPLE_USER = "123"
@@ -85,8 +85,8 @@ def operations(
             example_user = example_user.with_image(slot, upload)
     example_shown = msgspec.to_builtins(urls.images(slots.shown(example_user)))
     example_details = msgspec.to_builtins(urls.details(slots.shown(example_user)))
-    unauthorized = (401, "Missing, invalid or expired bearer token", wording.TOKEN_EXPIRED)
-    server = (500, "Server error", wording.INTERNAL_ERROR)
+    unauthorized = (401, "Missing, invalid or expired bearer token", edge_wording.TOKEN_EXPIRED)
+    server = (500, "Server error", edge_wording.INTERNAL_ERROR)
     conflict = (
         409,
         "Another request changed the images at the same time",
@@ -103,7 +103,7 @@ def operations(
         wording.sentence(Busy(5)),
     )
     not_an_image = wording.sentence(InvalidImage("not an image", slots.codec.formats))
-    too_large = wording.upload_too_large(slots.limits.max_bytes)
+    too_large = edge_wording.upload_too_large(slots.limits.max_bytes)
     return Operations(
         current=OperationDoc(
             summary="Get the user's current images",
@@ -119,7 +119,7 @@ def operations(
             responses=_ok(
                 UploadBody,
                 {
-                    "message": wording.uploaded([Slot.PROFILE]),
+                    "message": guide_wording.uploaded([Slot.PROFILE]),
                     "details": example_details,
                     Slot.PROFILE.value: example_urls[Slot.PROFILE],
                 },
@@ -146,13 +146,13 @@ def operations(
             "without a new upload. (Not part of the API guide.)",
             responses=_ok(
                 DescribedBody,
-                {"message": wording.described([Slot.PROFILE]), "details": example_details},
+                {"message": guide_wording.described([Slot.PROFILE]), "details": example_details},
             )
             | _errors(
                 (
                     400,
                     "Not a JSON object of descriptions, or a description that cannot be stored",
-                    wording.unknown_description_field("avatar_alt"),
+                    edge_wording.unknown_description_field("avatar_alt"),
                 ),
                 unauthorized,
                 *_too_many("describe", rate_rules),
@@ -170,7 +170,7 @@ def operations(
         delete=OperationDoc(
             summary="Delete the profile image or the cover image",
             description="Removes the image from its slot and its file from storage.",
-            responses=_ok(MessageBody, {"message": wording.deleted(Slot.PROFILE)})
+            responses=_ok(MessageBody, {"message": guide_wording.deleted(Slot.PROFILE)})
             | _errors(
                 (
                     400,
@@ -230,119 +230,3 @@ def _errors(*statuses: tuple[int, str, str]) -> dict[int, ResponseSpec]:
         )
         for status, description, example in statuses
     }
-
-
-@dataclass
-class DeleteOperation(Operation):
-    """DELETE's operation: ``type`` is required. The handler reads it as optional only so that
-    a missing one gets the same message as an unknown one."""
-
-    def __post_init__(self) -> None:
-        for parameter in self.parameters or []:
-            if isinstance(parameter, OpenAPIParameter) and parameter.name == "type":
-                parameter.required = True
-                parameter.schema = Schema(
-                    type=OpenAPIType.STRING, enum=[slot.value for slot in Slot]
-                )
-
-
-def upload_operation(formats: Sequence[str]) -> type[Operation]:
-    """The upload's operation class, with the form the handler reads itself."""
-    accepted = (
-        ", ".join(formats[:-1]) + " or " + formats[-1] if len(formats) > 1 else "".join(formats)
-    )
-
-    @dataclass
-    class UploadOperation(Operation):
-        def __post_init__(self) -> None:
-            self.request_body = RequestBody(
-                required=True,
-                description=f"One or both images. Each is judged by its content: {accepted}.",
-                content={
-                    "multipart/form-data": MediaTypeSpec(
-                        schema=Schema(
-                            type=OpenAPIType.OBJECT,
-                            min_properties=1,
-                            properties={
-                                **{
-                                    slot.value: Schema(
-                                        type=OpenAPIType.STRING,
-                                        format=OpenAPIFormat.BINARY,
-                                        description=wording.new_image(slot),
-                                    )
-                                    for slot in Slot
-                                },
-                                **description_properties(),
-                                **crop_properties(),
-                            },
-                        )
-                    )
-                },
-            )
-
-    return UploadOperation
-
-
-#: What a description may hold: no control characters, no line or paragraph separators, none
-#: of the hidden characters the core refuses (a lone surrogate cannot be written in UTF-8 JSON
-#: at all; runs of combining marks the pattern leaves to the description's words).
-DESCRIPTION_PATTERN = (
-    "^[^\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029"
-    + "".join(c if c == "-" else f"\\u{ord(c):04x}" for c in HIDDEN.pattern.strip("[]"))
-    + "]*$"
-)
-
-
-def description_properties() -> dict[str, Schema | Reference]:
-    """The ``<slot>_alt`` fields, in an upload form and in a PATCH body alike."""
-    return {
-        wording.description_field(slot): Schema(
-            type=OpenAPIType.STRING,
-            max_length=MAX_DESCRIPTION,
-            pattern=DESCRIPTION_PATTERN,
-            description=f"What the {wording.LABELS[slot].lower()} shows, for people who cannot "
-            "see it: trimmed, one line, no control characters, no characters that reorder or "
-            f"hide text, at most {MAX_MARKS_IN_A_ROW} combining marks in a row.",
-        )
-        for slot in Slot
-    }
-
-
-def crop_properties() -> dict[str, Schema | Reference]:
-    """The ``<slot>_crop`` fields of an upload form."""
-    return {
-        wording.crop_field(slot): Schema(
-            type=OpenAPIType.STRING,
-            pattern="^ *[0-9]{1,10} *, *[0-9]{1,10} *, *[0-9]{1,10} *, *[0-9]{1,10} *$",
-            max_length=MAX_CROP_BYTES,
-            examples=["120,40,900,900"],
-            description=f"The part of the picture to make the {wording.LABELS[slot].lower()} "
-            "of, as x,y,width,height in whole pixels of the picture as it is shown (its "
-            "orientation applied), from its top left corner. The box fits it (fit mode) or "
-            "crops its centre to the box's shape (fill mode). Without it, the whole picture.",
-        )
-        for slot in Slot
-    }
-
-
-@dataclass
-class DescribeOperation(Operation):
-    """PATCH's operation: a JSON object of one or both descriptions."""
-
-    def __post_init__(self) -> None:
-        example = {wording.description_field(Slot.PROFILE): "Me, smiling, in front of a lake"}
-        self.request_body = RequestBody(
-            required=True,
-            description="The new descriptions; a slot left out keeps its own.",
-            content={
-                "application/json": MediaTypeSpec(
-                    schema=Schema(
-                        type=OpenAPIType.OBJECT,
-                        min_properties=1,
-                        additional_properties=False,
-                        properties=description_properties(),
-                    ),
-                    examples={"profile": Example(value=example)},
-                )
-            },
-        )

@@ -21,7 +21,7 @@ from litestar.params import QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
 from imagecore import ImageRepository, ImageSlots, Slot, UserImages
-from imagecore.adapters.http import wording
+from imagecore.adapters.http import guide_wording
 from imagecore.adapters.http.bodies import (
     DescribedBody,
     ImagesBody,
@@ -109,7 +109,7 @@ async def upload_images(
 
     images = await api.gate.run(request, upload, request.user)
     return UploadBody(
-        message=wording.uploaded(form.files),
+        message=guide_wording.uploaded(form.files),
         details=api.urls.details(api.slots.shown(images)),
         **{slot.value: api.urls.of(images.get(slot)) for slot in form.files},
     )
@@ -121,7 +121,9 @@ def describe_images(
     descriptions: NamedDependency[dict[Slot, str]],
 ) -> DescribedBody:
     images = api.slots.describe(request.user, descriptions)
-    return DescribedBody(wording.described(descriptions), api.urls.details(api.slots.shown(images)))
+    return DescribedBody(
+        guide_wording.described(descriptions), api.urls.details(api.slots.shown(images))
+    )
 
 
 def delete_image(
@@ -141,7 +143,7 @@ def delete_image(
         raise UnknownSlot(", ".join(given))
     slot = Slot.parse(slot_name)
     api.slots.delete(request.user, slot)
-    return MessageBody(wording.deleted(slot))
+    return MessageBody(guide_wording.deleted(slot))
 
 
 def limits(api: NamedDependency[Api]) -> LimitsBody:

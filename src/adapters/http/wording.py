@@ -1,16 +1,19 @@
-"""Every sentence the API answers, in one place: the guide's, and one for each error.
+"""A sentence for each of the core's errors: what a client reads when the core refuses.
 
 The core's errors carry facts (a slot, a limit, the numbers); the sentences a client reads are
-written here from those facts. Nothing else in the adapter writes a sentence for a client.
+written here from those facts. The guide's names and success answers are in
+:mod:`guide_wording`, and what the HTTP edge refuses before the core is asked in
+:mod:`edge_wording`; nothing else in the adapter writes a sentence for a client.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Mapping, Sequence
-from types import MappingProxyType
+from collections.abc import Sequence
 
-from imagecore import Slot
+from imagecore.adapters.http.edge_wording import INTERNAL_ERROR, description_without_image
+from imagecore.adapters.http.guide_wording import LABELS, SLOT_NAMES, crop_field, description_field
+from imagecore.adapters.http.quoting import byte_size, echo
 from imagecore.errors import (
     Abandoned,
     BackendError,
@@ -34,52 +37,6 @@ from imagecore.errors import (
     UnknownSlot,
     UnsupportedImageType,
 )
-
-#: What the guide calls each slot's image.
-LABELS: Mapping[Slot, str] = MappingProxyType(
-    {Slot.PROFILE: "Profile image", Slot.COVER: "Cover image"}
-)
-#: The form fields and query values that name a slot, as the sentences quote them.
-SLOT_NAMES = " or ".join(f"'{slot.value}'" for slot in Slot)
-
-# --- The guide's answers ------------------------------------------------------------------------
-
-
-def uploaded(slots: Collection[Slot]) -> str:
-    """``Profile image uploaded successfully``, or ``Profile image and cover image ...``."""
-    labels = [LABELS[slot] for slot in Slot if slot in slots]
-    return " and ".join([labels[0], *(label.lower() for label in labels[1:])]) + (
-        " uploaded successfully"
-    )
-
-
-def described(slots: Collection[Slot]) -> str:
-    """``Profile image description updated successfully``, or both joined as uploads are."""
-    labels = [LABELS[slot] for slot in Slot if slot in slots]
-    joined = " and ".join([labels[0], *(label.lower() for label in labels[1:])])
-    return f"{joined} description{'s' if len(labels) > 1 else ''} updated successfully"
-
-
-def description_field(slot: Slot) -> str:
-    """The form field, and the JSON key, of a slot's description: ``profile_image_alt``."""
-    return f"{slot.value}_alt"
-
-
-def crop_field(slot: Slot) -> str:
-    """The form field of a slot's crop: ``profile_image_crop``."""
-    return f"{slot.value}_crop"
-
-
-def deleted(slot: Slot) -> str:
-    return f"{LABELS[slot]} deleted successfully"
-
-
-def new_image(slot: Slot) -> str:
-    """How the upload form describes a slot's field."""
-    return f"The new {LABELS[slot].lower()}."
-
-
-# --- The core's errors --------------------------------------------------------------------------
 
 
 def sentence(error: ImageCoreError) -> str:
@@ -105,7 +62,7 @@ def sentence(error: ImageCoreError) -> str:
             )
         case DecodeOverBudget(limit=limit):
             return (
-                f"The image needs more than {_size(int(limit))} of memory to decode, the limit "
+                f"The image needs more than {byte_size(int(limit))} of memory to decode, the limit "
                 "for one upload. Send a smaller picture."
             )
         case Abandoned():
@@ -209,140 +166,3 @@ def _duration(seconds: int) -> str:
             count = math.ceil(seconds / size)
             return f"{count} {unit}{'s' if count > 1 else ''}"
     return f"{seconds} second{'s' if seconds > 1 else ''}"
-
-
-def echo(text: str, most: int = 40, *, quoted: bool = True) -> str:
-    """What a client sent, as a sentence may repeat it: its first ``most`` characters (an
-    ellipsis saying more were cut), every character that is not printable escaped, so that an
-    answer or a log line never carries a megabyte of the client's text or its control codes."""
-    cut = text[:most]
-    shown = "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in cut)
-    shown += "…" if len(text) > most else ""
-    return f"'{shown}'" if quoted else shown
-
-
-# --- HTTP's own errors --------------------------------------------------------------------------
-
-INTERNAL_ERROR = "Internal server error."
-
-
-def too_many_connections() -> str:
-    return "Too many connections: the server is at its limit, or this address is. Try again later."
-
-
-def headers_too_large(max_bytes: int) -> str:
-    return f"The request's headers are too large: the limit is {max_bytes:,} bytes."
-
-
-def too_many_headers(max_headers: int) -> str:
-    return f"The request has too many headers: the limit is {max_headers}."
-
-
-def headers_timed_out(seconds: float) -> str:
-    return f"The request's headers did not arrive within {seconds:g} seconds."
-
-
-def body_timed_out(seconds: float) -> str:
-    return f"The request's body stalled for more than {seconds:g} seconds."
-
-
-def body_too_slow(seconds: float) -> str:
-    return f"The request's body took more than {seconds:g} seconds in all."
-
-
-def upload_too_large(max_bytes: int) -> str:
-    return f"The upload is too large: the limit is {_size(max_bytes)}."
-
-
-def _size(n: int) -> str:
-    if n % (1024 * 1024) == 0:
-        return f"{n // (1024 * 1024)} MB ({n:,} bytes)"
-    return f"{n:,} bytes"
-
-
-def route_not_found(path: str) -> str:
-    return f"Not found: {echo(path, quoted=False)}"
-
-
-def method_not_allowed(method: str, allowed: str) -> str:
-    return f"Method {echo(method, quoted=False)} is not allowed here; allowed: {allowed}."
-
-
-def invalid_request(detail: str) -> str:
-    return f"Invalid request: {echo(detail, 200, quoted=False)}."
-
-
-# --- The upload form ----------------------------------------------------------------------------
-
-NOT_A_FORM = f"The body must be multipart/form-data with a {SLOT_NAMES} file."
-CLIENT_GONE = "The client went away before its upload was complete."
-
-
-DESCRIPTION_FIELDS = " or ".join(f"'{slot.value}_alt'" for slot in Slot)
-NOT_DESCRIPTIONS = f"The body must be a JSON object with {DESCRIPTION_FIELDS}, or both."
-
-
-def unknown_description_field(name: str) -> str:
-    return f"Unknown field {echo(name)}: send {DESCRIPTION_FIELDS}, or both."
-
-
-def description_not_text(slot: Slot) -> str:
-    return f"'{description_field(slot)}' must be a string."
-
-
-def descriptions_too_large(max_bytes: int) -> str:
-    return f"The body is too large for descriptions: at most {max_bytes:,} bytes."
-
-
-def description_not_utf8(slot: Slot) -> str:
-    return f"'{description_field(slot)}' must be UTF-8 text."
-
-
-def description_without_image(slot: Slot) -> str:
-    return (
-        f"'{description_field(slot)}' was sent without a '{slot.value}' file; to change only "
-        "a description, send it with PATCH."
-    )
-
-
-def too_many_parts(limit: int) -> str:
-    return f"The form has too many parts: at most {limit} are read."
-
-
-def form_over_limit(detail: object) -> str:
-    return f"The form is over a limit of its parser: {echo(str(detail), 200, quoted=False)}."
-
-
-def malformed_form(detail: object) -> str:
-    return f"The multipart/form-data body is malformed: {echo(str(detail), 200, quoted=False)}."
-
-
-def repeated_field(slot: Slot) -> str:
-    return f"Send one '{slot.value}' file, not several."
-
-
-def repeated_part(field: str) -> str:
-    return f"Send one '{field}', not several."
-
-
-# --- Bearer tokens ------------------------------------------------------------------------------
-
-NO_CREDENTIALS = "Authentication required: send an 'Authorization: Bearer' header."
-NOT_BEARER = "The Authorization header must be 'Bearer <token>'."
-TOKEN_EXPIRED = "The token has expired; sign in again."
-TOKEN_INVALID = "The token is invalid."
-NOT_AN_ACCESS_TOKEN = "This is not an access token; send an access token."
-NO_USER = "The token names no user: it needs a 'sub' or 'user_id' claim."
-USER_NOT_TEXT = "The token's user id is not valid Unicode text."
-
-
-def missing_claim(claim: str) -> str:
-    return f"The token has no '{claim}' claim."
-
-
-def time_not_a_number(claim: str) -> str:
-    return f"The token's '{claim}' claim must be a number of seconds since 1970."
-
-
-def not_issued_here(detail: object) -> str:
-    return f"The token was not issued for this service: {echo(str(detail), 200, quoted=False)}."
