@@ -18,8 +18,9 @@ from PIL import Image, ImageFile
 
 from imagecore import Box, Crop, ImageLimits
 from imagecore.adapters.pillow_codec import PillowCodec, encoders, jpeg
-from imagecore.adapters.pillow_codec.jpeg import ICC_SIGNATURE, jpeg_wording
-from imagecore.adapters.pillow_codec.structure import mended
+from imagecore.adapters.pillow_codec.formats import mended
+from imagecore.adapters.pillow_codec.jpeg import jpeg_wording
+from imagecore.adapters.pillow_codec.jpeg_segments import ICC_SIGNATURE
 from imagecore.errors import InvalidImage, UnsupportedImageType
 from tests import images
 from tests.corpus import (

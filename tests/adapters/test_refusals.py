@@ -16,7 +16,8 @@ from PIL import Image, UnidentifiedImageError
 
 from imagecore import Box, ImageLimits
 from imagecore.adapters.pillow_codec import ACCEPTED, PillowCodec
-from imagecore.adapters.pillow_codec.sniff import jpeg_precision, refusal
+from imagecore.adapters.pillow_codec.jpeg_segments import jpeg_precision
+from imagecore.adapters.pillow_codec.sniff import refusal
 from imagecore.errors import InvalidImage, UnsupportedImageType
 from tests import images
 

@@ -8,8 +8,8 @@ from PIL import Image
 
 from imagecore import Box, ImageLimits
 from imagecore.adapters.pillow_codec import PillowCodec
-from imagecore.adapters.pillow_codec.jpeg import jpeg_scans
-from imagecore.adapters.pillow_codec.structure import gif_canvas
+from imagecore.adapters.pillow_codec.gif import gif_canvas
+from imagecore.adapters.pillow_codec.jpeg_segments import jpeg_scans
 from imagecore.errors import ImageTooLarge, InvalidImage
 from tests import images
 from tests.corpus import picture

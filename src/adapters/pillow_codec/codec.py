@@ -26,14 +26,10 @@ from PIL import (  # noqa: F401
 )
 
 from imagecore import Box, EncodedImage, ImageCodec, ImageLimits, ImageRejected
-from imagecore.adapters.pillow_codec import costs, encoders, heic, jpeg
+from imagecore.adapters.pillow_codec import costs, encoders, heic, heif, jpeg
 from imagecore.adapters.pillow_codec.animation import animation
-from imagecore.adapters.pillow_codec.heif_items import HEIF_CODINGS, heif_coding
-from imagecore.adapters.pillow_codec.jpeg import (
-    JPEG_SIGNATURE,
-    UNCHECKABLE_SAMPLING,
-    jpeg_damage,
-)
+from imagecore.adapters.pillow_codec.formats import ACCEPTED, DECODERS, damage, mended
+from imagecore.adapters.pillow_codec.jpeg import UNCHECKABLE_SAMPLING, jpeg_damage
 from imagecore.adapters.pillow_codec.orientation import UPRIGHT, shown_orientation
 from imagecore.adapters.pillow_codec.pixels import (
     QUARTER_TURNS,
@@ -47,7 +43,6 @@ from imagecore.adapters.pillow_codec.pixels import (
 )
 from imagecore.adapters.pillow_codec.placeholder import placeholder
 from imagecore.adapters.pillow_codec.sniff import refusal
-from imagecore.adapters.pillow_codec.structure import damage, mended
 from imagecore.adapters.pillow_codec.variants import still_variants
 from imagecore.errors import (
     CropOutside,
@@ -58,11 +53,6 @@ from imagecore.errors import (
 
 log = logging.getLogger(__name__)
 
-ACCEPTED = ("JPEG", "PNG", "GIF", "WebP", "AVIF", *heic.FORMATS)
-#: Pillow's decoders that may run; no other (EPS, TIFF, PSD, ...) is ever reached.
-DECODERS = ["JPEG", "PNG", "GIF", "WEBP", "AVIF", *(["HEIF"] if heic.FORMATS else [])]
-#: How the accepted formats' files start (AVIF and HEIC files are ISO media files: "ftyp" at 4).
-ACCEPTED_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", JPEG_SIGNATURE, b"RIFF")
 #: Formats whose files may hold an animation (a PNG one is an APNG).
 ANIMATED = frozenset({"GIF", "WEBP", "PNG"})
 #: The largest image Pillow decodes without calling it a decompression bomb (as Pillow was set when
@@ -138,26 +128,18 @@ class PillowCodec(ImageCodec):
 
     def _encode(self, data: bytes, box: Box, limits: ImageLimits) -> EncodedImage:
         data = mended(data)
-        costs.check_work(
-            data, limits, ACCEPTED
-        )  # before anything decodes it, the structure check included
+        # Before anything decodes it, the structure check included.
+        costs.check_work(data, limits, ACCEPTED)
         # A JPEG's data is checked as it decodes, in _still: a second decode would double its cost.
-        broken = None if data.startswith(JPEG_SIGNATURE) else damage(data)
+        broken = None if jpeg.accept(data) else damage(data)
         if broken is not None:
             raise InvalidImage("damaged", ACCEPTED, broken)
-        if data[4:8] == b"ftyp" and (coding := heif_coding(data)) in HEIF_CODINGS:
-            raise UnsupportedImageType(HEIF_CODINGS[coding], ACCEPTED)
+        if (coding := heif.other_coding(data)) is not None:
+            raise UnsupportedImageType(coding, ACCEPTED)
         try:
             image = Image.open(io.BytesIO(data), formats=DECODERS)
         except UnidentifiedImageError:
-            refused = refusal(data, ACCEPTED)
-            named = refused.detected if isinstance(refused, UnsupportedImageType) else None
-            if (isinstance(refused, InvalidImage) and data.startswith(ACCEPTED_SIGNATURES)) or (
-                named in ACCEPTED or (named == "HEIF" and heic.FORMATS)
-            ):
-                # One of ours by its signature, with a header no decoder takes: damaged.
-                raise InvalidImage("damaged", ACCEPTED, "its header is invalid") from None
-            raise refused from None
+            raise refusal(data, ACCEPTED) from None
         with image:
             pixels = image.width * image.height
             if pixels > limits.max_declared_pixels:

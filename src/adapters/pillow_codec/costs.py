@@ -1,51 +1,32 @@
-"""What decoding an upload would cost, told from its bytes and header before anything decodes
-it, and refused where it would cost far more than its size and pixels say."""
+"""What decoding an upload would cost, told before anything decodes it, and its refusal where
+that is far more than its size and pixels say: each format's budget from its header (kept by
+its module, found through the formats table), a HEIF or AVIF file's from its items, and the
+memory a decode peaks at."""
 
 from __future__ import annotations
 
 from PIL import ImageFile
 
 from imagecore import ImageLimits
+from imagecore.adapters.pillow_codec.formats import BY_DECODER, FORMATS
 from imagecore.adapters.pillow_codec.heif_items import heif_work
-from imagecore.adapters.pillow_codec.jpeg import JPEG_SIGNATURE, jpeg_scans, jpeg_size
 from imagecore.adapters.pillow_codec.profiles import needs_profile, profile_for
-from imagecore.adapters.pillow_codec.structure import gif_canvas
 from imagecore.errors import DecodeOverBudget, ImageTooLarge, InvalidImage
 
-#: Peak memory per canvas pixel of a WebP of any kind, and of an animation of any format, as
-#: measured in a fresh process (tests/adversarial/test_decode_memory.py) and rounded up.
-WEBP_BYTES_PER_PIXEL = 16
+#: Peak memory per canvas pixel of an animation of any format, as measured in a fresh process
+#: (tests/adversarial/test_decode_memory.py) and rounded up: its frames are composed on
+#: full-size canvases.
 ANIMATION_BYTES_PER_PIXEL = 14
-#: The same for a still decoded by libheif (HEIC: 7.0 to 7.3 measured on phones' 12 MP grids and
-#: a generated 24 MP one, per pixel of their whole tiles, with libheif's threads) and libavif
-#: (AVIF, 9.0): their planes of luma and chroma, then Pillow's RGB.
-BYTES_PER_PIXEL = {"WEBP": WEBP_BYTES_PER_PIXEL, "HEIF": 8, "AVIF": 10}
 
 
 def check_work(data: bytes, limits: ImageLimits, accepted: tuple[str, ...]) -> None:
     """Refuse, from the bytes alone, a file whose decoding would cost far more than its size and
-    pixels say: a progressive JPEG of too many scans, a GIF whose frames imply a larger canvas."""
-    if data.startswith(JPEG_SIGNATURE):
-        # Before anything decodes it.
-        width, height = jpeg_size(data)
-        if width * height > limits.max_declared_pixels:
-            raise ImageTooLarge("image", width * height, limits.max_declared_pixels, "pixels")
-        scans = jpeg_scans(data)
-        if scans is None:
-            raise InvalidImage("damaged", accepted, "its segments do not lead to its image data")
-        if scans > limits.max_scans:
-            raise ImageTooLarge("image", scans, limits.max_scans, "scans")
-    elif data[:6] in (b"GIF87a", b"GIF89a"):
-        width, height, frames = gif_canvas(data)
-        if width * height > limits.max_pixels:
-            raise ImageTooLarge("image", width * height, limits.max_pixels, "pixels")
-        if frames * width * height > limits.max_animation_pixels:
-            raise ImageTooLarge(
-                "animation",
-                frames * width * height,
-                limits.max_animation_pixels,
-                "pixels over all frames",
-            )
+    pixels say, as its format's header tells (a progressive JPEG of too many scans, a GIF whose
+    frames imply a larger canvas)."""
+    for known in FORMATS:
+        if known.check_work is not None and known.accept(data):
+            known.check_work(data, limits, accepted)
+            return
 
 
 def check_heif_work(
@@ -81,11 +62,12 @@ def check_heif_work(
 
 
 def check_memory(format_name: str, pixels: int, animated: bool, budget: int) -> None:
-    """Refuse, before decoding, what would need more than ``budget`` bytes: libwebp holds two
-    RGBA canvases besides Pillow's copies, libheif and libavif their planes besides Pillow's
-    image, and an animation's frames are composed on full-size canvases. (Stills of the other
+    """Refuse, before decoding, what would need more than ``budget`` bytes: the peak each format
+    declares per pixel (libwebp holds two RGBA canvases besides Pillow's copies, libheif and
+    libavif their planes besides Pillow's image), or an animation's. (Stills of the other
     formats fit the default budget at the pixel limit.)"""
-    per_pixel = BYTES_PER_PIXEL.get(format_name, 0)
+    known = BY_DECODER.get(format_name)
+    per_pixel = known.bytes_per_pixel if known is not None else 0
     if animated:
         per_pixel = max(per_pixel, ANIMATION_BYTES_PER_PIXEL)
     if pixels * per_pixel > budget:

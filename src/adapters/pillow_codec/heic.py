@@ -1,4 +1,5 @@
-"""HEIC through libheif: opened by pillow_heif, its pixels decoded strictly.
+"""HEIC through libheif: opened by pillow_heif, its pixels decoded strictly, at the memory cost
+it declares.
 
 libheif decodes leniently by default: a grid tile that fails to decode (damaged data, or an
 allocation refused under a memory budget) is left out and its place stays zero, a solid green
@@ -23,10 +24,16 @@ from typing import Any
 
 from PIL import Image
 
+from imagecore.adapters.pillow_codec.heif import iso_media
+
 #: The major brands of the HEIF files handed to libheif (AVIF's go to Pillow's own plugin).
 BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"mif1", b"mif2"})
 #: As many decoding threads as pillow_heif uses by default.
 THREADS = 4
+#: Peak memory per pixel of a still decoded here: libheif's planes of luma and chroma, then
+#: Pillow's RGB (7.0 to 7.3 measured in a fresh process on phones' 12 MP grids and a generated
+#: 24 MP one, per pixel of their whole tiles, with libheif's threads; rounded up).
+BYTES_PER_PIXEL = 8
 
 # libheif's enums (heif_image.h, heif_error.h): stable across its releases.
 _RGB, _MONOCHROME = 1, 2  # heif_colorspace
@@ -37,7 +44,7 @@ _SECURITY_LIMIT_EXCEEDED = 1000  # heif_suberror_code
 
 
 def accept(prefix: bytes) -> bool:
-    return prefix[4:8] == b"ftyp" and prefix[8:12] in BRANDS
+    return iso_media(prefix) and prefix[8:12] in BRANDS
 
 
 try:

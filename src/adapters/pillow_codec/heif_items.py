@@ -35,18 +35,6 @@ class HeifWork:
     colour: tuple[int, int] | None = None
 
 
-#: Codings a HEIF file's image items may use besides HEVC and AV1, by item type (ISO/IEC
-#: 23008-12 and 23001-17): named when an upload uses them, not called damaged.
-HEIF_CODINGS = {
-    b"avc1": "AVC (H.264) in HEIF",
-    b"evc1": "EVC in HEIF",
-    b"j2k1": "JPEG 2000 in HEIF",
-    b"jpeg": "JPEG in HEIF",
-    b"unci": "uncompressed HEIF (ISO/IEC 23001-17)",
-    b"vvc1": "VVC (H.266) in HEIF",
-}
-
-
 #: Derived image items: composed of tiles (grid, overlay), or another item turned (iden).
 _COMPOSED = frozenset({b"grid", b"iovl"})
 _DERIVED = _COMPOSED | {b"iden"}

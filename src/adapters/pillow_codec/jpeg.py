@@ -1,4 +1,5 @@
-"""A JPEG decoded once, and checked as it decodes; its segments walked before it is.
+"""JPEG: its signature, and its picture decoded once and checked as it decodes. Its header is
+read before that, in jpeg_segments.
 
 libjpeg-turbo (through simplejpeg) decodes at the reduced scale the box allows, with its warnings
 made errors: data that ends early, or bytes the decoder had to skip, is damage. Pillow's own JPEG
@@ -10,15 +11,19 @@ from __future__ import annotations
 
 import io
 import re
-import struct
-from collections.abc import Iterator
 
 import simplejpeg
 from PIL import Image
 
-JPEG_SIGNATURE = b"\xff\xd8\xff"
+from imagecore.adapters.pillow_codec.jpeg_segments import SCAN_END, first_scan, jpeg_scans
+
+SIGNATURE = b"\xff\xd8\xff"
 #: Pillow's modes for JPEGs and what libjpeg-turbo decodes them to; others (CMYK) go to Pillow.
 COLOURSPACES = {"RGB": "RGB", "L": "GRAY"}
+
+
+def accept(data: bytes) -> bool:
+    return data.startswith(SIGNATURE)
 
 
 class JpegDamaged(Exception):
@@ -119,11 +124,13 @@ def _scan_damage(data: bytes) -> str | None:
     """
     if (jpeg_scans(data) or 0) > 1:
         return UNCHECKABLE_SAMPLING
-    start = next((at for marker, at in _jpeg_segments(data) if marker == 0xDA), len(data))
+    start = first_scan(data)
+    if start is None:
+        start = len(data)
     header_end = start + 2 + int.from_bytes(data[start + 2 : start + 4], "big")
     if header_end > len(data):
         return "the file ends before its image data"
-    after = _SCAN_END.search(data, header_end)
+    after = SCAN_END.search(data, header_end)
     probe = data[: after.start() if after else len(data)] + _FILLER
     try:
         with Image.open(io.BytesIO(probe), formats=["JPEG"]) as image:
@@ -134,158 +141,3 @@ def _scan_damage(data: bytes) -> str | None:
     except Exception:
         return "it could not be read"
     return None
-
-
-#: Start-of-frame markers: SOF0 to SOF15 but for DHT (C4), JPG (C8) and DAC (CC).
-_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
-
-
-def jpeg_size(data: bytes) -> tuple[int, int]:
-    """A JPEG's width and height as its frame header declares them ((0, 0) if none is found
-    before its first scan): read before anything decodes it."""
-    for marker, at in _jpeg_segments(data):
-        if marker in _SOF and at + 9 <= len(data):
-            height, width = struct.unpack(">HH", data[at + 5 : at + 9])
-            return int(width), int(height)
-    return 0, 0
-
-
-def jpeg_scans(data: bytes) -> int | None:
-    """How many scans a JPEG holds: the start-of-scan markers from the first one on (before it,
-    an EXIF thumbnail may hold markers of its own; within scan data a 0xFF is always followed by
-    0x00 or a restart marker, so a start-of-scan marker there is a real one). None when the
-    segments do not lead to a first scan (the file ends first, or holds more segments before
-    it than a JPEG has): the count cannot be told, and the file is refused, not waved on."""
-    for marker, at in _jpeg_segments(data):
-        if marker == 0xDA:
-            return data.count(b"\xff\xda", at)
-    return None
-
-
-def _jpeg_segments(data: bytes) -> Iterator[tuple[int, int]]:
-    """Each segment's marker and where it starts, up to and including the first scan's."""
-    at = 2
-    for _ in range(1000):  # a real JPEG reaches its first scan within a few dozen segments
-        at = data.find(b"\xff", at)
-        while 0 <= at < len(data) - 1 and data[at + 1] == 0xFF:
-            at += 1
-        if at < 0 or at + 4 > len(data):
-            return
-        marker = data[at + 1]
-        yield marker, at
-        if marker == 0xDA:
-            return
-        if marker in (0x01, *range(0xD0, 0xD9)):
-            at += 2
-        else:
-            at += 2 + int.from_bytes(data[at + 2 : at + 4], "big")
-
-
-#: A marker as libjpeg finds the next one after a segment: 0xFF, then a code that is neither a
-#: stuffed zero nor another 0xFF (any number of 0xFF may come before a marker).
-_MARKER = re.compile(rb"\xff[^\x00\xff]")
-#: The marker that ends a scan's entropy-coded data, within which 0xFF comes before a stuffed
-#: zero, another 0xFF, or a restart marker (0xD0 to 0xD7).
-_SCAN_END = re.compile(rb"\xff[^\x00\xff\xd0-\xd7]")
-#: A real JPEG has a few dozen segments before its first scan, and a progressive one a few dozen
-#: scans after it: a walk that meets more gives up.
-_MOST_SEGMENTS = 1000
-_PARAMETERLESS = frozenset({0x01, *range(0xD0, 0xD8)})
-ICC_SIGNATURE = b"ICC_PROFILE\x00"
-
-
-def jpeg_mended(data: bytes) -> bytes:
-    """The JPEG as libjpeg reads its header, with the bytes it passes over there dropped.
-
-    Before the first start-of-scan, libjpeg looks for each marker past whatever lies between it
-    and the segment before: bytes a tool left there, or the rest of a segment whose declared
-    length falls short. It warns of "extraneous bytes" and decodes the picture Pillow and
-    Chromium show; dropped here, those bytes no longer make the strict decode, which takes the
-    warning for an error, refuse the same picture. ICC profile segments are kept as Chromium
-    assembles them (see _icc_left_out) and the others dropped: libjpeg-turbo calls a set it
-    cannot assemble (a part repeated after the frame header, say) bogus, where Chromium shows
-    the picture with the profile it read, or with none.
-
-    The line between whole and damaged is the first start-of-scan. Bytes a decoder skips after
-    it lie inside or after entropy-coded data, and mean that data went wrong (a file cut, cut
-    and closed, half downloaded): they are left for the strict decode to refuse. So is a file
-    whose markers cannot be followed from its start to its end-of-image marker (cut short, a
-    length past the end, a second start-of-image, more than _MOST_SEGMENTS): ``data`` itself
-    comes back, as when there is nothing to drop. Regular expressions find each marker, so the
-    work is one pass at most; never raises.
-    """
-    dropped: list[tuple[int, int]] = []
-    icc: list[tuple[int, int]] = []
-    at = 2
-    for _ in range(_MOST_SEGMENTS):
-        found = _MARKER.search(data, at)
-        if found is None:
-            return data
-        start = found.start()
-        if data[at:start].strip(b"\xff"):  # more than fill before the marker
-            dropped.append((at, start))
-        code = data[start + 1]
-        if code == 0xDA:
-            break
-        end = start + 2
-        if code not in _PARAMETERLESS:
-            end += int.from_bytes(data[start + 2 : start + 4], "big")
-            if code in (0xD8, 0xD9) or not start + 4 <= end <= len(data):
-                return data  # libjpeg stops here: no picture to mend
-            if code == 0xE2 and data[start + 4 : start + 16] == ICC_SIGNATURE:
-                icc.append((start, end))
-        at = end
-    else:
-        return data
-    dropped += _icc_left_out(data, icc)
-    if not dropped or not _reaches_end(data, start):
-        return data
-    dropped.sort()
-    view = memoryview(data)
-    starts, ends = (0, *(end for _, end in dropped)), (*(begin for begin, _ in dropped), len(data))
-    return b"".join(view[begin:end] for begin, end in zip(starts, ends, strict=True))
-
-
-def _icc_left_out(data: bytes, segments: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The ICC profile segments Chromium leaves out of the profile it assembles; all of them when
-    it assembles none.
-
-    As Chromium reads them (Skia's JPEG metadata decoder), a segment too short to hold any of the
-    profile is passed over; parts are taken, in any order, until there are as many as the first
-    one counts; and no profile is assembled when a part is numbered 0 or past its count, counts
-    differently from the first, comes twice before the set is whole, or is missing.
-    """
-    parts: dict[int, tuple[int, int]] = {}
-    count = 0
-    for start, end in segments:
-        if end - start <= 4 + len(ICC_SIGNATURE) + 2:
-            continue
-        index, total = data[start + 16], data[start + 17]
-        if not 0 < index <= total or total != (count or total) or index in parts:
-            parts = {}
-            break
-        count = total
-        parts[index] = (start, end)
-        if len(parts) == count:
-            break
-    read = set(parts.values()) if len(parts) == count else set()
-    return [segment for segment in segments if segment not in read]
-
-
-def _reaches_end(data: bytes, at: int) -> bool:
-    """Whether the markers from the start-of-scan at ``at`` lead, past each scan's data and each
-    segment, to an end-of-image marker within _MOST_SEGMENTS."""
-    for _ in range(_MOST_SEGMENTS):
-        code = data[at + 1]
-        if code == 0xD9:
-            return True
-        end = at + 2
-        if code not in _PARAMETERLESS:
-            end += int.from_bytes(data[at + 2 : at + 4], "big")
-            if code == 0xD8 or not at + 4 <= end <= len(data):
-                return False
-        found = _SCAN_END.search(data, end)
-        if found is None:
-            return False
-        at = found.start()
-    return False

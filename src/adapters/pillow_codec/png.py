@@ -1,13 +1,17 @@
-"""PNG as libpng reads it: every chunk checked before Pillow decodes the file, and the faults
-libpng passes over (an ancillary chunk's checksum, a transparent colour wider than the bit
-depth) mended first. Each function takes any bytes and never raises."""
+"""PNG and APNG as libpng reads them: the signature, every chunk checked before Pillow decodes
+the file, and the faults libpng passes over (an ancillary chunk's checksum, a transparent colour
+wider than the bit depth) mended first. Each function takes any bytes and never raises."""
 
 from __future__ import annotations
 
 import struct
 import zlib
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def accept(data: bytes) -> bool:
+    return data.startswith(SIGNATURE)
 
 
 def png_damage(data: bytes) -> str | None:
@@ -15,7 +19,7 @@ def png_damage(data: bytes) -> str | None:
     transparency chunk where and as libpng takes it; APNG frames in sequence and as many as
     declared."""
     png = _Png()
-    at = len(PNG_SIGNATURE)
+    at = len(SIGNATURE)
     while True:
         if at + 12 > len(data):
             return "the file ends before its end chunk"
@@ -117,7 +121,7 @@ def png_mended(data: bytes) -> bytes:
     view = memoryview(data)
     kept = bytearray()  # what comes before kept_from, mended
     mending = False
-    kept_from, at = 0, len(PNG_SIGNATURE)
+    kept_from, at = 0, len(SIGNATURE)
     header: tuple[int, int] | None = None  # (bit depth, colour type), from a first IHDR
     while at + 12 <= len(data):
         length, kind = struct.unpack(">I4s", view[at : at + 8])
@@ -126,7 +130,7 @@ def png_mended(data: bytes) -> bytes:
             break
         body = view[at + 8 : end - 4]
         whole = zlib.crc32(view[at + 4 : end - 4]) == int.from_bytes(view[end - 4 : end], "big")
-        first = at == len(PNG_SIGNATURE)
+        first = at == len(SIGNATURE)
         if first and kind == b"IHDR" and length == 13:
             header = body[8], body[9]
         replacement: bytes | None = None
