@@ -8,13 +8,13 @@ process that dies frees its slots with it: the kernel drops its locks.
 from __future__ import annotations
 
 import fcntl
+import functools
 import os
-import time
 from collections.abc import Callable
 from pathlib import Path
 
-from imagecore import BackendError, Box, EncodedImage, ImageCodec, ImageLimits
-from imagecore.ports import DecodeSlots
+from imagecore import BackendError
+from imagecore.decode_limit import once
 
 
 class LockFileSlots:
@@ -40,54 +40,9 @@ class LockFileSlots:
                     os.close(fd)
                     continue
                 # Closing the descriptor drops the lock; the file stays, for the next taker.
-                return _closer(fd)
+                return once(functools.partial(os.close, fd))
         except OSError as error:  # a read-only data dir, no descriptors left
             raise BackendError(
                 f"the decode slots in {self._folder} are unusable: {error}"
             ) from error
         return None
-
-
-def _closer(fd: int) -> Callable[[], None]:
-    closed = False
-
-    def release() -> None:
-        nonlocal closed
-        if not closed:
-            closed = True
-            os.close(fd)
-
-    return release
-
-
-class SlottedCodec:
-    """``codec``, decoding only with one of ``slots``: for work outside the server (``imagecore
-    variants``), so that it shares the machine's decode slots with the server rather than adding
-    decodes of its own beside them. Waits for a slot as long as it takes, looking every
-    ``poll`` seconds; ``waiting`` is called once each time it has to wait."""
-
-    def __init__(
-        self,
-        codec: ImageCodec,
-        slots: DecodeSlots,
-        *,
-        poll: float = 0.05,
-        waiting: Callable[[], None] = lambda: None,
-    ) -> None:
-        self.codec, self._slots, self._poll, self._waiting = codec, slots, poll, waiting
-        self.formats = codec.formats
-
-    @property
-    def max_pixels(self) -> int:
-        return self.codec.max_pixels
-
-    def encode(self, data: bytes, box: Box, limits: ImageLimits) -> EncodedImage:
-        release = self._slots.try_take()
-        if release is None:
-            self._waiting()
-            while (release := self._slots.try_take()) is None:
-                time.sleep(self._poll)
-        try:
-            return self.codec.encode(data, box, limits)
-        finally:
-            release()

@@ -14,7 +14,6 @@ from collections.abc import Callable
 import attrs
 from litestar.types import ASGIApp
 
-from imagecore.adapters.decode_slots import SlottedCodec
 from imagecore.adapters.http import AccessLog, TokenPolicy, issue_token
 from imagecore.app import package_version
 from imagecore.app.cli import DAY, SAFE_MIN_AGE
@@ -24,6 +23,7 @@ from imagecore.app.server import MEDIA_URL, build_app, log_config
 from imagecore.app.settings import Settings
 from imagecore.app.tokens import token_policy
 from imagecore.app.wiring import open_wiring
+from imagecore.decode_limit import SlottedCodec
 from imagecore.errors import SweepRefused
 from imagecore.housekeeping import Housekeeping
 
@@ -127,16 +127,17 @@ def check(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if report.consistent else 1
 
 
+def _say_waiting() -> None:
+    print("\nwaiting for a free decode slot", file=sys.stderr)
+
+
 def variants(settings: Settings, args: argparse.Namespace) -> int:
     wiring = open_wiring(settings, existing=True)
-    # Decoded in the server's decode slots, so that a rebuild beside a running server never
-    # adds decodes to the ones it allows.
-    slotted = SlottedCodec(
-        wiring.slots.codec,
-        wiring.decode_slots,
-        waiting=lambda: print("\nwaiting for a free decode slot", file=sys.stderr),
-    )
-    service = attrs.evolve(wiring.slots, codec=slotted)
+    # The wiring decodes in the server's decode slots, so that a rebuild beside a running
+    # server never adds decodes to the ones it allows; a wait for one is said.
+    service = wiring.slots
+    if isinstance(service.codec, SlottedCodec):
+        service = attrs.evolve(service, codec=attrs.evolve(service.codec, waiting=_say_waiting))
     done = {"users": 0, "of": 0}
     bar = _progress_bar("rebuilding", quiet_below=1)
     stopping = threading.Event()

@@ -20,6 +20,7 @@ from imagecore.app import package_version
 from imagecore.app.settings import Settings
 from imagecore.app.tokens import token_policy
 from imagecore.app.wiring import Wiring, open_wiring
+from imagecore.decode_limit import SlottedCodec
 from imagecore.throttle import Throttle
 
 LOG_FORMAT = "%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s"
@@ -74,7 +75,6 @@ def http_config(settings: Settings, wiring: Wiring, tokens: TokenPolicy) -> Http
         ),
         cors_origins=settings.cors_origins,
         reader=wiring.reader,
-        decode_slots=wiring.decode_slots,
         decode_wait=settings.decode_wait,
         decode_budget=decode_budget(wiring.slots.codec),
         bodies=body_budget(settings),
@@ -90,7 +90,9 @@ def body_budget(settings: Settings) -> BodyBudget:
 
 
 def decode_budget(codec: ImageCodec) -> DecodeBudget | None:
-    """What one decode may cost, where the codec holds it to a budget."""
+    """What one decode may cost, where the codec (or the codec it wraps) holds it to a budget."""
+    if isinstance(codec, SlottedCodec):
+        codec = codec.codec
     if isinstance(codec, IsolatedCodec):
         return DecodeBudget(cpu_seconds=codec.seconds, memory_bytes=codec.memory)
     return None

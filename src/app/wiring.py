@@ -24,7 +24,8 @@ from imagecore.adapters.memory_repository import (
 from imagecore.adapters.pillow_codec import PillowCodec
 from imagecore.adapters.sql import SqliteDatabase
 from imagecore.app.settings import Settings, SettingsError
-from imagecore.ports import AsyncImageReader, DecodeSlots, RateCounter
+from imagecore.decode_limit import SlottedCodec
+from imagecore.ports import AsyncImageReader, RateCounter
 
 
 @attrs.define
@@ -33,8 +34,6 @@ class Wiring:
 
     slots: ImageSlots
     rate_counter: RateCounter
-    #: Taken by each upload's decode, shared by every process of the server.
-    decode_slots: DecodeSlots
     #: Reads for the event loop (in memory: on it; SQLite: on it unless the file is held;
     #: PostgreSQL: its async driver); None: on a thread.
     reader: AsyncImageReader | None = None
@@ -80,17 +79,18 @@ def open_wiring(
             reader = database.reader
         else:
             reader = InlineReader(repository) if isinstance(repository, MemoryRepository) else None
+        # Each decode holds a slot shared by every process of the server (and the commands).
+        locks = LockFileSlots(
+            settings.data_dir.resolve() / "locks", settings.max_concurrent_decodes
+        )
         slots = ImageSlots(
             storage=storage,
             repository=repository,
-            codec=codec,
+            codec=SlottedCodec(codec, locks),
             policies=settings.policies,
             limits=settings.limits,
         )
-        decode_slots = LockFileSlots(
-            settings.data_dir.resolve() / "locks", settings.max_concurrent_decodes
-        )
-        return Wiring(slots, counter, decode_slots, reader, opened.pop_all())
+        return Wiring(slots, counter, reader, opened.pop_all())
 
 
 def build_codec(settings: Settings) -> IsolatedCodec:
@@ -104,7 +104,6 @@ def build_codec(settings: Settings) -> IsolatedCodec:
         ),
         seconds=settings.decode_seconds,
         memory=memory,
-        max_concurrent=settings.max_concurrent_decodes,
     )
 
 

@@ -6,6 +6,7 @@ service's signature among them); the rest (the rules, the layout constants, the 
 finer error classes) stays reachable in its module.
 """
 
+from imagecore.decode_limit import SlottedCodec, ThreadSlots
 from imagecore.errors import (
     BackendError,
     ConcurrentUpdate,
@@ -31,7 +32,7 @@ from imagecore.model import (
     UserImages,
 )
 from imagecore.policies import DEFAULT_POLICIES, Box, Crop, ImageLimits, SlotPolicy
-from imagecore.ports import ImageCodec, ImageRepository, ImageStorage, UniqueNames
+from imagecore.ports import DecodeSlots, ImageCodec, ImageRepository, ImageStorage, UniqueNames
 from imagecore.service import ImageSlots
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "Box",
     "ConcurrentUpdate",
     "Crop",
+    "DecodeSlots",
     "DefaultImage",
     "EncodedImage",
     "Housekeeping",
@@ -60,11 +62,13 @@ __all__ = [
     "Shown",
     "Slot",
     "SlotPolicy",
+    "SlottedCodec",
     "StorageError",
     "StoredFile",
     "StoredImage",
     "StoredStream",
     "SweepReport",
+    "ThreadSlots",
     "UniqueNames",
     "UserImages",
     "VersionConflict",

@@ -252,9 +252,3 @@ def test_the_box_is_the_one_given(codec: PillowCodec) -> None:
     """Any box works, not only a slot's: a 100x50 fill box gives exactly 100x50."""
     encoded = codec.encode(images.png(size=(640, 480)), Box(100, 50, fill=True), LIMITS)
     assert (encoded.width, encoded.height) == (100, 50)
-
-
-def test_at_least_one_decode_must_be_allowed_at_a_time() -> None:
-    """max_concurrent below 1 would make every upload wait for ever, so it is refused."""
-    with pytest.raises(ValueError, match="max_concurrent"):
-        PillowCodec(max_concurrent=0)

@@ -11,6 +11,7 @@ from PIL import Image, ImageFile
 from imagecore import Box, EncodedImage, ImageLimits, Slot
 from imagecore.adapters.pillow_codec import PillowCodec
 from imagecore.adapters.pillow_codec.pixels import draft_size, flatten
+from imagecore.decode_limit import SlottedCodec, ThreadSlots
 from imagecore.errors import ImageTooLarge
 from imagecore.policies import DEFAULT_POLICIES
 from tests import containers, images
@@ -409,7 +410,7 @@ def test_truncated_images_are_never_loaded(codec: PillowCodec) -> None:
 
 
 def test_concurrent_decodes_are_bounded() -> None:
-    """While max_concurrent uploads are being decoded, no other can start until one is done."""
+    """Wrapped in two decode slots, two decodes run and a third starts only once one is done."""
     entered = threading.Semaphore(0)
     release = threading.Event()
 
@@ -421,7 +422,7 @@ def test_concurrent_decodes_are_bounded() -> None:
             release.wait()
             return super()._encode(data, box, limits)
 
-    codec = Held(max_concurrent=2)
+    codec = SlottedCodec(Held(), ThreadSlots(2))
     results: list[EncodedImage] = []
     threads = [
         threading.Thread(target=lambda: results.append(codec.encode(images.png(), COVER, LIMITS)))
@@ -432,8 +433,8 @@ def test_concurrent_decodes_are_bounded() -> None:
     try:
         # Two decodes are under way (the timeout only keeps a broken codec from hanging the run).
         assert entered.acquire(timeout=30) and entered.acquire(timeout=30)
-        # Both decode places are taken: the third upload waits for one of them.
-        assert not codec._decoding.acquire(blocking=False)
+        # Both slots are taken: the third upload waits for one of them.
+        assert not entered.acquire(timeout=0.3)
     finally:
         release.set()
         for thread in threads:

@@ -7,11 +7,13 @@ from pathlib import Path
 
 from litestar.testing import TestClient
 
+from imagecore.adapters.decode_slots import LockFileSlots
 from imagecore.adapters.http import TokenPolicy, issue_token
 from imagecore.adapters.isolated_codec import IsolatedCodec
 from imagecore.app.server import build_app
 from imagecore.app.settings import Settings
 from imagecore.app.wiring import open_wiring
+from imagecore.decode_limit import SlottedCodec
 from tests.app.support import open_files_under
 
 SECRET = "s" * 40
@@ -44,12 +46,20 @@ def test_an_app_over_given_wiring_leaves_closing_to_its_owner(tmp_path: Path) ->
 
 def test_the_decode_budget_set_is_the_one_enforced_and_published(tmp_path: Path) -> None:
     """IMAGECORE_DECODE_SECONDS and IMAGECORE_DECODE_MEMORY_MB reach the codec that enforces
-    them and GET .../limits/, which publishes them."""
+    them and GET .../limits/, which publishes them; IMAGECORE_MAX_CONCURRENT_DECODES, the one
+    limit on decodes at once, shared by the server's processes."""
     settings = Settings(
-        data_dir=tmp_path, jwt_secret=SECRET, decode_seconds=7, decode_memory_mb=100
+        data_dir=tmp_path,
+        jwt_secret=SECRET,
+        decode_seconds=7,
+        decode_memory_mb=100,
+        max_concurrent_decodes=3,
     )
     wiring = open_wiring(settings)
-    codec = wiring.slots.codec
+    slotted = wiring.slots.codec
+    assert isinstance(slotted, SlottedCodec) and isinstance(slotted.slots, LockFileSlots)
+    assert slotted.slots.count == 3
+    codec = slotted.codec
     assert isinstance(codec, IsolatedCodec)
     assert (codec.seconds, codec.memory) == (7, 100 * 2**20)
     token = issue_token("u", TokenPolicy.shared_secret(SECRET), ttl=60)

@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from imagecore.adapters.http.decoding import ThreadSlots, UploadGate
+from imagecore.adapters.http.decoding import UploadGate
+from imagecore.decode_limit import ThreadSlots
 from imagecore.errors import Abandoned, Busy
 
 

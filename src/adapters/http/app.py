@@ -19,7 +19,7 @@ from imagecore.adapters.http.auth import BearerAuthMiddleware, TokenPolicy
 from imagecore.adapters.http.bodies import DecodeBudget, MediaUrls, limits_body
 from imagecore.adapters.http.body_budget import BodyBudget
 from imagecore.adapters.http.cors import CrossOrigin, OptionsRouter
-from imagecore.adapters.http.decoding import ThreadSlots, UploadGate
+from imagecore.adapters.http.decoding import UploadGate
 from imagecore.adapters.http.docs import docs_headers, openapi_config
 from imagecore.adapters.http.errors import exception_handlers, refund_unavailable
 from imagecore.adapters.http.limits import RateRules
@@ -27,7 +27,8 @@ from imagecore.adapters.http.media import MEDIA_PATH, media_router
 from imagecore.adapters.http.openapi import operations
 from imagecore.adapters.http.pages import page_routes
 from imagecore.adapters.http.routes import API_PATH, Api, ThreadedReader, api_handlers, health
-from imagecore.ports import AsyncImageReader, DecodeSlots
+from imagecore.decode_limit import SlottedCodec, ThreadSlots
+from imagecore.ports import AsyncImageReader
 
 
 @attrs.frozen
@@ -51,9 +52,6 @@ class HttpConfig:
     #: repository read in place): opened when the app starts, closed when it stops. None: the
     #: service's repository, on a worker thread.
     reader: AsyncImageReader | None = None
-    #: The decode slots uploads take, shared with whoever shares them (every worker of a
-    #: server, say); None: two, in this process.
-    decode_slots: DecodeSlots | None = None
     #: How long an upload waits for a decode slot before it is answered 503.
     decode_wait: float = 10.0
     #: What one decode may cost (CPU seconds, bytes of memory), when the codec enforces a budget:
@@ -66,11 +64,19 @@ class HttpConfig:
 def create_app(slots: ImageSlots, config: HttpConfig, **litestar_options: Any) -> Litestar:
     """The HTTP API over ``slots``: the guide's routes in ``/api/resume/``, media in ``/media/``.
 
-    A request body may be as large as one upload may be (``slots.limits.max_bytes``).
+    A request body may be as large as one upload may be (``slots.limits.max_bytes``). Uploads
+    decode in the slots of the service's codec where it is a
+    :class:`~imagecore.decode_limit.SlottedCodec` (shared, say, by every worker of a server);
+    any other codec is given two slots in this process.
     """
+    if isinstance(slots.codec, SlottedCodec):
+        codec = slots.codec
+    else:
+        codec = SlottedCodec(slots.codec, ThreadSlots())
+        slots = attrs.evolve(slots, codec=codec)
     urls = MediaUrls(config.media_url, config.defaults_url or config.media_url)
     published = limits_body(slots, config.rate_rules, config.decode_budget)
-    gate = UploadGate(config.decode_slots or ThreadSlots(), config.decode_wait)
+    gate = UploadGate(codec.slots, config.decode_wait)
     cross_origin = CrossOrigin(frozenset(config.cors_origins)) if config.cors_origins else None
     handlers = api_handlers(operations(slots, urls, config.rate_rules, published))
     api = OptionsRouter(

@@ -3,8 +3,9 @@
 An upload first takes a decode slot, fairly between users, waiting for one on the event loop (no
 thread held) for at most ``wait`` seconds, else it is answered 503 with Retry-After. With a slot,
 it runs on a thread of the uploads' own pool, so that media, GET and DELETE never queue behind
-decodes. While it runs, the client's connection is watched: a client that leaves cancels its
-decode.
+decodes, and hands the slot to the service's codec (:mod:`imagecore.decode_limit`), which gives
+it back as soon as the decode ends: the upload's writes and commit hold no slot. While it runs,
+the client's connection is watched: a client that leaves cancels its decode.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import attrs
 from litestar import Request
 
 from imagecore.cancellation import cancelled_by
+from imagecore.decode_limit import holding, once
 from imagecore.errors import Abandoned, Busy
 from imagecore.ports import DecodeSlots
 
@@ -30,17 +32,8 @@ T = TypeVar("T")
 
 #: How often an upload waiting for a slot looks again.
 POLL_SECONDS = 0.02
-
-
-class ThreadSlots:
-    """``count`` decode slots within one process (the default when nothing shares them)."""
-
-    def __init__(self, count: int = 2) -> None:
-        self.count = count
-        self._free = threading.BoundedSemaphore(count)
-
-    def try_take(self) -> Callable[[], None] | None:
-        return self._free.release if self._free.acquire(blocking=False) else None
+#: Uploads run at once in one process, each decoding in a slot or writing its files.
+UPLOAD_THREADS = 64
 
 
 @attrs.define(eq=False)
@@ -52,9 +45,11 @@ class _Ticket:
 class UploadGate:
     """Admits uploads to ``slots`` fairly between users, and runs them on a pool of their own.
 
-    A user decodes one upload at a time in this process, so that one user's uploads (a stream
-    of files that each run to their budget, say) never hold more than one slot while others
-    wait: with two slots, someone else's upload always finds the other. Past that, uploads take
+    ``slots`` must be those of the codec's :class:`~imagecore.decode_limit.SlottedCodec`, which
+    the slot taken here is handed to. A user decodes one upload at a time in this process, so
+    that one user's uploads (a stream of files that each run to their budget, say) never hold
+    more than one slot while others wait: with two slots, someone else's upload always finds
+    the other. Past that, uploads take
     a free slot in the order they came, skipping those whose user is decoding already. A user
     may have ``per_user`` uploads here, waiting or decoding, and ``max_waiting`` may wait in all:
     beyond either, an upload is answered 503 at once rather than queued. (The bytes the waiting
@@ -68,8 +63,12 @@ class UploadGate:
     per_user: int = 2
     #: The Retry-After of that 503.
     retry_after: int = 5
+    #: Once its decode is done, an upload's thread waits on storage: the slots bound the CPU
+    #: work, and a pool as small as the CPU count would keep a slot taken while its upload
+    #: waited for a thread behind others' writes.
     _pool: ThreadPoolExecutor = attrs.field(
-        factory=lambda: ThreadPoolExecutor(thread_name_prefix="imagecore-upload"), init=False
+        factory=lambda: ThreadPoolExecutor(UPLOAD_THREADS, thread_name_prefix="imagecore-upload"),
+        init=False,
     )
     _queue: collections.deque[_Ticket] = attrs.field(factory=collections.deque, init=False)
     #: Each user's uploads here (waiting or decoding), and those of them decoding. Decodes end
@@ -88,12 +87,13 @@ class UploadGate:
             raise Abandoned() from None  # the server is stopping (see below)
         cancel = threading.Event()
         try:
-            running = self._pool.submit(_cancellable, cancel, work)
+            running = self._pool.submit(_admitted, cancel, release, work)
         except RuntimeError:  # the pool is shut down: the server is stopping
             release()
             raise Abandoned() from None
-        # The slot is the thread's until its work ends, whatever becomes of this request: the
-        # thread's own future frees it, not the request's view of it, which a cancel ends early.
+        # The slot is the thread's until its decode ends, whatever becomes of this request: the
+        # thread frees it, not the request's view of it, which a cancel ends early. The future's
+        # end frees it too, for work that never ran (a pool shut down) or never decoded.
         running.add_done_callback(lambda _: release())
         future = asyncio.wrap_future(running)
         gone = asyncio.ensure_future(_disconnected(request))
@@ -132,7 +132,7 @@ class UploadGate:
                     taken = True
                     with self._lock:
                         self._decoding[user] += 1
-                    return functools.partial(self._release, user, release)
+                    return once(functools.partial(self._release, user, release))
                 if time.monotonic() >= deadline:
                     raise Busy(self.retry_after)
                 await asyncio.sleep(POLL_SECONDS)
@@ -169,8 +169,8 @@ def _stop_cancelling() -> None:
         task.uncancel()
 
 
-def _cancellable(cancel: threading.Event, work: Callable[[], T]) -> T:
-    with cancelled_by(cancel):
+def _admitted(cancel: threading.Event, release: Callable[[], None], work: Callable[[], T]) -> T:
+    with cancelled_by(cancel), holding(release):
         return work()
 
 

@@ -6,7 +6,6 @@ import io
 import logging
 import re
 import struct
-import threading
 import zlib
 
 import attrs
@@ -68,8 +67,8 @@ class PillowCodec(ImageCodec):
 
     Upright by EXIF orientation, in sRGB, scaled down to the box, and written afresh in the
     input's format family (or WebP for every still, when ``stills_as_webp``); animations keep
-    every frame. At most ``max_concurrent`` uploads are decoded at once, so a burst of large
-    images cannot take all the memory.
+    every frame. How many decode at once is the caller's to bound: wrapped in a
+    :class:`~imagecore.decode_limit.SlottedCodec`, as the HTTP app and the command do.
 
     Every limit of ``limits`` is checked before any pixel is decoded. The pixel limit is never
     taken above Pillow's own (``PIL.Image.MAX_IMAGE_PIXELS``, read on every call): between that
@@ -88,17 +87,12 @@ class PillowCodec(ImageCodec):
         self,
         *,
         stills_as_webp: bool = False,
-        max_concurrent: int = 2,
         memory_budget: int | None = None,
     ) -> None:
         if ImageFile.LOAD_TRUNCATED_IMAGES:
             raise ValueError("PIL.ImageFile.LOAD_TRUNCATED_IMAGES must stay off")
-        if max_concurrent < 1:
-            # A semaphore of 0 would make every upload wait for ever.
-            raise ValueError(f"max_concurrent must be at least 1, got {max_concurrent}")
         self.stills_as_webp = stills_as_webp
         self.memory_budget = memory_budget
-        self._decoding = threading.BoundedSemaphore(max_concurrent)
 
     def encode(self, data: bytes, box: Box, limits: ImageLimits) -> EncodedImage:
         if not data:
@@ -108,23 +102,22 @@ class PillowCodec(ImageCodec):
         max_pixels = min(limits.max_pixels, self.max_pixels)
         declared = min(limits.max_declared_pixels, self.max_pixels)
         limits = attrs.evolve(limits, max_pixels=max_pixels, max_declared_pixels=declared)
-        with self._decoding:
-            try:
-                return self._encode(data, box, limits)
-            except (ImageRejected, CropOutside):
-                raise
-            except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-                # The warning arrives here only where the host's filters make warnings errors.
-                raise ImageTooLarge("image", _pixels_in(error), declared, "pixels") from error
-            except _DECODE_ERRORS as error:
-                raise InvalidImage("damaged", ACCEPTED) from error
-            except MemoryError:
-                raise  # not the file's fault alone: the caller (or its budget) decides
-            except Exception as error:
-                # Decoders meet hostile bytes in ways no list of exceptions foresees (a TypeError
-                # deep in an EXIF parser, say); the upload is refused, and the log keeps the trace.
-                log.warning("refused an upload Pillow could not process", exc_info=True)
-                raise InvalidImage("damaged", ACCEPTED) from error
+        try:
+            return self._encode(data, box, limits)
+        except (ImageRejected, CropOutside):
+            raise
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+            # The warning arrives here only where the host's filters make warnings errors.
+            raise ImageTooLarge("image", _pixels_in(error), declared, "pixels") from error
+        except _DECODE_ERRORS as error:
+            raise InvalidImage("damaged", ACCEPTED) from error
+        except MemoryError:
+            raise  # not the file's fault alone: the caller (or its budget) decides
+        except Exception as error:
+            # Decoders meet hostile bytes in ways no list of exceptions foresees (a TypeError
+            # deep in an EXIF parser, say); the upload is refused, and the log keeps the trace.
+            log.warning("refused an upload Pillow could not process", exc_info=True)
+            raise InvalidImage("damaged", ACCEPTED) from error
 
     def _encode(self, data: bytes, box: Box, limits: ImageLimits) -> EncodedImage:
         data = mended(data)
