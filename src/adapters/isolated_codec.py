@@ -3,26 +3,25 @@ whose caller leaves, that outlives a shutdown, or that crashes the decoder, is k
 refused, and the server goes on.
 
 Decoders are C code: nothing stops one part-way inside a thread, and one that exhausts memory or
-crashes takes its process with it. A child forked for each upload from a server process that has
-already imported the codec costs a few milliseconds; the decode it isolates costs a hundred or
-more. Each child frees everything when it exits, so no decode leaves its peak behind either.
+crashes takes its process with it. A child forked for each upload from a fork server of the
+codec's own that has already imported the codec (:mod:`imagecore.adapters.fork_server`) costs a
+few milliseconds; the decode it isolates costs a hundred or more. Each child frees everything
+when it exits, so no decode leaves its peak behind either.
 """
 
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import signal
 import threading
 import time
 from collections.abc import Callable
-from multiprocessing.connection import Connection, wait
-from multiprocessing.process import BaseProcess
+from multiprocessing.connection import wait
 
 from imagecore import Box, EncodedImage, ImageCodec, ImageCoreError, ImageLimits
-from imagecore.adapters import decode_child
 from imagecore.adapters.decode_child import Usage
+from imagecore.adapters.fork_server import Child, ForkServer
 from imagecore.cancellation import current
 from imagecore.errors import Abandoned, Busy, DecodeOverBudget, InvalidImage
 
@@ -42,13 +41,12 @@ class IsolatedCodec(ImageCodec):
     ``memory`` bytes of address space above what the child starts with.
 
     ``make`` is called once here (for ``formats`` and ``max_pixels``) and once in each child; it
-    must be picklable, as a class or a ``functools.partial`` of one is. Children are forked from a
-    fork server that has imported ``make``'s module, so they start warm and share no threads or
-    connections of the server's. At most ``max_concurrent`` run at once from one process.
-
-    As with every start method of :mod:`multiprocessing` but ``fork``, each child imports the
-    program's main module again: a script that uses this codec keeps its work under
-    ``if __name__ == "__main__":``. Linux only (it reads ``/proc`` and sets resource limits).
+    must be picklable, as a class or a ``functools.partial`` of one is. Children are forked from
+    the codec's own fork server, started on the first decode, which has imported ``make``'s
+    module: they start warm and share no threads or connections of the host's, and the host's
+    processes (its own process pools included) are left as they were. How many decode at once
+    is the caller's to bound (:class:`~imagecore.decode_limit.SlottedCodec`). Linux only (it
+    reads ``/proc`` and sets resource limits).
     """
 
     def __init__(
@@ -57,21 +55,18 @@ class IsolatedCodec(ImageCodec):
         *,
         seconds: int = 10,
         memory: int = 384 * 2**20,
-        max_concurrent: int = 2,
     ) -> None:
-        if seconds < 1 or memory < 1 or max_concurrent < 1:
+        if seconds < 1 or memory < 1:
             # The kernel counts CPU time limits in whole seconds.
-            raise ValueError("seconds, memory and max_concurrent must be positive whole numbers")
+            raise ValueError("seconds and memory must be positive whole numbers")
         probe = make()
         self.formats = probe.formats
         self._max_pixels = probe.max_pixels
         self.seconds = seconds
         self.memory = memory
         self._make = make
-        self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload([type(probe).__module__, __name__])
-        self._decoding = threading.BoundedSemaphore(max_concurrent)
-        self._children: set[BaseProcess] = set()
+        self._fork_server = ForkServer([type(probe).__module__])
+        self._children: set[Child] = set()
         self._lock = threading.Lock()
         self._closed = False
 
@@ -87,59 +82,57 @@ class IsolatedCodec(ImageCodec):
         self, data: bytes, box: Box, limits: ImageLimits
     ) -> tuple[EncodedImage, Usage]:
         """:meth:`encode`, and what the decode cost."""
-        with self._decoding:
+        with self._lock:
+            if self._closed:
+                raise Abandoned()
+        try:
+            child = self._fork_server.fork()
+        except OSError:
+            if self._closed:  # closed while this decode started
+                raise Abandoned() from None
+            raise
+        with self._lock:
+            self._children.add(child)
+            closed = self._closed  # close() may have run while the child started
+        try:
+            if closed:
+                raise Abandoned()
+            child.connection.send(
+                {
+                    "make": self._make,
+                    "data": data,
+                    "box": box,
+                    "limits": limits,
+                    "seconds": self.seconds,
+                    "memory": self.memory,
+                    "log_level": logging.getLogger().getEffectiveLevel(),
+                }
+            )
+            return self._result(child)
+        except (BrokenPipeError, ConnectionResetError):
+            raise self._death(child, 0.0) from None  # it died before it read its work
+        finally:
+            child.kill()
+            child.join()
+            child.connection.close()
             with self._lock:
-                if self._closed:
-                    raise Abandoned()
-            receiving, sending = self._context.Pipe(duplex=False)
-            try:
-                child = self._context.Process(
-                    target=decode_child.run,
-                    args=(
-                        self._make,
-                        data,
-                        box,
-                        limits,
-                        sending,
-                        self.seconds,
-                        self.memory,
-                        logging.getLogger().getEffectiveLevel(),
-                    ),
-                    daemon=True,
-                )
-                child.start()
-            except BaseException:
-                receiving.close()
-                raise
-            finally:
-                sending.close()
-            with self._lock:
-                self._children.add(child)
-                closed = self._closed  # close() may have run while the child started
-            try:
-                if closed:
-                    raise Abandoned()
-                return self._result(child, receiving)
-            finally:
-                if child.is_alive():
-                    child.kill()
-                child.join()
-                receiving.close()
-                with self._lock:
-                    self._children.discard(child)
+                self._children.discard(child)
 
     def close(self) -> None:
-        """Kill every decode still running (each is refused as abandoned); refuse new ones."""
+        """Kill every decode still running (each is refused as abandoned); refuse new ones; end
+        the fork server."""
         with self._lock:
             self._closed = True
             children = list(self._children)
         for child in children:
             child.kill()
+        self._fork_server.close()
 
-    def _result(self, child: BaseProcess, receiving: Connection) -> tuple[EncodedImage, Usage]:
+    def _result(self, child: Child) -> tuple[EncodedImage, Usage]:
         cancel = current()
         deadline = time.monotonic() + self.seconds * WALL_FACTOR + 1
         used = 0.0  # the child's CPU seconds, as last seen
+        receiving = child.connection
         while not wait([receiving, child.sentinel], POLL_SECONDS):
             used = _cpu_seconds(_proc_stat(child.pid)) or used
             if cancel is not None and cancel.is_set():
@@ -178,26 +171,26 @@ class IsolatedCodec(ImageCodec):
             raise DecodeOverBudget("memory", self.memory)
         raise value
 
-    def _death(self, child: BaseProcess, used: float) -> ImageCoreError:
+    def _death(self, child: Child, used: float) -> ImageCoreError:
         """The error for a child that died without an answer, having used ``used`` seconds of
         CPU when last seen."""
-        child.join()
+        exitcode = child.join()
         if self._closed:
             return Abandoned()
-        if child.exitcode == -signal.SIGKILL and used < self.seconds - 1:
+        if exitcode == -signal.SIGKILL and used < self.seconds - 1:
             # Not the hard CPU limit, which kills a second past the budget: killed from outside
             # while decoding, as the kernel's or a container's out-of-memory killer does.
             log.warning(
                 "a decode was killed from outside after %.1f s of CPU: out of memory?", used
             )
             return DecodeOverBudget("memory", self.memory)
-        if child.exitcode in (-signal.SIGXCPU, -signal.SIGKILL):
+        if exitcode in (-signal.SIGXCPU, -signal.SIGKILL):
             # SIGXCPU at the soft CPU limit; SIGKILL at the hard one, a second later.
             log.warning("a decode ran past %g s of CPU time and was stopped", self.seconds)
             return DecodeOverBudget("seconds", self.seconds)
-        if child.exitcode in (-signal.SIGTERM, -signal.SIGINT):
+        if exitcode in (-signal.SIGTERM, -signal.SIGINT):
             return Abandoned()  # stopped from outside, along with the server
-        log.error("a decode crashed its process (exit code %s)", child.exitcode)
+        log.error("a decode crashed its process (exit code %s)", exitcode)
         return InvalidImage("damaged", self.formats)
 
 

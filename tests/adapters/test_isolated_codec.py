@@ -286,7 +286,7 @@ def test_under_any_budget_a_photo_is_stored_as_in_process_or_refused_as_over_bud
     outcomes: dict[int, str] = {}
     peak = 0
     for megabytes in range(8, 168, 8):
-        isolated = IsolatedCodec(PillowCodec, memory=megabytes * 2**20, max_concurrent=1)
+        isolated = IsolatedCodec(PillowCodec, memory=megabytes * 2**20)
         try:
             got, usage = isolated.encode_measured(grid_photo, BOX, ImageLimits())
             outcomes[megabytes] = "same" if got.data == want else "different"
