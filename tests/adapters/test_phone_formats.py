@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import io
+import json
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -457,3 +460,40 @@ def test_the_av1_frame_size_is_found_past_padding_or_the_file_is_refused() -> No
     assert av1_frame_pixels(padding(100) * 20 + coded) == 2048 * 2048
     assert av1_frame_pixels((padding(100) * 50 + coded)[:HEADER_BYTES]) is None
     assert av1_frame_pixels(b"") is None
+
+
+HOST = """
+import json, sys
+import pillow_heif
+from PIL import Image
+
+def state():
+    options = pillow_heif.options
+    flags = (options.THUMBNAILS, options.DEPTH_IMAGES, options.AUX_IMAGES)
+    return {"decoders": sorted(Image.OPEN), "options": list(flags)}
+
+Image.init()
+before = state()
+from imagecore import Box, ImageLimits
+from imagecore.adapters.pillow_codec import PillowCodec
+
+image = PillowCodec().encode(sys.stdin.buffer.read(), Box(10, 10), ImageLimits())
+print(json.dumps({"before": before, "after": state(), "stored": image.media_type}))
+"""
+
+
+def test_decoding_a_heic_leaves_the_host_s_pillow_and_pillow_heif_as_they_were() -> None:
+    """In a host's own process (no isolation), the codec decodes a HEIC without registering a
+    decoder with Pillow or changing pillow_heif's options: a host's Image.open and its own use
+    of pillow_heif behave as before."""
+    done = subprocess.run(
+        [sys.executable, "-c", HOST],
+        input=images.heic(quadrants((300, 200))),
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    found = json.loads(done.stdout)
+    assert found["stored"] == "image/jpeg"
+    assert found["after"] == found["before"]
+    assert "HEIF" not in found["after"]["decoders"]

@@ -130,7 +130,7 @@ class PillowCodec(ImageCodec):
         if (coding := heif.other_coding(data)) is not None:
             raise UnsupportedImageType(coding, ACCEPTED)
         try:
-            image = Image.open(io.BytesIO(data), formats=DECODERS)
+            image = _open(data)
         except UnidentifiedImageError:
             raise refusal(data, ACCEPTED) from None
         with image:
@@ -241,6 +241,17 @@ def _heic(image: ImageFile.ImageFile, data: bytes) -> Image.Image:
     if "icc_profile" in image.info:
         decoded.info["icc_profile"] = image.info["icc_profile"]
     return decoded
+
+
+def _open(data: bytes) -> ImageFile.ImageFile:
+    """``data`` opened by the decoder of its format (its header read, nothing decoded)."""
+    if heic.FORMATS and heic.accept(data):
+        try:
+            return heic.open_image(data)
+        except SyntaxError:
+            raise UnidentifiedImageError("not a HEIC pillow_heif can open") from None
+    # Of the accepted formats' decoders, those in Pillow's registry: HEIF's is opened above.
+    return Image.open(io.BytesIO(data), formats=[d for d in DECODERS if d != "HEIF"])
 
 
 def _pixels_in(error: Exception) -> int | None:

@@ -8,8 +8,10 @@ the pixels are decoded here by calling the same libheif that pillow_heif loaded,
 ``strict_decoding`` set: a tile that fails fails the whole picture. The header facts (size, mode,
 ICC profile, EXIF) still come from pillow_heif's plugin.
 
-Decoding only: the plugin is never registered to save, and nothing beyond the primary image is
-read (no thumbnails, depth maps or auxiliary images).
+Decoding only, and only here: the plugin is registered nowhere (a host's Pillow opens HEIC files
+as it did before, and pillow_heif's options stay the host's); :func:`open_image` opens a file
+with it directly. pillow_heif lists a file's thumbnails and depth images as it opens it, without
+decoding them; only the primary image is decoded.
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ import ctypes
 import ctypes.util
 import functools
 import glob
+import io
 import os
 import resource
 from typing import Any
 
-from PIL import Image
+from PIL import Image, ImageFile
 
 from imagecore.adapters.pillow_codec.heif import iso_media
 
@@ -217,12 +220,13 @@ def _strict_decoding() -> bool:
         heif.heif_decoding_options_free(options)
 
 
-if _strict_decoding():
-    # Decoding only, and nothing beyond the primary image.
-    pillow_heif.options.THUMBNAILS = False
-    pillow_heif.options.DEPTH_IMAGES = False
-    pillow_heif.options.AUX_IMAGES = False
-    Image.register_open(HeifImageFile.format, HeifImageFile, accept)
-    FORMATS: tuple[str, ...] = ("HEIC",)
-else:
-    FORMATS = ()
+#: What is decoded here: HEIC where libheif decodes strictly, else nothing.
+FORMATS: tuple[str, ...] = ("HEIC",) if _strict_decoding() else ()
+
+
+def open_image(data: bytes) -> ImageFile.ImageFile:
+    """``data``, a HEIC, opened by pillow_heif's plugin (its header read, nothing decoded).
+
+    Raises SyntaxError, as Pillow's plugins do, where it is no HEIC pillow_heif can open."""
+    image: ImageFile.ImageFile = HeifImageFile(io.BytesIO(data))  # type: ignore[no-untyped-call]
+    return image
