@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 from collections.abc import Callable
@@ -39,7 +40,9 @@ def codec(*, variants: bool = True) -> Contender:
 
 
 def naive(data: bytes, slot: Slot) -> bytes:
-    """What most code does: open, load in full, turn, shrink, save (first frame only)."""
+    """What most code does: open, load in full, turn, shrink, save (first frame only); HEIC
+    through pillow_heif's opener, registered as its documentation says."""
+    _heif_opener()
     box = DEFAULT_POLICIES[slot].box
     image = Image.open(io.BytesIO(data))
     image.load()
@@ -53,6 +56,15 @@ def naive(data: bytes, slot: Slot) -> bytes:
     out = io.BytesIO()
     image.save(out, format=format_name, **_SAVE_OPTIONS[format_name])
     return out.getvalue()
+
+
+@functools.cache
+def _heif_opener() -> None:
+    try:
+        import pillow_heif
+    except ImportError:  # without the heic extra, naive cannot read a HEIC (the table says so)
+        return
+    pillow_heif.register_heif_opener()
 
 
 def pyvips_thumbnail() -> Contender | None:
