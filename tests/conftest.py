@@ -27,6 +27,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "adapters/test_crop.py": ("PIL",),
     "adapters/test_default_images.py": ("PIL",),
     "adapters/test_format_names.py": ("PIL",),
+    "adapters/test_fork_server.py": ("PIL",),
     "adapters/test_fsspec_storage.py": ("fsspec",),
     "adapters/test_isolated_codec.py": ("PIL",),
     "adapters/test_jpeg_decode.py": ("PIL",),
