@@ -6,6 +6,7 @@ import ast
 import inspect
 import re
 import sys
+import tomllib
 import typing
 from collections.abc import Iterator
 from pathlib import Path
@@ -151,3 +152,21 @@ def test_imports_in_a_guide_are_found_in_either_form(tmp_path: Path) -> None:
     )
     found = names_imported_from_imagecore(guide)
     assert found == {"Slot", "ImageSlots", "ImageLimits", "Box", "SlotPolicy"}
+
+
+def test_every_core_module_has_its_place_in_the_import_contracts() -> None:
+    """A new core module is placed in the layers and named framework-free, or import-linter
+    would never look at it."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    contracts = {contract["name"]: contract for contract in config["contracts"]}
+    layered = {
+        name.strip()
+        for layer in contracts["The composition root sits on the adapters, which sit on the core"][
+            "layers"
+        ]
+        for name in re.split(r"[|:]", layer)
+    }
+    free = set(contracts["The core is framework-free"]["source_modules"])
+    core = {path.stem for path in (SRC / "imagecore").glob("*.py") if path.stem != "__init__"}
+    assert core <= layered, sorted(core - layered)
+    assert {f"imagecore.{name}" for name in core} <= free
