@@ -12,8 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from litestar.testing import TestClient
 
-from imagecore.adapters.http import AccessLog, edge_wording
+from imagecore.adapters.http import AccessLog
 from imagecore.adapters.http.access_log import escaped
+from imagecore.adapters.web import edge_wording
 from imagecore.app.server import build_app
 from tests.adversarial.support import Target, token
 from tests.http.support import API

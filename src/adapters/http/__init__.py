@@ -2,9 +2,9 @@
 
 One job per module: ``app`` assembles (``create_app``, ``HttpConfig``); ``routes`` holds the
 guide's handlers; ``media`` serves the files; ``bodies`` the JSON shapes; every sentence a client
-reads is in ``guide_wording`` (names, successes), ``wording`` (the core's errors) or
-``edge_wording`` (what the edge refuses itself), quoting through ``quoting``; ``errors`` the one
-table of statuses; ``openapi`` the document's answers, ``openapi_requests`` what it reads, and
+reads, and the status of every error, is the framework-free web layer's
+(:mod:`imagecore.adapters.web`); ``errors`` sends those answers, and words Litestar's own errors;
+``openapi`` the document's answers, ``openapi_requests`` what it reads, and
 ``docs`` its pages under ``/schema``; ``cors`` OPTIONS and cross-origin calls; ``auth``,
 ``forms``, ``limits``, ``pages`` and ``access_log`` the rest of the edge.
 """

@@ -16,7 +16,7 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.types import ASGIApp
 
-from imagecore.adapters.http import edge_wording
+from imagecore.adapters.web import edge_wording
 
 HMAC_ALGORITHMS = ("HS256",)
 #: The claims that are times: JSON numbers of seconds since 1970 (RFC 7519's NumericDate).

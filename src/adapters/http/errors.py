@@ -1,7 +1,6 @@
-"""Every error leaves the API as ``{"error": "<a sentence>"}``; the table of statuses is here.
-
-The sentences themselves are :mod:`wording`'s (the core's errors) and :mod:`edge_wording`'s.
-"""
+"""Every error leaves the API as ``{"error": "<a sentence>"}``, as the framework-free web layer
+answers it (:mod:`imagecore.adapters.web.errors`: the table of statuses, the sentences, the
+headers); here, Litestar's own errors are worded too, and every answer sent."""
 
 from __future__ import annotations
 
@@ -12,64 +11,41 @@ from litestar import MediaType, Request, Response
 from litestar.concurrency import sync_to_thread
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import (
-    HTTP_400_BAD_REQUEST,
     HTTP_401_UNAUTHORIZED,
     HTTP_404_NOT_FOUND,
     HTTP_405_METHOD_NOT_ALLOWED,
-    HTTP_409_CONFLICT,
     HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-    HTTP_429_TOO_MANY_REQUESTS,
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
 )
 from litestar.types import ExceptionHandlersMap, Scope
 
-from imagecore import BackendError, ConcurrentUpdate, ImageCoreError, MediaNotFound, RequestError
-from imagecore.adapters.http import edge_wording, wording
+from imagecore import ImageCoreError
 from imagecore.adapters.http.bodies import ErrorBody
 from imagecore.adapters.http.limits import REFUND
-from imagecore.errors import Abandoned, Busy, RateLimited, SlotEmpty
+from imagecore.adapters.web import edge_wording
+from imagecore.adapters.web.errors import ErrorAnswer, answer_to, refusal, status_of
+from imagecore.errors import Abandoned, Busy
 
 log = logging.getLogger("imagecore.http")
-
-
-#: The core's errors and the status each one answers with; the most specific class wins.
-STATUS_OF: dict[type[ImageCoreError], int] = {
-    RateLimited: HTTP_429_TOO_MANY_REQUESTS,
-    SlotEmpty: HTTP_404_NOT_FOUND,
-    MediaNotFound: HTTP_404_NOT_FOUND,
-    RequestError: HTTP_400_BAD_REQUEST,
-    ConcurrentUpdate: HTTP_409_CONFLICT,
-    BackendError: HTTP_503_SERVICE_UNAVAILABLE,
-    Busy: HTTP_503_SERVICE_UNAVAILABLE,
-    Abandoned: HTTP_503_SERVICE_UNAVAILABLE,
-}
-
-
-def status_of(error: ImageCoreError) -> int:
-    for kind in type(error).__mro__:
-        if kind in STATUS_OF:
-            return STATUS_OF[kind]
-    return HTTP_500_INTERNAL_SERVER_ERROR
 
 
 def exception_handlers(max_upload_bytes: int) -> ExceptionHandlersMap:
     """Handlers for the app's every exception, so that no default error body ever leaves."""
 
     def core_error(request: Request[Any, Any, Any], error: ImageCoreError) -> Response[ErrorBody]:
-        status = status_of(error)
-        if status >= HTTP_500_INTERNAL_SERVER_ERROR and not isinstance(error, Busy | Abandoned):
+        answer = answer_to(error)
+        if answer.status >= HTTP_500_INTERNAL_SERVER_ERROR and not isinstance(
+            error, Busy | Abandoned
+        ):
             log.error("%s %s failed: %s", request.method, request.url.path, error, exc_info=error)
-        retry_after = error.retry_after if isinstance(error, RateLimited | Busy) else None
-        headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
-        return _error(status, wording.sentence(error), headers)
+        return _send(answer)
 
     def http_error(request: Request[Any, Any, Any], error: HTTPException) -> Response[ErrorBody]:
         status = error.status_code
         headers = dict(error.headers or {})
         if status == HTTP_401_UNAUTHORIZED:
-            headers["WWW-Authenticate"] = 'Bearer realm="imagecore"'
-            message = error.detail
+            message = error.detail  # refusal() adds the bearer challenge
         elif status == HTTP_404_NOT_FOUND:
             message = edge_wording.route_not_found(request.url.path)
         elif status == HTTP_405_METHOD_NOT_ALLOWED:
@@ -84,11 +60,11 @@ def exception_handlers(max_upload_bytes: int) -> ExceptionHandlersMap:
             message = edge_wording.INTERNAL_ERROR
         else:
             message = error.detail
-        return _error(status, message, headers)
+        return _send(refusal(status, message, headers))
 
     def unexpected(request: Request[Any, Any, Any], error: Exception) -> Response[ErrorBody]:
         log.error("%s %s failed", request.method, request.url.path, exc_info=error)
-        return _error(HTTP_500_INTERNAL_SERVER_ERROR, edge_wording.INTERNAL_ERROR)
+        return _send(refusal(HTTP_500_INTERNAL_SERVER_ERROR, edge_wording.INTERNAL_ERROR))
 
     return {
         ImageCoreError: core_error,
@@ -97,11 +73,11 @@ def exception_handlers(max_upload_bytes: int) -> ExceptionHandlersMap:
     }
 
 
-def _error(status: int, message: str, headers: dict[str, str] | None = None) -> Response[ErrorBody]:
+def _send(answer: ErrorAnswer) -> Response[ErrorBody]:
     return Response(
-        ErrorBody(message),
-        status_code=status,
-        headers={**(headers or {}), "Cache-Control": "no-store"},
+        ErrorBody(answer.body["error"]),
+        status_code=answer.status,
+        headers=dict(answer.headers),
         media_type=MediaType.JSON,
     )
 

@@ -26,8 +26,8 @@ from multipart import (
 )
 
 from imagecore import Crop, Slot
-from imagecore.adapters.http import edge_wording, guide_wording, wording
 from imagecore.adapters.http.body_budget import BodyAccount
+from imagecore.adapters.web import edge_wording, guide_wording, wording
 from imagecore.errors import InvalidCrop, InvalidDescription
 from imagecore.rules import MAX_DESCRIPTION
 

@@ -15,7 +15,6 @@ from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import Example, Operation
 
 from imagecore import ImageSlots, Slot, StoredImage, UserImages
-from imagecore.adapters.http import edge_wording, guide_wording, wording
 from imagecore.adapters.http.bodies import (
     DescribedBody,
     ErrorBody,
@@ -31,6 +30,7 @@ from imagecore.adapters.http.openapi_requests import (
     DescribeOperation,
     upload_operation,
 )
+from imagecore.adapters.web import edge_wording, guide_wording, wording
 from imagecore.errors import (
     Busy,
     ConcurrentUpdate,

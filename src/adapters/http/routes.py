@@ -21,7 +21,6 @@ from litestar.params import QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
 from imagecore import ImageRepository, ImageSlots, Slot, UserImages
-from imagecore.adapters.http import guide_wording
 from imagecore.adapters.http.bodies import (
     DescribedBody,
     ImagesBody,
@@ -35,6 +34,7 @@ from imagecore.adapters.http.decoding import UploadGate
 from imagecore.adapters.http.forms import UploadForm, read_descriptions, read_image_form
 from imagecore.adapters.http.limits import rate_limit, request_address
 from imagecore.adapters.http.openapi import Operations
+from imagecore.adapters.web import guide_wording
 from imagecore.errors import UnknownSlot
 from imagecore.ports import AsyncImageReader
 

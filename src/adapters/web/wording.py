@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from imagecore.adapters.http.edge_wording import INTERNAL_ERROR, description_without_image
-from imagecore.adapters.http.guide_wording import LABELS, SLOT_NAMES, crop_field, description_field
-from imagecore.adapters.http.quoting import byte_size, echo
+from imagecore.adapters.web.edge_wording import INTERNAL_ERROR, description_without_image
+from imagecore.adapters.web.guide_wording import LABELS, SLOT_NAMES, crop_field, description_field
+from imagecore.adapters.web.quoting import byte_size, echo
 from imagecore.errors import (
     Abandoned,
     BackendError,

@@ -9,8 +9,8 @@ carries their facts, and each sentence takes them as arguments.
 from __future__ import annotations
 
 from imagecore import Slot
-from imagecore.adapters.http.guide_wording import DESCRIPTION_FIELDS, SLOT_NAMES, description_field
-from imagecore.adapters.http.quoting import byte_size, echo
+from imagecore.adapters.web.guide_wording import DESCRIPTION_FIELDS, SLOT_NAMES, description_field
+from imagecore.adapters.web.quoting import byte_size, echo
 
 # --- HTTP's own errors --------------------------------------------------------------------------
 

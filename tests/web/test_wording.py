@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from imagecore import Slot
-from imagecore.adapters.http import edge_wording, guide_wording, wording
+from imagecore.adapters.web import edge_wording, guide_wording, wording
 from imagecore.errors import (
     ConcurrentUpdate,
     ImageCoreError,

@@ -1,0 +1,59 @@
+"""Every error leaves the API as ``{"error": "<a sentence>"}``: the status, body and headers each
+of the core's errors is answered with, for any web framework to send."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from http import HTTPStatus
+
+import attrs
+
+from imagecore import BackendError, ConcurrentUpdate, ImageCoreError, MediaNotFound, RequestError
+from imagecore.adapters.web import wording
+from imagecore.errors import Abandoned, Busy, RateLimited, SlotEmpty
+
+#: The core's errors and the status each one answers with; the most specific class wins.
+STATUS_OF: Mapping[type[ImageCoreError], int] = {
+    RateLimited: HTTPStatus.TOO_MANY_REQUESTS,
+    SlotEmpty: HTTPStatus.NOT_FOUND,
+    MediaNotFound: HTTPStatus.NOT_FOUND,
+    RequestError: HTTPStatus.BAD_REQUEST,
+    ConcurrentUpdate: HTTPStatus.CONFLICT,
+    BackendError: HTTPStatus.SERVICE_UNAVAILABLE,
+    Busy: HTTPStatus.SERVICE_UNAVAILABLE,
+    Abandoned: HTTPStatus.SERVICE_UNAVAILABLE,
+}
+#: Sent with every error: an answer about one request is never a cache's to keep.
+NO_STORE = {"Cache-Control": "no-store"}
+#: Sent with a 401, as RFC 6750 asks of a bearer-token API.
+BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="imagecore"'}
+
+
+@attrs.frozen
+class ErrorAnswer:
+    """What a refusal is answered with: its status, the JSON body, and the headers."""
+
+    status: int
+    body: Mapping[str, str]
+    headers: Mapping[str, str]
+
+
+def status_of(error: ImageCoreError) -> int:
+    """The status ``error`` is answered with: 500 for an error no row of the table covers."""
+    for kind in type(error).__mro__:
+        if kind in STATUS_OF:
+            return int(STATUS_OF[kind])
+    return int(HTTPStatus.INTERNAL_SERVER_ERROR)
+
+
+def answer_to(error: ImageCoreError) -> ErrorAnswer:
+    """The whole answer to ``error``: a wait it asks of the client is its ``Retry-After``."""
+    retry_after = error.retry_after if isinstance(error, RateLimited | Busy) else None
+    headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
+    return refusal(status_of(error), wording.sentence(error), headers)
+
+
+def refusal(status: int, sentence: str, headers: Mapping[str, str] | None = None) -> ErrorAnswer:
+    """``sentence`` answered with ``status``; a 401 carries the bearer challenge."""
+    challenge = BEARER_CHALLENGE if status == HTTPStatus.UNAUTHORIZED else {}
+    return ErrorAnswer(status, {"error": sentence}, {**(headers or {}), **challenge, **NO_STORE})
