@@ -120,6 +120,47 @@ class TestHostRepositoryKeepsTheContract(RepositoryContract):
         return HostRepository(sqlite3.connect(":memory:", check_same_thread=False))
 
 
+class AccountKeyedRepository(HostRepository):
+    """A host's repository keyed on its own table of users: only users who exist have images."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute("CREATE TABLE accounts (id INTEGER PRIMARY KEY, name TEXT NOT NULL)")
+        db.executemany("INSERT INTO accounts VALUES (?, ?)", [(n, f"user {n}") for n in (1, 2, 3)])
+        db.execute(
+            "CREATE TABLE users (id INTEGER PRIMARY KEY REFERENCES accounts (id), "
+            "version INTEGER NOT NULL, profile TEXT, cover TEXT)"
+        )
+        super().__init__(db)
+
+    def users(self) -> Iterator[str]:
+        return (str(user) for user in super().users())
+
+
+class TestAHostKeyedOnItsUsersKeepsTheContract(RepositoryContract):
+    """The contract takes its user ids from fixtures: a host keyed on its own users passes it
+    with the ids of users it holds (one of them never saved), where any text would fail."""
+
+    @pytest.fixture
+    def repository(self) -> AccountKeyedRepository:
+        return AccountKeyedRepository(sqlite3.connect(":memory:", check_same_thread=False))
+
+    @pytest.fixture
+    def user_ids(self) -> tuple[str, ...]:
+        return ("1", "2", "3", "42")
+
+    @pytest.fixture
+    def alike_user_ids(self) -> tuple[str, ...]:
+        return ("1", "2", "3")
+
+
+def test_a_host_keyed_on_its_users_cannot_take_any_text_as_an_id() -> None:
+    """Why the ids are fixtures: the default ones name no user of such a host."""
+    repository = AccountKeyedRepository(sqlite3.connect(":memory:"))
+    with pytest.raises(sqlite3.IntegrityError):
+        repository.save("ü 2", UserImages())
+
+
 def test_a_host_app_runs_the_use_cases_with_its_own_adapters(tmp_path: Path) -> None:
     """Upload, replace, refuse and delete through the core with real storage and codec."""
     slots = ImageSlots(
