@@ -281,31 +281,6 @@ def test_every_thread_has_a_connection_and_close_ends_them_all(tmp_path: Path) -
     assert not (tmp_path / "images.db-wal").exists()
 
 
-def test_an_image_stored_before_descriptions_existed_reads_back_without_one() -> None:
-    """Rows written before images had a description hold no "alt": they read back with ""."""
-    from imagecore.adapters.sql.repository import image_from_json
-
-    old = (
-        '{"key":"resume/images/profile_1_a.jpg","media_type":"image/jpeg",'
-        '"width":8,"height":6,"size":9}'
-    )
-    image = image_from_json(old)
-    assert image is not None and image.alt == ""
-    assert image.key == "resume/images/profile_1_a.jpg"
-
-
-def test_keys_a_later_release_adds_are_left_alone() -> None:
-    """Going back a release must not make rows written by the newer one unreadable."""
-    from imagecore.adapters.sql.repository import image_from_json
-
-    newer = (
-        '{"key":"resume/images/profile_1_a.jpg","media_type":"image/jpeg","width":8,'
-        '"height":6,"size":9,"alt":"Me","colour_profile":"sRGB"}'
-    )
-    image = image_from_json(newer)
-    assert image is not None and (image.key, image.alt) == ("resume/images/profile_1_a.jpg", "Me")
-
-
 def test_a_read_that_would_wait_for_the_file_leaves_the_event_loop_free(tmp_path: Path) -> None:
     """Another connection holds the file (exclusive locking mode, after a write) for a second:
     the reader's read on the loop is refused at once and waits on a thread, so the loop keeps

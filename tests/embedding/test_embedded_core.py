@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import json
 import re
 import sqlite3
 import threading
@@ -21,15 +20,13 @@ from imagecore import (
     ImageRejected,
     ImageRepository,
     ImageSlots,
-    Placeholder,
     Slot,
-    StoredImage,
     UserImages,
     VersionConflict,
 )
 from imagecore.adapters.fsspec_storage import FsspecStorage
 from imagecore.adapters.pillow_codec import PillowCodec
-from imagecore.model import Variant
+from imagecore.documents import image_from_json, image_to_json
 from imagecore.testing.repository import RepositoryContract
 from tests import images
 
@@ -54,11 +51,15 @@ class HostRepository(ImageRepository):
             ).fetchone()
         if row is None:
             return UserImages()
-        return UserImages(profile_image=_image(row[1]), cover_image=_image(row[2]), version=row[0])
+        return UserImages(
+            profile_image=image_from_json(row[1]),
+            cover_image=image_from_json(row[2]),
+            version=row[0],
+        )
 
     def save(self, user_id: str, images: UserImages) -> UserImages:
         with self.lock, self.db:
-            values = (_text(images.profile_image), _text(images.cover_image))
+            values = (image_to_json(images.profile_image), image_to_json(images.cover_image))
             if images.version == 0:
                 done = self.db.execute(
                     "INSERT OR IGNORE INTO users VALUES (?, 1, ?, ?)", (user_id, *values)
@@ -86,30 +87,9 @@ class HostRepository(ImageRepository):
         for row in rows:
             for text in row:
                 if text is not None:
-                    image = _image(text)
+                    image = image_from_json(text)
                     assert image is not None
                     yield from image.keys
-
-
-def _text(image: StoredImage | None) -> str | None:
-    if image is None:
-        return None
-    return json.dumps(attrs.asdict(image))
-
-
-def _image(text: str | None) -> StoredImage | None:
-    if text is None:
-        return None
-    fields = json.loads(text)
-    placeholder = fields.pop("placeholder", None)
-    still = fields.pop("still", None)
-    variants = tuple(Variant(**variant) for variant in fields.pop("variants"))
-    return StoredImage(
-        **fields,
-        placeholder=Placeholder(**placeholder) if placeholder else None,
-        variants=variants,
-        still=Variant(**still) if still else None,
-    )
 
 
 class TestHostRepositoryKeepsTheContract(RepositoryContract):

@@ -6,17 +6,16 @@ statement that only matches the version it read, so of two racing writers exactl
 
 from __future__ import annotations
 
-import functools
-import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any
 
 import attrs
 
 from imagecore.adapters.sql.schema import USER_IMAGES
 from imagecore.adapters.sql.seam import Connections, Dialect
+from imagecore.documents import image_from_json, image_to_json
 from imagecore.errors import RepositoryError, VersionConflict
-from imagecore.model import Placeholder, Slot, StoredImage, UserImages, Variant
+from imagecore.model import Slot, UserImages
 from imagecore.ports import ImageRepository
 
 
@@ -118,47 +117,3 @@ def user_images(row: tuple[Any, ...] | None) -> UserImages:
         cover_image=image_from_json(cover),
         version=version,
     )
-
-
-def image_to_json(image: StoredImage | None) -> str | None:
-    """The JSON document a column holds for ``image``; NULL for an empty slot."""
-    return None if image is None else json.dumps(attrs.asdict(image), separators=(",", ":"))
-
-
-def image_from_json(value: str | Mapping[str, Any] | None) -> StoredImage | None:
-    """The image a column holds: JSON text, or the document a driver already decoded."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return _image_from_text(value)
-    return _image(value)
-
-
-#: Images are values and their documents never change: a read of the same document (a user's
-#: images, asked for again and again) is answered without parsing it and validating every field.
-@functools.lru_cache(maxsize=1024)
-def _image_from_text(text: str) -> StoredImage:
-    return _image(json.loads(text))
-
-
-def _image(document: Mapping[str, Any]) -> StoredImage:
-    fields = dict(document)
-    placeholder = fields.pop("placeholder", None)
-    variants = fields.pop("variants", None) or ()
-    still = fields.pop("still", None)
-    # Keys a later release may add are left alone, so that going back a release keeps working.
-    kept = {name: value for name, value in fields.items() if name in _IMAGE_FIELDS}
-    return StoredImage(
-        **kept,
-        placeholder=Placeholder(**placeholder) if placeholder else None,
-        variants=tuple(_variant(variant) for variant in variants),
-        still=_variant(still) if still else None,
-    )
-
-
-def _variant(fields: Mapping[str, Any]) -> Variant:
-    return Variant(**{name: value for name, value in fields.items() if name in _VARIANT_FIELDS})
-
-
-_IMAGE_FIELDS = frozenset(field.name for field in attrs.fields(StoredImage))
-_VARIANT_FIELDS = frozenset(field.name for field in attrs.fields(Variant))
