@@ -158,7 +158,8 @@ _MAIN = "import sys; from imagecore.adapters.fork_server import serve; serve(*sy
 
 
 def serve(fd: str, setup: str) -> None:
-    """The fork server's loop (in its own process)."""
+    """The fork server's loop. It runs only as the main of the fork server's own interpreter
+    (``_MAIN``), so its signal handling is that process's and its children's, never a host's."""
     # Ctrl+C and a stop signal may reach the whole process group: the codec that owns this
     # server decides when it ends (by closing the socket, as its process's exit does too).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -216,7 +217,8 @@ def _reap(children: dict[int, int]) -> None:
 
 
 def _child(connection: int, inherited: list[int]) -> None:
-    """A forked child: the server's descriptors closed, its work read and done; never returns."""
+    """A forked child of the fork server (never a host's process): the server's descriptors and
+    SIGCHLD handling undone, its work read and done; never returns."""
     code = 1
     try:
         signal.set_wakeup_fd(-1)

@@ -40,7 +40,7 @@ from imagecore.model import (
 )
 from imagecore.policies import DEFAULT_POLICIES, Crop, ImageLimits, SlotPolicy
 from imagecore.ports import ImageCodec, ImageRepository, ImageStorage, UniqueNames
-from imagecore.unit_of_work import UnitOfWork, unit_of_work
+from imagecore.unit_of_work import MAX_ATTEMPTS, UnitOfWork, unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ class ImageSlots:
     limits: ImageLimits = attrs.field(factory=ImageLimits)
     unique: UniqueNames = random_unique
     #: How often a write is retried when another writer commits first.
-    max_attempts: int = attrs.field(default=8, validator=attrs.validators.ge(1))
+    max_attempts: int = attrs.field(default=MAX_ATTEMPTS, validator=attrs.validators.ge(1))
 
     def __attrs_post_init__(self) -> None:
         if max(self.limits.max_pixels, self.limits.max_declared_pixels) > self.codec.max_pixels:
