@@ -25,8 +25,8 @@ def main(argv: list[str]) -> int:
     from litestar.static_files import create_static_files_router
 
     import imagecore.app.commands
-    from imagecore.adapters.http.body_budget import BodyBudget
     from imagecore.adapters.http.forms import read_image_form
+    from imagecore.adapters.web.body_budget import BodyBudget
     from imagecore.app import cli
     from imagecore.app.settings import Settings
 

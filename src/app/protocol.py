@@ -20,8 +20,8 @@ from typing import Any
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from imagecore.adapters.http.limits import address_group
 from imagecore.adapters.web import edge_wording
+from imagecore.adapters.web.rates import address_group
 from imagecore.app.connections import ConnectionLimits, OpenConnections, trusted
 
 

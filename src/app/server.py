@@ -12,10 +12,10 @@ from litestar.types import ASGIApp
 
 from imagecore import ImageCodec
 from imagecore.adapters.http import AccessLog, HttpConfig, TokenPolicy, create_app
-from imagecore.adapters.http.bodies import DecodeBudget
-from imagecore.adapters.http.body_budget import BodyBudget
-from imagecore.adapters.http.limits import RateRules
 from imagecore.adapters.isolated_codec import IsolatedCodec
+from imagecore.adapters.web.answers import DecodeBudget
+from imagecore.adapters.web.body_budget import BodyBudget
+from imagecore.adapters.web.rates import RateRules
 from imagecore.app import package_version
 from imagecore.app.settings import Settings
 from imagecore.app.tokens import token_policy

@@ -17,9 +17,9 @@ from litestar.testing import TestClient
 
 from imagecore import Box, EncodedImage, ImageCodec, ImageLimits, ImageSlots, Slot, SlotPolicy
 from imagecore.adapters.http import HttpConfig, create_app
-from imagecore.adapters.http.bodies import DecodeBudget
-from imagecore.adapters.http.limits import RateRules
 from imagecore.adapters.memory_repository import MemoryRateCounter, MemoryRepository
+from imagecore.adapters.web.answers import DecodeBudget
+from imagecore.adapters.web.rates import RateRules
 from imagecore.errors import Busy, InvalidImage, RepositoryError, UnsupportedImageType
 from imagecore.model import UserImages
 from imagecore.policies import DEFAULT_POLICIES

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from imagecore.adapters.http.body_budget import BodyBudget
+from imagecore.adapters.web.body_budget import BodyBudget
 from imagecore.errors import Busy
 
 

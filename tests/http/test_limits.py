@@ -11,14 +11,14 @@ import attrs
 import pytest
 from litestar.testing import TestClient
 
-from imagecore.adapters.http import limits
-from imagecore.adapters.http.limits import (
+from imagecore.adapters.memory_repository import MemoryRateCounter
+from imagecore.adapters.web import rates
+from imagecore.adapters.web.rates import (
     RateRules,
     address_group,
     client_address,
     warn_if_proxied_unknowingly,
 )
-from imagecore.adapters.memory_repository import MemoryRateCounter
 from imagecore.app.settings import PER_ADDRESS, PER_USER, USERS_PER_ADDRESS
 from imagecore.errors import RateLimited
 from imagecore.throttle import Limit, Throttle
@@ -208,7 +208,7 @@ def test_users_on_one_address_each_bring_their_share_over_http(
 @pytest.fixture
 def warning_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """The process's warning about untrusted proxies not yet given."""
-    monkeypatch.setattr(limits, "_UNTRUSTED_PROXY_WARNING", limits._Once())
+    monkeypatch.setattr(rates, "_UNTRUSTED_PROXY_WARNING", rates._Once())
 
 
 @pytest.mark.usefixtures("warning_once")
@@ -218,11 +218,11 @@ def test_a_private_peer_without_trusted_proxies_is_warned_about_once(
     """The first request from a loopback or private peer, with no trusted proxies, logs one
     warning naming IMAGECORE_TRUSTED_PROXIES; no later request logs it again."""
     with caplog.at_level(logging.WARNING, logger="imagecore.http"):
-        warn_if_proxied_unknowingly(scope("93.184.216.34"), ())
-        warn_if_proxied_unknowingly(scope("testclient"), ())
+        warn_if_proxied_unknowingly("93.184.216.34", ())
+        warn_if_proxied_unknowingly("testclient", ())
         assert caplog.records == []
         for peer in ("127.0.0.1", "10.1.2.3", "::1", "192.168.0.4"):
-            warn_if_proxied_unknowingly(scope(peer), ())
+            warn_if_proxied_unknowingly(peer, ())
     [record] = caplog.records
     assert record.levelno == logging.WARNING
     assert record.name == "imagecore.http"
@@ -234,7 +234,7 @@ def test_a_private_peer_without_trusted_proxies_is_warned_about_once(
 def test_no_warning_when_proxies_are_trusted(caplog: pytest.LogCaptureFixture) -> None:
     """With trusted proxies configured, a private peer is expected: nothing is logged."""
     with caplog.at_level(logging.WARNING, logger="imagecore.http"):
-        warn_if_proxied_unknowingly(scope("127.0.0.1"), PROXIES)
+        warn_if_proxied_unknowingly("127.0.0.1", PROXIES)
     assert caplog.records == []
 
 
@@ -255,11 +255,6 @@ def test_reads_are_never_limited(client_with: Client, token_for: Callable[[str],
     client = client_with(upload_rate_per_user=Limit(1, 60), upload_rate_per_address=Limit(1, 60))
     auth = {"Authorization": f"Bearer {token_for('r')}"}
     assert all(client.get(API, headers=auth).status_code == 200 for _ in range(30))
-
-
-def scope(peer: str, forwarded: str | None = None) -> dict[str, object]:
-    headers = [(b"x-forwarded-for", forwarded.encode())] if forwarded else []
-    return {"client": (peer, 5000), "headers": headers}
 
 
 PROXIES = (ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("127.0.0.1/32"))
@@ -290,7 +285,7 @@ def test_the_client_address_believes_only_trusted_proxies(
     peer: str, forwarded: str, trusted: tuple[object, ...], expected: str
 ) -> None:
     """X-Forwarded-For names the client only when the peer is a proxy the deployment trusts."""
-    assert client_address(scope(peer, forwarded), trusted) == expected  # type: ignore[arg-type]
+    assert client_address(peer, [forwarded], trusted) == expected  # type: ignore[arg-type]
 
 
 def test_the_limits_in_force_are_published(

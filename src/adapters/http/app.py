@@ -16,17 +16,18 @@ from litestar.middleware import DefineMiddleware
 
 from imagecore import ImageSlots
 from imagecore.adapters.http.auth import BearerAuthMiddleware, TokenPolicy
-from imagecore.adapters.http.bodies import DecodeBudget, MediaUrls, limits_body
-from imagecore.adapters.http.body_budget import BodyBudget
 from imagecore.adapters.http.cors import CrossOrigin, OptionsRouter
-from imagecore.adapters.http.decoding import UploadGate
 from imagecore.adapters.http.docs import docs_headers, openapi_config
 from imagecore.adapters.http.errors import exception_handlers, refund_unavailable
-from imagecore.adapters.http.limits import RateRules
 from imagecore.adapters.http.media import MEDIA_PATH, media_router
 from imagecore.adapters.http.openapi import operations
 from imagecore.adapters.http.pages import page_routes
 from imagecore.adapters.http.routes import API_PATH, Api, ThreadedReader, api_handlers, health
+from imagecore.adapters.web import answers
+from imagecore.adapters.web.admission import UploadGate
+from imagecore.adapters.web.answers import DecodeBudget, Urls
+from imagecore.adapters.web.body_budget import BodyBudget
+from imagecore.adapters.web.rates import RateRules
 from imagecore.decode_limit import SlottedCodec, ThreadSlots
 from imagecore.ports import AsyncImageReader
 
@@ -74,8 +75,8 @@ def create_app(slots: ImageSlots, config: HttpConfig, **litestar_options: Any) -
     else:
         codec = SlottedCodec(slots.codec, ThreadSlots())
         slots = attrs.evolve(slots, codec=codec)
-    urls = MediaUrls(config.media_url, config.defaults_url or config.media_url)
-    published = limits_body(slots, config.rate_rules, config.decode_budget)
+    urls = Urls.under(config.media_url, config.defaults_url)
+    published = answers.limits(slots, config.rate_rules, config.decode_budget)
     gate = UploadGate(codec.slots, config.decode_wait)
     cross_origin = CrossOrigin(frozenset(config.cors_origins)) if config.cors_origins else None
     handlers = api_handlers(operations(slots, urls, config.rate_rules, published))
@@ -92,14 +93,19 @@ def create_app(slots: ImageSlots, config: HttpConfig, **litestar_options: Any) -
     media = media_router(cross_origin=bool(config.cors_origins))
     max_bytes = slots.limits.max_bytes
     ours: dict[str, Any] = {
-        "route_handlers": [api, media, health, *page_routes(urls.base, urls.defaults)],
+        "route_handlers": [
+            api,
+            media,
+            health,
+            *page_routes(config.media_url, config.defaults_url or config.media_url),
+        ],
         "dependencies": {
             "api": _value(
                 Api(
                     slots,
                     urls,
                     gate,
-                    published,
+                    answers.encode(published),
                     config.bodies,
                     config.reader or ThreadedReader(slots.repository),
                 )

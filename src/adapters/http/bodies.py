@@ -1,16 +1,12 @@
-"""The JSON bodies the API answers, and how they are filled from the core's values."""
+"""The shapes of the JSON bodies the API answers, for its OpenAPI document.
+
+The bodies themselves are built, as plain data, by the framework-free web layer
+(:mod:`imagecore.adapters.web.answers`), which every binding sends alike; the tests check the two
+agree."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-import attrs
 import msgspec
-
-from imagecore import DefaultImage, ImageSlots, Shown, Slot
-from imagecore.adapters.http.limits import RateRules
-from imagecore.model import MEDIA_TYPES
-from imagecore.throttle import Limit
 
 
 class ErrorBody(msgspec.Struct):
@@ -105,7 +101,7 @@ class ActionRates(msgspec.Struct):
     per_address: RateBody | None
 
 
-class DecodeBudget(msgspec.Struct, frozen=True):
+class DecodeBudgetBody(msgspec.Struct):
     """What decoding one upload may cost before it is stopped and the upload refused."""
 
     cpu_seconds: int
@@ -128,120 +124,4 @@ class LimitsBody(msgspec.Struct):
     boxes: dict[str, BoxBody]
     rate_limits: dict[str, ActionRates]
     #: None where the codec runs in the server's own process, without a budget.
-    decode_budget: DecodeBudget | None
-
-
-#: The actions rate rules may limit, as GET .../limits/ lists them.
-RATED_ACTIONS = ("upload", "delete", "describe")
-
-
-@attrs.frozen
-class MediaUrls:
-    """The URLs of media files: an upload's under ``base`` (``/media/`` or a CDN's URL), a
-    default image's under ``defaults``.
-
-    The defaults ship with the core and are never in storage, so a CDN or bucket in front of the
-    storage does not hold them: ``defaults`` then names a place that serves them (this app's
-    ``/media/``, or a CDN in front of it).
-    """
-
-    base: str
-    defaults: str
-
-    def of(self, shown: Shown) -> str | None:
-        if shown is None:
-            return None
-        if isinstance(shown, DefaultImage):
-            return self.default(shown.key)
-        return self.stored(shown.key)
-
-    def stored(self, key: str) -> str:
-        """The URL of the upload stored at ``key``."""
-        return _join(self.base, key)
-
-    def default(self, key: str) -> str:
-        """The URL of the default image at ``key``."""
-        return _join(self.defaults, key)
-
-    def images(self, shown: Mapping[Slot, Shown]) -> ImageUrls:
-        return ImageUrls(
-            profile_image=self.of(shown[Slot.PROFILE]), cover_image=self.of(shown[Slot.COVER])
-        )
-
-    def details(self, shown: Mapping[Slot, Shown]) -> SlotDetails:
-        return SlotDetails(
-            profile_image=self.detail(shown[Slot.PROFILE]),
-            cover_image=self.detail(shown[Slot.COVER]),
-        )
-
-    def detail(self, shown: Shown) -> ImageDetails | None:
-        if shown is None:
-            return None
-        default = isinstance(shown, DefaultImage)
-        image = shown.image if isinstance(shown, DefaultImage) else shown
-        url_of = self.default if default else self.stored
-        url = url_of(image.key)
-        variants = [
-            VariantBody(url_of(v.key), v.media_type, v.width, v.height) for v in image.variants
-        ]
-        placeholder = image.placeholder
-        return ImageDetails(
-            url=url,
-            default=default,
-            media_type=image.media_type,
-            width=image.width,
-            height=image.height,
-            alt=image.alt,
-            placeholder=None
-            if placeholder is None
-            else PlaceholderBody(blurhash=placeholder.blurhash, color=placeholder.color),
-            variants=variants,
-            static_url=None if image.still is None else url_of(image.still.key),
-            srcset=", ".join([*(f"{v.url} {v.width}w" for v in variants), f"{url} {image.width}w"]),
-        )
-
-
-def _join(base: str, key: str) -> str:
-    return base.rstrip("/") + "/" + key
-
-
-def limits_body(
-    slots: ImageSlots, rate_rules: RateRules | None, decode_budget: DecodeBudget | None = None
-) -> LimitsBody:
-    """The limits in force: the service's own, the rate rules of the HTTP API, and the budget
-    of one decode."""
-    limits = slots.limits
-    return LimitsBody(
-        max_upload_bytes=limits.max_bytes,
-        max_pixels=limits.max_pixels,
-        max_declared_pixels=limits.max_declared_pixels,
-        max_frames=limits.max_frames,
-        max_animation_pixels=limits.max_animation_pixels,
-        max_scans=limits.max_scans,
-        formats=list(slots.codec.formats),
-        media_types=sorted(set(MEDIA_TYPES.values())),
-        boxes={
-            slot.value: BoxBody(
-                width=policy.box.width,
-                height=policy.box.height,
-                mode="fill" if policy.box.fill else "fit",
-                variant_widths=list(policy.box.variants),
-                variant_type=policy.box.variant_type,
-            )
-            for slot, policy in slots.policies.items()
-        },
-        rate_limits={
-            action: ActionRates(
-                per_user=_rate(None if rate_rules is None else rate_rules.per_user.get(action)),
-                per_address=_rate(
-                    None if rate_rules is None else rate_rules.per_address.get(action)
-                ),
-            )
-            for action in RATED_ACTIONS
-        },
-        decode_budget=decode_budget,
-    )
-
-
-def _rate(limit: Limit | None) -> RateBody | None:
-    return None if limit is None else RateBody(count=limit.count, seconds=limit.seconds)
+    decode_budget: DecodeBudgetBody | None

@@ -24,7 +24,8 @@ from imagecore import ImageCoreError
 from imagecore.adapters.http.bodies import ErrorBody
 from imagecore.adapters.http.limits import REFUND
 from imagecore.adapters.web import edge_wording
-from imagecore.adapters.web.errors import ErrorAnswer, answer_to, refusal, status_of
+from imagecore.adapters.web.errors import ClientGone, ErrorAnswer, FormError, answer_to, refusal
+from imagecore.adapters.web.rates import refunded
 from imagecore.errors import Abandoned, Busy
 
 log = logging.getLogger("imagecore.http")
@@ -40,6 +41,11 @@ def exception_handlers(max_upload_bytes: int) -> ExceptionHandlersMap:
         ):
             log.error("%s %s failed: %s", request.method, request.url.path, error, exc_info=error)
         return _send(answer)
+
+    def form_error(
+        request: Request[Any, Any, Any], error: FormError | ClientGone
+    ) -> Response[ErrorBody]:
+        return _send(answer_to(error))
 
     def http_error(request: Request[Any, Any, Any], error: HTTPException) -> Response[ErrorBody]:
         status = error.status_code
@@ -68,6 +74,8 @@ def exception_handlers(max_upload_bytes: int) -> ExceptionHandlersMap:
 
     return {
         ImageCoreError: core_error,
+        FormError: form_error,
+        ClientGone: form_error,
         HTTPException: http_error,
         Exception: unexpected,
     }
@@ -97,16 +105,13 @@ def _validation_message(error: ValidationException) -> str:
 
 
 async def refund_unavailable(error: Exception, scope: Scope) -> None:
-    """After any error answered 503 (no room, a backend down, a server stopping), take back the
-    request's counts: it was refused for want of room, not for what it asked, and a client
-    that retries as told uses up no quota. Except a decode the busy machine starved: it ran."""
-    if isinstance(error, Busy) and error.short_of == "cpu":
-        return
-    status = status_of(error) if isinstance(error, ImageCoreError) else None
-    if isinstance(error, HTTPException):
-        status = error.status_code
+    """After an error answered 503, take back the request's counts (see
+    :func:`~imagecore.adapters.web.rates.refunded`)."""
+    unavailable = refunded(error) or (
+        isinstance(error, HTTPException) and error.status_code == HTTP_503_SERVICE_UNAVAILABLE
+    )
     refund = scope.get("state", {}).get(REFUND)
-    if status == HTTP_503_SERVICE_UNAVAILABLE and refund is not None:
+    if unavailable and refund is not None:
         try:
             if isinstance(error, Abandoned):
                 # The server is stopping: given back here, since an await could be cancelled by

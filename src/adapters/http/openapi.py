@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any, NotRequired, TypedDict
 
 import attrs
-import msgspec
 from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import Example, Operation
 
@@ -20,17 +19,17 @@ from imagecore.adapters.http.bodies import (
     ErrorBody,
     ImagesBody,
     LimitsBody,
-    MediaUrls,
     MessageBody,
     UploadBody,
 )
-from imagecore.adapters.http.limits import RateRules
 from imagecore.adapters.http.openapi_requests import (
     DeleteOperation,
     DescribeOperation,
     upload_operation,
 )
 from imagecore.adapters.web import edge_wording, guide_wording, wording
+from imagecore.adapters.web.answers import Body, Urls
+from imagecore.adapters.web.rates import RateRules
 from imagecore.errors import (
     Busy,
     ConcurrentUpdate,
@@ -68,7 +67,7 @@ class Operations:
 
 
 def operations(
-    slots: ImageSlots, urls: MediaUrls, rate_rules: RateRules | None, limits: LimitsBody
+    slots: ImageSlots, urls: Urls, rate_rules: RateRules | None, limits: Body
 ) -> Operations:
     """The API's operations, documented with the values of this service and configuration."""
     example_keys = {
@@ -83,8 +82,8 @@ def operations(
         if policy.fallback is None:
             upload = StoredImage(example_keys[slot], "image/jpeg", 1600, 900, 123456)
             example_user = example_user.with_image(slot, upload)
-    example_shown = msgspec.to_builtins(urls.images(slots.shown(example_user)))
-    example_details = msgspec.to_builtins(urls.details(slots.shown(example_user)))
+    example_shown = urls.images(slots.shown(example_user))
+    example_details = urls.details(slots.shown(example_user))
     unauthorized = (401, "Missing, invalid or expired bearer token", edge_wording.TOKEN_EXPIRED)
     server = (500, "Server error", edge_wording.INTERNAL_ERROR)
     conflict = (
@@ -191,7 +190,7 @@ def operations(
             description="Byte and pixel limits, accepted formats, each slot's box and the rate "
             "limits, so that a client can check a file before it sends it. (Not part of the "
             "API guide.)",
-            responses=_ok(LimitsBody, msgspec.to_builtins(limits)) | _errors(unauthorized, server),
+            responses=_ok(LimitsBody, limits) | _errors(unauthorized, server),
         ),
     )
 

@@ -16,7 +16,7 @@ from litestar.openapi.spec import Parameter as OpenAPIParameter
 from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
 
 from imagecore import Slot
-from imagecore.adapters.http.forms import MAX_CROP_BYTES
+from imagecore.adapters.web.forms import MAX_CROP_BYTES
 from imagecore.adapters.web.guide_wording import LABELS, crop_field, description_field, new_image
 from imagecore.rules import HIDDEN, MAX_DESCRIPTION, MAX_MARKS_IN_A_ROW
 

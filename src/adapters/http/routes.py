@@ -3,7 +3,8 @@
 The core, its storage and its codec are synchronous, so handlers run in a worker thread, except
 reads, through the app's reader (PostgreSQL's async driver; on the event loop where the
 repository answers at once, as memory and SQLite do; else a thread), and uploads, which run on
-threads of their own once a decode slot is theirs (see :mod:`decoding`).
+threads of their own once a decode slot is theirs (see :mod:`imagecore.adapters.web.admission`).
+The bodies are the web layer's (:mod:`imagecore.adapters.web.answers`), sent as its bytes.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import attrs
-from litestar import Request, delete, get, patch, post
+from litestar import MediaType, Request, Response, delete, get, patch, post
 from litestar.concurrency import sync_to_thread
 from litestar.di import NamedDependency, Provide
 from litestar.handlers import HTTPRouteHandler
@@ -21,21 +22,14 @@ from litestar.params import QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
 from imagecore import ImageRepository, ImageSlots, Slot, UserImages
-from imagecore.adapters.http.bodies import (
-    DescribedBody,
-    ImagesBody,
-    LimitsBody,
-    MediaUrls,
-    MessageBody,
-    UploadBody,
-)
-from imagecore.adapters.http.body_budget import BodyBudget
-from imagecore.adapters.http.decoding import UploadGate
-from imagecore.adapters.http.forms import UploadForm, read_descriptions, read_image_form
+from imagecore.adapters.http.forms import read_descriptions, read_image_form
 from imagecore.adapters.http.limits import rate_limit, request_address
 from imagecore.adapters.http.openapi import Operations
-from imagecore.adapters.web import guide_wording
-from imagecore.errors import UnknownSlot
+from imagecore.adapters.web import answers
+from imagecore.adapters.web.admission import UploadGate
+from imagecore.adapters.web.answers import Urls
+from imagecore.adapters.web.body_budget import BodyBudget, declared_length
+from imagecore.adapters.web.forms import UploadForm, slot_to_delete
 from imagecore.ports import AsyncImageReader
 
 API_PATH = "/api/resume"
@@ -48,9 +42,10 @@ class Api:
     task group of their own, which cost a GET a fifth of its time."""
 
     slots: ImageSlots
-    urls: MediaUrls
+    urls: Urls
     gate: UploadGate
-    published: LimitsBody
+    #: GET .../limits/'s answer, encoded.
+    published: bytes
     bodies: BodyBudget
     #: How a GET reads a user's images (see HttpConfig.reader).
     reader: AsyncImageReader
@@ -73,10 +68,15 @@ class ThreadedReader:
         pass
 
 
-async def current_images(request: Request[str, Any, Any], api: NamedDependency[Api]) -> ImagesBody:
+def _json(body: bytes) -> Response[bytes]:
+    return Response(body, media_type=MediaType.JSON)
+
+
+async def current_images(
+    request: Request[str, Any, Any], api: NamedDependency[Api]
+) -> Response[bytes]:
     images = await api.reader.get(request.user)
-    shown = api.slots.shown(images)
-    return ImagesBody(api.urls.images(shown), api.urls.details(shown))
+    return _json(answers.encode(answers.current(api.slots, api.urls, images)))
 
 
 async def upload_form(
@@ -85,45 +85,33 @@ async def upload_form(
     """The upload's form, its bytes held in the body budget until the upload is answered."""
     address = request_address(request.scope, request.app.state.get("rate_rules"))
     with api.bodies.account(address) as account:
-        account.need(_declared_length(request, api.slots.limits.max_bytes))
+        account.need(declared_length(request.headers.get("content-length"), api.slots))
         yield await read_image_form(request, account)
-
-
-def _declared_length(request: Request[str, Any, Any], most: int) -> int:
-    """The body's Content-Length; 0 without one, or over ``most``: that body is answered 413
-    as soon as it is read, and must not be answered 503 first."""
-    try:
-        declared = int(request.headers.get("content-length", "0"))
-    except ValueError:
-        return 0
-    return declared if 0 < declared <= most else 0
 
 
 async def upload_images(
     request: Request[str, Any, Any],
     api: NamedDependency[Api],
     form: NamedDependency[UploadForm],
-) -> UploadBody:
+) -> Response[bytes]:
     def upload() -> UserImages:
         return api.slots.upload(request.user, form.files, form.descriptions, form.crops)
 
-    images = await api.gate.run(request, upload, request.user)
-    return UploadBody(
-        message=guide_wording.uploaded(form.files),
-        details=api.urls.details(api.slots.shown(images)),
-        **{slot.value: api.urls.of(images.get(slot)) for slot in form.files},
-    )
+    async def disconnected() -> None:
+        while (await request.receive())["type"] != "http.disconnect":
+            pass
+
+    images = await api.gate.run(upload, request.user, disconnected)
+    return _json(answers.encode(answers.uploaded(api.slots, api.urls, images, form.files)))
 
 
 def describe_images(
     request: Request[str, Any, Any],
     api: NamedDependency[Api],
     descriptions: NamedDependency[dict[Slot, str]],
-) -> DescribedBody:
+) -> Response[bytes]:
     images = api.slots.describe(request.user, descriptions)
-    return DescribedBody(
-        guide_wording.described(descriptions), api.urls.details(api.slots.shown(images))
-    )
+    return _json(answers.encode(answers.described(api.slots, api.urls, images, descriptions)))
 
 
 def delete_image(
@@ -137,17 +125,14 @@ def delete_image(
             examples=[Example(value=slot.value) for slot in Slot],
         ),
     ] = None,
-) -> MessageBody:
-    given = request.query_params.getall("type", [])
-    if len(given) > 1:
-        raise UnknownSlot(", ".join(given))
-    slot = Slot.parse(slot_name)
+) -> Response[bytes]:
+    slot = slot_to_delete(request.query_params.getall("type", []))
     api.slots.delete(request.user, slot)
-    return MessageBody(guide_wording.deleted(slot))
+    return _json(answers.encode(answers.deleted(slot)))
 
 
-def limits(api: NamedDependency[Api]) -> LimitsBody:
-    return api.published
+def limits(api: NamedDependency[Api]) -> Response[bytes]:
+    return _json(api.published)
 
 
 def api_handlers(docs: Operations) -> list[HTTPRouteHandler]:

@@ -9,7 +9,7 @@ from http import HTTPStatus
 import attrs
 
 from imagecore import BackendError, ConcurrentUpdate, ImageCoreError, MediaNotFound, RequestError
-from imagecore.adapters.web import wording
+from imagecore.adapters.web import edge_wording, wording
 from imagecore.errors import Abandoned, Busy, RateLimited, SlotEmpty
 
 #: The core's errors and the status each one answers with; the most specific class wins.
@@ -23,6 +23,19 @@ STATUS_OF: Mapping[type[ImageCoreError], int] = {
     Busy: HTTPStatus.SERVICE_UNAVAILABLE,
     Abandoned: HTTPStatus.SERVICE_UNAVAILABLE,
 }
+#: What logs call a request whose client left before its body was complete, as nginx does.
+CLIENT_CLOSED_REQUEST = 499
+
+
+class FormError(Exception):
+    """The body is not a form we can read (answered 400); the message says why, in a sentence."""
+
+
+class ClientGone(Exception):
+    """The client closed the connection before its body was complete: its fault, not ours, and
+    nobody is left to read an answer."""
+
+
 #: Sent with every error: an answer about one request is never a cache's to keep.
 NO_STORE = {"Cache-Control": "no-store"}
 #: Sent with a 401, as RFC 6750 asks of a bearer-token API.
@@ -46,8 +59,12 @@ def status_of(error: ImageCoreError) -> int:
     return int(HTTPStatus.INTERNAL_SERVER_ERROR)
 
 
-def answer_to(error: ImageCoreError) -> ErrorAnswer:
+def answer_to(error: ImageCoreError | FormError | ClientGone) -> ErrorAnswer:
     """The whole answer to ``error``: a wait it asks of the client is its ``Retry-After``."""
+    if isinstance(error, FormError):
+        return refusal(HTTPStatus.BAD_REQUEST, str(error))
+    if isinstance(error, ClientGone):
+        return refusal(CLIENT_CLOSED_REQUEST, edge_wording.CLIENT_GONE)
     retry_after = error.retry_after if isinstance(error, RateLimited | Busy) else None
     headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
     return refusal(status_of(error), wording.sentence(error), headers)

@@ -1,7 +1,7 @@
 """The upload gate on its own: who gets a decode slot, when it is freed, and what waits.
 
-Real threads and a real event loop; the slots are the in-process kind, the request a stand-in
-whose client never leaves (the disconnect path is tested over a real server, in tests/e2e).
+Real threads and a real event loop; the slots are the in-process kind, and the client never
+leaves (the disconnect path is tested over a real server, in tests/e2e).
 """
 
 from __future__ import annotations
@@ -16,17 +16,9 @@ from typing import Any
 
 import pytest
 
-from imagecore.adapters.http.decoding import UploadGate
+from imagecore.adapters.web.admission import UploadGate
 from imagecore.decode_limit import ThreadSlots
 from imagecore.errors import Abandoned, Busy
-
-
-class StayingClient:
-    """A request whose client stays: its next message never comes."""
-
-    async def receive(self) -> dict[str, Any]:
-        await asyncio.Event().wait()
-        raise AssertionError("unreachable")
 
 
 def run(coroutine: Any) -> Any:
@@ -42,7 +34,7 @@ _users = itertools.count()
 def upload(gate: UploadGate, work: Callable[[], None], user: str = "") -> asyncio.Future[None]:
     """An upload's run through the gate, started now, by ``user`` (by default, a new one)."""
     user = user or f"user {next(_users)}"
-    return asyncio.ensure_future(gate.run(StayingClient(), work, user))  # type: ignore[arg-type]
+    return asyncio.ensure_future(gate.run(work, user))
 
 
 def test_waiting_uploads_take_the_slot_in_the_order_they_came() -> None:
@@ -213,3 +205,44 @@ def test_a_user_may_have_only_so_many_uploads_in_the_gate() -> None:
         gate.close()
 
     run(scenario())
+
+
+def test_a_blocking_host_s_upload_waits_its_turn_on_its_own_thread() -> None:
+    """run_blocking: with the one slot taken, an upload waits on its request's thread, and runs
+    there holding the slot once it is freed; past the wait, it is refused Busy and leaves no
+    trace in the queue."""
+    slots = ThreadSlots(1)
+    held = slots.try_take()
+    assert held is not None
+    gate = UploadGate(slots, wait=0.2)
+    with pytest.raises(Busy):
+        gate.run_blocking(lambda: None, "alice")
+    threads: list[str] = []
+    timer = threading.Timer(0.1, held)
+    timer.start()
+    gate.wait = 30
+    gate.run_blocking(lambda: threads.append(threading.current_thread().name), "alice")
+    timer.join()
+    assert threads == [threading.current_thread().name]
+    assert slots.try_take() is not None  # given back once the work ended
+
+
+def test_blocking_uploads_of_one_user_are_bounded_like_async_ones() -> None:
+    """A user with per_user uploads in the gate is refused the next at once, whichever way
+    they came in."""
+    slots = ThreadSlots(1)
+    gate = UploadGate(slots, wait=30, per_user=1)
+    inside = threading.Event()
+    leave = threading.Event()
+    first = threading.Thread(
+        target=gate.run_blocking, args=(lambda: (inside.set(), leave.wait(10)), "bob")
+    )
+    first.start()
+    assert inside.wait(10)
+    try:
+        with pytest.raises(Busy) as refused:
+            gate.run_blocking(lambda: None, "bob")
+        assert refused.value.short_of == "turn"
+    finally:
+        leave.set()
+        first.join()

@@ -6,17 +6,20 @@ an upload's worth of bytes on the server; with one, past it a request is answere
 and nothing more of its body is read. One client address (an IPv6 /64 counting as one) may hold
 only a share, so that one client's bodies do not turn everyone else's uploads away.
 
-The budget is used from the event loop only, so it needs no lock.
+A binding may use it from an event loop or from many threads (a WSGI server's): it holds a lock.
 """
 
 from __future__ import annotations
 
+import _thread
 import collections
 import contextlib
+import threading
 from collections.abc import Iterator
 
 import attrs
 
+from imagecore import ImageSlots
 from imagecore.errors import Busy
 
 #: The default budget per process: six uploads of the largest default size at once.
@@ -33,6 +36,7 @@ class BodyBudget:
     retry_after: int = 5
     _held: int = attrs.field(default=0, init=False)
     _by_address: collections.Counter[str] = attrs.field(factory=collections.Counter, init=False)
+    _lock: _thread.LockType = attrs.field(factory=threading.Lock, init=False)
 
     @property
     def held(self) -> int:
@@ -49,16 +53,21 @@ class BodyBudget:
             account.give_back()
 
     def _charge(self, address: str, size: int) -> None:
+        with self._lock:
+            self._charge_locked(address, size)
+
+    def _charge_locked(self, address: str, size: int) -> None:
         if self._held + size > self.total or self._by_address[address] + size > self.per_address:
             raise Busy(self.retry_after, short_of="memory")
         self._held += size
         self._by_address[address] += size
 
     def _give_back(self, address: str, size: int) -> None:
-        self._held -= size
-        self._by_address[address] -= size
-        if not self._by_address[address]:
-            del self._by_address[address]
+        with self._lock:
+            self._held -= size
+            self._by_address[address] -= size
+            if not self._by_address[address]:
+                del self._by_address[address]
 
 
 @attrs.define
@@ -81,3 +90,14 @@ class BodyAccount:
     def give_back(self) -> None:
         self.budget._give_back(self.address, self.charged)
         self.charged = 0
+
+
+def declared_length(content_length: str | None, slots: ImageSlots) -> int:
+    """What an upload's body is held at before it arrives: its Content-Length; 0 without one,
+    or over the upload limit: that body is answered 413 as soon as it is read, and must not be
+    answered 503 first."""
+    try:
+        declared = int(content_length or "0")
+    except ValueError:
+        return 0
+    return declared if 0 < declared <= slots.limits.max_bytes else 0

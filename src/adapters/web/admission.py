@@ -1,11 +1,13 @@
-"""Uploads through a bounded number of decode slots, off the threads everything else uses.
+"""Uploads through a bounded number of decode slots, in turn, for any web framework.
 
-An upload first takes a decode slot, fairly between users, waiting for one on the event loop (no
-thread held) for at most ``wait`` seconds, else it is answered 503 with Retry-After. With a slot,
-it runs on a thread of the uploads' own pool, so that media, GET and DELETE never queue behind
-decodes, and hands the slot to the service's codec (:mod:`imagecore.decode_limit`), which gives
-it back as soon as the decode ends: the upload's writes and commit hold no slot. While it runs,
-the client's connection is watched: a client that leaves cancels its decode.
+An upload first takes a decode slot, fairly between users, waiting for one for at most ``wait``
+seconds, else it is answered 503 with Retry-After. Where the host is async, it waits on the event
+loop (no thread held), then runs on a thread of the uploads' own pool, so that media, GET and
+DELETE never queue behind decodes, while the client's connection is watched: a client that
+leaves cancels its decode. Where the host is blocking (a WSGI server), it waits and runs on the
+request's own thread. Either way it hands the slot to the service's codec
+(:mod:`imagecore.decode_limit`), which gives it back as soon as the decode ends: the upload's
+writes and commit hold no slot.
 """
 
 from __future__ import annotations
@@ -16,12 +18,11 @@ import collections
 import functools
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import attrs
-from litestar import Request
 
 from imagecore.cancellation import cancelled_by
 from imagecore.decode_limit import holding, once
@@ -77,9 +78,15 @@ class UploadGate:
     _decoding: collections.Counter[str] = attrs.field(factory=collections.Counter, init=False)
     _lock: _thread.LockType = attrs.field(factory=threading.Lock, init=False)
 
-    async def run(self, request: Request[Any, Any, Any], work: Callable[[], T], user: str) -> T:
-        """``work()`` for ``user``'s upload, with a decode slot, on an upload thread;
-        cancelled if the client leaves."""
+    async def run(
+        self,
+        work: Callable[[], T],
+        user: str,
+        disconnected: Callable[[], Awaitable[None]] | None = None,
+    ) -> T:
+        """``work()`` for ``user``'s upload, with a decode slot, on an upload thread; cancelled
+        if the client leaves: when ``disconnected()`` returns (it is called once the body has
+        been read, so the next message the server has for the request is its disconnect)."""
         try:
             release = await self._take(user)
         except asyncio.CancelledError:
@@ -96,7 +103,7 @@ class UploadGate:
         # end frees it too, for work that never ran (a pool shut down) or never decoded.
         running.add_done_callback(lambda _: release())
         future = asyncio.wrap_future(running)
-        gone = asyncio.ensure_future(_disconnected(request))
+        gone = asyncio.ensure_future(disconnected() if disconnected else _never())
         either: set[asyncio.Future[Any]] = {future, gone}
         try:
             await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
@@ -112,34 +119,63 @@ class UploadGate:
         finally:
             gone.cancel()
 
+    def run_blocking(self, work: Callable[[], T], user: str) -> T:
+        """``work()`` for ``user``'s upload, with a decode slot, on this thread, which waits
+        for it: for a blocking host, whose request holds a thread anyway."""
+        ticket = self._enter(user)
+        deadline = time.monotonic() + self.wait
+        release = None
+        try:
+            while (release := self._try(ticket)) is None:
+                if time.monotonic() >= deadline:
+                    raise Busy(self.retry_after)
+                time.sleep(POLL_SECONDS)
+        finally:
+            self._leave(ticket, taken=release is not None)
+        with holding(release):
+            return work()
+
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     async def _take(self, user: str) -> Callable[[], None]:
+        ticket = self._enter(user)
+        deadline = time.monotonic() + self.wait
+        release = None
+        try:
+            while (release := self._try(ticket)) is None:
+                if time.monotonic() >= deadline:
+                    raise Busy(self.retry_after)
+                await asyncio.sleep(POLL_SECONDS)
+            return release
+        finally:
+            self._leave(ticket, taken=release is not None)
+
+    def _enter(self, user: str) -> _Ticket:
+        """A place in the queue for ``user``'s upload, or Busy at once."""
         with self._lock:
             if self._uploads[user] >= self.per_user:
                 raise Busy(self.retry_after, short_of="turn")
             if len(self._queue) >= self.max_waiting:
                 raise Busy(self.retry_after)
             self._uploads[user] += 1
-        ticket = _Ticket(user)
-        self._queue.append(ticket)
-        deadline = time.monotonic() + self.wait
-        taken = False
-        try:
-            while True:
-                if self._next() is ticket and (release := self.slots.try_take()) is not None:
-                    taken = True
-                    with self._lock:
-                        self._decoding[user] += 1
-                    return once(functools.partial(self._release, user, release))
-                if time.monotonic() >= deadline:
-                    raise Busy(self.retry_after)
-                await asyncio.sleep(POLL_SECONDS)
-        finally:
+            ticket = _Ticket(user)
+            self._queue.append(ticket)
+            return ticket
+
+    def _try(self, ticket: _Ticket) -> Callable[[], None] | None:
+        """A slot for ``ticket`` if it is its turn and one is free; what gives it back."""
+        if self._next() is not ticket or (release := self.slots.try_take()) is None:
+            return None
+        with self._lock:
+            self._decoding[ticket.user] += 1
+        return once(functools.partial(self._release, ticket.user, release))
+
+    def _leave(self, ticket: _Ticket, *, taken: bool) -> None:
+        with self._lock:
             self._queue.remove(ticket)
-            if not taken:
-                self._forget(user)
+        if not taken:
+            self._forget(ticket.user)
 
     def _next(self) -> _Ticket | None:
         """The upload that takes the next free slot: the first whose user decodes nothing."""
@@ -174,8 +210,5 @@ def _admitted(cancel: threading.Event, release: Callable[[], None], work: Callab
         return work()
 
 
-async def _disconnected(request: Request[Any, Any, Any]) -> None:
-    """Returns once the client has gone. The body has been read, so the next message the
-    server has for this request is its disconnect."""
-    while (await request.receive())["type"] != "http.disconnect":
-        pass
+async def _never() -> None:
+    await asyncio.Event().wait()
