@@ -6,6 +6,10 @@ that what the API answers and documents is what the core enforces.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import attrs
@@ -15,7 +19,12 @@ from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 
 from imagecore import ImageSlots
-from imagecore.adapters.http.auth import BearerAuthMiddleware, TokenPolicy
+from imagecore.adapters.http.auth import (
+    BearerAuthMiddleware,
+    Identity,
+    IdentityMiddleware,
+    TokenPolicy,
+)
 from imagecore.adapters.http.cors import CrossOrigin, OptionsRouter
 from imagecore.adapters.http.docs import docs_headers, openapi_config
 from imagecore.adapters.http.errors import exception_handlers, refund_unavailable
@@ -34,9 +43,12 @@ from imagecore.ports import AsyncImageReader
 
 @attrs.frozen
 class HttpConfig:
-    """What the HTTP adapter needs besides the core service."""
+    """What the HTTP adapter needs besides the core service: how it tells who asks, either
+    ``tokens`` (bearer tokens it checks itself) or ``identity`` (the host's own callable)."""
 
-    tokens: TokenPolicy
+    tokens: TokenPolicy | None = None
+    #: A host's own authentication, for an app mounted inside it: see ``Identity``.
+    identity: Identity | None = None
     #: Base URL of the media files: ``/media/`` when this app serves them, or a CDN's URL.
     media_url: str = MEDIA_PATH + "/"
     #: Base URL of the default images, which ship with the core and are never in storage: this
@@ -61,6 +73,15 @@ class HttpConfig:
     #: The memory request bodies may hold in this process, in all and from one address.
     bodies: BodyBudget = attrs.field(factory=BodyBudget)
 
+    def __attrs_post_init__(self) -> None:
+        if (self.tokens is None) == (self.identity is None):
+            raise ValueError("HttpConfig takes either tokens or an identity callable, not both")
+
+    def authentication(self) -> DefineMiddleware:
+        if self.identity is not None:
+            return DefineMiddleware(IdentityMiddleware, identity=self.identity)
+        return DefineMiddleware(BearerAuthMiddleware, policy=self.tokens)
+
 
 def create_app(slots: ImageSlots, config: HttpConfig, **litestar_options: Any) -> Litestar:
     """The HTTP API over ``slots``: the guide's routes in ``/api/resume/``, media in ``/media/``.
@@ -84,7 +105,7 @@ def create_app(slots: ImageSlots, config: HttpConfig, **litestar_options: Any) -
         API_PATH,
         route_handlers=handlers,
         cross_origin=cross_origin,
-        middleware=[DefineMiddleware(BearerAuthMiddleware, policy=config.tokens)],
+        middleware=[config.authentication()],
         cache_control=CacheControlHeader(no_store=True),
         security=[{"bearer": []}],
         tags=["user images"],
@@ -121,9 +142,12 @@ def create_app(slots: ImageSlots, config: HttpConfig, **litestar_options: Any) -
         # Logging belongs to the process (the CLI, or the host app embedding this one).
         "logging_config": None,
         "openapi_config": openapi_config(config.title, config.version),
-        "on_startup": [*([config.reader.open] if config.reader else [])],
-        "on_shutdown": [gate.close, *([config.reader.close] if config.reader else [])],
+        "lifespan": [],
+        "on_startup": [],
+        "on_shutdown": [],
     }
+    ours["state"][_LIFESPAN] = functools.partial(_running, gate, config.reader)
+    ours["lifespan"].append(lifespan)
     for name, value in litestar_options.items():
         if name in _MERGED:
             ours[name] = {**ours[name], **value}  # a host's own entries join ours
@@ -135,10 +159,39 @@ def create_app(slots: ImageSlots, config: HttpConfig, **litestar_options: Any) -
     return Litestar(**ours)
 
 
+def lifespan(app: Litestar) -> AbstractAsyncContextManager[None]:
+    """What ``app`` (from :func:`create_app`) does when it starts and stops: opens and closes the
+    GET reader, and stops the uploads' pool. Litestar runs it for the app; a host that mounts
+    the app runs it in its own lifespan, since Starlette runs no mounted app's::
+
+        @asynccontextmanager
+        async def host_lifespan(host):
+            async with lifespan(images_app):
+                yield
+    """
+    running: Callable[[], AbstractAsyncContextManager[None]] = app.state[_LIFESPAN]
+    return running()
+
+
+@contextlib.asynccontextmanager
+async def _running(gate: UploadGate, reader: AsyncImageReader | None) -> AsyncIterator[None]:
+    try:
+        if reader is not None:
+            await reader.open()
+        yield
+    finally:
+        gate.close()
+        if reader is not None:
+            await reader.close()
+
+
+_LIFESPAN = "imagecore_lifespan"
+
+
 #: Options a host may pass that add to ours rather than replace them.
 _MERGED = frozenset({"dependencies", "exception_handlers", "state"})
 _JOINED = frozenset(
-    {"route_handlers", "before_send", "after_exception", "on_startup", "on_shutdown"}
+    {"route_handlers", "before_send", "after_exception", "lifespan", "on_startup", "on_shutdown"}
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import attrs
@@ -217,6 +218,28 @@ def issue_token(subject: str, policy: TokenPolicy, *, ttl: int, now: float | Non
     if policy.audience is not None:
         claims["aud"] = policy.audience
     return jwt.encode(claims, policy.key, algorithm=policy.algorithms[0])
+
+
+#: A host's own way of telling who asks: the user id of a request's connection, or None for
+#: nobody signed in (answered 401). It may read the host's session, cookies, or headers.
+Identity = Callable[[ASGIConnection[Any, Any, Any, Any]], Awaitable[str | None]]
+
+
+class IdentityMiddleware(AbstractAuthenticationMiddleware):
+    """Sets ``request.user`` to what the host's identity callable says, or answers 401 before
+    the body is read."""
+
+    def __init__(self, app: ASGIApp, identity: Identity, **kwargs: Any) -> None:
+        super().__init__(app, **kwargs)
+        self.identity = identity
+
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
+        user_id = await self.identity(connection)
+        if user_id is None:
+            raise NotAuthorizedException(detail=edge_wording.NOT_SIGNED_IN)
+        return AuthenticationResult(user=user_id, auth=None)
 
 
 class BearerAuthMiddleware(AbstractAuthenticationMiddleware):

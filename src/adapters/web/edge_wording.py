@@ -110,6 +110,8 @@ def repeated_part(field: str) -> str:
 # --- Bearer tokens ------------------------------------------------------------------------------
 
 NO_CREDENTIALS = "Authentication required: send an 'Authorization: Bearer' header."
+#: Where the host tells who asks (its session, its own tokens) and says nobody.
+NOT_SIGNED_IN = "Authentication required: sign in first."
 NOT_BEARER = "The Authorization header must be 'Bearer <token>'."
 TOKEN_EXPIRED = "The token has expired; sign in again."
 TOKEN_INVALID = "The token is invalid."

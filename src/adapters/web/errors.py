@@ -31,6 +31,20 @@ class FormError(Exception):
     """The body is not a form we can read (answered 400); the message says why, in a sentence."""
 
 
+class BodyTooLarge(Exception):
+    """The body is larger than an upload may be (answered 413)."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(edge_wording.upload_too_large(max_bytes))
+
+
+class NotSignedIn(Exception):
+    """The host says nobody is signed in (answered 401)."""
+
+    def __init__(self, reason: str = edge_wording.NOT_SIGNED_IN) -> None:
+        super().__init__(reason)
+
+
 class ClientGone(Exception):
     """The client closed the connection before its body was complete: its fault, not ours, and
     nobody is left to read an answer."""
@@ -51,6 +65,13 @@ class ErrorAnswer:
     headers: Mapping[str, str]
 
 
+def logged(error: BaseException) -> bool:
+    """Whether answering ``error`` is the server's failure, for its log: a 500, or a 503 from a
+    backend (not one that asks the client to wait its turn)."""
+    status = answer_to(error).status
+    return status >= HTTPStatus.INTERNAL_SERVER_ERROR and not isinstance(error, Busy | Abandoned)
+
+
 def status_of(error: ImageCoreError) -> int:
     """The status ``error`` is answered with: 500 for an error no row of the table covers."""
     for kind in type(error).__mro__:
@@ -59,12 +80,19 @@ def status_of(error: ImageCoreError) -> int:
     return int(HTTPStatus.INTERNAL_SERVER_ERROR)
 
 
-def answer_to(error: ImageCoreError | FormError | ClientGone) -> ErrorAnswer:
-    """The whole answer to ``error``: a wait it asks of the client is its ``Retry-After``."""
+def answer_to(error: BaseException) -> ErrorAnswer:
+    """The whole answer to ``error``: a wait it asks of the client is its ``Retry-After``; an
+    error of no kind known here is a 500 (which the binding logs)."""
     if isinstance(error, FormError):
         return refusal(HTTPStatus.BAD_REQUEST, str(error))
+    if isinstance(error, BodyTooLarge):
+        return refusal(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, str(error))
+    if isinstance(error, NotSignedIn):
+        return refusal(HTTPStatus.UNAUTHORIZED, str(error))
     if isinstance(error, ClientGone):
         return refusal(CLIENT_CLOSED_REQUEST, edge_wording.CLIENT_GONE)
+    if not isinstance(error, ImageCoreError):
+        return refusal(HTTPStatus.INTERNAL_SERVER_ERROR, edge_wording.INTERNAL_ERROR)
     retry_after = error.retry_after if isinstance(error, RateLimited | Busy) else None
     headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
     return refusal(status_of(error), wording.sentence(error), headers)

@@ -29,7 +29,7 @@ from multipart import (
 from imagecore import Crop, Slot
 from imagecore.adapters.web import edge_wording, guide_wording, wording
 from imagecore.adapters.web.body_budget import BodyAccount
-from imagecore.adapters.web.errors import FormError
+from imagecore.adapters.web.errors import BodyTooLarge, FormError
 from imagecore.errors import InvalidCrop, InvalidDescription, UnknownSlot
 from imagecore.rules import MAX_DESCRIPTION
 
@@ -139,14 +139,15 @@ def parse_crop(slot: Slot, raw: bytes) -> Crop:
 
 class FormReader:
     """A ``multipart/form-data`` body, pushed in chunk by chunk, read into an UploadForm; each
-    byte is held in ``account`` before it is kept."""
+    byte is held in ``account`` before it is kept, and a body past ``most`` bytes refused."""
 
-    def __init__(self, content_type: str, account: BodyAccount) -> None:
+    def __init__(self, content_type: str, account: BodyAccount, most: int | None = None) -> None:
         media_type, options = parse_options_header(content_type)
         boundary = options.get("boundary")
         if media_type != "multipart/form-data" or not boundary:
             raise FormError(edge_wording.NOT_A_FORM)
         self._account = account
+        self._most = most
         self._parser = PushMultipartParser(boundary, max_segment_count=MAX_PARTS)
         self._parts = UploadParts()
         self._segment: MultipartSegment | None = None
@@ -161,6 +162,8 @@ class FormReader:
     def feed(self, chunk: bytes) -> None:
         """The next chunk of the body; ``b""`` at its end."""
         self._received += len(chunk)
+        if self._most is not None and self._received > self._most:
+            raise BodyTooLarge(self._most)
         self._account.need(self._received)
         try:
             for event in self._parser.parse(chunk):
@@ -188,21 +191,27 @@ class FormReader:
 
 
 async def read_upload(
-    content_type: str, chunks: AsyncIterator[bytes], account: BodyAccount
+    content_type: str,
+    chunks: AsyncIterator[bytes],
+    account: BodyAccount,
+    most: int | None = None,
 ) -> UploadForm:
     """The upload form of a body arriving as ``chunks`` (an ASGI request's stream), which raise
-    ClientGone if the client leaves part-way."""
-    reader = FormReader(content_type, account)
+    ClientGone if the client leaves part-way; a body past ``most`` bytes is refused."""
+    reader = FormReader(content_type, account, most)
     while not reader.done:
         reader.feed(await anext(chunks, b""))
     return reader.form()
 
 
 def read_upload_blocking(
-    content_type: str, read: Callable[[int], bytes], account: BodyAccount
+    content_type: str,
+    read: Callable[[int], bytes],
+    account: BodyAccount,
+    most: int | None = None,
 ) -> UploadForm:
     """The upload form of a body read from a blocking stream (a WSGI request's ``read``)."""
-    reader = FormReader(content_type, account)
+    reader = FormReader(content_type, account, most)
     while not reader.done:
         reader.feed(read(CHUNK))
     return reader.form()

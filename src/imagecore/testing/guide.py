@@ -1,0 +1,379 @@
+"""The API guide as a contract: every host of its API (the standalone service, a Django or a
+FastAPI app embedding the core) answers the same requests with the same statuses, headers and
+bytes.
+
+A host under test is driven through :class:`GuideHost`: a test client or a real server, any
+framework. It must run with the settings of :data:`HOST_SETTINGS`, so that the limits it states
+and the refusals it gives are the ones the transcript holds. Subclass :class:`GuideContract`
+and give it a ``guide`` fixture::
+
+    class TestMyHost(GuideContract):
+        @pytest.fixture
+        def guide(self, my_server):
+            return HttpxHost(httpx.Client(base_url=my_server), users=my_users)
+
+The one test that matters, :meth:`GuideContract.test_every_answer_is_the_guide_s_byte_for_byte`,
+runs a script of requests (every message and status of the guide, ``details``, PATCH, crops,
+descriptions, 401, 413, 429, 503, media and its 304) and compares each answer with the
+transcript shipped beside this module, once the parts that must differ are masked: the random
+part of a stored name, the user's id, the host's media URL and a Retry-After's seconds.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import struct
+import zlib
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+import attrs
+import pytest
+
+#: Where the transcript lives; ``IMAGECORE_WRITE_TRANSCRIPT=1`` rewrites it from a run.
+TRANSCRIPT = Path(__file__).with_name("guide_transcript.json")
+
+#: The settings a host under test runs with, in words; each binding's test builds them its way.
+HOST_SETTINGS = {
+    "max_upload_bytes": 2**20,
+    "body_budget_per_address": 512 * 2**10,
+    "rate_limits": "deletes: 4 per hour per user; nothing else",
+    "codec": "PillowCodec(), the default policies",
+}
+
+#: The headers an answer is compared on.
+COMPARED_HEADERS = (
+    "content-type",
+    "cache-control",
+    "retry-after",
+    "www-authenticate",
+    "etag",
+    "x-content-type-options",
+)
+
+
+@attrs.frozen
+class Answer:
+    status: int
+    #: Header names in lower case.
+    headers: Mapping[str, str]
+    body: bytes
+
+
+class GuideHost(Protocol):
+    """A host of the guide's API, as the contract drives it."""
+
+    #: The path of the guide's ``user-images/`` (``/api/resume/user-images/`` as it has it).
+    api: str
+    #: What every upload's URL starts with (``/media/``, a CDN's URL).
+    media: str
+
+    def user(self, label: str) -> tuple[str, dict[str, str]]:
+        """A user of the host for ``label`` (one per label, made if need be): their id, as the
+        stored names hold it, and the headers that sign them in."""
+        ...
+
+    def send(self, method: str, url: str, headers: Mapping[str, str], body: bytes) -> Answer:
+        """The answer to one request; ``url`` is a path, or an absolute URL the host gave."""
+        ...
+
+
+@attrs.define
+class HttpxHost:
+    """A host reached through an ``httpx.Client``: a real server's, or a framework's test
+    client built on httpx (Litestar's, Starlette's)."""
+
+    client: Any
+    users: Callable[[str], tuple[str, dict[str, str]]]
+    api: str = "/api/resume/user-images/"
+    media: str = "/media/"
+
+    def user(self, label: str) -> tuple[str, dict[str, str]]:
+        return self.users(label)
+
+    def send(self, method: str, url: str, headers: Mapping[str, str], body: bytes) -> Answer:
+        response = self.client.request(method, url, headers=dict(headers), content=body)
+        return Answer(response.status_code, dict(response.headers), response.content)
+
+
+# --- What the script sends ----------------------------------------------------------------------
+
+
+def png(width: int = 48, height: int = 36) -> bytes:
+    """A PNG with an alpha gradient, written here, so that the suite needs no image library."""
+    rows = b"".join(
+        b"\x00"
+        + b"".join(bytes((x * 3 % 256, y * 7 % 256, 200, 255 - x * 3 % 256)) for x in range(width))
+        for y in range(height)
+    )
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data)
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+#: A 40x30 baseline JPEG.
+JPEG = base64.b64decode(
+    "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAYEBQYFBAYGBQYHBwYIChAKCgkJChQODwwQFxQYGBcUFhYaHSUfGhsjHBYW"
+    "ICwgIyYnKSopGR8tMC0oMCUoKSj/2wBDAQcHBwoIChMKChMoGhYaKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgo"
+    "KCgoKCgoKCgoKCgoKCgoKCgoKCj/wAARCAAeACgDASIAAhEBAxEB/8QAHwAAAQUBAQEBAQEAAAAAAAAAAAECAwQFBgcI"
+    "CQoL/8QAtRAAAgEDAwIEAwUFBAQAAAF9AQIDAAQRBRIhMUEGE1FhByJxFDKBkaEII0KxwRVS0fAkM2JyggkKFhcYGRol"
+    "JicoKSo0NTY3ODk6Q0RFRkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWGh4iJipKTlJWWl5iZmqKjpKWmp6ip"
+    "qrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uHi4+Tl5ufo6erx8vP09fb3+Pn6/8QAHwEAAwEBAQEBAQEBAQAAAAAA"
+    "AAECAwQFBgcICQoL/8QAtREAAgECBAQDBAcFBAQAAQJ3AAECAxEEBSExBhJBUQdhcRMiMoEIFEKRobHBCSMzUvAVYnLR"
+    "ChYkNOEl8RcYGRomJygpKjU2Nzg5OkNERUZHSElKU1RVVldYWVpjZGVmZ2hpanN0dXZ3eHl6goOEhYaHiImKkpOUlZaX"
+    "mJmaoqOkpaanqKmqsrO0tba3uLm6wsPExcbHyMnK0tPU1dbX2Nna4uPk5ebn6Onq8vP09fb3+Pn6/9oADAMBAAIRAxEA"
+    "PwDwW307p8tadvp3Tit+307p8tadvp3TivpauO8zhy/MdtTAt9O6cVp2+ndPlrft9O6fLWnb6d04rzauO8z7fL8x21MC"
+    "307p8tFdnb6d0+WivPljtdz6+hmPubmJb6d04rTt9O6cVu29kvHStO3sl46VxVcaz+XcvzB6GFb6d0+WtO307p8tbtvZ"
+    "L7Vp29kvHSvMq41n22X5g9DDt9O6fLRXX29kvHSivPljXc+woZg+Q//Z"
+)
+
+BOUNDARY = "imagecore-guide-contract"
+
+
+def form(*parts: tuple[str, str | None, bytes]) -> tuple[dict[str, str], bytes]:
+    """A multipart/form-data body of ``(field, file name or None, bytes)`` parts."""
+    body = b""
+    for name, filename, content in parts:
+        disposition = f'form-data; name="{name}"'
+        if filename is not None:
+            disposition += f'; filename="{filename}"'
+        body += f"--{BOUNDARY}\r\nContent-Disposition: {disposition}\r\n".encode()
+        if filename is not None:
+            body += b"Content-Type: application/octet-stream\r\n"
+        body += b"\r\n" + content + b"\r\n"
+    body += f"--{BOUNDARY}--\r\n".encode()
+    return {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}, body
+
+
+def as_json(value: object) -> tuple[dict[str, str], bytes]:
+    return {"Content-Type": "application/json"}, json.dumps(value).encode()
+
+
+# --- The script and its transcript --------------------------------------------------------------
+
+
+@attrs.define
+class Run:
+    """One run of the script against a host: what it sent, and what it got, masked."""
+
+    host: GuideHost
+    entries: list[dict[str, Any]] = attrs.field(factory=list)
+    #: The URLs the answers gave, by name, for later steps to ask for.
+    urls: dict[str, str] = attrs.field(factory=dict)
+    _users: dict[str, str] = attrs.field(factory=dict)
+
+    def auth(self, label: str) -> dict[str, str]:
+        user_id, headers = self.host.user(label)
+        self._users[label] = user_id
+        return headers
+
+    def step(
+        self,
+        title: str,
+        method: str,
+        url: str,
+        *,
+        user: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        body: tuple[dict[str, str], bytes] | None = None,
+    ) -> Answer:
+        sent = {**(self.auth(user) if user else {}), **(headers or {})}
+        content = b""
+        if body is not None:
+            sent.update(body[0])
+            content = body[1]
+        answer = self.host.send(method, url, sent, content)
+        self.entries.append({"step": title, **self.masked(answer)})
+        return answer
+
+    def masked(self, answer: Answer) -> dict[str, Any]:
+        headers = {k.lower(): v for k, v in answer.headers.items()}
+        shown = {name: self.mask(headers[name]) for name in COMPARED_HEADERS if name in headers}
+        if "retry-after" in shown:
+            shown["retry-after"] = "<seconds>" if shown["retry-after"].isdigit() else "<bad>"
+        if headers.get("content-type", "").startswith("application/json"):
+            body: Any = self.mask(answer.body.decode())
+        else:
+            body = {"bytes": len(answer.body), "sha256": hashlib.sha256(answer.body).hexdigest()}
+        return {"status": answer.status, "headers": shown, "body": body}
+
+    def mask(self, text: str) -> str:
+        text = text.replace(self.host.media, "<media>/")
+        for label, user_id in self._users.items():
+            text = text.replace(f"_{user_id}_", f"_<{label}>_")
+        text = re.sub(r"_[0-9a-f]{16}(?=[._])", "_<unique>", text)
+        if text.startswith('"') and text.endswith('"') and len(text) == 34:
+            text = '"<etag of a name>"'  # an upload's ETag comes from its (random) name
+        return re.sub(r"(Try again in) [^.]*\.", r"\1 <time>.", text)
+
+
+def run_script(host: GuideHost) -> Run:
+    """The guide's flows, and the refusals around them, as one script."""
+    run = Run(host)
+    api = host.api
+    run.step("GET without credentials", "GET", api)
+    run.step("GET of a new user: the default profile image", "GET", api, user="ada")
+    profile = run.step(
+        "POST a profile image",
+        "POST",
+        api,
+        user="ada",
+        body=form(("profile_image", "me.png", png(120, 90))),
+    )
+    run.urls["profile"] = json.loads(profile.body)["profile_image"]
+    cover = run.step(
+        "POST a cover image with its description and crop",
+        "POST",
+        api,
+        user="ada",
+        body=form(
+            ("cover_image", "hill.jpg", JPEG),
+            ("cover_image_alt", None, b"A hill at dawn"),
+            ("cover_image_crop", None, b"0,0,40,20"),
+        ),
+    )
+    run.urls["cover"] = json.loads(cover.body)["cover_image"]
+    current = run.step("GET after both", "GET", api, user="ada")
+    details = json.loads(current.body)["details"]
+    run.step(
+        "POST both in one request",
+        "POST",
+        api.rstrip("/"),
+        user="bea",
+        body=form(("profile_image", "p.jpg", JPEG), ("cover_image", "c.png", png(64, 20))),
+    )
+    shown = run.step("GET the profile image's file", "GET", run.urls["profile"])
+    etag = shown.headers.get("etag", "")
+    run.step(
+        "GET it again, naming its ETag", "GET", run.urls["profile"], headers={"If-None-Match": etag}
+    )
+    run.step("GET a variant's file", "GET", details["profile_image"]["variants"][0]["url"])
+    default = run.step("GET of a new user again", "GET", api, user="cai")
+    default_url = json.loads(default.body)["images"]["profile_image"]
+    run.step("GET the default profile image's file", "GET", default_url)
+    run.step(
+        "GET a file that is not there",
+        "GET",
+        host.media + "resume/images/profile_1_0000000000000000.png",
+    )
+    run.step(
+        "PATCH a description", "PATCH", api, user="ada", body=as_json({"profile_image_alt": "Ada"})
+    )
+    run.step(
+        "PATCH with an unknown field", "PATCH", api, user="ada", body=as_json({"avatar_alt": "x"})
+    )
+    run.step(
+        "PATCH an empty slot", "PATCH", api, user="cai", body=as_json({"cover_image_alt": "x"})
+    )
+    run.step(
+        "PATCH that is not JSON",
+        "PATCH",
+        api,
+        user="ada",
+        body=({"Content-Type": "application/json"}, b"{"),
+    )
+    run.step("POST without a file", "POST", api, user="ada", body=form(("other", None, b"x")))
+    run.step("POST that is not a form", "POST", api, user="ada", body=as_json({}))
+    run.step(
+        "POST a text file", "POST", api, user="ada", body=form(("profile_image", "a.png", b"hello"))
+    )
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>'
+    run.step("POST an SVG", "POST", api, user="ada", body=form(("cover_image", "a.svg", svg)))
+    run.step(
+        "POST a truncated PNG",
+        "POST",
+        api,
+        user="ada",
+        body=form(("cover_image", "t.png", png()[:300])),
+    )
+    run.step(
+        "POST a crop outside the picture",
+        "POST",
+        api,
+        user="ada",
+        body=form(("cover_image", "c.jpg", JPEG), ("cover_image_crop", None, b"30,0,40,20")),
+    )
+    run.step(
+        "POST a description too long",
+        "POST",
+        api,
+        user="ada",
+        body=form(("profile_image", "p.png", png()), ("profile_image_alt", None, b"x" * 2000)),
+    )
+    run.step("GET after the refusals: nothing changed", "GET", api, user="ada")
+    big = form(("cover_image", "big.jpg", JPEG + b"\x00" * (600 * 2**10)))
+    run.step("POST more than the body budget allows one address", "POST", api, user="ada", body=big)
+    huge = form(("cover_image", "huge.jpg", JPEG + b"\x00" * (2**20 + 1)))
+    run.step("POST over the upload limit", "POST", api, user="ada", body=huge)
+    run.step("DELETE the profile image", "DELETE", api + "?type=profile_image", user="ada")
+    run.step("DELETE it again", "DELETE", api + "?type=profile_image", user="ada")
+    run.step("DELETE an unknown type", "DELETE", api + "?type=avatar", user="ada")
+    run.step("DELETE without a type", "DELETE", api, user="ada")
+    run.step("GET after the delete", "GET", api, user="ada")
+    run.step("GET the deleted file", "GET", run.urls["profile"])
+    for n in range(1, 6):
+        run.step(
+            f"DELETE number {n} of a user with nothing",
+            "DELETE",
+            api + "?type=cover_image",
+            user="dan",
+        )
+    run.step("GET the limits", "GET", api + "limits/", user="ada")
+    return run
+
+
+class GuideContract:
+    """The guide's answers, byte for byte; subclass it and provide a ``guide`` fixture."""
+
+    @pytest.fixture
+    def guide(self) -> GuideHost:
+        raise NotImplementedError("provide a `guide` fixture: the host under test")
+
+    def test_every_answer_is_the_guide_s_byte_for_byte(self, guide: GuideHost) -> None:
+        run = run_script(guide)
+        if _writing():
+            TRANSCRIPT.write_text(json.dumps(run.entries, indent=1, ensure_ascii=False) + "\n")
+        expected = json.loads(TRANSCRIPT.read_text())
+        assert [e["step"] for e in run.entries] == [e["step"] for e in expected]
+        for got, want in zip(run.entries, expected, strict=True):
+            assert got == want, f"step {want['step']!r}"
+
+    def test_the_guide_s_messages(self, guide: GuideHost) -> None:
+        """The guide's own sentences and statuses, spelled out (the transcript holds them all;
+        these are the ones a client written from the guide reads)."""
+        run = Run(guide)
+        api = guide.api
+        answer = run.step("", "POST", api, user="eve", body=form(("profile_image", "p.png", png())))
+        body = json.loads(answer.body)
+        assert answer.status == 200 and body["message"] == "Profile image uploaded successfully"
+        assert set(body) == {"message", "profile_image", "details"}
+        answer = run.step("", "POST", api, user="eve", body=form(("cover_image", "c.jpg", JPEG)))
+        assert json.loads(answer.body)["message"] == "Cover image uploaded successfully"
+        images = json.loads(run.step("", "GET", api, user="eve").body)["images"]
+        assert set(images) == {"profile_image", "cover_image"}
+        assert run.step("", "GET", images["cover_image"]).status == 200
+        deleted = run.step("", "DELETE", api + "?type=cover_image", user="eve")
+        assert json.loads(deleted.body) == {"message": "Cover image deleted successfully"}
+        deleted = run.step("", "DELETE", api + "?type=profile_image", user="eve")
+        assert json.loads(deleted.body) == {"message": "Profile image deleted successfully"}
+        assert run.step("", "GET", images["cover_image"]).status == 404
+        assert run.step("", "GET", api).status == 401
+
+
+def _writing() -> bool:
+    import os
+
+    return os.environ.get("IMAGECORE_WRITE_TRANSCRIPT") == "1"
