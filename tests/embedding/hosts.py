@@ -98,7 +98,7 @@ def uvicorn_serving(factory: str, root: Path, **env: str) -> Iterator[str]:
             env={**os.environ, "HOST_DIR": str(root), **env},
         )
     try:
-        yield _ready(f"http://127.0.0.1:{port}", process, log)
+        yield wait_until_answering(f"http://127.0.0.1:{port}", process, log)
     finally:
         process.terminate()
         try:
@@ -108,7 +108,8 @@ def uvicorn_serving(factory: str, root: Path, **env: str) -> Iterator[str]:
             process.wait()
 
 
-def _ready(base_url: str, process: subprocess.Popen[Any], log: Path) -> str:
+def wait_until_answering(base_url: str, process: subprocess.Popen[Any], log: Path) -> str:
+    """``base_url`` once the guide's limits path answers there."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 
 import attrs
 
@@ -25,6 +25,7 @@ from imagecore.adapters.web.errors import BodyTooLarge
 from imagecore.adapters.web.forms import (
     MAX_DESCRIPTIONS_BODY,
     UploadForm,
+    UploadParts,
     descriptions_from_json,
     descriptions_too_large,
     read_upload,
@@ -126,6 +127,19 @@ class GuideApi:
                 )
                 images = self.gate.run_blocking(self._uploading(caller, form), caller.user)
             return self._uploaded(images, form)
+
+    def upload_parsed(
+        self, caller: Caller, parts: Iterable[tuple[str, str | None, bytes]]
+    ) -> bytes:
+        """An upload whose form the host's framework has parsed already: each part's field
+        name, file name (None for a plain field) and bytes."""
+        with self.rated("upload", caller):
+            form = UploadParts()
+            for name, filename, content in parts:
+                form.add(name, filename, content)
+            read = form.form()
+            images = self.gate.run_blocking(self._uploading(caller, read), caller.user)
+            return self._uploaded(images, read)
 
     def describe(self, caller: Caller, body: bytes) -> bytes:
         """A PATCH of descriptions, whose body is ``body`` (at most MAX_DESCRIPTIONS_BODY)."""

@@ -45,6 +45,11 @@ class NotSignedIn(Exception):
         super().__init__(reason)
 
 
+class Forbidden(Exception):
+    """Signed in, but the request may not be made so (answered 403): a session's request
+    without its CSRF token, say."""
+
+
 class ClientGone(Exception):
     """The client closed the connection before its body was complete: its fault, not ours, and
     nobody is left to read an answer."""
@@ -89,6 +94,8 @@ def answer_to(error: BaseException) -> ErrorAnswer:
         return refusal(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, str(error))
     if isinstance(error, NotSignedIn):
         return refusal(HTTPStatus.UNAUTHORIZED, str(error))
+    if isinstance(error, Forbidden):
+        return refusal(HTTPStatus.FORBIDDEN, str(error))
     if isinstance(error, ClientGone):
         return refusal(CLIENT_CLOSED_REQUEST, edge_wording.CLIENT_GONE)
     if not isinstance(error, ImageCoreError):

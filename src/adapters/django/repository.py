@@ -1,0 +1,94 @@
+"""The ImageRepository on the Django ORM: a row per user of the project's user model, written
+with compare-and-set on its version."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import attrs
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import Q
+
+from imagecore import StoredImage, UserImages
+from imagecore.adapters.django.models import UserImagesRecord
+from imagecore.documents import image_from_json
+from imagecore.errors import RepositoryError, VersionConflict
+
+
+class DjangoRepository:
+    """Users' images in the ``imagecore_user_images`` table, in the project's database
+    (``using``: its alias). A user id is the user's primary key as text."""
+
+    def __init__(self, using: str = "default") -> None:
+        self.using = using
+
+    def get(self, user_id: str) -> UserImages:
+        try:
+            row = self._rows().filter(user_id=self._pk(user_id)).first()
+        except DatabaseError as error:
+            raise RepositoryError(f"cannot read the images table: {error}") from error
+        if row is None:
+            return UserImages()
+        return UserImages(
+            image_from_json(row.profile_image), image_from_json(row.cover_image), row.version
+        )
+
+    def save(self, user_id: str, images: UserImages) -> UserImages:
+        pk = self._pk(user_id)
+        committed = attrs.evolve(images, version=images.version + 1)
+        fields = {
+            "profile_image": _document(images.profile_image),
+            "cover_image": _document(images.cover_image),
+            "version": committed.version,
+        }
+        try:
+            if images.version == 0:
+                try:
+                    with transaction.atomic(using=self.using):
+                        self._rows().create(user_id=pk, **fields)
+                except IntegrityError:  # another request stored this user first
+                    raise VersionConflict() from None
+            else:
+                updated = self._rows().filter(user_id=pk, version=images.version).update(**fields)
+                if updated != 1:
+                    raise VersionConflict()
+        except DatabaseError as error:
+            raise RepositoryError(f"cannot write the images table: {error}") from error
+        return committed
+
+    def users(self) -> Iterator[str]:
+        kept = Q(profile_image__isnull=False) | Q(cover_image__isnull=False)
+        try:
+            ids = list(self._rows().filter(kept).values_list("user_id", flat=True))
+        except DatabaseError as error:
+            raise RepositoryError(f"cannot read the images table: {error}") from error
+        return (str(pk) for pk in ids)
+
+    def references(self) -> Iterator[str]:
+        try:
+            rows = list(self._rows().values_list("profile_image", "cover_image"))
+        except DatabaseError as error:
+            raise RepositoryError(f"cannot read the images table: {error}") from error
+        for documents in rows:
+            for document in documents:
+                image = image_from_json(document)
+                if image is not None:
+                    yield from image.keys
+
+    def _rows(self) -> Any:
+        return UserImagesRecord.objects.using(self.using)
+
+    def _pk(self, user_id: str) -> Any:
+        """The user model's primary key for ``user_id``; a user id that cannot be one is no
+        user of this project."""
+        try:
+            return get_user_model()._meta.pk.to_python(user_id)
+        except ValidationError:
+            raise RepositoryError(f"{user_id!r} is not a user id of this project") from None
+
+
+def _document(image: StoredImage | None) -> dict[str, Any] | None:
+    return None if image is None else attrs.asdict(image)

@@ -1,0 +1,155 @@
+"""The guide's contract against the Django app: in process through Django's test client, and
+over a real gunicorn, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+import httpx
+import pytest
+
+from imagecore.testing.guide import Answer, GuideContract, GuideHost, HttpxHost
+from tests.embedding.hosts import wait_until_answering
+from tests.servers import free_port
+
+SETTINGS = "tests.embedding.django_host.settings"
+API = "/api/resume/user-images/"
+MEDIA = "/api/resume/media/"
+
+
+def django_env(root: Path, schema: str | None = None) -> dict[str, str]:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS, "HOST_DIR": str(root)}
+    if schema is not None:
+        env["HOST_POSTGRES_SCHEMA"] = schema
+    return env
+
+
+def migrate(env: Mapping[str, str]) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "django", "migrate", "--verbosity", "0"],
+        env=dict(env),
+        check=True,
+        timeout=120,
+    )
+
+
+@contextlib.contextmanager
+def gunicorn_serving(root: Path, env: Mapping[str, str]) -> Iterator[str]:
+    """The Django project under a real gunicorn (one worker, four threads); its base URL."""
+    root.mkdir(parents=True, exist_ok=True)
+    migrate(env)
+    port = free_port()
+    log = root / "gunicorn.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "1",
+                "--threads",
+                "4",
+                "tests.embedding.django_host.wsgi",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=dict(env),
+        )
+    try:
+        yield wait_until_answering(f"http://127.0.0.1:{port}", process, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def signed_in(client: Any) -> Callable[[str], tuple[str, dict[str, str]]]:
+    """The host's users, through its own sign-in."""
+
+    def user(label: str) -> tuple[str, dict[str, str]]:
+        answer = client.post(f"/sign-in/{label}")
+        assert answer.status_code == 200, answer.content
+        body = answer.json()
+        return body["id"], {"Authorization": f"Bearer {body['access']}"}
+
+    return user
+
+
+@attrs.define
+class DjangoClientHost:
+    """The project in this process, through Django's test client."""
+
+    client: Any
+    api: str = API
+    media: str = MEDIA
+
+    def user(self, label: str) -> tuple[str, dict[str, str]]:
+        return signed_in(self.client)(label)
+
+    def send(self, method: str, url: str, headers: Mapping[str, str], body: bytes) -> Answer:
+        rest = dict(headers)
+        content_type = rest.pop("Content-Type", "application/octet-stream")
+        response = self.client.generic(
+            method, url, data=body, content_type=content_type, headers=rest
+        )
+        content = b"".join(response.streaming_content) if response.streaming else response.content
+        return Answer(response.status_code, {k.lower(): v for k, v in response.items()}, content)
+
+
+@pytest.fixture(scope="module")
+def django_in_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Django set up in this process on a SQLite database of its own, migrated."""
+    django = pytest.importorskip("django")
+    root = tmp_path_factory.mktemp("django-host")
+    os.environ.update(DJANGO_SETTINGS_MODULE=SETTINGS, HOST_DIR=str(root))
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    yield
+
+
+class TestDjangoTestClient(GuideContract):
+    @pytest.fixture
+    def guide(self, django_in_process: None) -> GuideHost:
+        from django.core.cache import cache
+        from django.test import Client
+
+        cache.clear()  # the rate counts of the test before
+        return DjangoClientHost(Client())
+
+
+class TestDjangoOverGunicornSqlite(GuideContract):
+    @pytest.fixture
+    def guide(self, tmp_path: Path) -> Iterator[GuideHost]:
+        root = tmp_path / "host"
+        with (
+            gunicorn_serving(root, django_env(root)) as base_url,
+            httpx.Client(base_url=base_url, timeout=30) as client,
+        ):
+            yield HttpxHost(client, signed_in(client), media=MEDIA)
+
+
+class TestDjangoOverGunicornPostgres(GuideContract):
+    @pytest.fixture
+    def guide(self, tmp_path: Path, postgres_url: str) -> Iterator[GuideHost]:
+        schema = postgres_url.rpartition("search_path%3D")[2]
+        root = tmp_path / "host"
+        with (
+            gunicorn_serving(root, django_env(root, schema)) as base_url,
+            httpx.Client(base_url=base_url, timeout=30) as client,
+        ):
+            yield HttpxHost(client, signed_in(client), media=MEDIA)
