@@ -110,7 +110,7 @@ class DjangoClientHost:
 
 
 @pytest.fixture(scope="module")
-def django_in_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+def django_in_process(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Django set up in this process on a SQLite database of its own, migrated."""
     django = pytest.importorskip("django")
     root = tmp_path_factory.mktemp("django-host")
@@ -119,7 +119,6 @@ def django_in_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    yield
 
 
 class TestDjangoTestClient(GuideContract):
