@@ -43,10 +43,14 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "adversarial": ("litestar",),
     "app": ("litestar",),
     "browser": ("litestar", "playwright"),
+    "browser/test_guide_client.py": ("fastapi", "django", "rest_framework_simplejwt", "gunicorn"),
     "e2e": ("litestar", "httpx"),
     "embedding": ("litestar",),
+    "embedding/test_guide_contract.py": ("fastapi", "httpx"),
+    "embedding/test_django_host.py": ("django", "rest_framework_simplejwt", "gunicorn", "httpx"),
     "http": ("litestar",),
     "packaging": ("build",),
+    "web/test_forms.py": ("multipart",),
 }
 EXTRA_OF = {
     "jwt": "server",
@@ -59,6 +63,11 @@ EXTRA_OF = {
     "build": "dev",
     "blurhash": "dev",
     "pillow_heif": "heic",
+    "multipart": "starlette",
+    "fastapi": "dev",
+    "django": "django",
+    "rest_framework_simplejwt": "dev",
+    "gunicorn": "dev",
 }
 _left_out: list[str] = []
 
