@@ -1,9 +1,9 @@
 #!/usr/bin/env python
 """A minimal Django project whose users keep a profile and a cover image.
 
-    python examples/django_project/manage.py migrate
-    python examples/django_project/manage.py createsuperuser
-    python examples/django_project/manage.py runserver
+python examples/django_project/manage.py migrate
+python examples/django_project/manage.py createsuperuser
+python examples/django_project/manage.py runserver
 """
 
 import os
