@@ -45,6 +45,7 @@ def django_example(root: Path) -> Iterator[ExampleHost]:
     project = ROOT / "examples" / "django_project"
     env = {
         **os.environ,
+        "DJANGO_SETTINGS_MODULE": "resume_site.settings",
         "SITE_DATA": str(root),
         "SECRET_KEY": SECRET,
         "DJANGO_SUPERUSER_USERNAME": "ada",

@@ -16,10 +16,10 @@ import httpx
 import pytest
 
 from imagecore.testing.guide import Answer, GuideContract, GuideHost, HttpxHost
+from tests.embedding.conftest import SETTINGS
 from tests.embedding.hosts import wait_until_answering
 from tests.servers import free_port
 
-SETTINGS = "tests.embedding.django_host.settings"
 API = "/api/resume/user-images/"
 MEDIA = "/api/resume/media/"
 
@@ -107,18 +107,6 @@ class DjangoClientHost:
         )
         content = b"".join(response.streaming_content) if response.streaming else response.content
         return Answer(response.status_code, {k.lower(): v for k, v in response.items()}, content)
-
-
-@pytest.fixture(scope="module")
-def django_in_process(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Django set up in this process on a SQLite database of its own, migrated."""
-    django = pytest.importorskip("django")
-    root = tmp_path_factory.mktemp("django-host")
-    os.environ.update(DJANGO_SETTINGS_MODULE=SETTINGS, HOST_DIR=str(root))
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 class TestDjangoTestClient(GuideContract):

@@ -3,6 +3,7 @@ through django-storages, with the storage's own URLs."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 from django.core.files.base import ContentFile
@@ -66,9 +67,18 @@ class DjangoStorage:
 
     def exists(self, key: str) -> bool:
         try:
-            return bool(self.storage.exists(key))
+            return bool(self.storage.exists(key)) and not self._is_folder(key)
         except Exception as error:
             raise StorageError("read", key) from error
+
+    def _is_folder(self, key: str) -> bool:
+        """Whether ``key`` names a folder, which a file system storage says exists: an object
+        store has no folders, and no local path."""
+        try:
+            path = self.storage.path(key)
+        except NotImplementedError:
+            return False
+        return os.path.isdir(path)
 
     def list(self, folder: str) -> Iterator[StoredFile]:
         try:

@@ -1,19 +1,35 @@
-"""What every ImageStorage promises."""
+"""What every ImageStorage promises, and what some also can.
+
+The core gives every upload a new name and never writes a key twice, so a storage need not
+overwrite: one that can (and does so atomically, readers never seeing a blend) declares
+:data:`OVERWRITE` among its ``capabilities``, and is held to it. A Django storage, which
+renames rather than overwrites, declares nothing more and passes.
+"""
 
 from __future__ import annotations
 
 import threading
 import time
+from typing import ClassVar
 
 import pytest
 
 from imagecore import ImageStorage, MediaNotFound
 
 KEY = "resume/images/profile_1_ab.jpg"
+#: Writing a key again replaces its bytes whole, even with readers and writers racing.
+OVERWRITE = "overwrite"
 
 
 class StorageContract:
-    """Mix into a test class that provides a ``storage`` fixture holding an empty storage."""
+    """Mix into a test class that provides a ``storage`` fixture holding an empty storage, and
+    ``capabilities`` naming what it can beyond what the core relies on."""
+
+    capabilities: ClassVar[frozenset[str]] = frozenset({OVERWRITE})
+
+    def requires(self, capability: str) -> None:
+        if capability not in self.capabilities:
+            pytest.skip(f"the storage does not declare {capability!r} (the core never needs it)")
 
     @pytest.fixture
     def storage(self) -> ImageStorage:
@@ -27,6 +43,7 @@ class StorageContract:
 
     def test_writing_again_replaces_the_bytes(self, storage: ImageStorage) -> None:
         """A second write under a key replaces the first, whole."""
+        self.requires(OVERWRITE)
         storage.write(KEY, b"first, and longer")
         storage.write(KEY, b"second")
         assert storage.read(KEY) == b"second"
@@ -107,6 +124,7 @@ class StorageContract:
 
     def test_concurrent_writers_never_expose_a_mixture(self, storage: ImageStorage) -> None:
         """Readers racing writers see one whole version or the other, never a blend."""
+        self.requires(OVERWRITE)
         versions = [bytes([n]) * 200_000 for n in range(1, 5)]
         storage.write(KEY, versions[0])
         seen: list[bytes] = []
