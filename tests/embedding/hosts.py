@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI, Request
 from litestar import Litestar
+from starlette.applications import Starlette
 
 from imagecore import ImageLimits, ImageSlots
 from imagecore.adapters.fsspec_storage import FsspecStorage
@@ -77,6 +78,13 @@ def fastapi_host(root: Path) -> FastAPI:
     app = FastAPI(lifespan=images.lifespan)
     app.include_router(images.api_router())
     return app
+
+
+def starlette_app() -> Starlette:
+    """A plain Starlette app, for uvicorn's --factory."""
+    slots, rules, bodies = contract_parts(Path(os.environ["HOST_DIR"]))
+    images = image_routes(slots, bearer_user, rate_rules=rules, bodies=bodies)
+    return Starlette(routes=images.routes, lifespan=images.lifespan)
 
 
 def fastapi_app() -> FastAPI:

@@ -1,6 +1,6 @@
 """The guide's contract (imagecore.testing.guide), run against every host of the API: the same
-answers, byte for byte, from the standalone Litestar app and from a FastAPI app over a real
-uvicorn."""
+answers, byte for byte, from the standalone Litestar app, and from a FastAPI app and a plain
+Starlette app over a real uvicorn (the Django app's are in test_django_host)."""
 
 from __future__ import annotations
 
@@ -28,6 +28,17 @@ class TestFastApiOverUvicorn(GuideContract):
         root = tmp_path / "host"
         with (
             hosts.uvicorn_serving("tests.embedding.hosts:fastapi_app", root) as base_url,
+            httpx.Client(base_url=base_url, timeout=30) as client,
+        ):
+            yield HttpxHost(client, hosts.users)
+
+
+class TestStarletteOverUvicorn(GuideContract):
+    @pytest.fixture
+    def guide(self, tmp_path: Path) -> Iterator[GuideHost]:
+        root = tmp_path / "host"
+        with (
+            hosts.uvicorn_serving("tests.embedding.hosts:starlette_app", root) as base_url,
             httpx.Client(base_url=base_url, timeout=30) as client,
         ):
             yield HttpxHost(client, hosts.users)

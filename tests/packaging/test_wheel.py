@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import images
+
 ROOT = Path(__file__).parents[2]
 #: Where each folder of src/ lands in the wheel.
 INSTALLED_AS = {"imagecore": "imagecore", "adapters": "imagecore/adapters", "app": "imagecore/app"}
@@ -208,3 +210,99 @@ def test_the_core_alone_runs_its_unit_and_property_tests(
     ran = run(*pytest_, "tests/unit", "tests/properties", "tests/test_architecture.py", cwd=clone)
     assert ran.returncode == 0, ran.stdout[-3000:]
     assert " passed" in ran.stdout.splitlines()[-1] and "failed" not in ran.stdout
+
+
+#: What a host of each extra runs, in a fresh environment: the guide's GET and an upload, then
+#: the top-level modules that were imported, one per line after a marker.
+EXTRA_CHECKS = {
+    "starlette": """
+import sys, tempfile
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+from imagecore import ImageSlots
+from imagecore.adapters.fsspec_storage import FsspecStorage
+from imagecore.adapters.memory_repository import MemoryRepository
+from imagecore.adapters.pillow_codec import PillowCodec
+from imagecore.adapters.starlette import image_routes
+
+async def user(request):
+    return "7"
+
+slots = ImageSlots(FsspecStorage.from_url("memory://media"), MemoryRepository(), PillowCodec())
+images = image_routes(slots, user)
+with TestClient(Starlette(routes=images.routes, lifespan=images.lifespan)) as client:
+    print(client.get("/api/resume/user-images/").json()["images"]["profile_image"])
+    sent = client.post("/api/resume/user-images/", files={"cover_image": ("c.png", PNG)})
+    print(sent.json()["message"])
+""",
+    "django": """
+import sys, tempfile
+import django
+from django.conf import settings
+folder = tempfile.mkdtemp()
+settings.configure(
+    INSTALLED_APPS=["django.contrib.auth", "django.contrib.contenttypes",
+                    "django.contrib.sessions", "imagecore.adapters.django"],
+    MIDDLEWARE=["django.contrib.sessions.middleware.SessionMiddleware",
+                "django.contrib.auth.middleware.AuthenticationMiddleware"],
+    DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": folder + "/db"}},
+    STORAGES={"default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                          "OPTIONS": {"location": folder}}},
+    ROOT_URLCONF="urls", SECRET_KEY="s" * 40, ALLOWED_HOSTS=["*"], USE_TZ=True,
+)
+django.setup()
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+call_command("migrate", verbosity=0)
+client = Client(enforce_csrf_checks=False)
+client.force_login(User.objects.create(username="ada"))
+print(client.get("/api/resume/user-images/").json()["images"]["profile_image"])
+sent = client.post("/api/resume/user-images/", {"cover_image": SimpleUploadedFile("c.png", PNG)})
+print(sent.json()["message"])
+""",
+}
+DJANGO_URLS = (
+    "from django.urls import include, path\n"
+    'urlpatterns = [path("api/resume/", include("imagecore.adapters.django.urls"))]\n'
+)
+MODULES = """
+print("--- modules")
+top = {name.partition(".")[0] for name in sys.modules} - set(sys.stdlib_module_names)
+print(*sorted(name for name in top if not name.startswith("_")), sep="\\n")
+"""
+
+
+@pytest.mark.parametrize(
+    ("extra", "test_client", "media"),
+    [
+        ("starlette", "httpx", "/media/resume/defaults/profile.png"),
+        ("django", None, "/api/resume/media/resume/defaults/profile.png"),
+    ],
+)
+def test_an_extra_for_a_host_framework_brings_no_litestar(
+    wheel: Path, tmp_path: Path, extra: str, test_client: str | None, media: str
+) -> None:
+    """imagecore[starlette] and imagecore[django], each in a fresh environment, serve the
+    guide's GET and an upload through their framework, and never import Litestar, uvicorn or
+    msgspec: the modules imported are printed for the record."""
+    venv = tmp_path / "venv"
+    assert run(sys.executable, "-m", "venv", venv).returncode == 0
+    python = venv / "bin" / "python"
+    installed = run(
+        python, "-m", "pip", "-q", "install", f"{wheel}[{extra}]", *filter(None, [test_client])
+    )
+    assert installed.returncode == 0, installed.stderr[-3000:]
+    for absent in ("litestar", "uvicorn", "msgspec"):
+        assert run(python, "-c", f"import {absent}").returncode != 0, f"{absent} came along"
+    png = f"PNG = {images.png()!r}\n"
+    (tmp_path / "check.py").write_text(png + EXTRA_CHECKS[extra] + MODULES)
+    (tmp_path / "urls.py").write_text(DJANGO_URLS)
+    checked = run(python, "-W", "ignore", "check.py", cwd=tmp_path)
+    assert checked.returncode == 0, checked.stderr[-3000:]
+    said, _, modules = checked.stdout.partition("--- modules\n")
+    assert said.splitlines() == [media, "Cover image uploaded successfully"]
+    imported = set(modules.split())
+    assert not imported & {"litestar", "uvicorn", "msgspec", "jwt"}, imported
+    print(f"imagecore[{extra}] imported, beside the standard library:", *sorted(imported))

@@ -11,6 +11,8 @@ from fastapi import APIRouter
 from imagecore import Slot
 from imagecore.adapters.web.guide_wording import crop_field, description_field
 
+from imagecore.adapters.starlette.routes import ALL_METHODS
+
 if TYPE_CHECKING:
     from imagecore.adapters.starlette.routes import ImageRoutes
 
@@ -144,5 +146,5 @@ def api_router(images: ImageRoutes) -> APIRouter:
     return router
 
 
-_OTHERS = ["PUT", "OPTIONS", "HEAD", "TRACE", "CONNECT"]
-_ALL = ["GET", "POST", "PATCH", "DELETE", *_OTHERS]
+_OTHERS = [m for m in ALL_METHODS if m not in ("GET", "POST", "PATCH", "DELETE")]
+_ALL = list(ALL_METHODS)

@@ -38,6 +38,8 @@ LIMITS = IMAGES + "/limits"
 _JSON = "application/json"
 _API_HEADERS = {"Cache-Control": "no-store"}
 _METHODS = ("GET", "POST", "PATCH", "DELETE")
+#: Every method a route of the guide's path answers, the guide's and the others, refused.
+ALL_METHODS = (*_METHODS, "PUT", "HEAD", "OPTIONS", "TRACE", "CONNECT")
 
 
 @attrs.frozen
@@ -59,7 +61,7 @@ class ImageRoutes:
         routes: list[BaseRoute] = []
         for path in self.paths(IMAGES):
             # Every method, so that one the guide has not is refused in the API's own words.
-            routes.append(Route(path, self.user_images))
+            routes.append(Route(path, self.user_images, methods=ALL_METHODS))
         for path in self.paths(LIMITS):
             routes.append(Route(path, self.limits, methods=["GET"]))
         if self.media_path is not None:
