@@ -9,9 +9,8 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter
 
 from imagecore import Slot
-from imagecore.adapters.web.guide_wording import crop_field, description_field
-
 from imagecore.adapters.starlette.routes import ALL_METHODS
+from imagecore.adapters.web.guide_wording import crop_field, description_field
 
 if TYPE_CHECKING:
     from imagecore.adapters.starlette.routes import ImageRoutes
