@@ -99,7 +99,15 @@ class DjangoClientHost:
     def user(self, label: str) -> tuple[str, dict[str, str]]:
         return signed_in(self.client)(label)
 
-    def send(self, method: str, url: str, headers: Mapping[str, str], body: bytes) -> Answer:
+    def send(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        *,
+        chunked: bool = False,  # the test client sends every body whole
+    ) -> Answer:
         rest = dict(headers)
         content_type = rest.pop("Content-Type", "application/octet-stream")
         response = self.client.generic(

@@ -20,6 +20,9 @@ service built from them.
                         the actions ``upload``, ``delete`` and ``describe``; ``None`` for none.
                         20 per hour per user, 60 per address and user seen from it.
 ``TRUSTED_PROXIES``     Networks whose X-Forwarded-For names the client (``[]``).
+``AUTHENTICATION``      Who decides who asks: ``"drf"``, REST framework's authentication
+                        classes, or ``"session"``, Django's own; by default ``"drf"`` where
+                        ``rest_framework`` is installed.
 ======================  =====================================================================
 """
 
@@ -69,6 +72,7 @@ DEFAULTS: Mapping[str, Any] = {
         "per_address": dict.fromkeys(RATED_ACTIONS, (60, 3600)),
     },
     "TRUSTED_PROXIES": [],
+    "AUTHENTICATION": None,
 }
 
 

@@ -1,5 +1,8 @@
-"""The RateCounter on one of the project's Django caches, which every worker shares when it is
-a shared cache (Redis, Memcached, the database)."""
+"""The RateCounter on one of the project's Django caches: Redis or Memcached, which every worker
+shares and which count atomically, or the local-memory cache for a single process.
+
+Django's database and file caches increment by reading and writing back, which loses counts
+between workers and resets the key's expiry: they are refused."""
 
 from __future__ import annotations
 
@@ -11,12 +14,30 @@ from imagecore.errors import RepositoryError
 PREFIX = "imagecore:rate:"
 
 
+#: The cache backends whose ``incr`` is atomic and keeps the key's expiry.
+ATOMIC_BACKENDS = frozenset(
+    {
+        "django.core.cache.backends.redis.RedisCache",
+        "django.core.cache.backends.memcached.PyMemcacheCache",
+        "django.core.cache.backends.memcached.PyLibMCCache",
+        "django.core.cache.backends.locmem.LocMemCache",
+    }
+)
+
+
 class CacheRateCounter:
     """Counts in ``cache`` (a Django cache): one key per key and window, kept until the window
     ends. With a cache private to each process (the local-memory default), each worker
-    counts alone."""
+    counts alone, and keeps at most its MAX_ENTRIES keys (300 unless set): give the counts a
+    cache alias of their own (``IMAGECORE["CACHE"]``) with room for them."""
 
     def __init__(self, cache: Any) -> None:
+        backend = f"{type(cache).__module__}.{type(cache).__qualname__}"
+        if backend not in ATOMIC_BACKENDS:
+            raise ValueError(
+                f"rate counts need a cache that counts atomically (Redis, Memcached, or "
+                f"local memory for one process), not {backend}"
+            )
         self.cache = cache
 
     def hit(self, key: str, window: int, expires: float) -> int:

@@ -49,8 +49,11 @@ class DjangoRepository:
                 try:
                     with transaction.atomic(using=self.using):
                         self._rows().create(user_id=pk, **fields)
-                except IntegrityError:  # another request stored this user first
-                    raise VersionConflict() from None
+                except IntegrityError as error:
+                    if self._rows().filter(user_id=pk).exists():  # stored by another request
+                        raise VersionConflict() from None
+                    message = f"cannot store images of user {user_id!r}: {error}"
+                    raise RepositoryError(message) from error
             else:
                 updated = self._rows().filter(user_id=pk, version=images.version).update(**fields)
                 if updated != 1:

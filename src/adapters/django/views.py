@@ -4,19 +4,30 @@ holds its worker's thread anyway, and an upload waits there, in turn, for a deco
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, cast
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from imagecore.adapters.django.apps import service
 from imagecore.adapters.django.auth import caller
-from imagecore.adapters.web import answers, edge_wording
-from imagecore.adapters.web.errors import answer_to, logged, refusal
+from imagecore.adapters.django.conf import setting
+from imagecore.adapters.web import answers
+from imagecore.adapters.web.errors import (
+    IMAGES_METHODS,
+    LIMITS_METHODS,
+    MEDIA_METHODS,
+    answer_to,
+    logged,
+    not_allowed,
+)
 from imagecore.adapters.web.forms import MAX_DESCRIPTIONS_BODY
 from imagecore.adapters.web.media import MediaAnswer, media_answer
+from imagecore.decode_limit import once
 
 log = logging.getLogger("imagecore.http")
 
@@ -24,11 +35,15 @@ _JSON = "application/json"
 _METHODS = ("DELETE", "GET", "PATCH", "POST")
 
 
-@csrf_exempt  # bearer tokens need none; a session's requests are checked in auth
+# Bearer tokens need no CSRF check; a session's requests are checked in auth. The images'
+# writes commit as they go, as the unit of work needs (a replaced file is removed only once its
+# successor is committed): never inside a request's transaction (ATOMIC_REQUESTS).
+@csrf_exempt
+@transaction.non_atomic_requests(using=setting("DATABASE"))
 def user_images(request: HttpRequest) -> HttpResponse:
     """GET, POST, PATCH and DELETE of the guide's one path."""
     if request.method not in _METHODS:
-        return _not_allowed(request, _METHODS)
+        return _other_method(request, IMAGES_METHODS)
     try:
         asking = caller(request)
         api = service().api
@@ -36,16 +51,18 @@ def user_images(request: HttpRequest) -> HttpResponse:
             body = api.current(asking)
         elif request.method == "POST":
             if _parsed_already(request):
-                body = api.upload_parsed(asking, _parsed_parts(request))
+                body = api.upload_parsed(
+                    asking, request.META.get("CONTENT_LENGTH"), _parsed_parts(request)
+                )
             else:
                 body = api.upload(
                     asking,
                     request.META.get("CONTENT_TYPE", ""),
                     request.META.get("CONTENT_LENGTH"),
-                    request.read,
+                    _body_reader(request),
                 )
         elif request.method == "PATCH":
-            body = api.describe(asking, request.read(MAX_DESCRIPTIONS_BODY + 1))
+            body = api.describe(asking, _body_reader(request)(MAX_DESCRIPTIONS_BODY + 1))
         else:
             body = api.delete(asking, request.GET.getlist("type"))
     except Exception as error:
@@ -56,7 +73,7 @@ def user_images(request: HttpRequest) -> HttpResponse:
 @csrf_exempt
 def limits(request: HttpRequest) -> HttpResponse:
     if request.method != "GET":
-        return _not_allowed(request, ("GET",))
+        return _other_method(request, LIMITS_METHODS)
     try:
         caller(request)
         return _json(service().api.published)
@@ -67,7 +84,7 @@ def limits(request: HttpRequest) -> HttpResponse:
 def media(request: HttpRequest, key: str) -> HttpResponse | StreamingHttpResponse:
     """A file the answers' URLs point at, with its validators and cache headers."""
     if request.method not in ("GET", "HEAD"):
-        return _not_allowed(request, ("GET", "HEAD"))
+        return _other_method(request, MEDIA_METHODS, api=False)
     try:
         answer = media_answer(
             service().slots,
@@ -86,7 +103,7 @@ def _sent(answer: MediaAnswer) -> HttpResponse | StreamingHttpResponse:
     if answer.rest is None:
         response = HttpResponse(answer.body, status=answer.status)
     else:
-        response = StreamingHttpResponse(_streamed(answer), status=answer.status)
+        response = StreamingHttpResponse(_Streamed(answer), status=answer.status)
     if answer.media_type is None:
         del response["Content-Type"]
     else:
@@ -96,12 +113,25 @@ def _sent(answer: MediaAnswer) -> HttpResponse | StreamingHttpResponse:
     return response
 
 
-def _streamed(answer: MediaAnswer) -> Iterator[bytes]:
-    try:
-        yield answer.body
-        yield from answer.rest or ()
-    finally:
-        answer.close()  # also when the client leaves part-way
+class _Streamed:
+    """A file's chunks; Django closes it when the response is done with, whether or not it was
+    sent (the client may leave first)."""
+
+    def __init__(self, answer: MediaAnswer) -> None:
+        self._chunks = itertools.chain([answer.body], answer.rest or ())
+        self.close = once(answer.close)
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self._chunks
+
+
+def _body_reader(request: HttpRequest) -> Callable[[int], bytes]:
+    """How the body is read: Django's stream, which holds to the Content-Length, or, for a body
+    sent without one (chunked), the server's own stream where it says the body ends there."""
+    stream = request
+    if not request.META.get("CONTENT_LENGTH") and request.META.get("wsgi.input_terminated"):
+        stream = request.META["wsgi.input"]
+    return cast(Callable[[int], bytes], stream.read)
 
 
 def _parsed_already(request: HttpRequest) -> bool:
@@ -152,10 +182,19 @@ def _drain(request: HttpRequest) -> None:
 _CHUNK = 64 * 1024
 
 
-def _not_allowed(request: HttpRequest, allowed: tuple[str, ...]) -> HttpResponse:
-    listed = ", ".join(allowed)
-    answer = refusal(405, edge_wording.method_not_allowed(str(request.method), listed))
-    return _answer(405, dict(answer.body), {**answer.headers, "Allow": listed})
+def _other_method(
+    request: HttpRequest, allowed: tuple[str, ...], *, api: bool = True
+) -> HttpResponse:
+    """OPTIONS: what the path answers; any other method the path does not take: 405."""
+    if request.method == "OPTIONS":
+        response = HttpResponse(status=204)
+        del response["Content-Type"]
+        response["Allow"] = ", ".join(allowed)
+        if api:
+            response["Cache-Control"] = "no-store"
+        return response
+    answer = not_allowed(str(request.method), allowed)
+    return _answer(answer.status, dict(answer.body), answer.headers)
 
 
 def _answer(status: int, body: dict[str, Any], headers: Any) -> HttpResponse:

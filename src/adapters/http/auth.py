@@ -13,11 +13,12 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.types import ASGIApp
 
 from imagecore.adapters.web import edge_wording
+from imagecore.adapters.web.errors import Forbidden, NotSignedIn
 
 HMAC_ALGORITHMS = ("HS256",)
 #: The claims that are times: JSON numbers of seconds since 1970 (RFC 7519's NumericDate).
@@ -221,7 +222,8 @@ def issue_token(subject: str, policy: TokenPolicy, *, ttl: int, now: float | Non
 
 
 #: A host's own way of telling who asks: the user id of a request's connection, or None for
-#: nobody signed in (answered 401). It may read the host's session, cookies, or headers.
+#: nobody signed in (answered 401; or it raises NotSignedIn, saying why, or Forbidden, a 403).
+#: It may read the host's session, cookies, or headers.
 Identity = Callable[[ASGIConnection[Any, Any, Any, Any]], Awaitable[str | None]]
 
 
@@ -236,7 +238,12 @@ class IdentityMiddleware(AbstractAuthenticationMiddleware):
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
-        user_id = await self.identity(connection)
+        try:
+            user_id = await self.identity(connection)
+        except NotSignedIn as refused:  # the host's sign-in, saying why
+            raise NotAuthorizedException(detail=str(refused)) from None
+        except Forbidden as refused:
+            raise PermissionDeniedException(detail=str(refused)) from None
         if user_id is None:
             raise NotAuthorizedException(detail=edge_wording.NOT_SIGNED_IN)
         return AuthenticationResult(user=user_id, auth=None)

@@ -24,7 +24,14 @@ from imagecore import ImageCoreError
 from imagecore.adapters.http.bodies import ErrorBody
 from imagecore.adapters.http.limits import REFUND
 from imagecore.adapters.web import edge_wording
-from imagecore.adapters.web.errors import ClientGone, ErrorAnswer, FormError, answer_to, refusal
+from imagecore.adapters.web.errors import (
+    ClientGone,
+    ErrorAnswer,
+    FormError,
+    answer_to,
+    not_allowed,
+    refusal,
+)
 from imagecore.adapters.web.rates import refunded
 from imagecore.errors import Abandoned, Busy
 
@@ -55,8 +62,7 @@ def exception_handlers(max_upload_bytes: int) -> ExceptionHandlersMap:
         elif status == HTTP_404_NOT_FOUND:
             message = edge_wording.route_not_found(request.url.path)
         elif status == HTTP_405_METHOD_NOT_ALLOWED:
-            allowed = headers.get("allow", "")
-            message = edge_wording.method_not_allowed(request.method, allowed)
+            return _send(not_allowed(request.method, headers.get("allow", "").split(",")))
         elif status == HTTP_413_REQUEST_ENTITY_TOO_LARGE:
             message = edge_wording.upload_too_large(max_upload_bytes)
         elif isinstance(error, ValidationException):

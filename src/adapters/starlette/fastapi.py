@@ -134,16 +134,14 @@ def api_router(images: ImageRoutes) -> APIRouter:
     router.add_api_route(bare_path, images.user_images, methods=_ALL, include_in_schema=False)
     limits, bare_limits = images.paths("/user-images/limits")
     router.add_api_route(limits, images.limits, methods=["GET"], summary="The limits in force")
-    router.add_api_route(bare_limits, images.limits, methods=["GET"], include_in_schema=False)
+    router.add_api_route(limits, images.limits, methods=_NOT_GET, include_in_schema=False)
+    router.add_api_route(bare_limits, images.limits, methods=_ALL, include_in_schema=False)
     if images.media_path is not None:
-        router.add_api_route(
-            images.media_path + "/{key:path}",
-            images.media,
-            methods=["GET", "HEAD"],
-            include_in_schema=False,
-        )
+        media = images.media_path + "/{key:path}"
+        router.add_api_route(media, images.media, methods=_ALL, include_in_schema=False)
     return router
 
 
 _OTHERS = [m for m in ALL_METHODS if m not in ("GET", "POST", "PATCH", "DELETE")]
 _ALL = list(ALL_METHODS)
+_NOT_GET = [m for m in ALL_METHODS if m != "GET"]

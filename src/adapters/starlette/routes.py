@@ -9,19 +9,30 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING
 
 import attrs
+from starlette.background import BackgroundTask
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from imagecore import ImageSlots
-from imagecore.adapters.web import answers, edge_wording
+from imagecore.adapters.web import answers
 from imagecore.adapters.web.answers import DecodeBudget, Urls
 from imagecore.adapters.web.api import Caller, GuideApi
 from imagecore.adapters.web.body_budget import BodyBudget
-from imagecore.adapters.web.errors import ClientGone, NotSignedIn, answer_to, logged, refusal
+from imagecore.adapters.web.errors import (
+    IMAGES_METHODS,
+    LIMITS_METHODS,
+    MEDIA_METHODS,
+    ClientGone,
+    NotSignedIn,
+    answer_to,
+    logged,
+    not_allowed,
+)
 from imagecore.adapters.web.media import MEDIA_PATH, media_answer
 from imagecore.adapters.web.rates import RateRules
+from imagecore.decode_limit import once
 from imagecore.ports import AsyncImageReader
 
 if TYPE_CHECKING:
@@ -63,9 +74,10 @@ class ImageRoutes:
             # Every method, so that one the guide has not is refused in the API's own words.
             routes.append(Route(path, self.user_images, methods=ALL_METHODS))
         for path in self.paths(LIMITS):
-            routes.append(Route(path, self.limits, methods=["GET"]))
+            routes.append(Route(path, self.limits, methods=ALL_METHODS))
         if self.media_path is not None:
-            routes.append(Route(self.media_path + "/{key:path}", self.media, methods=["GET"]))
+            media = self.media_path + "/{key:path}"
+            routes.append(Route(media, self.media, methods=ALL_METHODS))
         return routes
 
     def lifespan(self, app: object = None) -> contextlib.AbstractAsyncContextManager[None]:
@@ -86,7 +98,7 @@ class ImageRoutes:
     async def user_images(self, request: Request) -> Response:
         """GET, POST, PATCH and DELETE of the guide's one path."""
         if request.method not in _METHODS:
-            return method_not_allowed(request, ", ".join(sorted(_METHODS)))
+            return _other_method(request, IMAGES_METHODS, _API_HEADERS)
         try:
             caller = await self._caller(request)
             api = self.api
@@ -109,6 +121,8 @@ class ImageRoutes:
         return Response(body, media_type=_JSON, headers=_API_HEADERS)
 
     async def limits(self, request: Request) -> Response:
+        if request.method != "GET":
+            return _other_method(request, LIMITS_METHODS, _API_HEADERS)
         try:
             await self._caller(request)
         except Exception as error:
@@ -117,6 +131,8 @@ class ImageRoutes:
 
     async def media(self, request: Request) -> Response:
         """A file the answers' URLs point at, with its validators and cache headers."""
+        if request.method not in ("GET", "HEAD"):
+            return _other_method(request, MEDIA_METHODS, {})
         try:
             answer = await run_in_threadpool(
                 media_answer,
@@ -130,10 +146,13 @@ class ImageRoutes:
             return _refused(request, error)
         if answer.rest is None:
             return _sent(answer.body, answer.status, answer.headers, answer.media_type)
+        close = once(answer.close)
         return StreamingResponse(
-            _rest(answer.body, answer.rest, answer.close),
+            _rest(answer.body, answer.rest, close),
             headers=answer.headers,
             media_type=answer.media_type,
+            # Also when the stream never starts (the client left first).
+            background=BackgroundTask(close),
         )
 
     async def _caller(self, request: Request) -> Caller:
@@ -204,12 +223,15 @@ def _refused(request: Request, error: Exception) -> Response:
     )
 
 
-def method_not_allowed(request: Request, allowed: str) -> Response:
-    answer = refusal(405, edge_wording.method_not_allowed(request.method, allowed))
+def _other_method(request: Request, allowed: tuple[str, ...], headers: dict[str, str]) -> Response:
+    """OPTIONS: what the path answers; any other method the path does not take: 405."""
+    if request.method == "OPTIONS":
+        return Response(status_code=204, headers={**headers, "Allow": ", ".join(allowed)})
+    answer = not_allowed(request.method, allowed)
     return Response(
         answers.encode(dict(answer.body)),
-        status_code=405,
-        headers={**answer.headers, "Allow": allowed},
+        status_code=answer.status,
+        headers=dict(answer.headers),
         media_type=_JSON,
     )
 

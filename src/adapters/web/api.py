@@ -17,13 +17,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterat
 import attrs
 
 from imagecore import ImageSlots, UserImages
-from imagecore.adapters.web import answers
+from imagecore.adapters.web import answers, edge_wording
 from imagecore.adapters.web.admission import UploadGate
 from imagecore.adapters.web.answers import DecodeBudget, Urls
 from imagecore.adapters.web.body_budget import BodyAccount, BodyBudget, declared_length
-from imagecore.adapters.web.errors import BodyTooLarge
+from imagecore.adapters.web.errors import BodyTooLarge, FormError
 from imagecore.adapters.web.forms import (
     MAX_DESCRIPTIONS_BODY,
+    MAX_PARTS,
     UploadForm,
     UploadParts,
     descriptions_from_json,
@@ -129,13 +130,26 @@ class GuideApi:
             return self._uploaded(images, form)
 
     def upload_parsed(
-        self, caller: Caller, parts: Iterable[tuple[str, str | None, bytes]]
+        self,
+        caller: Caller,
+        content_length: str | None,
+        parts: Iterable[tuple[str, str | None, bytes]],
     ) -> bytes:
-        """An upload whose form the host's framework has parsed already: each part's field
-        name, file name (None for a plain field) and bytes."""
+        """An upload whose form the host's framework has parsed already (a middleware read it):
+        each part's field name, file name (None for a plain field) and bytes, held to the same
+        limits as a body read here."""
         with self.rated("upload", caller):
+            most = self.slots.limits.max_bytes
+            if _declared(content_length) > most:
+                raise BodyTooLarge(most)
             form = UploadParts()
-            for name, filename, content in parts:
+            received = 0
+            for count, (name, filename, content) in enumerate(parts, 1):
+                received += len(content)
+                if received > most:
+                    raise BodyTooLarge(most)
+                if count > MAX_PARTS:
+                    raise FormError(edge_wording.too_many_parts(MAX_PARTS))
                 form.add(name, filename, content)
             read = form.form()
             images = self.gate.run_blocking(self._uploading(caller, read), caller.user)

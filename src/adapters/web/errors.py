@@ -3,7 +3,7 @@ of the core's errors is answered with, for any web framework to send."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 
 import attrs
@@ -103,6 +103,20 @@ def answer_to(error: BaseException) -> ErrorAnswer:
     retry_after = error.retry_after if isinstance(error, RateLimited | Busy) else None
     headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
     return refusal(status_of(error), wording.sentence(error), headers)
+
+
+#: The methods each of the API's paths answers, as every binding lists them in Allow.
+IMAGES_METHODS = ("DELETE", "GET", "OPTIONS", "PATCH", "POST")
+LIMITS_METHODS = ("GET", "OPTIONS")
+MEDIA_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def not_allowed(method: str, allowed: Iterable[str]) -> ErrorAnswer:
+    """The 405 to ``method`` on a path that answers ``allowed``: the list, sorted, said and in
+    ``Allow``."""
+    listed = ", ".join(sorted({m.strip().upper() for m in allowed if m.strip()}))
+    sentence = edge_wording.method_not_allowed(method, listed)
+    return refusal(HTTPStatus.METHOD_NOT_ALLOWED, sentence, {"Allow": listed})
 
 
 def refusal(status: int, sentence: str, headers: Mapping[str, str] | None = None) -> ErrorAnswer:

@@ -48,6 +48,7 @@ HOST_SETTINGS = {
 
 #: The headers an answer is compared on.
 COMPARED_HEADERS = (
+    "allow",
     "content-type",
     "cache-control",
     "retry-after",
@@ -78,8 +79,18 @@ class GuideHost(Protocol):
         stored names hold it, and the headers that sign them in."""
         ...
 
-    def send(self, method: str, url: str, headers: Mapping[str, str], body: bytes) -> Answer:
-        """The answer to one request; ``url`` is a path, or an absolute URL the host gave."""
+    def send(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        *,
+        chunked: bool = False,
+    ) -> Answer:
+        """The answer to one request; ``url`` is a path, or an absolute URL the host gave.
+        With ``chunked``, the body is sent without a Content-Length, as chunks, where the way
+        the host is reached allows it."""
         ...
 
 
@@ -96,8 +107,17 @@ class HttpxHost:
     def user(self, label: str) -> tuple[str, dict[str, str]]:
         return self.users(label)
 
-    def send(self, method: str, url: str, headers: Mapping[str, str], body: bytes) -> Answer:
-        response = self.client.request(method, url, headers=dict(headers), content=body)
+    def send(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        *,
+        chunked: bool = False,
+    ) -> Answer:
+        content: Any = iter([body[: len(body) // 2], body[len(body) // 2 :]]) if chunked else body
+        response = self.client.request(method, url, headers=dict(headers), content=content)
         return Answer(response.status_code, dict(response.headers), response.content)
 
 
@@ -187,13 +207,14 @@ class Run:
         user: str | None = None,
         headers: Mapping[str, str] | None = None,
         body: tuple[dict[str, str], bytes] | None = None,
+        chunked: bool = False,
     ) -> Answer:
         sent = {**(self.auth(user) if user else {}), **(headers or {})}
         content = b""
         if body is not None:
             sent.update(body[0])
             content = body[1]
-        answer = self.host.send(method, url, sent, content)
+        answer = self.host.send(method, url, sent, content, chunked=chunked)
         self.entries.append({"step": title, **self.masked(answer)})
         return answer
 
@@ -335,6 +356,19 @@ def run_script(host: GuideHost) -> Run:
             api + "?type=cover_image",
             user="dan",
         )
+    run.step(
+        "POST a cover image as chunks, without a Content-Length",
+        "POST",
+        api,
+        user="eli",
+        body=form(("cover_image", "c.png", png(64, 20))),
+        chunked=True,
+    )
+    run.step("OPTIONS of the images' path", "OPTIONS", api, user="ada")
+    run.step("PUT is not a method of the guide", "PUT", api, user="ada")
+    run.step("POST to the limits", "POST", api + "limits/", user="ada")
+    run.step("OPTIONS of a media file", "OPTIONS", default_url)
+    run.step("POST to a media file", "POST", default_url)
     run.step("GET the limits", "GET", api + "limits/", user="ada")
     return run
 
