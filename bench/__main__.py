@@ -27,6 +27,8 @@ from bench.baseline_server import RECEIVE
 from bench.contenders import IMAGE_ONLY, Contender, codec, naive, pyvips_thumbnail
 from bench.get import render as render_get
 from bench.get import run as get_run
+from bench.hosts import render as render_hosts
+from bench.hosts import run as hosts_run
 from bench.inputs import Case, cases
 from bench.media import render as render_media
 from bench.media import run as media_run
@@ -83,6 +85,10 @@ def main() -> None:
     report["media"] = media_run(photo.data, seconds=3 if repeats < 5 else 10)
     print("[readers] GET latency while others upload", file=sys.stderr, flush=True)
     report["readers"] = readers_run(photo.data, seconds=3 if repeats < 5 else 10)
+    print(
+        "[hosts] GET and upload through the Django and FastAPI hosts", file=sys.stderr, flush=True
+    )
+    report["hosts"] = hosts_run(seconds=3 if repeats < 5 else 10, uploads=repeats)
     report["targets"] = targets(report)
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")
     print(render(report))
@@ -94,6 +100,8 @@ def main() -> None:
     print(render_media(report["media"]))
     print()
     print(render_readers(report["readers"]))
+    print()
+    print(render_hosts(report["hosts"]))
     print(f"\nwritten to {RESULTS}")
 
 

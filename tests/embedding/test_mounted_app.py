@@ -3,7 +3,6 @@ identity callable, and the app's lifespan run in the host's (Starlette runs no m
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
@@ -18,6 +17,7 @@ from imagecore.adapters.http import HttpConfig, create_app, lifespan
 from imagecore.adapters.pillow_codec import PillowCodec
 from imagecore.adapters.sql import PostgresDatabase
 from tests import images
+from tests.loops import run_alone
 
 
 async def session_user(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
@@ -65,7 +65,7 @@ def test_a_mounted_app_reads_through_postgres_once_the_host_runs_its_lifespan(
         return seen
 
     try:
-        not_open, anonymous, fresh, cover, shown = asyncio.run(scenario())
+        not_open, anonymous, fresh, cover, shown = run_alone(scenario())
     finally:
         database.close()
     assert not_open == 503

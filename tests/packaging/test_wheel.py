@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import images
+from imagecore.testing.guide import png
 
 ROOT = Path(__file__).parents[2]
 #: Where each folder of src/ lands in the wheel.
@@ -296,8 +296,8 @@ def test_an_extra_for_a_host_framework_brings_no_litestar(
     assert installed.returncode == 0, installed.stderr[-3000:]
     for absent in ("litestar", "uvicorn", "msgspec"):
         assert run(python, "-c", f"import {absent}").returncode != 0, f"{absent} came along"
-    png = f"PNG = {images.png()!r}\n"
-    (tmp_path / "check.py").write_text(png + EXTRA_CHECKS[extra] + MODULES)
+    picture = f"PNG = {png()!r}\n"
+    (tmp_path / "check.py").write_text(picture + EXTRA_CHECKS[extra] + MODULES)
     (tmp_path / "urls.py").write_text(DJANGO_URLS)
     checked = run(python, "-W", "ignore", "check.py", cwd=tmp_path)
     assert checked.returncode == 0, checked.stderr[-3000:]

@@ -11,22 +11,13 @@ import functools
 import itertools
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import pytest
 
 from imagecore.adapters.web.admission import UploadGate
 from imagecore.decode_limit import ThreadSlots
 from imagecore.errors import Abandoned, Busy
-
-
-def run(coroutine: Any) -> Any:
-    """The scenario on an event loop of its own, in a thread of its own: the test process may
-    have a loop running in this thread already (a browser test's, say)."""
-    with ThreadPoolExecutor(1) as thread:
-        return thread.submit(asyncio.run, coroutine).result()
-
+from tests.loops import run_alone as run
 
 _users = itertools.count()
 

@@ -3,7 +3,6 @@ from an event loop's stream, a blocking stream, or a binding that parsed them it
 
 from __future__ import annotations
 
-import asyncio
 import io
 from collections.abc import AsyncIterator
 
@@ -22,6 +21,7 @@ from imagecore.adapters.web.forms import (
     slot_to_delete,
 )
 from imagecore.errors import Busy, UnknownSlot
+from tests.loops import run_alone
 
 BOUNDARY = "xYzZy"
 CONTENT_TYPE = f"multipart/form-data; boundary={BOUNDARY}"
@@ -62,7 +62,7 @@ def test_the_form_is_the_same_read_from_an_async_or_a_blocking_stream(chunk: int
     data = body(*PARTS)
     budget = BodyBudget()
     with budget.account("a") as account:
-        read = asyncio.run(read_upload(CONTENT_TYPE, _chunks(data, chunk), account))
+        read = run_alone(read_upload(CONTENT_TYPE, _chunks(data, chunk), account))
         assert account.charged == len(data)
     stream = io.BytesIO(data)
     with budget.account("a") as account:
