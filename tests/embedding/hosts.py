@@ -21,17 +21,22 @@ from fastapi import FastAPI, Request
 from litestar import Litestar
 from starlette.applications import Starlette
 
-from imagecore import ImageLimits, ImageSlots
+from imagecore import ImageLimits, ImageSlots, cancellation
 from imagecore.adapters.fsspec_storage import FsspecStorage
 from imagecore.adapters.http import HttpConfig, TokenPolicy, create_app, issue_token
 from imagecore.adapters.http.auth import InvalidToken, token_from_header, user_id_from_token
+from imagecore.adapters.memory_repository import MemoryRepository
 from imagecore.adapters.pillow_codec import PillowCodec
 from imagecore.adapters.sql import SqliteDatabase
 from imagecore.adapters.starlette import NotSignedIn, image_routes
 from imagecore.adapters.web.body_budget import BodyBudget
 from imagecore.adapters.web.rates import RateRules
+from imagecore.errors import Abandoned
+from imagecore.model import EncodedImage
+from imagecore.policies import Box
 from imagecore.testing.guide import HOST_SETTINGS
 from imagecore.throttle import Limit, Throttle
+from tests.fakes import FakeCodec
 from tests.servers import free_port
 
 SECRET = "a-secret-the-contract-hosts-share-32+"
@@ -84,6 +89,37 @@ def starlette_app() -> Starlette:
     """A plain Starlette app, for uvicorn's --factory."""
     slots, rules, bodies = contract_parts(Path(os.environ["HOST_DIR"]))
     images = image_routes(slots, bearer_user, rate_rules=rules, bodies=bodies)
+    return Starlette(routes=images.routes, lifespan=images.lifespan)
+
+
+class DecodeUntilCancelled(FakeCodec):
+    """A decode that runs until its upload is cancelled, saying so in files beside the host's:
+    ``decoding`` when it starts, ``cancelled`` when the cancel reached it."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__()
+        self.folder = folder
+
+    def encode(self, data: bytes, box: Box, limits: ImageLimits) -> EncodedImage:
+        (self.folder / "decoding").touch()
+        cancel = cancellation.current()
+        assert cancel is not None, "an upload's decode runs with its cancel event"
+        if not cancel.wait(30):
+            raise AssertionError("never cancelled")
+        (self.folder / "cancelled").touch()
+        raise Abandoned()
+
+
+def starlette_app_decoding_until_cancelled() -> Starlette:
+    """A Starlette app whose uploads decode until cancelled, for uvicorn's --factory."""
+    folder = Path(os.environ["HOST_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    slots = ImageSlots(
+        FsspecStorage.from_url(f"file://{folder / 'media'}"),
+        MemoryRepository(),
+        DecodeUntilCancelled(folder),
+    )
+    images = image_routes(slots, bearer_user)
     return Starlette(routes=images.routes, lifespan=images.lifespan)
 
 
