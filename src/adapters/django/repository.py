@@ -27,7 +27,7 @@ class DjangoRepository:
 
     def get(self, user_id: str) -> UserImages:
         try:
-            row = self._rows().filter(user_id=self._pk(user_id)).first()
+            row = next(iter(self._rows().filter(user_id=self._pk(user_id))[:1]), None)
         except DatabaseError as error:
             raise RepositoryError(f"cannot read the images table: {error}") from error
         if row is None:
