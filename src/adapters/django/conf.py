@@ -145,7 +145,8 @@ def _slots() -> DecodeSlots:
 
 def _urls(storage: DjangoStorage) -> Urls:
     # The media view's URL, reversed once: reversing it for every URL of an answer (a dozen,
-    # with the variants) was a quarter of a GET. Keys are the core's: letters, digits, _ . /
+    # with the variants) was a sixth of a GET's time, profiled. Keys are the core's: letters,
+    # digits, "_", "." and "/".
     placeholder = "0"
     prefix = str(reverse("imagecore:media", kwargs={"key": placeholder})).removesuffix(placeholder)
 
