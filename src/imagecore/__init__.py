@@ -22,6 +22,7 @@ from imagecore.housekeeping import AuditReport, Housekeeping, RebuildReport, Swe
 from imagecore.model import (
     DefaultImage,
     EncodedImage,
+    Fingerprint,
     MediaFile,
     Placeholder,
     Shown,
@@ -45,6 +46,7 @@ __all__ = [
     "DecodeSlots",
     "DefaultImage",
     "EncodedImage",
+    "Fingerprint",
     "Housekeeping",
     "ImageCodec",
     "ImageCoreError",

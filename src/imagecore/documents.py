@@ -3,7 +3,8 @@
 The SQL repositories keep one such document per slot (NULL for an empty one), and a host's own
 repository can do the same. A document is ``attrs.asdict`` of the :class:`StoredImage`: every
 field under its own name, ``placeholder`` an object or null, ``variants`` a list of objects,
-``still`` an object or null. For example::
+``still`` an object or null, ``fingerprint`` an object (``exact``, ``pdq``, ``quality``) or null
+for an image stored before fingerprints were taken. For example::
 
     {"key": "resume/images/profile_7_3f2a.jpg", "media_type": "image/jpeg", "width": 800,
      "height": 600, "size": 48213, "alt": "Me", "placeholder": {"blurhash": "LEHV6n...",
@@ -23,7 +24,7 @@ from typing import Any
 
 import attrs
 
-from imagecore.model import Placeholder, StoredImage, Variant
+from imagecore.model import Fingerprint, Placeholder, StoredImage, Variant
 
 
 def image_to_json(image: StoredImage | None) -> str | None:
@@ -46,12 +47,14 @@ def image_from_document(document: Mapping[str, Any]) -> StoredImage:
     placeholder = fields.pop("placeholder", None)
     variants = fields.pop("variants", None) or ()
     still = fields.pop("still", None)
+    fingerprint = fields.pop("fingerprint", None)
     kept = {name: value for name, value in fields.items() if name in _IMAGE_FIELDS}
     return StoredImage(
         **kept,
         placeholder=Placeholder(**placeholder) if placeholder else None,
         variants=tuple(_variant(variant) for variant in variants),
         still=_variant(still) if still else None,
+        fingerprint=_fingerprint(fingerprint) if fingerprint else None,
     )
 
 
@@ -66,5 +69,12 @@ def _variant(fields: Mapping[str, Any]) -> Variant:
     return Variant(**{name: value for name, value in fields.items() if name in _VARIANT_FIELDS})
 
 
+def _fingerprint(fields: Mapping[str, Any]) -> Fingerprint:
+    return Fingerprint(
+        **{name: value for name, value in fields.items() if name in _FINGERPRINT_FIELDS}
+    )
+
+
+_FINGERPRINT_FIELDS = frozenset(field.name for field in attrs.fields(Fingerprint))
 _IMAGE_FIELDS = frozenset(field.name for field in attrs.fields(StoredImage))
 _VARIANT_FIELDS = frozenset(field.name for field in attrs.fields(Variant))

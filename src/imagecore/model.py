@@ -50,6 +50,18 @@ class Placeholder:
 
 
 @attrs.frozen
+class Fingerprint:
+    """What a picture is, for telling it again once it was taken down: a hash of its pixels as
+    shown (the same picture decoded the same way gives the same one), and its perceptual hash
+    (PDQ: 64 hex digits, near for pictures that look alike) with that hash's quality, 0 to 100
+    (a featureless picture's says little)."""
+
+    exact: str
+    pdq: str
+    quality: int
+
+
+@attrs.frozen
 class EncodedImage:
     """Image bytes a codec has checked and re-encoded, ready to be stored."""
 
@@ -63,6 +75,8 @@ class EncodedImage:
     variants: tuple[EncodedImage, ...] = ()
     #: An animation's first frame, as a still image; None for a still.
     still: EncodedImage | None = None
+    #: None from a codec that makes none.
+    fingerprint: Fingerprint | None = None
 
     @property
     def media_type(self) -> str:
@@ -96,6 +110,9 @@ class StoredImage:
     variants: tuple[Variant, ...] = ()
     #: An animation's first frame, as a still image.
     still: Variant | None = None
+    #: What the picture is (of its first frame, for an animation); None for images stored
+    #: before fingerprints were taken, or by a codec that takes none.
+    fingerprint: Fingerprint | None = None
 
     @property
     def keys(self) -> tuple[str, ...]:

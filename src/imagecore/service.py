@@ -127,6 +127,7 @@ class ImageSlots:
                     placeholder=image.placeholder,
                     variants=variants,
                     still=still,
+                    fingerprint=image.fingerprint,
                 )
             return work.commit(lambda images: rules.replace(images, uploads))
 

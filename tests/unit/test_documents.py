@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from imagecore import documents
 from imagecore.documents import image_from_document, image_from_json, image_to_json
-from imagecore.model import Placeholder, StoredImage, Variant
+from imagecore.model import Fingerprint, Placeholder, StoredImage, Variant
 
 IMAGE = StoredImage(
     "resume/images/profile_7_3f2a.jpg",
@@ -24,6 +24,7 @@ IMAGE = StoredImage(
     placeholder=Placeholder("LEHV6nWB2yk8pyo0adR*.7kCMdnj", "#a06040"),
     variants=(Variant("resume/images/profile_7_3f2a_w48.webp", "image/webp", 48, 36, 900),),
     still=Variant("resume/images/profile_7_3f2a_still.webp", "image/webp", 800, 600, 9000),
+    fingerprint=Fingerprint("ab" * 32, "d8f8f0cc" * 8, 100),
 )
 
 
@@ -69,3 +70,10 @@ def test_keys_a_later_release_adds_are_left_alone() -> None:
     )
     image = image_from_json(newer)
     assert image is not None and (image.key, image.alt) == ("resume/images/profile_1_a.jpg", "Me")
+
+
+def test_a_document_from_before_fingerprints_reads_with_none() -> None:
+    """Images stored before fingerprints were taken read back with none, the rest unchanged."""
+    document = json.loads(image_to_json(IMAGE) or "")
+    del document["fingerprint"]
+    assert image_from_document(document) == attrs.evolve(IMAGE, fingerprint=None)

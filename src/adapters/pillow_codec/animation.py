@@ -7,6 +7,7 @@ from PIL import ImageFile, ImageSequence
 
 from imagecore import Box, EncodedImage, ImageLimits
 from imagecore.adapters.pillow_codec import encoders
+from imagecore.adapters.pillow_codec.fingerprint import fingerprint_of
 from imagecore.adapters.pillow_codec.orientation import UPRIGHT
 from imagecore.adapters.pillow_codec.pixels import (
     resize,
@@ -74,4 +75,5 @@ def animation(
             encoders.VARIANT_FORMATS[box.variant_type_of(animated=True)],
         ),
         still,
+        fingerprint_of(first),
     )

@@ -27,6 +27,7 @@ from PIL import (  # noqa: F401
 from imagecore import Box, EncodedImage, ImageCodec, ImageLimits, ImageRejected
 from imagecore.adapters.pillow_codec import costs, encoders, heic, heif, jpeg
 from imagecore.adapters.pillow_codec.animation import animation
+from imagecore.adapters.pillow_codec.fingerprint import fingerprint_of
 from imagecore.adapters.pillow_codec.formats import ACCEPTED, DECODERS, damage, mended
 from imagecore.adapters.pillow_codec.jpeg import UNCHECKABLE_SAMPLING, jpeg_damage
 from imagecore.adapters.pillow_codec.orientation import UPRIGHT, shown_orientation
@@ -178,6 +179,7 @@ class PillowCodec(ImageCodec):
                     box.variant_widths(still.width),
                     encoders.VARIANT_FORMATS[box.variant_type_of(animated=False)],
                 ),
+                fingerprint=fingerprint_of(still),
             )
 
     @staticmethod

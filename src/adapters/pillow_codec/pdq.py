@@ -67,13 +67,14 @@ def pdq_of_luma(luma: npt.NDArray[np.float64]) -> Pdq:
     rows, cols = luma.shape
     along_rows = _window(cols)
     along_cols = _window(rows)
-    blurred = luma
-    for _ in range(2):
-        blurred = _box(blurred, along_rows, axis=1)
-        blurred = _box(blurred, along_cols, axis=0)
     picks_rows = ((np.arange(64) + 0.5) * rows / 64).astype(int)
     picks_cols = ((np.arange(64) + 0.5) * cols / 64).astype(int)
-    sampled = blurred[np.ix_(picks_rows, picks_cols)]
+    blurred = _box(luma, along_rows, axis=1)
+    blurred = _box(blurred, along_cols, axis=0)
+    # The second pass is needed at the 64 x 64 samples alone: along rows at their columns,
+    # then along columns at their rows.
+    blurred = _box(blurred, along_rows, axis=1, at=picks_cols)
+    sampled = _box(blurred, along_cols, axis=0, at=picks_rows)
     quality = _quality(sampled)
     coefficients = _DCT @ sampled @ _DCT.T
     median = np.sort(coefficients, axis=None)[127]  # the reference's Torben median: the lower
@@ -86,13 +87,19 @@ def _window(side: int) -> int:
     return (side + WINDOW_DIVISOR - 1) // WINDOW_DIVISOR
 
 
-def _box(values: npt.NDArray[np.float64], window: int, axis: int) -> npt.NDArray[np.float64]:
+def _box(
+    values: npt.NDArray[np.float64],
+    window: int,
+    axis: int,
+    at: npt.NDArray[np.int_] | None = None,
+) -> npt.NDArray[np.float64]:
     """The reference's box filter along ``axis``: the mean of a window of ``window`` samples
     around each, from ``half - window`` before it to ``half`` after (``half`` being
-    ``(window + 2) // 2``), the window cut short at the ends."""
+    ``(window + 2) // 2``), the window cut short at the ends; at the indices ``at`` alone,
+    if given."""
     n = values.shape[axis]
     half = (window + 2) // 2
-    index = np.arange(n)
+    index = np.arange(n) if at is None else at
     low = np.maximum(0, index - window + half)
     high = np.minimum(n, index + half)
     moved = np.moveaxis(values, axis, 0)
