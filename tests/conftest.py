@@ -32,6 +32,8 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "adapters/test_isolated_codec.py": ("PIL",),
     "adapters/test_jpeg_decode.py": ("PIL",),
     "adapters/test_pillow_codec.py": ("PIL",),
+    "adapters/test_blocking_uploads.py": ("PIL", "numpy"),
+    "adapters/test_fingerprint.py": ("PIL", "numpy"),
     "adapters/test_pdq.py": ("PIL", "numpy"),
     "adapters/test_phone_formats.py": ("PIL", "pillow_heif"),
     "adapters/test_pillow_pipeline.py": ("PIL",),
