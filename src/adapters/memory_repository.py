@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator
 import attrs
 
 from imagecore import ImageRepository, UserImages, VersionConflict
+from imagecore.blocking import BlockedPicture, Matching
+from imagecore.model import Fingerprint
 from imagecore.ports import RateCounter
 
 
@@ -97,3 +99,36 @@ class InlineReader:
 
     async def close(self) -> None:
         pass
+
+
+class MemoryBlocklist:
+    """Blocked pictures in a list behind a lock, matched one by one: for tests and one
+    process."""
+
+    def __init__(self, matching: Matching | None = None) -> None:
+        self._lock = threading.Lock()
+        self._entries: list[BlockedPicture] = []
+        self.matching = matching or Matching()
+
+    def add(self, entry: BlockedPicture) -> None:
+        with self._lock:
+            if not any(_same(entry, kept) for kept in self._entries):
+                self._entries.append(entry)
+
+    def remove(self, entry: BlockedPicture) -> None:
+        with self._lock:
+            self._entries = [kept for kept in self._entries if not _same(entry, kept)]
+
+    def match(self, fingerprint: Fingerprint) -> BlockedPicture | None:
+        with self._lock:
+            entries = list(self._entries)
+        return next((e for e in entries if self.matching.matches(fingerprint, e)), None)
+
+    def entries(self) -> Iterator[BlockedPicture]:
+        with self._lock:
+            return iter(list(self._entries))
+
+
+def _same(one: BlockedPicture, other: BlockedPicture) -> bool:
+    """Whether two entries block by the same hashes (their reasons aside)."""
+    return (one.exact, one.pdq) == (other.exact, other.pdq)

@@ -6,6 +6,7 @@ service's signature among them); the rest (the rules, the layout constants, the 
 finer error classes) stays reachable in its module.
 """
 
+from imagecore.blocking import BlockedPicture
 from imagecore.decode_limit import SlottedCodec, ThreadSlots
 from imagecore.errors import (
     BackendError,
@@ -33,13 +34,22 @@ from imagecore.model import (
     UserImages,
 )
 from imagecore.policies import DEFAULT_POLICIES, Box, Crop, ImageLimits, SlotPolicy
-from imagecore.ports import DecodeSlots, ImageCodec, ImageRepository, ImageStorage, UniqueNames
+from imagecore.ports import (
+    Blocklist,
+    DecodeSlots,
+    ImageCodec,
+    ImageRepository,
+    ImageStorage,
+    UniqueNames,
+)
 from imagecore.service import ImageSlots
 
 __all__ = [
     "DEFAULT_POLICIES",
     "AuditReport",
     "BackendError",
+    "BlockedPicture",
+    "Blocklist",
     "Box",
     "ConcurrentUpdate",
     "Crop",

@@ -12,7 +12,8 @@ HTTP API reads is worded by that adapter.
     │   │   ├── InvalidImage         not an image, or a damaged one
     │   │   ├── UnsupportedImageType an image of a type we do not accept
     │   │   ├── ImageTooLarge        too many bytes, pixels or frames
-    │   │   └── DecodeOverBudget     decoding took more time or memory than it may
+    │   │   ├── DecodeOverBudget     decoding took more time or memory than it may
+    │   │   └── PictureBlocked       a picture taken down before, and kept down
     │   ├── InvalidDescription       a description that cannot be stored
     │   ├── InvalidCrop              a crop that cannot frame the picture
     │   ├── CropOutside              the codec's finding: a crop reaching outside the picture
@@ -93,6 +94,15 @@ class UnsupportedImageType(ImageRejected):
         self.detected = detected
         self.accepted = tuple(accepted)
         super().__init__(f"{detected} is not an accepted format ({', '.join(accepted)} are)")
+
+
+class PictureBlocked(ImageRejected):
+    """The upload for ``slot`` is a picture a moderator took down: the same pixels, or a copy
+    near enough (re-encoded, resized) to be the same picture."""
+
+    def __init__(self, slot: Slot) -> None:
+        self.slot = slot
+        super().__init__(f"the {slot.value} upload is a picture that was taken down")
 
 
 class ImageTooLarge(ImageRejected):

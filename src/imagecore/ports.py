@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Protocol
 
-from imagecore.model import EncodedImage, StoredFile, StoredStream, UserImages
+from imagecore.blocking import BlockedPicture
+from imagecore.model import EncodedImage, Fingerprint, StoredFile, StoredStream, UserImages
 from imagecore.policies import Box, ImageLimits
 
 
@@ -144,6 +145,29 @@ class RateCounter(Protocol):
 
     def release(self, key: str, window: int) -> None:
         """Take back one hit of ``key`` in ``window``: the event it counted did not happen."""
+        ...
+
+
+class Blocklist(Protocol):
+    """The pictures taken down and kept down, in a store every worker shares.
+
+    Failures raise :class:`~imagecore.errors.RepositoryError`.
+    """
+
+    def add(self, entry: BlockedPicture) -> None:
+        """Block ``entry``'s picture; adding an entry already there changes nothing."""
+        ...
+
+    def remove(self, entry: BlockedPicture) -> None:
+        """Unblock the entry with ``entry``'s hashes; removing what is not there is no error."""
+        ...
+
+    def match(self, fingerprint: Fingerprint) -> BlockedPicture | None:
+        """The entry whose picture ``fingerprint`` is, if any (see :mod:`imagecore.blocking`)."""
+        ...
+
+    def entries(self) -> Iterator[BlockedPicture]:
+        """Every entry, in no particular order."""
         ...
 
 

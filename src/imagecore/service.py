@@ -23,6 +23,7 @@ from imagecore.errors import (
     InvalidDescription,
     MediaNotFound,
     NothingToUpload,
+    PictureBlocked,
 )
 from imagecore.model import (
     DEFAULT_IMAGES,
@@ -39,7 +40,7 @@ from imagecore.model import (
     Variant,
 )
 from imagecore.policies import DEFAULT_POLICIES, Crop, ImageLimits, SlotPolicy
-from imagecore.ports import ImageCodec, ImageRepository, ImageStorage, UniqueNames
+from imagecore.ports import Blocklist, ImageCodec, ImageRepository, ImageStorage, UniqueNames
 from imagecore.unit_of_work import MAX_ATTEMPTS, UnitOfWork, unit_of_work
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,8 @@ class ImageSlots:
     unique: UniqueNames = random_unique
     #: How often a write is retried when another writer commits first.
     max_attempts: int = attrs.field(default=MAX_ATTEMPTS, validator=attrs.validators.ge(1))
+    #: The pictures taken down, which uploads may not bring back; None for none.
+    blocklist: Blocklist | None = None
 
     def __attrs_post_init__(self) -> None:
         if max(self.limits.max_pixels, self.limits.max_declared_pixels) > self.codec.max_pixels:
@@ -111,6 +114,8 @@ class ImageSlots:
         encoded = {
             slot: self._encode(slot, data, framing.get(slot)) for slot, data in files.items()
         }
+        for slot, image in encoded.items():
+            self._check_not_blocked(slot, image)
         uploads: dict[Slot, StoredImage] = {}
         with self._unit_of_work(user_id) as work:
             for slot, image in encoded.items():
@@ -130,6 +135,13 @@ class ImageSlots:
                     fingerprint=image.fingerprint,
                 )
             return work.commit(lambda images: rules.replace(images, uploads))
+
+    def _check_not_blocked(self, slot: Slot, image: EncodedImage) -> None:
+        """Refuses a picture that was taken down, before anything of the upload is written."""
+        if self.blocklist is None or image.fingerprint is None:
+            return
+        if self.blocklist.match(image.fingerprint) is not None:
+            raise PictureBlocked(slot)
 
     def _encode(self, slot: Slot, data: bytes, crop: Crop | None) -> EncodedImage:
         box = self.policies[slot].box

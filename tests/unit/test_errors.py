@@ -18,6 +18,7 @@ EXAMPLES: list[ImageCoreError] = [
     errors.UnsupportedImageType("PDF", ("JPEG",)),
     errors.ImageTooLarge("image", 90_000_000, 40_000_000, "pixels"),
     errors.DecodeOverBudget("memory", 384 * 2**20),
+    errors.PictureBlocked(Slot.PROFILE),
     errors.InvalidDescription(Slot.COVER, "stacked marks", 8),
     errors.InvalidCrop(Slot.PROFILE, "outside", (640, 480)),
     errors.CropOutside((640, 480)),

@@ -28,6 +28,7 @@ from imagecore.errors import (
     InvalidImage,
     MediaNotFound,
     NothingToUpload,
+    PictureBlocked,
     RateLimited,
     RepositoryError,
     RequestError,
@@ -50,6 +51,8 @@ def sentence(error: ImageCoreError) -> str:
             if reason == "damaged" and detail is not None:
                 sentence = f"The image is damaged: {detail}."
             return sentence + _accepted(accepted)
+        case PictureBlocked():
+            return "This picture cannot be used here."
         case UnsupportedImageType(detected=detected, accepted=accepted):
             return f"{detected} files are not accepted." + _accepted(accepted)
         case ImageTooLarge(what=what, actual=actual, limit=limit, unit=unit):
