@@ -14,8 +14,7 @@ import attrs
 import httpx
 import jwt
 
-from tests.embedding.hosts import wait_until_answering
-from tests.servers import free_port
+from tests.embedding.hosts import serving
 
 ROOT = Path(__file__).parents[2]
 SECRET = "an-example-secret-that-is-long-enough-32"
@@ -72,19 +71,8 @@ def django_example(root: Path) -> Iterator[ExampleHost]:
 def _serving(
     root: Path, command: list[str], env: dict[str, str], *, bind: bool = False
 ) -> Iterator[str]:
-    port = free_port()
-    address = f"127.0.0.1:{port}" if bind else str(port)
-    log = root / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [*command, address], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env
-        )
-    try:
-        yield wait_until_answering(f"http://127.0.0.1:{port}", process, log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    def on(port: int) -> list[str]:
+        return [*command, f"127.0.0.1:{port}" if bind else str(port)]
+
+    with serving(on, env, root / "server.log", cwd=ROOT) as base_url:
+        yield base_url

@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -131,15 +131,26 @@ def fastapi_app() -> FastAPI:
 @contextlib.contextmanager
 def uvicorn_serving(factory: str, root: Path, **env: str) -> Iterator[str]:
     """``factory`` served by a real uvicorn process on a free port; its base URL."""
-    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", "--factory", factory, "--port"]
     log = root.parent / f"{root.name}-uvicorn.log"
-    command = [sys.executable, "-m", "uvicorn", "--factory", factory, "--port", str(port)]
+    environ = {**os.environ, "HOST_DIR": str(root), **env}
+    with serving(lambda port: [*command, str(port)], environ, log) as base_url:
+        yield base_url
+
+
+@contextlib.contextmanager
+def serving(
+    command_on: Callable[[int], list[str]],
+    env: Mapping[str, str],
+    log: Path,
+    cwd: Path | None = None,
+) -> Iterator[str]:
+    """The server ``command_on(port)`` starts, on a free port, its output in ``log``: its base
+    URL once it answers; stopped after the block."""
+    port = free_port()
     with log.open("wb") as out:
         process = subprocess.Popen(
-            command,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "HOST_DIR": str(root), **env},
+            command_on(port), cwd=cwd, stdout=out, stderr=subprocess.STDOUT, env=dict(env)
         )
     try:
         yield wait_until_answering(f"http://127.0.0.1:{port}", process, log)

@@ -15,10 +15,10 @@ import attrs
 import httpx
 import pytest
 
-from imagecore.testing.guide import Answer, GuideContract, GuideHost, HttpxHost
+from imagecore.testing.guide import GuideContract
+from imagecore.testing.guide_host import Answer, GuideHost, HttpxHost
 from tests.embedding.conftest import SETTINGS
-from tests.embedding.hosts import wait_until_answering
-from tests.servers import free_port
+from tests.embedding.hosts import serving
 
 API = "/api/resume/user-images/"
 MEDIA = "/api/resume/media/"
@@ -45,35 +45,12 @@ def gunicorn_serving(root: Path, env: Mapping[str, str]) -> Iterator[str]:
     """The Django project under a real gunicorn (one worker, four threads); its base URL."""
     root.mkdir(parents=True, exist_ok=True)
     migrate(env)
-    port = free_port()
-    log = root / "gunicorn.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "1",
-                "--threads",
-                "4",
-                "tests.embedding.django_host.wsgi",
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=dict(env),
-        )
-    try:
-        yield wait_until_answering(f"http://127.0.0.1:{port}", process, log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    gunicorn = [sys.executable, "-m", "gunicorn", "--workers", "1", "--threads", "4"]
+    wsgi = "tests.embedding.django_host.wsgi"
+    with serving(
+        lambda port: [*gunicorn, "--bind", f"127.0.0.1:{port}", wsgi], env, root / "gunicorn.log"
+    ) as base_url:
+        yield base_url
 
 
 def signed_in(client: Any) -> Callable[[str], tuple[str, dict[str, str]]]:

@@ -11,7 +11,8 @@ import httpx
 import pytest
 from litestar.testing import TestClient
 
-from imagecore.testing.guide import GuideContract, GuideHost, HttpxHost
+from imagecore.testing.guide import GuideContract
+from imagecore.testing.guide_host import GuideHost, HttpxHost
 from tests.embedding import hosts
 
 

@@ -7,7 +7,7 @@ import socket
 import time
 from pathlib import Path
 
-from imagecore.testing.guide import form
+from imagecore.testing.guide_bodies import form
 from tests.embedding import hosts
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from imagecore.testing.guide import png
+from imagecore.testing.guide_bodies import png
 
 ROOT = Path(__file__).parents[2]
 #: Where each folder of src/ lands in the wheel.

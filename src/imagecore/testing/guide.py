@@ -5,7 +5,9 @@ bytes.
 A host under test is driven through :class:`GuideHost`: a test client or a real server, any
 framework. It must run with the settings of :data:`HOST_SETTINGS`, so that the limits it states
 and the refusals it gives are the ones the transcript holds. Subclass :class:`GuideContract`
-and give it a ``guide`` fixture::
+and give it a ``guide`` fixture (:mod:`imagecore.testing.guide_host` has the host's side)::
+
+    from imagecore.testing.guide_host import HttpxHost
 
     class TestMyHost(GuideContract):
         @pytest.fixture
@@ -22,18 +24,18 @@ sentence of a 401, which is the host's own authentication's.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import re
-import struct
-import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import attrs
 import pytest
+
+from imagecore.testing.guide_bodies import JPEG, as_json, form, png
+from imagecore.testing.guide_host import Answer, GuideHost
 
 #: Where the transcript lives; ``IMAGECORE_WRITE_TRANSCRIPT=1`` rewrites it from a run.
 TRANSCRIPT = Path(__file__).with_name("guide_transcript.json")
@@ -56,131 +58,6 @@ COMPARED_HEADERS = (
     "etag",
     "x-content-type-options",
 )
-
-
-@attrs.frozen
-class Answer:
-    status: int
-    #: Header names in lower case.
-    headers: Mapping[str, str]
-    body: bytes
-
-
-class GuideHost(Protocol):
-    """A host of the guide's API, as the contract drives it."""
-
-    #: The path of the guide's ``user-images/`` (``/api/resume/user-images/`` as it has it).
-    api: str
-    #: What every upload's URL starts with (``/media/``, a CDN's URL).
-    media: str
-
-    def user(self, label: str) -> tuple[str, dict[str, str]]:
-        """A user of the host for ``label`` (one per label, made if need be): their id, as the
-        stored names hold it, and the headers that sign them in."""
-        ...
-
-    def send(
-        self,
-        method: str,
-        url: str,
-        headers: Mapping[str, str],
-        body: bytes,
-        *,
-        chunked: bool = False,
-    ) -> Answer:
-        """The answer to one request; ``url`` is a path, or an absolute URL the host gave.
-        With ``chunked``, the body is sent without a Content-Length, as chunks, where the way
-        the host is reached allows it."""
-        ...
-
-
-@attrs.define
-class HttpxHost:
-    """A host reached through an ``httpx.Client``: a real server's, or a framework's test
-    client built on httpx (Litestar's, Starlette's)."""
-
-    client: Any
-    users: Callable[[str], tuple[str, dict[str, str]]]
-    api: str = "/api/resume/user-images/"
-    media: str = "/media/"
-
-    def user(self, label: str) -> tuple[str, dict[str, str]]:
-        return self.users(label)
-
-    def send(
-        self,
-        method: str,
-        url: str,
-        headers: Mapping[str, str],
-        body: bytes,
-        *,
-        chunked: bool = False,
-    ) -> Answer:
-        content: Any = iter([body[: len(body) // 2], body[len(body) // 2 :]]) if chunked else body
-        response = self.client.request(method, url, headers=dict(headers), content=content)
-        return Answer(response.status_code, dict(response.headers), response.content)
-
-
-# --- What the script sends ----------------------------------------------------------------------
-
-
-def png(width: int = 48, height: int = 36) -> bytes:
-    """A PNG with an alpha gradient, written here, so that the suite needs no image library."""
-    rows = b"".join(
-        b"\x00"
-        + b"".join(bytes((x * 3 % 256, y * 7 % 256, 200, 255 - x * 3 % 256)) for x in range(width))
-        for y in range(height)
-    )
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        crc = zlib.crc32(kind + data)
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
-
-
-#: A 40x30 baseline JPEG.
-JPEG = base64.b64decode(
-    "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAYEBQYFBAYGBQYHBwYIChAKCgkJChQODwwQFxQYGBcUFhYaHSUfGhsjHBYW"
-    "ICwgIyYnKSopGR8tMC0oMCUoKSj/2wBDAQcHBwoIChMKChMoGhYaKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgo"
-    "KCgoKCgoKCgoKCgoKCgoKCgoKCj/wAARCAAeACgDASIAAhEBAxEB/8QAHwAAAQUBAQEBAQEAAAAAAAAAAAECAwQFBgcI"
-    "CQoL/8QAtRAAAgEDAwIEAwUFBAQAAAF9AQIDAAQRBRIhMUEGE1FhByJxFDKBkaEII0KxwRVS0fAkM2JyggkKFhcYGRol"
-    "JicoKSo0NTY3ODk6Q0RFRkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWGh4iJipKTlJWWl5iZmqKjpKWmp6ip"
-    "qrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uHi4+Tl5ufo6erx8vP09fb3+Pn6/8QAHwEAAwEBAQEBAQEBAQAAAAAA"
-    "AAECAwQFBgcICQoL/8QAtREAAgECBAQDBAcFBAQAAQJ3AAECAxEEBSExBhJBUQdhcRMiMoEIFEKRobHBCSMzUvAVYnLR"
-    "ChYkNOEl8RcYGRomJygpKjU2Nzg5OkNERUZHSElKU1RVVldYWVpjZGVmZ2hpanN0dXZ3eHl6goOEhYaHiImKkpOUlZaX"
-    "mJmaoqOkpaanqKmqsrO0tba3uLm6wsPExcbHyMnK0tPU1dbX2Nna4uPk5ebn6Onq8vP09fb3+Pn6/9oADAMBAAIRAxEA"
-    "PwDwW307p8tadvp3Tit+307p8tadvp3TivpauO8zhy/MdtTAt9O6cVp2+ndPlrft9O6fLWnb6d04rzauO8z7fL8x21MC"
-    "307p8tFdnb6d0+WivPljtdz6+hmPubmJb6d04rTt9O6cVu29kvHStO3sl46VxVcaz+XcvzB6GFb6d0+WtO307p8tbtvZ"
-    "L7Vp29kvHSvMq41n22X5g9DDt9O6fLRXX29kvHSivPljXc+woZg+Q//Z"
-)
-
-BOUNDARY = "imagecore-guide-contract"
-
-
-def form(*parts: tuple[str, str | None, bytes]) -> tuple[dict[str, str], bytes]:
-    """A multipart/form-data body of ``(field, file name or None, bytes)`` parts."""
-    body = b""
-    for name, filename, content in parts:
-        disposition = f'form-data; name="{name}"'
-        if filename is not None:
-            disposition += f'; filename="{filename}"'
-        body += f"--{BOUNDARY}\r\nContent-Disposition: {disposition}\r\n".encode()
-        if filename is not None:
-            body += b"Content-Type: application/octet-stream\r\n"
-        body += b"\r\n" + content + b"\r\n"
-    body += f"--{BOUNDARY}--\r\n".encode()
-    return {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}, body
-
-
-def as_json(value: object) -> tuple[dict[str, str], bytes]:
-    return {"Content-Type": "application/json"}, json.dumps(value).encode()
 
 
 # --- The script and its transcript --------------------------------------------------------------
