@@ -169,3 +169,14 @@ def _form(data: bytes) -> tuple[bytes, str]:
         + f"\r\n--{boundary}--\r\n".encode()
     )
     return body, f"multipart/form-data; boundary={boundary}"
+
+
+def test_a_cache_that_cannot_count_atomically_is_refused(tmp_path: Path) -> None:
+    """Django's file and database caches increment by reading and writing back: two workers
+    would lose counts, and each write resets the window's expiry."""
+    from django.core.cache.backends.filebased import FileBasedCache
+
+    from imagecore.adapters.django.rate_counter import CacheRateCounter
+
+    with pytest.raises(ValueError, match="counts atomically"):
+        CacheRateCounter(FileBasedCache(str(tmp_path), {}))
