@@ -24,6 +24,8 @@ import httpx
 import PIL
 
 from bench.baseline_server import RECEIVE
+from bench.blocklist import render as render_blocklist
+from bench.blocklist import run as blocklist_run
 from bench.contenders import IMAGE_ONLY, Contender, codec, naive, pyvips_thumbnail
 from bench.get import render as render_get
 from bench.get import run as get_run
@@ -89,6 +91,8 @@ def main() -> None:
         "[hosts] GET and upload through the Django and FastAPI hosts", file=sys.stderr, flush=True
     )
     report["hosts"] = hosts_run(seconds=3 if repeats < 5 else 10, uploads=repeats)
+    print("[blocklist] matching against 100,000 PDQ entries", file=sys.stderr, flush=True)
+    report["blocklist"] = blocklist_run(matches=200 if repeats < 5 else 1000)
     report["targets"] = targets(report)
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")
     print(render(report))
@@ -102,6 +106,8 @@ def main() -> None:
     print(render_readers(report["readers"]))
     print()
     print(render_hosts(report["hosts"]))
+    print()
+    print(render_blocklist(report["blocklist"]))
     print(f"\nwritten to {RESULTS}")
 
 
@@ -266,6 +272,9 @@ def targets(report: dict[str, Any]) -> list[Target]:
     for row in report["media"].get("rows", []):
         name = f"media GET, {row['file']} ({row['bytes']} B): media / static files"
         found.append(at_least(name, row["ratio"], 0.8))
+    for row in report["blocklist"]["rows"]:
+        name = f"blocklist, {row['database']}: match among 100,000 entries, ms"
+        found.append(at_most(name, row["match_ms"], 10))
     return found
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 import attrs
 
@@ -20,6 +20,7 @@ from imagecore import (
     UserImages,
 )
 from imagecore.adapters.memory_repository import MemoryRepository
+from imagecore.audit import AuditRecord
 from imagecore.errors import CropOutside, InvalidImage, UnsupportedImageType
 from imagecore.model import MEDIA_TYPES, Slot
 from imagecore.policies import DEFAULT_POLICIES, SlotPolicy
@@ -93,8 +94,10 @@ class JournalRepository(MemoryRepository):
         super().__init__()
         self.journal = journal
 
-    def save(self, user_id: str, images: UserImages) -> UserImages:
-        committed = super().save(user_id, images)
+    def save(
+        self, user_id: str, images: UserImages, records: Sequence[AuditRecord] = ()
+    ) -> UserImages:
+        committed = super().save(user_id, images, records)
         self.journal.append(("save", committed.references()))
         return committed
 

@@ -10,7 +10,7 @@ clean-up.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
 import attrs
@@ -24,6 +24,7 @@ from imagecore import (
     StoredStream,
     UserImages,
 )
+from imagecore.audit import AuditRecord
 
 T = TypeVar("T")
 
@@ -102,9 +103,11 @@ class FaultyRepository(ImageRepository):
     def get(self, user_id: str) -> UserImages:
         return self.plan.run("repository.get", lambda: self.inner.get(user_id), _repository)
 
-    def save(self, user_id: str, images: UserImages) -> UserImages:
+    def save(
+        self, user_id: str, images: UserImages, records: Sequence[AuditRecord] = ()
+    ) -> UserImages:
         return self.plan.run(
-            "repository.save", lambda: self.inner.save(user_id, images), _repository
+            "repository.save", lambda: self.inner.save(user_id, images, records), _repository
         )
 
     def users(self) -> Iterator[str]:

@@ -8,34 +8,67 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime
 
 import attrs
 
 from imagecore import ImageRepository, UserImages, VersionConflict
+from imagecore.audit import AuditRecord
 from imagecore.blocking import BlockedPicture, Matching
-from imagecore.model import Fingerprint
-from imagecore.ports import RateCounter
+from imagecore.errors import AlreadyReported
+from imagecore.model import Fingerprint, Slot
+from imagecore.ports import AuditLog, Blocklist, RateCounter, Reports
+from imagecore.reports import Report
+
+
+class MemoryAuditLog(AuditLog):
+    """Records in a list behind a lock, appended by the memory stores sharing it."""
+
+    def __init__(self) -> None:
+        self._records: list[AuditRecord] = []
+        self._lock = threading.Lock()
+
+    def append(self, records: Sequence[AuditRecord]) -> None:
+        """Append ``records``: the stores call it while they hold their own lock, so a record
+        is kept exactly when its change is."""
+        with self._lock:
+            self._records.extend(records)
+
+    def history(self, user_id: str) -> list[AuditRecord]:
+        with self._lock:
+            return [record for record in self._records if record.user_id == user_id]
+
+    def prune(self, before: datetime) -> int:
+        with self._lock:
+            kept = [record for record in self._records if record.at >= before]
+            pruned, self._records = len(self._records) - len(kept), kept
+        return pruned
 
 
 class MemoryRepository(ImageRepository):
-    """Keeps each user's images in a dict behind a lock, with compare-and-set on the version."""
+    """Keeps each user's images in a dict behind a lock, with compare-and-set on the version;
+    the records of each change go to :attr:`audit_log` (its own, unless given one to share)."""
 
-    def __init__(self) -> None:
+    def __init__(self, audit_log: MemoryAuditLog | None = None) -> None:
         self._images: dict[str, UserImages] = {}
         self._lock = threading.Lock()
+        self.audit_log = audit_log or MemoryAuditLog()
 
     def get(self, user_id: str) -> UserImages:
         with self._lock:
             return self._images.get(user_id, UserImages())
 
-    def save(self, user_id: str, images: UserImages) -> UserImages:
+    def save(
+        self, user_id: str, images: UserImages, records: Sequence[AuditRecord] = ()
+    ) -> UserImages:
         with self._lock:
             stored = self._images.get(user_id, UserImages())
             if stored.version != images.version:
                 raise VersionConflict()
             committed = attrs.evolve(images, version=images.version + 1)
             self._images[user_id] = committed
+            self.audit_log.append(records)
             return committed
 
     def users(self) -> Iterator[str]:
@@ -101,23 +134,42 @@ class InlineReader:
         pass
 
 
-class MemoryBlocklist:
+class MemoryBlocklist(Blocklist):
     """Blocked pictures in a list behind a lock, matched one by one: for tests and one
-    process."""
+    process. Its changes' records go to ``audit_log``."""
 
-    def __init__(self, matching: Matching | None = None) -> None:
+    def __init__(
+        self, matching: Matching | None = None, audit_log: MemoryAuditLog | None = None
+    ) -> None:
         self._lock = threading.Lock()
         self._entries: list[BlockedPicture] = []
         self.matching = matching or Matching()
+        self.audit_log = audit_log or MemoryAuditLog()
 
-    def add(self, entry: BlockedPicture) -> None:
-        with self._lock:
-            if not any(_same(entry, kept) for kept in self._entries):
-                self._entries.append(entry)
+    def add(self, entry: BlockedPicture, records: Sequence[AuditRecord] = ()) -> bool:
+        return self.add_all((entry,), records) == 1
 
-    def remove(self, entry: BlockedPicture) -> None:
+    def add_all(
+        self, entries: Iterable[BlockedPicture], records: Sequence[AuditRecord] = ()
+    ) -> int:
         with self._lock:
-            self._entries = [kept for kept in self._entries if not _same(entry, kept)]
+            added = 0
+            for entry in entries:
+                if not any(_same(entry, kept) for kept in self._entries):
+                    self._entries.append(entry)
+                    added += 1
+            if added:
+                self.audit_log.append(records)
+            return added
+
+    def remove(self, entry: BlockedPicture, records: Sequence[AuditRecord] = ()) -> bool:
+        with self._lock:
+            kept = [kept for kept in self._entries if not _same(entry, kept)]
+            if len(kept) == len(self._entries):
+                return False
+            self._entries = kept
+            self.audit_log.append(records)
+            return True
 
     def match(self, fingerprint: Fingerprint) -> BlockedPicture | None:
         with self._lock:
@@ -132,3 +184,32 @@ class MemoryBlocklist:
 def _same(one: BlockedPicture, other: BlockedPicture) -> bool:
     """Whether two entries block by the same hashes (their reasons aside)."""
     return (one.exact, one.pdq) == (other.exact, other.pdq)
+
+
+class MemoryReports(Reports):
+    """Reports in a list behind a lock; their records go to ``audit_log``."""
+
+    def __init__(self, audit_log: MemoryAuditLog | None = None) -> None:
+        self._lock = threading.Lock()
+        self._open: list[Report] = []
+        self.audit_log = audit_log or MemoryAuditLog()
+
+    def file(self, report: Report, records: Sequence[AuditRecord] = ()) -> None:
+        image = (report.reporter, report.owner, report.slot, report.key)
+        with self._lock:
+            if any((r.reporter, r.owner, r.slot, r.key) == image for r in self._open):
+                raise AlreadyReported(report.slot)
+            self._open.append(report)
+            self.audit_log.append(records)
+
+    def open(self) -> list[Report]:
+        with self._lock:
+            return sorted(self._open, key=lambda report: report.at)
+
+    def close(self, owner: str, slot: Slot, records: Sequence[AuditRecord] = ()) -> int:
+        with self._lock:
+            kept = [r for r in self._open if (r.owner, r.slot) != (owner, slot)]
+            closed, self._open = len(self._open) - len(kept), kept
+            if closed:
+                self.audit_log.append(records)
+        return closed

@@ -6,6 +6,7 @@ service's signature among them); the rest (the rules, the layout constants, the 
 finer error classes) stays reachable in its module.
 """
 
+from imagecore.audit import Action, Actor, AuditRecord, Role
 from imagecore.blocking import BlockedPicture
 from imagecore.decode_limit import SlottedCodec, ThreadSlots
 from imagecore.errors import (
@@ -33,19 +34,27 @@ from imagecore.model import (
     StoredStream,
     UserImages,
 )
+from imagecore.moderation import Moderation
 from imagecore.policies import DEFAULT_POLICIES, Box, Crop, ImageLimits, SlotPolicy
 from imagecore.ports import (
+    AuditLog,
     Blocklist,
     DecodeSlots,
     ImageCodec,
     ImageRepository,
     ImageStorage,
+    Reports,
     UniqueNames,
 )
+from imagecore.reports import Report, ReportedImage, ReportReason
 from imagecore.service import ImageSlots
 
 __all__ = [
     "DEFAULT_POLICIES",
+    "Action",
+    "Actor",
+    "AuditLog",
+    "AuditRecord",
     "AuditReport",
     "BackendError",
     "BlockedPicture",
@@ -67,10 +76,16 @@ __all__ = [
     "ImageStorage",
     "MediaFile",
     "MediaNotFound",
+    "Moderation",
     "Placeholder",
     "RebuildReport",
+    "Report",
+    "ReportReason",
+    "ReportedImage",
+    "Reports",
     "RepositoryError",
     "RequestError",
+    "Role",
     "Shown",
     "Slot",
     "SlotPolicy",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import attrs
 
-from imagecore.model import Fingerprint
+from imagecore.model import Fingerprint, hashes
 
 #: PDQ hashes this near are the same picture.
 PDQ_DISTANCE = 31
@@ -21,17 +21,25 @@ PDQ_QUALITY = 50
 @attrs.frozen
 class BlockedPicture:
     """One entry of a blocklist: an exact hash, a PDQ hash, or both (a list imported from
-    elsewhere has PDQ hashes alone), and why the picture is blocked."""
+    elsewhere has PDQ hashes alone), the PDQ hashes of its crops, and why it is blocked."""
 
     exact: str | None = None
     pdq: str | None = None
     reason: str = ""
+    crops: tuple[str, ...] = attrs.field(default=(), converter=hashes)
 
     @classmethod
     def taken_down(cls, fingerprint: Fingerprint, reason: str) -> BlockedPicture:
-        """The entry a takedown adds: both hashes, the PDQ one where it says enough."""
-        pdq = fingerprint.pdq if fingerprint.quality >= PDQ_QUALITY else None
-        return cls(fingerprint.exact, pdq, reason)
+        """The entry a takedown adds: both hashes and its crops' PDQ hashes, those where they
+        say enough."""
+        if fingerprint.quality < PDQ_QUALITY:
+            return cls(fingerprint.exact, None, reason)
+        return cls(fingerprint.exact, fingerprint.pdq, reason, fingerprint.crops)
+
+    @property
+    def perceptual(self) -> tuple[str, ...]:
+        """Every PDQ hash it blocks by: its own and its crops'."""
+        return (self.pdq, *self.crops) if self.pdq is not None else self.crops
 
 
 @attrs.frozen
@@ -44,9 +52,9 @@ class Matching:
     def matches(self, fingerprint: Fingerprint, entry: BlockedPicture) -> bool:
         if entry.exact is not None and entry.exact == fingerprint.exact:
             return True
-        if entry.pdq is None or fingerprint.quality < self.min_quality:
+        if fingerprint.quality < self.min_quality:
             return False
-        return pdq_distance(entry.pdq, fingerprint.pdq) <= self.distance
+        return any(pdq_distance(h, fingerprint.pdq) <= self.distance for h in entry.perceptual)
 
 
 def pdq_distance(one: str, other: str) -> int:

@@ -22,6 +22,10 @@ HTTP API reads is worded by that adapter.
     │   ├── SlotEmpty                nothing to delete or describe
     │   ├── MediaNotFound            no such media file
     │   ├── SweepRefused             a sweep would remove every image: a wrong database?
+    │   ├── AlreadyReported          the reporter's earlier report on that image is still open
+    │   ├── OwnImage                 a report on one's own image
+    │   ├── NoOpenReports            nothing to dismiss
+    │   ├── InvalidModeration        a report, reason or hash list that cannot be taken
     │   └── RateLimited              too many requests; try again after a while
     ├── Busy                         no room for an upload now; try again in a moment
     ├── Abandoned                    stopped before it was done: the caller left, or shutdown
@@ -227,6 +231,39 @@ class SweepRefused(RequestError):
             f"The database references no image, yet {files} image files are stored: is this "
             "the database the server uses? Refusing to remove them all."
         )
+
+
+class AlreadyReported(RequestError):
+    """The reporter reported the image in ``slot`` before, and that report is still open."""
+
+    def __init__(self, slot: Slot) -> None:
+        self.slot = slot
+        super().__init__(f"an open report on this {slot.value} by the same reporter exists")
+
+
+class OwnImage(RequestError):
+    """A user reported their own image in ``slot``: they may delete it instead."""
+
+    def __init__(self, slot: Slot) -> None:
+        self.slot = slot
+        super().__init__(f"a report on one's own {slot.value}")
+
+
+class NoOpenReports(RequestError):
+    """No report on the image in ``slot`` is open, so there is nothing to dismiss."""
+
+    def __init__(self, slot: Slot) -> None:
+        self.slot = slot
+        super().__init__(f"no open report on this {slot.value}")
+
+
+class InvalidModeration(RequestError):
+    """A report, a takedown's reason or a hash list that cannot be taken: ``problem`` says
+    why, as a clause ("the note is longer than 500 characters")."""
+
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
+        super().__init__(problem)
 
 
 class RateLimited(RequestError):

@@ -14,6 +14,7 @@ from collections.abc import Callable
 import attrs
 
 from imagecore import rules
+from imagecore.audit import Actor
 from imagecore.errors import ImageCoreError, MediaNotFound, SweepRefused
 from imagecore.model import Slot, StoredFile, StoredImage
 from imagecore.service import ImageSlots, write_renditions
@@ -150,7 +151,14 @@ class Housekeeping:
         stored = {slot: image for slot in Slot if (image := images.get(slot)) is not None}
         current = 0
         rebuilt: dict[Slot, StoredImage] = {}
-        with unit_of_work(slots.storage, slots.repository, user_id, slots.max_attempts) as work:
+        with unit_of_work(
+            slots.storage,
+            slots.repository,
+            user_id,
+            slots.max_attempts,
+            Actor.command("variants"),
+            slots.clock,
+        ) as work:
             for slot, image in stored.items():
                 # The stored image's own size, in fit mode: the slot's box, or its mode, may
                 # have changed since, and the variants must be of the picture that is stored.

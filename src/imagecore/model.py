@@ -49,16 +49,24 @@ class Placeholder:
     color: str
 
 
+def hashes(values: Iterable[str]) -> tuple[str, ...]:
+    """Hashes as a tuple, from any iterable of them (a JSON document's list, say)."""
+    return tuple(values)
+
+
 @attrs.frozen
 class Fingerprint:
     """What a picture is, for telling it again once it was taken down: a hash of its pixels as
     shown (the same picture decoded the same way gives the same one), and its perceptual hash
     (PDQ: 64 hex digits, near for pictures that look alike) with that hash's quality, 0 to 100
-    (a featureless picture's says little)."""
+    (a featureless picture's says little). ``crops`` are the PDQ hashes of the picture with a
+    margin cut off (a plain PDQ hash of a copy cropped by 5 % is too far from the whole's): a
+    takedown blocks them too."""
 
     exact: str
     pdq: str
     quality: int
+    crops: tuple[str, ...] = attrs.field(default=(), converter=hashes)
 
 
 @attrs.frozen

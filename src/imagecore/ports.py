@@ -5,12 +5,22 @@ Adapters raise only the core's errors (:mod:`imagecore.errors`) through these.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime
 from typing import Protocol
 
+from imagecore.audit import AuditRecord
 from imagecore.blocking import BlockedPicture
-from imagecore.model import EncodedImage, Fingerprint, StoredFile, StoredStream, UserImages
+from imagecore.model import (
+    EncodedImage,
+    Fingerprint,
+    Slot,
+    StoredFile,
+    StoredStream,
+    UserImages,
+)
 from imagecore.policies import Box, ImageLimits
+from imagecore.reports import Report
 
 
 class ImageStorage(Protocol):
@@ -74,11 +84,14 @@ class ImageRepository(Protocol):
         """The user's images; a user never stored has ``UserImages()`` (version 0)."""
         ...
 
-    def save(self, user_id: str, images: UserImages) -> UserImages:
-        """Commit ``images`` if the stored version still equals ``images.version``.
+    def save(
+        self, user_id: str, images: UserImages, records: Sequence[AuditRecord] = ()
+    ) -> UserImages:
+        """Commit ``images`` if the stored version still equals ``images.version``, and append
+        ``records`` to the audit log in the same transaction.
 
         Returns what was stored, its version one higher. If another writer committed first,
-        raises :class:`~imagecore.errors.VersionConflict` and stores nothing.
+        raises :class:`~imagecore.errors.VersionConflict` and stores nothing, records included.
         """
         ...
 
@@ -154,12 +167,24 @@ class Blocklist(Protocol):
     Failures raise :class:`~imagecore.errors.RepositoryError`.
     """
 
-    def add(self, entry: BlockedPicture) -> None:
-        """Block ``entry``'s picture; adding an entry already there changes nothing."""
+    def add(self, entry: BlockedPicture, records: Sequence[AuditRecord] = ()) -> bool:
+        """Block ``entry``'s picture and append ``records`` to the audit log, in one
+        transaction; an entry already there (the same hashes) changes nothing, and its records
+        are not appended. Whether it was added."""
         ...
 
-    def remove(self, entry: BlockedPicture) -> None:
-        """Unblock the entry with ``entry``'s hashes; removing what is not there is no error."""
+    def add_all(
+        self, entries: Iterable[BlockedPicture], records: Sequence[AuditRecord] = ()
+    ) -> int:
+        """Add each entry not there already, and ``records`` (if one was added), in one
+        transaction: an imported list of thousands at the cost of one write. How many were
+        added."""
+        ...
+
+    def remove(self, entry: BlockedPicture, records: Sequence[AuditRecord] = ()) -> bool:
+        """Unblock the entry with ``entry``'s hashes and append ``records``, in one
+        transaction; removing what is not there is no error and appends nothing. Whether it
+        was there."""
         ...
 
     def match(self, fingerprint: Fingerprint) -> BlockedPicture | None:
@@ -168,6 +193,44 @@ class Blocklist(Protocol):
 
     def entries(self) -> Iterator[BlockedPicture]:
         """Every entry, in no particular order."""
+        ...
+
+
+class AuditLog(Protocol):
+    """The records of every change, appended by the stores that make the changes (each in its
+    own write's transaction), read and pruned here.
+
+    Failures raise :class:`~imagecore.errors.RepositoryError`.
+    """
+
+    def history(self, user_id: str) -> list[AuditRecord]:
+        """The records of changes to ``user_id``'s images, oldest first."""
+        ...
+
+    def prune(self, before: datetime) -> int:
+        """Remove the records made before ``before``; how many went."""
+        ...
+
+
+class Reports(Protocol):
+    """Users' reports on other users' images, open until a moderator acts on them.
+
+    Failures raise :class:`~imagecore.errors.RepositoryError`.
+    """
+
+    def file(self, report: Report, records: Sequence[AuditRecord] = ()) -> None:
+        """Open ``report`` and append ``records``, in one transaction; if its reporter's report
+        on the same image (owner, slot and key) is open still, raise
+        :class:`~imagecore.errors.AlreadyReported` and change nothing."""
+        ...
+
+    def open(self) -> list[Report]:
+        """Every open report, oldest first."""
+        ...
+
+    def close(self, owner: str, slot: Slot, records: Sequence[AuditRecord] = ()) -> int:
+        """Close every open report on ``owner``'s image in ``slot`` and append ``records``, in
+        one transaction (none if no report was open); how many closed."""
         ...
 
 

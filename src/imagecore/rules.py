@@ -196,6 +196,15 @@ def delete(images: UserImages, slot: Slot) -> Change:
     return Change(images.with_image(slot, None), frozenset(old.keys))
 
 
+def take_down(images: UserImages, slot: Slot, key: str) -> Change:
+    """Empty the slot if it still holds the image at ``key`` (the one a moderator saw and
+    blocked): an image the user put there since is not the one taken down."""
+    old = images.get(slot)
+    if old is None or old.key != key:
+        raise SlotEmpty(slot, "take down")
+    return delete(images, slot)
+
+
 def sweepable(
     files: Iterable[StoredFile], referenced: Set[str], *, now: float, min_age: float
 ) -> list[StoredFile]:

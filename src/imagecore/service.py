@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
+from datetime import datetime
 from importlib.resources import files
 
 import attrs
 
 from imagecore import rules
+from imagecore.audit import Action, Actor, AuditRecord
+from imagecore.blocking import BlockedPicture
 from imagecore.errors import (
     CropOutside,
     ImageTooLarge,
@@ -24,6 +27,7 @@ from imagecore.errors import (
     MediaNotFound,
     NothingToUpload,
     PictureBlocked,
+    SlotEmpty,
 )
 from imagecore.model import (
     DEFAULT_IMAGES,
@@ -41,7 +45,7 @@ from imagecore.model import (
 )
 from imagecore.policies import DEFAULT_POLICIES, Crop, ImageLimits, SlotPolicy
 from imagecore.ports import Blocklist, ImageCodec, ImageRepository, ImageStorage, UniqueNames
-from imagecore.unit_of_work import MAX_ATTEMPTS, UnitOfWork, unit_of_work
+from imagecore.unit_of_work import MAX_ATTEMPTS, UnitOfWork, unit_of_work, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +72,8 @@ class ImageSlots:
     max_attempts: int = attrs.field(default=MAX_ATTEMPTS, validator=attrs.validators.ge(1))
     #: The pictures taken down, which uploads may not bring back; None for none.
     blocklist: Blocklist | None = None
+    #: The time the audit log's records are stamped with.
+    clock: Callable[[], datetime] = utc_now
 
     def __attrs_post_init__(self) -> None:
         if max(self.limits.max_pixels, self.limits.max_declared_pixels) > self.codec.max_pixels:
@@ -92,10 +98,12 @@ class ImageSlots:
         files: Mapping[Slot, bytes],
         descriptions: Mapping[Slot, str] | None = None,
         crops: Mapping[Slot, Crop] | None = None,
+        actor: Actor | None = None,
     ) -> UserImages:
         """Replace the image in each given slot, all or nothing, each with its description from
         ``descriptions`` (none given: none, since the old one described the old picture), and
-        framed by its crop from ``crops`` (none given: the whole picture).
+        framed by its crop from ``crops`` (none given: the whole picture). ``actor`` is who
+        does it, for the audit log: the user, unless said.
 
         Every file, description and crop is checked before anything is written, so one bad
         file changes nothing.
@@ -117,7 +125,7 @@ class ImageSlots:
         for slot, image in encoded.items():
             self._check_not_blocked(slot, image)
         uploads: dict[Slot, StoredImage] = {}
-        with self._unit_of_work(user_id) as work:
+        with self._unit_of_work(user_id, actor) as work:
             for slot, image in encoded.items():
                 key = rules.image_key(self.policies[slot], user_id, self.unique(), image.extension)
                 work.write(key, image.data)
@@ -150,19 +158,47 @@ class ImageSlots:
         except CropOutside as outside:
             raise InvalidCrop(slot, "outside", outside.picture) from None
 
-    def describe(self, user_id: str, descriptions: Mapping[Slot, str]) -> UserImages:
+    def describe(
+        self, user_id: str, descriptions: Mapping[Slot, str], actor: Actor | None = None
+    ) -> UserImages:
         """Change the descriptions of the user's uploaded images; :class:`SlotEmpty` for a slot
         without one (a default image's description is not the user's to change)."""
         if not descriptions:
             raise ValueError("no description to change")
         alts = {slot: rules.description(slot, text) for slot, text in descriptions.items()}
-        with self._unit_of_work(user_id) as work:
+        with self._unit_of_work(user_id, actor) as work:
             return work.commit(lambda images: rules.describe(images, alts))
 
-    def delete(self, user_id: str, slot: Slot) -> UserImages:
+    def delete(self, user_id: str, slot: Slot, actor: Actor | None = None) -> UserImages:
         """Empty the slot, then remove its file."""
-        with self._unit_of_work(user_id) as work:
+        with self._unit_of_work(user_id, actor) as work:
             return work.commit(lambda images: rules.delete(images, slot))
+
+    def take_down(self, user_id: str, slot: Slot, reason: str, actor: Actor) -> StoredImage:
+        """A moderator's removal of the user's image in ``slot``, for ``reason``: the picture
+        is blocked first (where a blocklist is kept), so that no upload brings it back
+        meanwhile; then the slot is emptied and the image and its variants leave storage. The
+        image taken down."""
+        image = self.repository.get(user_id).get(slot)
+        if image is None:
+            raise SlotEmpty(slot, "take down")
+        if self.blocklist is not None and image.fingerprint is not None:
+            blocked = AuditRecord(
+                self.clock(),
+                actor,
+                Action.BLOCK,
+                user_id,
+                slot,
+                before_key=image.key,
+                before_hash=image.fingerprint.exact,
+                detail=reason,
+            )
+            self.blocklist.add(BlockedPicture.taken_down(image.fingerprint, reason), [blocked])
+        with self._unit_of_work(user_id, actor) as work:
+            work.commit(
+                lambda images: rules.take_down(images, slot, image.key), Action.TAKEDOWN, reason
+            )
+        return image
 
     def is_upload(self, key: str) -> bool:
         """Whether ``key`` names an upload the media route may serve, told from the name alone
@@ -182,8 +218,12 @@ class ImageSlots:
             raise MediaNotFound(key)
         return MediaFile(key, MEDIA_TYPES[key.rpartition(".")[2]], immutable, stream)
 
-    def _unit_of_work(self, user_id: str) -> AbstractContextManager[UnitOfWork]:
-        return unit_of_work(self.storage, self.repository, user_id, self.max_attempts)
+    def _unit_of_work(
+        self, user_id: str, actor: Actor | None = None
+    ) -> AbstractContextManager[UnitOfWork]:
+        return unit_of_work(
+            self.storage, self.repository, user_id, self.max_attempts, actor, self.clock
+        )
 
     def _shown(self, images: UserImages, slot: Slot) -> Shown:
         image = images.get(slot)

@@ -16,10 +16,12 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
 
 import attrs
 
 from imagecore import rules
+from imagecore.audit import Action, Actor, records_of
 from imagecore.errors import ConcurrentUpdate, ImageCoreError, RepositoryError, VersionConflict
 from imagecore.model import UserImages
 from imagecore.ports import ImageRepository, ImageStorage
@@ -30,14 +32,21 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 
 
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 @attrs.define
 class UnitOfWork:
-    """The files one change wrote, and its commit once made."""
+    """The files one change wrote, and its commit once made, with its records for the audit
+    log: ``actor`` made it (the user, unless said), at the time ``clock`` gives."""
 
     storage: ImageStorage
     repository: ImageRepository
     user_id: str
     max_attempts: int = MAX_ATTEMPTS
+    actor: Actor | None = None
+    clock: Callable[[], datetime] = utc_now
     #: Every key written, noted before its write: a write that reports failure may have landed.
     written: list[str] = attrs.field(factory=list)
     change: rules.Change | None = None
@@ -46,9 +55,15 @@ class UnitOfWork:
         self.written.append(key)
         self.storage.write(key, data)
 
-    def commit(self, decide: Callable[[UserImages], rules.Change]) -> UserImages:
+    def commit(
+        self,
+        decide: Callable[[UserImages], rules.Change],
+        action: Action | None = None,
+        detail: str = "",
+    ) -> UserImages:
         """Save what ``decide`` makes of the user's images as they are now, retried from a fresh
-        read when another writer committed first; the images as committed."""
+        read when another writer committed first; the images as committed. Its records tell
+        of each slot changed as ``action`` (else as what happened to it), with ``detail``."""
         for attempt in range(self.max_attempts):
             if attempt:
                 # Writers that collided once would collide again if they retried in step.
@@ -58,8 +73,17 @@ class UnitOfWork:
             if change.images == before and not change.garbage:
                 self.change = change  # nothing to commit: a rebuild whose images were replaced
                 return before
+            records = records_of(
+                before,
+                change.images,
+                user_id=self.user_id,
+                actor=self.actor or Actor.user(self.user_id),
+                at=self.clock(),
+                action=action,
+                detail=detail,
+            )
             try:
-                committed = self.repository.save(self.user_id, change.images)
+                committed = self.repository.save(self.user_id, change.images, records)
             except VersionConflict:
                 continue
             except RepositoryError:
@@ -111,10 +135,12 @@ def unit_of_work(
     repository: ImageRepository,
     user_id: str,
     max_attempts: int = MAX_ATTEMPTS,
+    actor: Actor | None = None,
+    clock: Callable[[], datetime] = utc_now,
 ) -> Iterator[UnitOfWork]:
     """A unit of work for one user: finished when the block ends, discarded if it raises
     (a crash, BaseException, included)."""
-    work = UnitOfWork(storage, repository, user_id, max_attempts)
+    work = UnitOfWork(storage, repository, user_id, max_attempts, actor, clock)
     try:
         yield work
     except BaseException:

@@ -20,7 +20,43 @@ from imagecore.testing.repository import PROFILE, RepositoryContract
 
 #: The tables and columns of the shared schema, the same in PostgreSQL.
 TABLES = {
+    "imagecore_audit_log": [
+        "id",
+        "at",
+        "actor_role",
+        "actor_name",
+        "action",
+        "user_id",
+        "slot",
+        "before_key",
+        "after_key",
+        "before_hash",
+        "after_hash",
+        "detail",
+    ],
+    "imagecore_blocklist": [
+        "id",
+        "exact",
+        "pdq",
+        "crops",
+        "reason",
+        "created_at",
+        "removed_at",
+        "change_number",
+    ],
+    "imagecore_blocklist_changes": ["id", "change_number"],
     "imagecore_rate_counts": ["key", "window_number", "count", "expires"],
+    "imagecore_reports": [
+        "id",
+        "reporter",
+        "owner",
+        "slot",
+        "image_key",
+        "reason",
+        "note",
+        "created_at",
+        "closed_at",
+    ],
     "imagecore_schema": ["version"],
     "imagecore_user_images": ["user_id", "version", "profile_image", "cover_image", "updated_at"],
 }
@@ -58,7 +94,12 @@ def run(path: Path, *statements: str) -> list[tuple[object, ...]]:
 def tables(path: Path) -> dict[str, list[str]]:
     """Each table in the file at ``path``, with its columns in order."""
     with closing(sqlite3.connect(path)) as db:
-        names = [n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        # Not SQLite's own (sqlite_sequence, which AUTOINCREMENT keys need).
+        names = [
+            n
+            for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            if not n.startswith("sqlite_")
+        ]
         return {n: [c[1] for c in db.execute(f'PRAGMA table_info("{n}")')] for n in names}
 
 

@@ -125,3 +125,27 @@ class TestDjangoOverGunicornPostgres(GuideContract):
             httpx.Client(base_url=base_url, timeout=30) as client,
         ):
             yield HttpxHost(client, signed_in(client), media=MEDIA)
+
+
+def test_the_django_app_records_each_change_in_its_audit_log(django_in_process: None) -> None:
+    """Each change's records are written by the repository with the change, as the user's."""
+    from django.core.cache import cache
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    from imagecore.adapters.django.repository import DjangoAuditLog
+    from imagecore.audit import Action, Actor
+    from tests import images
+
+    cache.clear()
+    client = Client()
+    user_id, headers = signed_in(client)("ann")
+    photo = SimpleUploadedFile("ann.png", images.png(), content_type="image/png")
+    assert client.post(API, {"profile_image": photo}, headers=headers).status_code == 200
+    assert client.delete(f"{API}?type=profile_image", headers=headers).status_code == 200
+    history = DjangoAuditLog().history(user_id)
+    assert [(r.action, r.actor) for r in history] == [
+        (Action.UPLOAD, Actor.user(user_id)),
+        (Action.DELETE, Actor.user(user_id)),
+    ]
+    assert history[0].after_key == history[1].before_key

@@ -6,7 +6,7 @@ import inspect
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import attrs
@@ -26,6 +26,7 @@ from imagecore import (
 )
 from imagecore.adapters.fsspec_storage import FsspecStorage
 from imagecore.adapters.pillow_codec import PillowCodec
+from imagecore.audit import AuditRecord
 from imagecore.documents import image_from_json, image_to_json
 from imagecore.testing.repository import RepositoryContract
 from tests import images
@@ -43,6 +44,7 @@ class HostRepository(ImageRepository):
             "CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, version INTEGER NOT NULL, "
             "profile TEXT, cover TEXT)"
         )
+        db.execute("CREATE TABLE IF NOT EXISTS changes (user_id TEXT, action TEXT, actor TEXT)")
 
     def get(self, user_id: str) -> UserImages:
         with self.lock:
@@ -57,7 +59,9 @@ class HostRepository(ImageRepository):
             version=row[0],
         )
 
-    def save(self, user_id: str, images: UserImages) -> UserImages:
+    def save(
+        self, user_id: str, images: UserImages, records: Sequence[AuditRecord] = ()
+    ) -> UserImages:
         with self.lock, self.db:
             values = (image_to_json(images.profile_image), image_to_json(images.cover_image))
             if images.version == 0:
@@ -72,6 +76,11 @@ class HostRepository(ImageRepository):
                 )
             if done.rowcount != 1:
                 raise VersionConflict()
+            # The host's own log of changes, in the same transaction as the change.
+            self.db.executemany(
+                "INSERT INTO changes VALUES (?, ?, ?)",
+                [(r.user_id, r.action.value, str(r.actor)) for r in records],
+            )
         return attrs.evolve(images, version=images.version + 1)
 
     def users(self) -> Iterator[str]:

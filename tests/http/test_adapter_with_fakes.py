@@ -7,7 +7,7 @@ default image, its limits, its boxes and its codec's formats.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -20,6 +20,7 @@ from imagecore.adapters.http import HttpConfig, create_app
 from imagecore.adapters.memory_repository import MemoryRateCounter, MemoryRepository
 from imagecore.adapters.web.answers import DecodeBudget
 from imagecore.adapters.web.rates import RateRules
+from imagecore.audit import AuditRecord
 from imagecore.errors import Busy, InvalidImage, RepositoryError, UnsupportedImageType
 from imagecore.model import UserImages
 from imagecore.policies import DEFAULT_POLICIES
@@ -428,11 +429,13 @@ class FlakyRepository(MemoryRepository):
         super().__init__()
         self.failures = 0
 
-    def save(self, user_id: str, images: UserImages) -> UserImages:
+    def save(
+        self, user_id: str, images: UserImages, records: Sequence[AuditRecord] = ()
+    ) -> UserImages:
         if self.failures:
             self.failures -= 1
             raise RepositoryError("the database does not answer")
-        return super().save(user_id, images)
+        return super().save(user_id, images, records)
 
 
 @pytest.mark.usefixtures("one_rate_window")

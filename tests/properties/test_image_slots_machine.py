@@ -4,7 +4,8 @@ faults, crashes and sweeps keep the promises.
 The promises: each slot shows its last committed upload or its fallback, and what it shows can be
 served; no reference ever points at a missing file; storage holds exactly what is referenced,
 except for orphans that a failed clean-up or a crash left behind, which a sweep removes; nothing
-is written outside the slot folders.
+is written outside the slot folders; the audit log tells each slot's story whole, each record
+taking up where the one before left off and the last one ending where the slot is now.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invar
 
 from imagecore import BackendError, DefaultImage, ImageRejected, ImageSlots, Slot, StoredImage
 from imagecore.adapters.memory_repository import MemoryRepository
+from imagecore.audit import Actor
 from imagecore.errors import SlotEmpty
 from imagecore.housekeeping import Housekeeping
 from imagecore.policies import DEFAULT_POLICIES, VARIANT_TYPES
@@ -24,6 +26,7 @@ from tests import strategies
 from tests.fakes import Counter, DictStorage, FakeCodec, image_bytes, policies_with
 from tests.faults import Crash, FaultPlan, FaultyRepository, FaultyStorage, Mode
 
+MODERATOR = Actor.moderator("mo")
 SLOT_FOLDERS = tuple(policy.folder for policy in DEFAULT_POLICIES.values())
 steps = st.integers(min_value=1, max_value=5)
 modes = st.sampled_from(list(Mode))
@@ -86,6 +89,15 @@ class ImageSlotsMachine(RuleBasedStateMachine):
             self.slots.delete(user, slot)
             self.model[user, slot] = None
 
+    @rule(user=users, slot=strategies.slots)
+    def take_down(self, user: str, slot: Slot) -> None:
+        if self.model.get((user, slot)) is None:
+            with pytest.raises(SlotEmpty):
+                self.slots.take_down(user, slot, "abuse", MODERATOR)
+        else:
+            self.slots.take_down(user, slot, "abuse", MODERATOR)
+            self.model[user, slot] = None
+
     @rule(
         user=users,
         slots=strategies.slot_sets,
@@ -109,6 +121,12 @@ class ImageSlotsMachine(RuleBasedStateMachine):
     @rule(user=users, slot=strategies.slots, step=steps, mode=modes)
     def delete_meets_a_fault(self, user: str, slot: Slot, step: int, mode: Mode) -> None:
         self._with_fault(step, mode, lambda: self.faulty.delete(user, slot))
+        if self.slots.current(user).get(slot) is None:
+            self.model[user, slot] = None
+
+    @rule(user=users, slot=strategies.slots, step=steps, mode=modes)
+    def take_down_meets_a_fault(self, user: str, slot: Slot, step: int, mode: Mode) -> None:
+        self._with_fault(step, mode, lambda: self.faulty.take_down(user, slot, "spam", MODERATOR))
         if self.slots.current(user).get(slot) is None:
             self.model[user, slot] = None
 
@@ -197,6 +215,18 @@ class ImageSlotsMachine(RuleBasedStateMachine):
                     assert self.slots.media(image.key).read() == b"PNG:" + expected[4:]
                 if image is not None:
                     assert self.slots.media(image.key).immutable is isinstance(image, StoredImage)
+
+    @invariant()
+    def the_audit_log_tells_each_slot_s_story_whole(self) -> None:
+        for user in self.known_users:
+            history = self.repository.audit_log.history(user)
+            for slot in Slot:
+                key = None
+                for record in (r for r in history if r.slot is slot):
+                    assert record.before_key == key, f"{record.action.value} after a gap"
+                    key = record.after_key
+                image = self.slots.current(user).get(slot)
+                assert key == (image.key if image else None)
 
     @invariant()
     def no_reference_points_at_a_missing_file(self) -> None:

@@ -3,12 +3,13 @@ meanwhile wins."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import attrs
 
 from imagecore import ImageSlots, Slot, UserImages
 from imagecore.adapters.memory_repository import MemoryRepository
+from imagecore.audit import AuditRecord
 from imagecore.housekeeping import Housekeeping, RebuildReport
 from tests.fakes import Counter, DictStorage, FakeCodec, image_bytes, policies_with
 
@@ -80,11 +81,13 @@ class UploadDuringCommit(MemoryRepository):
         super().__init__()
         self.meanwhile: Callable[[], object] | None = None
 
-    def save(self, user_id: str, images: UserImages) -> UserImages:
+    def save(
+        self, user_id: str, images: UserImages, records: Sequence[AuditRecord] = ()
+    ) -> UserImages:
         meanwhile, self.meanwhile = self.meanwhile, None
         if meanwhile is not None:
             meanwhile()
-        return super().save(user_id, images)
+        return super().save(user_id, images, records)
 
 
 def test_an_upload_during_a_rebuild_wins_and_the_rebuilt_files_go() -> None:

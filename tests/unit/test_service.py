@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import attrs
@@ -23,6 +24,7 @@ from imagecore import (
     VersionConflict,
 )
 from imagecore.adapters.memory_repository import MemoryRepository
+from imagecore.audit import AuditRecord
 from imagecore.errors import (
     ImageTooLarge,
     InvalidImage,
@@ -285,11 +287,13 @@ class FailingRepository(MemoryRepository):
         self.saves = 0
         self.failing = True
 
-    def save(self, user_id: str, images: UserImages) -> UserImages:
+    def save(
+        self, user_id: str, images: UserImages, records: Sequence[AuditRecord] = ()
+    ) -> UserImages:
         self.saves += 1
         if self.failing:
             raise self.error
-        return super().save(user_id, images)
+        return super().save(user_id, images, records)
 
 
 def test_a_failed_second_write_removes_the_first(slots: ImageSlots) -> None:
@@ -335,11 +339,13 @@ class RacingRepository(MemoryRepository):
         super().__init__()
         self.raced = False
 
-    def save(self, user_id: str, images: UserImages) -> UserImages:
+    def save(
+        self, user_id: str, images: UserImages, records: Sequence[AuditRecord] = ()
+    ) -> UserImages:
         if not self.raced:
             self.raced = True
             super().save(user_id, self.get(user_id).with_image(Slot.COVER, OTHER_COVER))
-        return super().save(user_id, images)
+        return super().save(user_id, images, records)
 
 
 def test_a_lost_race_is_retried_on_the_winner_s_state() -> None:

@@ -24,3 +24,25 @@ class UserImagesRecord(models.Model):
         db_table = "imagecore_user_images"
         verbose_name = "user's images"
         verbose_name_plural = "users' images"
+
+
+class AuditEntry(models.Model):
+    """One record of the audit log (:class:`imagecore.audit.AuditRecord`): written with its
+    change, in the same transaction, never changed after."""
+
+    at = models.DateTimeField(db_index=True)
+    actor_role = models.TextField()
+    actor_name = models.TextField()
+    action = models.TextField()
+    user_id = models.TextField()
+    slot = models.TextField(null=True)
+    before_key = models.TextField(null=True)
+    after_key = models.TextField(null=True)
+    before_hash = models.TextField(null=True)
+    after_hash = models.TextField(null=True)
+    detail = models.TextField()
+
+    class Meta:
+        db_table = "imagecore_audit_log"
+        indexes = (models.Index(fields=["user_id", "id"], name="imagecore_audit_log_user"),)
+        verbose_name = "audit record"

@@ -3,7 +3,8 @@ with compare-and-set on its version."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from datetime import datetime
 from typing import Any
 
 import attrs
@@ -12,8 +13,9 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q
 
-from imagecore import StoredImage, UserImages
-from imagecore.adapters.django.models import UserImagesRecord
+from imagecore import Slot, StoredImage, UserImages
+from imagecore.adapters.django.models import AuditEntry, UserImagesRecord
+from imagecore.audit import Action, Actor, AuditRecord, Role
 from imagecore.documents import image_from_json
 from imagecore.errors import RepositoryError, VersionConflict
 
@@ -36,7 +38,18 @@ class DjangoRepository:
             image_from_json(row.profile_image), image_from_json(row.cover_image), row.version
         )
 
-    def save(self, user_id: str, images: UserImages) -> UserImages:
+    def save(
+        self, user_id: str, images: UserImages, records: Sequence[AuditRecord] = ()
+    ) -> UserImages:
+        with transaction.atomic(using=self.using):
+            committed = self._save(user_id, images)
+            try:
+                AuditEntry.objects.using(self.using).bulk_create(map(_entry, records))
+            except DatabaseError as error:
+                raise RepositoryError(f"cannot write the audit log: {error}") from error
+        return committed
+
+    def _save(self, user_id: str, images: UserImages) -> UserImages:
         pk = self._pk(user_id)
         committed = attrs.evolve(images, version=images.version + 1)
         fields = {
@@ -91,6 +104,58 @@ class DjangoRepository:
             return get_user_model()._meta.pk.to_python(user_id)
         except ValidationError:
             raise RepositoryError(f"{user_id!r} is not a user id of this project") from None
+
+
+class DjangoAuditLog:
+    """The audit log the repository appends to, in the project's database."""
+
+    def __init__(self, using: str = "default") -> None:
+        self.using = using
+
+    def history(self, user_id: str) -> list[AuditRecord]:
+        rows = AuditEntry.objects.using(self.using).filter(user_id=user_id).order_by("id")
+        try:
+            return [_record(row) for row in rows]
+        except DatabaseError as error:
+            raise RepositoryError(f"cannot read the audit log: {error}") from error
+
+    def prune(self, before: datetime) -> int:
+        try:
+            deleted, _ = AuditEntry.objects.using(self.using).filter(at__lt=before).delete()
+        except DatabaseError as error:
+            raise RepositoryError(f"cannot prune the audit log: {error}") from error
+        return int(deleted)
+
+
+def _entry(record: AuditRecord) -> AuditEntry:
+    return AuditEntry(
+        at=record.at,
+        actor_role=record.actor.role.value,
+        actor_name=record.actor.name,
+        action=record.action.value,
+        user_id=record.user_id,
+        slot=record.slot.value if record.slot else None,
+        before_key=record.before_key,
+        after_key=record.after_key,
+        before_hash=record.before_hash,
+        after_hash=record.after_hash,
+        detail=record.detail,
+    )
+
+
+def _record(row: AuditEntry) -> AuditRecord:
+    return AuditRecord(
+        at=row.at,
+        actor=Actor(Role(row.actor_role), row.actor_name),
+        action=Action(row.action),
+        user_id=row.user_id,
+        slot=Slot(row.slot) if row.slot else None,
+        before_key=row.before_key,
+        after_key=row.after_key,
+        before_hash=row.before_hash,
+        after_hash=row.after_hash,
+        detail=row.detail,
+    )
 
 
 def _document(image: StoredImage | None) -> dict[str, Any] | None:

@@ -8,6 +8,7 @@ do not trip over each other.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import Any
@@ -18,8 +19,11 @@ try:
 except ImportError as error:
     raise ImportError(f"PostgreSQL needs `pip install 'imagecore[postgres]'` ({error})") from error
 
+from imagecore.adapters.sql.audit_log import SqlAuditLog
+from imagecore.adapters.sql.blocklist import SqlBlocklist
 from imagecore.adapters.sql.postgres_reader import AsyncPostgresReader
 from imagecore.adapters.sql.rate_counter import SqlRateCounter
+from imagecore.adapters.sql.reports import SqlReports
 from imagecore.adapters.sql.repository import SqlRepository
 from imagecore.adapters.sql.schema import migrate
 from imagecore.adapters.sql.seam import Connection, Dialect
@@ -32,6 +36,7 @@ POSTGRES = Dialect(
     json_text="{}::text",
     json_type="jsonb",
     time_type="timestamptz",
+    serial_key="bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
     table_exists="SELECT 1 WHERE to_regclass(%s) IS NOT NULL",
     errors=(psycopg.Error, PoolTimeout),
 )
@@ -40,7 +45,8 @@ _MIGRATION_LOCK = 0x1_4A6E_C04E
 
 
 class PostgresDatabase:
-    """The PostgreSQL database at ``url``: its :attr:`repository` and :attr:`rate_counter`.
+    """The PostgreSQL database at ``url``: its :attr:`repository`, :attr:`rate_counter`,
+    :attr:`audit_log` and :attr:`reports`.
 
     With ``create`` (the default) the tables are created or migrated; without it nothing is
     written: the database must hold the current imagecore tables already.
@@ -76,6 +82,12 @@ class PostgresDatabase:
         self.repository = SqlRepository(connections)
         #: Rate counts in the same database, shared by every worker of every machine.
         self.rate_counter = SqlRateCounter(connections)
+        #: The pictures taken down, matched in memory, fresh with every worker's changes.
+        self.blocklist = SqlBlocklist(connections)
+        #: The records the repository (and the other stores) append, read and pruned.
+        self.audit_log = SqlAuditLog(connections)
+        #: Users' reports on images.
+        self.reports = SqlReports(connections)
 
     def close(self) -> None:
         """Close the pool and its connections."""
@@ -98,6 +110,11 @@ class _PooledConnections:
 
     def connection(self) -> AbstractContextManager[Connection]:
         return self._pool.connection()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        with self._pool.connection() as connection, connection.transaction():
+            yield connection
 
     def stream(self, query: str) -> Iterator[tuple[Any, ...]]:
         # A named (server-side) cursor inside a transaction streams the rows in batches.

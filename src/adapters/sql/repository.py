@@ -1,18 +1,21 @@
 """The image repository on any of the SQL databases, and the row mapping it uses.
 
 One row per user holds each slot's image as a JSON document and a version. A write is a single
-statement that only matches the version it read, so of two racing writers exactly one wins.
+statement that only matches the version it read, so of two racing writers exactly one wins; its
+audit records are inserted in the same transaction, once it has won.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import attrs
 
+from imagecore.adapters.sql import audit_log
 from imagecore.adapters.sql.schema import USER_IMAGES
-from imagecore.adapters.sql.seam import Connections, Dialect
+from imagecore.adapters.sql.seam import Connection, Connections, Dialect
+from imagecore.audit import AuditRecord
 from imagecore.documents import image_from_json, image_to_json
 from imagecore.errors import RepositoryError, VersionConflict
 from imagecore.model import Slot, UserImages
@@ -63,23 +66,32 @@ class SqlRepository(ImageRepository):
             raise RepositoryError(f"cannot read images of a user: {error}") from error
         return user_images(row)
 
-    def save(self, user_id: str, images: UserImages) -> UserImages:
-        profile = image_to_json(images.get(Slot.PROFILE))
-        cover = image_to_json(images.get(Slot.COVER))
+    def save(
+        self, user_id: str, images: UserImages, records: Sequence[AuditRecord] = ()
+    ) -> UserImages:
         try:
-            with self._connections.connection() as connection:
-                if images.version == 0:
-                    done = connection.execute(self._insert, (user_id, profile, cover))
-                else:
-                    done = connection.execute(
-                        self._update, (profile, cover, user_id, images.version)
-                    )
-                stored = done.rowcount == 1
+            if not records:  # one statement: no transaction to open
+                with self._connections.connection() as connection:
+                    self._write(connection, user_id, images)
+            else:
+                with self._connections.transaction() as connection:
+                    self._write(connection, user_id, images)
+                    audit_log.append(connection, self.dialect, records)
         except self._errors as error:
             raise RepositoryError(f"cannot save images of a user: {error}") from error
-        if not stored:
-            raise VersionConflict()
         return attrs.evolve(images, version=images.version + 1)
+
+    def _write(self, connection: Connection, user_id: str, images: UserImages) -> None:
+        """Write the row if its version is still ``images.version``; VersionConflict (which
+        rolls a transaction back) if not."""
+        profile = image_to_json(images.get(Slot.PROFILE))
+        cover = image_to_json(images.get(Slot.COVER))
+        if images.version == 0:
+            done = connection.execute(self._insert, (user_id, profile, cover))
+        else:
+            done = connection.execute(self._update, (profile, cover, user_id, images.version))
+        if done.rowcount != 1:
+            raise VersionConflict()
 
     def users(self) -> Iterator[str]:
         try:

@@ -7,17 +7,23 @@ around :func:`migrate`, so that workers starting together migrate one after the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from imagecore.adapters.sql.audit_log import create_audit_log
+from imagecore.adapters.sql.blocklist import create_blocklist
+from imagecore.adapters.sql.reports import create_reports
 from imagecore.adapters.sql.seam import Connection, Dialect
 from imagecore.errors import RepositoryError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 5
 
 USER_IMAGES = "imagecore_user_images"
 RATE_COUNTS = "imagecore_rate_counts"
 VERSIONS = "imagecore_schema"
 
-#: Each version's statement; {json} and {time} are the dialect's column types.
-MIGRATIONS = {
+#: Each version's statement ({json} and {time} are the dialect's column types), or a function
+#: giving its statements in the dialect.
+MIGRATIONS: dict[int, str | Callable[[Dialect], tuple[str, ...]]] = {
     1: f"""
     CREATE TABLE IF NOT EXISTS {USER_IMAGES} (
         user_id text PRIMARY KEY NOT NULL,
@@ -36,6 +42,9 @@ MIGRATIONS = {
         PRIMARY KEY (key, window_number)
     )
     """,
+    3: create_audit_log,
+    4: create_reports,
+    5: create_blocklist,
 }
 
 
@@ -63,9 +72,14 @@ def migrate(connection: Connection, dialect: Dialect, *, create: bool) -> None:
     if found == 0:
         connection.execute(f"CREATE TABLE IF NOT EXISTS {VERSIONS} (version integer NOT NULL)")
     for version in range(found + 1, SCHEMA_VERSION + 1):
-        connection.execute(
-            MIGRATIONS[version].format(json=dialect.json_type, time=dialect.time_type)
+        migration = MIGRATIONS[version]
+        statements = (
+            (migration.format(json=dialect.json_type, time=dialect.time_type),)
+            if isinstance(migration, str)
+            else migration(dialect)
         )
+        for statement in statements:
+            connection.execute(statement)
         connection.execute(f"INSERT INTO {VERSIONS} (version) VALUES ({dialect.param})", (version,))
 
 

@@ -30,6 +30,8 @@ class Dialect:
     #: Column types for JSON documents and for times.
     json_type: str
     time_type: str
+    #: The column definition of a key numbered by the database as rows are inserted.
+    serial_key: str
     #: A query with one parameter, a table name: a row if that table exists, none if not.
     table_exists: str
     #: What the database's library raises; the shared code turns these into RepositoryError.
@@ -41,6 +43,8 @@ class Cursor(Protocol):
     def rowcount(self) -> int: ...
 
     def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
 
 
 class Connection(Protocol):
@@ -55,6 +59,11 @@ class Connections(Protocol):
 
     def connection(self) -> AbstractContextManager[Connection]:
         """A connection in autocommit mode, for one or a few statements."""
+        ...
+
+    def transaction(self) -> AbstractContextManager[Connection]:
+        """A connection inside a transaction, committed when the block ends and rolled back if
+        it raises: for a write and its audit records together."""
         ...
 
     def stream(self, query: str) -> Iterator[tuple[Any, ...]]:

@@ -17,7 +17,10 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
+from imagecore.adapters.sql.audit_log import SqlAuditLog
+from imagecore.adapters.sql.blocklist import SqlBlocklist
 from imagecore.adapters.sql.rate_counter import SqlRateCounter
+from imagecore.adapters.sql.reports import SqlReports
 from imagecore.adapters.sql.repository import SqlRepository
 from imagecore.adapters.sql.schema import (
     RATE_COUNTS,
@@ -38,6 +41,7 @@ SQLITE = Dialect(
     json_text="{}",
     json_type="text",
     time_type="text",
+    serial_key="integer PRIMARY KEY AUTOINCREMENT",
     table_exists="SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
     errors=(sqlite3.Error,),
 )
@@ -47,7 +51,8 @@ _OLDER_IMAGECORE_REFUSES = 3
 
 
 class SqliteDatabase:
-    """The SQLite database at ``path``: its :attr:`repository` and :attr:`rate_counter`.
+    """The SQLite database at ``path``: its :attr:`repository`, :attr:`rate_counter`,
+    :attr:`audit_log` and :attr:`reports`.
 
     With ``create`` (the default) a missing file is created and an older schema migrated; without
     it nothing is written: the file must exist and hold the current imagecore tables.
@@ -73,6 +78,12 @@ class SqliteDatabase:
         self.repository = SqlRepository(self._connections)
         #: Rate counts in the same file, so every worker process shares them.
         self.rate_counter = SqlRateCounter(self._connections)
+        #: The pictures taken down, matched in memory, fresh with every worker's changes.
+        self.blocklist = SqlBlocklist(self._connections)
+        #: The records the repository (and the other stores) append, read and pruned.
+        self.audit_log = SqlAuditLog(self._connections)
+        #: Users' reports on images.
+        self.reports = SqlReports(self._connections)
         #: Reads for an event loop (see :class:`SqliteReader`).
         self.reader = SqliteReader(self.path, self.repository)
 
@@ -190,8 +201,25 @@ class _OneConnection:
     def connection(self) -> AbstractContextManager[Connection]:
         return contextlib.nullcontext(self._connection)
 
+    def transaction(self) -> AbstractContextManager[Connection]:
+        return _transaction(self._connection)
+
     def stream(self, query: str) -> Iterator[tuple[Any, ...]]:
         yield from self._connection.execute(query)
+
+
+@contextlib.contextmanager
+def _transaction(connection: sqlite3.Connection) -> Iterator[Connection]:
+    # IMMEDIATE: the write lock is taken at the start, so a transaction that read first is
+    # never refused its write half-way (SQLite's "database is locked" on upgrade).
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield connection
+    except BaseException:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
 
 
 class _ThreadConnections:
@@ -208,6 +236,9 @@ class _ThreadConnections:
 
     def connection(self) -> AbstractContextManager[Connection]:
         return contextlib.nullcontext(self.get())
+
+    def transaction(self) -> AbstractContextManager[Connection]:
+        return _transaction(self.get())
 
     def stream(self, query: str) -> Iterator[tuple[Any, ...]]:
         yield from self.get().execute(query)

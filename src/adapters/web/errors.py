@@ -10,12 +10,21 @@ import attrs
 
 from imagecore import BackendError, ConcurrentUpdate, ImageCoreError, MediaNotFound, RequestError
 from imagecore.adapters.web import edge_wording, wording
-from imagecore.errors import Abandoned, Busy, RateLimited, SlotEmpty
+from imagecore.errors import (
+    Abandoned,
+    AlreadyReported,
+    Busy,
+    NoOpenReports,
+    RateLimited,
+    SlotEmpty,
+)
 
 #: The core's errors and the status each one answers with; the most specific class wins.
 STATUS_OF: Mapping[type[ImageCoreError], int] = {
     RateLimited: HTTPStatus.TOO_MANY_REQUESTS,
     SlotEmpty: HTTPStatus.NOT_FOUND,
+    NoOpenReports: HTTPStatus.NOT_FOUND,
+    AlreadyReported: HTTPStatus.CONFLICT,
     MediaNotFound: HTTPStatus.NOT_FOUND,
     RequestError: HTTPStatus.BAD_REQUEST,
     ConcurrentUpdate: HTTPStatus.CONFLICT,

@@ -16,6 +16,7 @@ from imagecore.adapters.web.guide_wording import LABELS, SLOT_NAMES, crop_field,
 from imagecore.adapters.web.quoting import byte_size, echo
 from imagecore.errors import (
     Abandoned,
+    AlreadyReported,
     BackendError,
     Busy,
     ConcurrentUpdate,
@@ -26,8 +27,11 @@ from imagecore.errors import (
     InvalidCrop,
     InvalidDescription,
     InvalidImage,
+    InvalidModeration,
     MediaNotFound,
+    NoOpenReports,
     NothingToUpload,
+    OwnImage,
     PictureBlocked,
     RateLimited,
     RepositoryError,
@@ -97,6 +101,19 @@ def sentence(error: ImageCoreError) -> str:
             return f"The image type must be {SLOT_NAMES} ({given})."
         case NothingToUpload():
             return f"No image was sent: send a {SLOT_NAMES} file."
+        case AlreadyReported(slot=slot):
+            return (
+                f"You have reported this {LABELS[slot].lower()} already: "
+                "a moderator will look at it."
+            )
+        case OwnImage(slot=slot):
+            return (
+                f"You cannot report your own {LABELS[slot].lower()}: delete it if you want it gone."
+            )
+        case NoOpenReports(slot=slot):
+            return f"There is no open report on this {LABELS[slot].lower()}."
+        case InvalidModeration(problem=problem):
+            return f"{problem[:1].upper()}{problem[1:]}."
         case SlotEmpty(slot=slot, action=action):
             label = LABELS[slot]
             return f"{label} not found: there is no {label.lower()} to {action}."

@@ -65,3 +65,11 @@ class BlocklistContract:
         for thread in threads:
             thread.join()
         assert len(list(blocklist.entries())) == 160
+
+    def test_adding_many_keeps_the_new_ones_once(self, blocklist: Blocklist) -> None:
+        """An imported list: its repeats and the entries there already are not added again."""
+        blocklist.add(BlockedPicture(pdq=SEEN.pdq))
+        listed = [BlockedPicture(pdq=h) for h in (SEEN.pdq, FAR.pdq, FAR.pdq)]
+        assert blocklist.add_all(listed) == 1
+        assert blocklist.add_all(listed) == 0
+        assert sorted(e.pdq or "" for e in blocklist.entries()) == sorted([SEEN.pdq, FAR.pdq])
