@@ -66,7 +66,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Profile and cover images for your users, over HTTP.",
         epilog="Settings come from IMAGECORE_* environment variables; see the README.\n\n"
         "examples:\n  imagecore serve --workers 2\n  imagecore token alice --ttl 3600\n"
-        "  imagecore gc --dry-run\n  imagecore check\n  imagecore variants",
+        "  imagecore gc --dry-run\n  imagecore check\n  imagecore variants\n"
+        "  imagecore takedown 42 profile_image --reason impersonation\n  imagecore audit 42\n"
+        "  imagecore blocklist export > blocked.txt",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"imagecore {package_version()}")
@@ -104,6 +106,11 @@ def _parser() -> argparse.ArgumentParser:
     token_parser.add_argument("subject", metavar="SUBJECT", help="the user id the token speaks for")
     token_parser.add_argument(
         "--ttl", type=_positive, default=DAY, help="seconds until it expires (default: %(default)s)"
+    )
+    token_parser.add_argument(
+        "--moderator",
+        action="store_true",
+        help="with the moderator scope (IMAGECORE_MODERATOR_CLAIM, IMAGECORE_MODERATOR_SCOPE)",
     )
     token_parser.set_defaults(command="token")
 
@@ -164,7 +171,55 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     variants_parser.set_defaults(command="variants")
+
+    takedown_parser = commands.add_parser(
+        "takedown",
+        help="take a user's image down, and keep the picture from coming back",
+        description="Remove USER's image in SLOT as a moderator would: the picture is added to "
+        "the blocklist (so that no upload of it, re-encoded, resized or cropped, is taken "
+        "again), the slot shows its default, the image and its variants leave storage, and "
+        "the open reports on it close. The audit log records it, done by this command.",
+        epilog="examples:\n  imagecore takedown 42 profile_image --reason 'impersonation'",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    takedown_parser.add_argument("user", metavar="USER", help="whose image")
+    takedown_parser.add_argument(
+        "slot", metavar="SLOT", choices=SLOT_NAMES, help=f"one of {', '.join(SLOT_NAMES)}"
+    )
+    takedown_parser.add_argument("--reason", required=True, help="why, for the audit log")
+    takedown_parser.set_defaults(command="takedown")
+
+    audit_parser = commands.add_parser(
+        "audit",
+        help="print the history of a user's images",
+        description="Print every recorded change to USER's images, oldest first: when, who "
+        "(the user, a moderator, a command), what, which slot, the keys and hashes before "
+        "and after. Records older than IMAGECORE_AUDIT_DAYS are removed by gc.",
+        epilog="examples:\n  imagecore audit 42",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    audit_parser.add_argument("user", metavar="USER", help="whose history")
+    audit_parser.set_defaults(command="audit")
+
+    blocklist_parser = commands.add_parser(
+        "blocklist",
+        help="import, export or remove blocked pictures' PDQ hashes",
+        description="The blocklist as a list of PDQ hashes, one a line in hex (the format of "
+        "ThreatExchange's lists): `export` prints it, `import FILE` (or - for standard input) "
+        "adds a list's hashes, `remove HASH...` unblocks them.",
+        epilog="examples:\n  imagecore blocklist export > blocked.txt\n"
+        "  imagecore blocklist import shared-list.txt\n  imagecore blocklist remove 58f8...",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    blocklist_parser.add_argument("action", choices=("export", "import", "remove"))
+    blocklist_parser.add_argument(
+        "values", nargs="*", metavar="FILE|HASH", help="the file to import, or the hashes"
+    )
+    blocklist_parser.set_defaults(command="blocklist")
     return parser
+
+
+SLOT_NAMES = ("profile_image", "cover_image")
 
 
 def _non_negative(text: str) -> int:

@@ -43,7 +43,7 @@ def build_app(
         wiring = open_wiring(settings, existing=existing)
         on_shutdown.append(wiring.close)
     config = http_config(settings, wiring, tokens or token_policy(settings))
-    return create_app(wiring.slots, config, on_shutdown=on_shutdown)
+    return create_app(wiring.slots, config, moderation=wiring.moderation, on_shutdown=on_shutdown)
 
 
 def http_config(settings: Settings, wiring: Wiring, tokens: TokenPolicy) -> HttpConfig:

@@ -16,6 +16,7 @@ import attrs
 
 from imagecore import Box, ImageLimits, Slot, SlotPolicy
 from imagecore.app import parsers
+from imagecore.moderation import REPORTS_PER_HOUR
 from imagecore.policies import DEFAULT_POLICIES
 from imagecore.throttle import Limit
 
@@ -130,6 +131,15 @@ class Settings:
     max_connections_per_address: int = setting(
         "IMAGECORE_MAX_CONNECTIONS_PER_ADDRESS", 64, parsers.positive_int
     )
+    #: The token claim that names a moderator, and the value in it that does (a claim holding
+    #: a space-separated string, such as OAuth's ``scope``, or a list of strings).
+    moderator_claim: str = setting("IMAGECORE_MODERATOR_CLAIM", "scope", parsers.text)
+    moderator_scope: str = setting("IMAGECORE_MODERATOR_SCOPE", "imagecore:moderate", parsers.text)
+    report_rate_per_user: Limit | None = setting(
+        "IMAGECORE_REPORT_RATE_PER_USER", REPORTS_PER_HOUR, parsers.rate
+    )
+    #: How long the audit log keeps a record: ``gc`` removes older ones.
+    audit_days: int = setting("IMAGECORE_AUDIT_DAYS", 365, parsers.positive_int)
     log_level: str = setting("IMAGECORE_LOG_LEVEL", "INFO", parsers.log_level)
 
     @property

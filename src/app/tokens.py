@@ -19,7 +19,12 @@ SECRET_FILE = "jwt-secret"
 
 def token_policy(settings: Settings) -> TokenPolicy:
     """The configured public key or secret, else the data dir's secret (made on first use)."""
-    options = {"issuer": settings.jwt_issuer, "audience": settings.jwt_audience}
+    options = {
+        "issuer": settings.jwt_issuer,
+        "audience": settings.jwt_audience,
+        "moderator_claim": settings.moderator_claim,
+        "moderator_scope": settings.moderator_scope,
+    }
     if settings.jwt_public_key is not None:
         try:
             return TokenPolicy.public_key(settings.jwt_public_key, **options)
@@ -72,7 +77,7 @@ def token(settings: Settings, args: argparse.Namespace) -> int:
     """`imagecore token`: a token for ``args.subject``, valid ``args.ttl`` seconds."""
     policy = token_policy(settings)
     try:
-        print(issue_token(args.subject, policy, ttl=args.ttl))
+        print(issue_token(args.subject, policy, ttl=args.ttl, moderator=args.moderator))
     except ValueError as error:
         print(f"imagecore token: {error}", file=sys.stderr)
         return 2

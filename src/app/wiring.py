@@ -18,22 +18,29 @@ from imagecore.adapters.fsspec_storage import FsspecStorage
 from imagecore.adapters.isolated_codec import IsolatedCodec
 from imagecore.adapters.memory_repository import (
     InlineReader,
+    MemoryAuditLog,
+    MemoryBlocklist,
     MemoryRateCounter,
+    MemoryReports,
     MemoryRepository,
 )
 from imagecore.adapters.pillow_codec import PillowCodec
 from imagecore.adapters.sql import SqliteDatabase
 from imagecore.app.settings import Settings, SettingsError
 from imagecore.decode_limit import SlottedCodec
-from imagecore.ports import AsyncImageReader, RateCounter
+from imagecore.moderation import Moderation
+from imagecore.ports import AsyncImageReader, AuditLog, Blocklist, RateCounter, Reports
+from imagecore.throttle import Throttle
 
 
 @attrs.define
 class Wiring:
-    """The core service for one process, the rate counter beside it, and what closes them."""
+    """The core service for one process, the rate counter and moderation beside it, and what
+    closes them."""
 
     slots: ImageSlots
     rate_counter: RateCounter
+    moderation: Moderation
     #: Reads for the event loop (in memory: on it; SQLite: on it unless the file is held;
     #: PostgreSQL: its async driver); None: on a thread.
     reader: AsyncImageReader | None = None
@@ -70,27 +77,31 @@ def open_wiring(
             codec = isolated
             opened.callback(isolated.close)
         _check_pixel_limits(settings, codec)
-        counter: RateCounter = MemoryRateCounter()
-        reader: AsyncImageReader | None = None
         if repository is None:
             database = _open_database(settings, existing=existing)
             opened.callback(database.close)
-            repository, counter = database.repository, database.rate_counter
-            reader = database.reader
         else:
-            reader = InlineReader(repository) if isinstance(repository, MemoryRepository) else None
+            database = _given(repository)
         # Each decode holds a slot shared by every process of the server (and the commands).
         locks = LockFileSlots(
             settings.data_dir.resolve() / "locks", settings.max_concurrent_decodes
         )
         slots = ImageSlots(
             storage=storage,
-            repository=repository,
+            repository=database.repository,
             codec=SlottedCodec(codec, locks),
             policies=settings.policies,
             limits=settings.limits,
+            blocklist=database.blocklist,
         )
-        return Wiring(slots, counter, reader, opened.pop_all())
+        moderation = Moderation(
+            slots,
+            database.reports,
+            database.audit_log,
+            Throttle(database.rate_counter),
+            settings.report_rate_per_user,
+        )
+        return Wiring(slots, database.rate_counter, moderation, database.reader, opened.pop_all())
 
 
 def build_codec(settings: Settings) -> IsolatedCodec:
@@ -113,9 +124,28 @@ class _Database:
 
     repository: ImageRepository
     rate_counter: RateCounter
+    audit_log: AuditLog
+    reports: Reports
+    blocklist: Blocklist
     close: Callable[[], None]
-    #: Reads for the event loop.
-    reader: AsyncImageReader
+    #: Reads for the event loop; None: on a thread.
+    reader: AsyncImageReader | None
+
+
+def _given(repository: ImageRepository) -> _Database:
+    """A repository given by the caller, with memory stores beside it (sharing its audit log,
+    where it is a memory one)."""
+    memory = isinstance(repository, MemoryRepository)
+    log = repository.audit_log if isinstance(repository, MemoryRepository) else MemoryAuditLog()
+    return _Database(
+        repository,
+        MemoryRateCounter(),
+        log,
+        MemoryReports(log),
+        MemoryBlocklist(audit_log=log),
+        lambda: None,
+        InlineReader(repository) if memory else None,
+    )
 
 
 def _open_database(settings: Settings, *, existing: bool) -> _Database:
@@ -127,8 +157,7 @@ def _open_database(settings: Settings, *, existing: bool) -> _Database:
                 "IMAGECORE_DATABASE_URL=memory: lives inside the server process only; "
                 "gc and check need the database the server uses."
             )
-        memory = MemoryRepository()
-        return _Database(memory, MemoryRateCounter(), lambda: None, InlineReader(memory))
+        return _given(MemoryRepository())
     variable = "IMAGECORE_DATABASE_URL" if settings.database_url else "IMAGECORE_DATA_DIR"
     with _blaming(variable, f"database {settings.database_shown!r}"):
         if url.startswith(("postgresql://", "postgres://")):
@@ -138,10 +167,24 @@ def _open_database(settings: Settings, *, existing: bool) -> _Database:
                 url, pool_size=settings.database_pool_size, create=not existing
             )
             return _Database(
-                postgres.repository, postgres.rate_counter, postgres.close, postgres.reader
+                postgres.repository,
+                postgres.rate_counter,
+                postgres.audit_log,
+                postgres.reports,
+                postgres.blocklist,
+                postgres.close,
+                postgres.reader,
             )
         sqlite = SqliteDatabase(url.removeprefix("sqlite:///"), create=not existing)
-        return _Database(sqlite.repository, sqlite.rate_counter, sqlite.close, sqlite.reader)
+        return _Database(
+            sqlite.repository,
+            sqlite.rate_counter,
+            sqlite.audit_log,
+            sqlite.reports,
+            sqlite.blocklist,
+            sqlite.close,
+            sqlite.reader,
+        )
 
 
 def _check_pixel_limits(settings: Settings, codec: ImageCodec) -> None:

@@ -37,12 +37,15 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
-        ([], ["serve", "token", "gc", "check", "variants", "IMAGECORE_", "examples:"]),
+        ([], ["serve", "token", "gc", "check", "variants", "takedown", "audit", "examples:"]),
         (["serve"], ["--host", "--port", "--workers", "examples:"]),
         (["token"], ["SUBJECT", "--ttl", "examples:"]),
         (["gc"], ["--dry-run", "--min-age", "--allow-recent", "--allow-empty-database"]),
         (["check"], ["files nobody references", "examples:"]),
         (["variants"], ["IMAGECORE_VARIANT_FORMAT", "running it again", "examples:"]),
+        (["takedown"], ["USER", "SLOT", "--reason", "blocklist", "examples:"]),
+        (["audit"], ["USER", "IMAGECORE_AUDIT_DAYS", "examples:"]),
+        (["blocklist"], ["export", "import", "remove", "ThreatExchange", "examples:"]),
     ],
 )
 def test_every_command_has_help_with_examples(

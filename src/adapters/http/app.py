@@ -29,6 +29,7 @@ from imagecore.adapters.http.cors import CrossOrigin, OptionsRouter
 from imagecore.adapters.http.docs import docs_headers, openapi_config
 from imagecore.adapters.http.errors import exception_handlers, refund_unavailable
 from imagecore.adapters.http.media import MEDIA_PATH, media_router
+from imagecore.adapters.http.moderation import ModerationApi, moderator_handlers, report_handlers
 from imagecore.adapters.http.openapi import operations
 from imagecore.adapters.http.pages import page_routes
 from imagecore.adapters.http.routes import API_PATH, Api, ThreadedReader, api_handlers, health
@@ -38,6 +39,7 @@ from imagecore.adapters.web.answers import DecodeBudget, Urls
 from imagecore.adapters.web.body_budget import BodyBudget
 from imagecore.adapters.web.rates import RateRules
 from imagecore.decode_limit import SlottedCodec, ThreadSlots
+from imagecore.moderation import Moderation
 from imagecore.ports import AsyncImageReader
 
 
@@ -83,8 +85,15 @@ class HttpConfig:
         return DefineMiddleware(BearerAuthMiddleware, policy=self.tokens)
 
 
-def create_app(slots: ImageSlots, config: HttpConfig, **litestar_options: Any) -> Litestar:
-    """The HTTP API over ``slots``: the guide's routes in ``/api/resume/``, media in ``/media/``.
+def create_app(
+    slots: ImageSlots,
+    config: HttpConfig,
+    *,
+    moderation: Moderation | None = None,
+    **litestar_options: Any,
+) -> Litestar:
+    """The HTTP API over ``slots``: the guide's routes in ``/api/resume/``, media in ``/media/``;
+    with ``moderation``, users' reports and the moderators' routes beside them.
 
     A request body may be as large as one upload may be (``slots.limits.max_bytes``). Uploads
     decode in the slots of the service's codec where it is a
@@ -101,6 +110,9 @@ def create_app(slots: ImageSlots, config: HttpConfig, **litestar_options: Any) -
     gate = UploadGate(codec.slots, config.decode_wait)
     cross_origin = CrossOrigin(frozenset(config.cors_origins)) if config.cors_origins else None
     handlers = api_handlers(operations(slots, urls, config.rate_rules, published))
+    if moderation is not None:
+        moderation = attrs.evolve(moderation, slots=slots)
+        handlers += [*report_handlers(), *moderator_handlers()]
     api = OptionsRouter(
         API_PATH,
         route_handlers=handlers,
@@ -132,6 +144,9 @@ def create_app(slots: ImageSlots, config: HttpConfig, **litestar_options: Any) -
                 )
             ),
             "slots": _value(slots),
+            "moderation_api": _value(
+                ModerationApi(moderation, urls.stored) if moderation is not None else None
+            ),
         },
         "state": {"rate_rules": config.rate_rules},
         # Not Litestar's cors_config: see the cors module.

@@ -18,6 +18,7 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from litestar.types import ASGIApp
 
 from imagecore.adapters.web import edge_wording
+from imagecore.adapters.web.caller import MODERATOR_CLAIM, MODERATOR_SCOPE, Caller, is_moderator
 from imagecore.adapters.web.errors import Forbidden, NotSignedIn
 
 HMAC_ALGORITHMS = ("HS256",)
@@ -42,6 +43,9 @@ class TokenPolicy:
     audience: str | None = None
     #: Seconds of clock difference forgiven when checking ``exp``, ``nbf`` and ``iat``.
     leeway: int = 30
+    #: The claim that names a moderator, and the scope in it that does (see is_moderator).
+    moderator_claim: str = MODERATOR_CLAIM
+    moderator_scope: str = MODERATOR_SCOPE
 
     @property
     def can_issue(self) -> bool:
@@ -110,6 +114,11 @@ class Verified:
     user_id: str
     expires: float
     not_before: float | None
+    moderator: bool = False
+
+    @property
+    def caller(self) -> Caller:
+        return Caller(self.user_id, self.moderator)
 
 
 def user_id_from_token(token: str, policy: TokenPolicy) -> str:
@@ -156,6 +165,7 @@ def verify(token: str, policy: TokenPolicy) -> Verified:
         str(user),
         float(claims["exp"]),
         float(not_before) if isinstance(not_before, int | float) else None,
+        is_moderator(claims, policy.moderator_claim, policy.moderator_scope),
     )
 
 
@@ -182,6 +192,9 @@ class VerifiedTokens:
         self._verified: dict[str, Verified] = {}
 
     def user_id(self, token: str, now: float | None = None) -> str:
+        return self.caller(token, now).user_id
+
+    def caller(self, token: str, now: float | None = None) -> Caller:
         now = time.time() if now is None else now
         known = self._verified.get(token)
         if known is not None:
@@ -190,12 +203,12 @@ class VerifiedTokens:
                 raise InvalidToken(edge_wording.TOKEN_EXPIRED)
             if known.not_before is not None and now < known.not_before - self.policy.leeway:
                 raise InvalidToken(edge_wording.TOKEN_INVALID)
-            return known.user_id
+            return known.caller
         verified = verify(token, self.policy)
         if len(self._verified) >= self.size:
             del self._verified[next(iter(self._verified))]
         self._verified[token] = verified
-        return verified.user_id
+        return verified.caller
 
 
 def token_from_header(authorization: str | None) -> str:
@@ -208,12 +221,22 @@ def token_from_header(authorization: str | None) -> str:
     return token.strip()
 
 
-def issue_token(subject: str, policy: TokenPolicy, *, ttl: int, now: float | None = None) -> str:
-    """A signed access token for ``subject`` that ``policy`` accepts for ``ttl`` seconds."""
+def issue_token(
+    subject: str,
+    policy: TokenPolicy,
+    *,
+    ttl: int,
+    now: float | None = None,
+    moderator: bool = False,
+) -> str:
+    """A signed access token for ``subject`` that ``policy`` accepts for ``ttl`` seconds; a
+    ``moderator``'s carries the policy's moderator scope."""
     if not policy.can_issue:
         raise ValueError("tokens can only be issued with a shared secret, not a public key")
     issued = int(time.time() if now is None else now)
     claims: dict[str, Any] = {"sub": subject, "iat": issued, "exp": issued + ttl}
+    if moderator:
+        claims[policy.moderator_claim] = policy.moderator_scope
     if policy.issuer is not None:
         claims["iss"] = policy.issuer
     if policy.audience is not None:
@@ -221,10 +244,11 @@ def issue_token(subject: str, policy: TokenPolicy, *, ttl: int, now: float | Non
     return jwt.encode(claims, policy.key, algorithm=policy.algorithms[0])
 
 
-#: A host's own way of telling who asks: the user id of a request's connection, or None for
-#: nobody signed in (answered 401; or it raises NotSignedIn, saying why, or Forbidden, a 403).
-#: It may read the host's session, cookies, or headers.
-Identity = Callable[[ASGIConnection[Any, Any, Any, Any]], Awaitable[str | None]]
+#: A host's own way of telling who asks: the user id of a request's connection (or a Caller,
+#: to say that they are a moderator), or None for nobody signed in (answered 401; or it raises
+#: NotSignedIn, saying why, or Forbidden, a 403). It may read the host's session, cookies, or
+#: headers.
+Identity = Callable[[ASGIConnection[Any, Any, Any, Any]], Awaitable[str | Caller | None]]
 
 
 class IdentityMiddleware(AbstractAuthenticationMiddleware):
@@ -246,7 +270,8 @@ class IdentityMiddleware(AbstractAuthenticationMiddleware):
             raise PermissionDeniedException(detail=str(refused)) from None
         if user_id is None:
             raise NotAuthorizedException(detail=edge_wording.NOT_SIGNED_IN)
-        return AuthenticationResult(user=user_id, auth=None)
+        caller = user_id if isinstance(user_id, Caller) else Caller(user_id)
+        return AuthenticationResult(user=caller.user_id, auth=caller)
 
 
 class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
@@ -261,7 +286,7 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
     ) -> AuthenticationResult:
         try:
             token = token_from_header(connection.headers.get("authorization"))
-            user_id = self.tokens.user_id(token)
+            caller = self.tokens.caller(token)
         except InvalidToken as error:
             raise NotAuthorizedException(detail=str(error)) from None
-        return AuthenticationResult(user=user_id, auth=None)
+        return AuthenticationResult(user=caller.user_id, auth=caller)

@@ -11,7 +11,7 @@ from litestar.exceptions import InternalServerException
 
 from imagecore import Slot
 from imagecore.adapters.web.body_budget import BodyAccount
-from imagecore.adapters.web.errors import ClientGone
+from imagecore.adapters.web.errors import ClientGone, FormError
 from imagecore.adapters.web.forms import (
     MAX_DESCRIPTIONS_BODY,
     UploadForm,
@@ -35,6 +35,17 @@ async def read_descriptions(request: Request[Any, Any, Any]) -> dict[Slot, str]:
         if len(raw) > MAX_DESCRIPTIONS_BODY:
             raise descriptions_too_large()
     return descriptions_from_json(bytes(raw))
+
+
+async def read_bounded(request: Request[Any, Any, Any], limit: int) -> bytes:
+    """A small body (a moderation request's JSON, a hash list), refused at its first byte
+    beyond ``limit``."""
+    raw = bytearray()
+    async for chunk in _chunks(request):
+        raw += chunk
+        if len(raw) > limit:
+            raise FormError(f"The body is larger than {limit:,} bytes.")
+    return bytes(raw)
 
 
 async def _chunks(request: Request[Any, Any, Any]) -> AsyncIterator[bytes]:

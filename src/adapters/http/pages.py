@@ -1,4 +1,5 @@
-"""The page at ``/`` (static HTML, CSS and the guide's JavaScript client) and the docs' assets."""
+"""The page at ``/`` (static HTML, CSS and the guide's JavaScript client), the moderators' page
+at ``/moderation``, and the docs' assets."""
 
 from __future__ import annotations
 
@@ -45,6 +46,7 @@ def page_routes(*media_urls: str) -> list[Router]:
     """``/`` and ``/static/...`` for the page, ``/docs-assets/...`` for the API docs; the page
     may show images from ``media_urls``."""
     index = (STATIC / "index.html").read_bytes()
+    moderation = (STATIC / "moderation.html").read_bytes()
     headers = {
         "Content-Security-Policy": page_policy(*media_urls),
         "X-Content-Type-Options": "nosniff",
@@ -56,13 +58,19 @@ def page_routes(*media_urls: str) -> list[Router]:
     def page() -> Response[bytes]:
         return Response(index, media_type=MediaType.HTML, headers=headers)
 
+    # The page is static and public, as the user's is: what it shows comes from the API, which
+    # answers moderators only.
+    @get("/moderation", include_in_schema=False, sync_to_thread=False)
+    def moderation_page() -> Response[bytes]:
+        return Response(moderation, media_type=MediaType.HTML, headers=headers)
+
     def with_headers(response: Response[Any]) -> Response[Any]:
         for name, value in headers.items():
             response.headers[name] = value
         return response
 
     return [
-        Router("/", route_handlers=[page]),
+        Router("/", route_handlers=[page, moderation_page]),
         create_static_files_router(
             "/static",
             directories=[STATIC],
