@@ -10,7 +10,7 @@ AXE    := tests/browser/axe/node_modules/axe-core/axe.min.js
 run: $(VENV)/.run
 	$(BIN)/imagecore serve $(ARGS)
 
-test: lint typecheck chromium $(AXE)
+test: lint typecheck chromium $(AXE) corpus
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # axe-core, from npm as the lock file pins it: the browser tests audit the page with it.
@@ -88,3 +88,6 @@ FORCE:
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+# Real pictures for the false-block test, from package registries (see tests/corpora/README.md).
+include mk/corpus.mk
