@@ -3,8 +3,8 @@
 The SQL repositories keep one such document per slot (NULL for an empty one), and a host's own
 repository can do the same. A document is ``attrs.asdict`` of the :class:`StoredImage`: every
 field under its own name, ``placeholder`` an object or null, ``variants`` a list of objects,
-``still`` an object or null, ``fingerprint`` an object (``exact``, ``pdq``, ``quality``) or null
-for an image stored before fingerprints were taken. For example::
+``still`` an object or null, ``fingerprint`` an object (``exact``, ``pdq``, ``quality``,
+``crops``) or null for an image stored before fingerprints were taken. For example::
 
     {"key": "resume/images/profile_7_3f2a.jpg", "media_type": "image/jpeg", "width": 800,
      "height": 600, "size": 48213, "alt": "Me", "placeholder": {"blurhash": "LEHV6n...",

@@ -1,6 +1,6 @@
 """A picture taken down stays down: once its fingerprint is blocked, an upload of it, or of a
-copy re-encoded, resized, turned by its EXIF orientation or converted, is refused before
-anything is stored; other photographs pass."""
+copy re-encoded, resized, turned by its EXIF orientation, converted or cropped by 5 %, is
+refused before anything is stored; other photographs pass."""
 
 from __future__ import annotations
 
@@ -36,6 +36,24 @@ def turned_by_exif(picture: Image.Image) -> bytes:
     return saved(picture.transpose(Image.Transpose.ROTATE_90), "JPEG", quality=90, exif=exif)
 
 
+def cropped(
+    left: float = 0.0, top: float = 0.0, right: float = 0.0, bottom: float = 0.0
+) -> Callable[[Image.Image], bytes]:
+    """Cut by these fractions of its width and height at each side, saved as a JPEG."""
+
+    def cut(picture: Image.Image) -> bytes:
+        width, height = picture.size
+        box = (
+            round(width * left),
+            round(height * top),
+            round(width * (1 - right)),
+            round(height * (1 - bottom)),
+        )
+        return saved(picture.crop(box), "JPEG", quality=90)
+
+    return cut
+
+
 COPIES: dict[str, Callable[[Image.Image], bytes]] = {
     "the same file": lambda p: TAKEN_DOWN.read_bytes(),
     "JPEG at quality 60": lambda p: saved(p, "JPEG", quality=60),
@@ -43,6 +61,11 @@ COPIES: dict[str, Callable[[Image.Image], bytes]] = {
     "turned by its EXIF orientation": turned_by_exif,
     "PNG": lambda p: saved(p, "PNG"),
     "WebP": lambda p: saved(p, "WEBP", quality=80),
+    "cropped by 5 % (centred)": cropped(0.025, 0.025, 0.025, 0.025),
+    "cropped by 5 % from a corner": cropped(right=0.05, bottom=0.05),
+    "cropped by 5 % from the opposite corner": cropped(left=0.05, top=0.05),
+    "cropped by 5 % from the bottom": cropped(bottom=0.05),
+    "cropped by 5 % from the left": cropped(left=0.05),
 }
 
 

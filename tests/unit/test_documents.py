@@ -77,3 +77,24 @@ def test_a_document_from_before_fingerprints_reads_with_none() -> None:
     document = json.loads(image_to_json(IMAGE) or "")
     del document["fingerprint"]
     assert image_from_document(document) == attrs.evolve(IMAGE, fingerprint=None)
+
+
+def test_a_fingerprint_s_crops_read_back_as_they_were() -> None:
+    """The PDQ hashes of a fingerprint's crops are written as a list and read back as the tuple
+    they were, from the text and from a document a driver decoded."""
+    assert IMAGE.fingerprint is not None
+    crops = ("0f" * 32, "f0" * 32, "5a" * 32)
+    image = attrs.evolve(IMAGE, fingerprint=attrs.evolve(IMAGE.fingerprint, crops=crops))
+    text = image_to_json(image) or ""
+    assert json.loads(text)["fingerprint"]["crops"] == list(crops)
+    assert image_from_json(text) == image
+    read = image_from_json(json.loads(text))
+    assert read == image and read.fingerprint is not None and read.fingerprint.crops == crops
+
+
+def test_a_fingerprint_from_before_crops_reads_with_none() -> None:
+    """Fingerprints taken before crops were hashed read back with no crops, the rest unchanged."""
+    document = json.loads(image_to_json(IMAGE) or "")
+    del document["fingerprint"]["crops"]
+    image = image_from_document(document)
+    assert image == IMAGE and image.fingerprint is not None and image.fingerprint.crops == ()
