@@ -27,6 +27,8 @@ from bench.baseline_server import RECEIVE
 from bench.blocklist import render as render_blocklist
 from bench.blocklist import run as blocklist_run
 from bench.contenders import IMAGE_ONLY, Contender, codec, naive, pyvips_thumbnail
+from bench.fingerprints import render as render_fingerprints
+from bench.fingerprints import run as fingerprints_run
 from bench.get import render as render_get
 from bench.get import run as get_run
 from bench.hosts import render as render_hosts
@@ -91,6 +93,9 @@ def main() -> None:
         "[hosts] GET and upload through the Django and FastAPI hosts", file=sys.stderr, flush=True
     )
     report["hosts"] = hosts_run(seconds=3 if repeats < 5 else 10, uploads=repeats)
+    print("[fingerprints] the codec with and without", file=sys.stderr, flush=True)
+    phone_12 = [case for case in all_cases if case.name.startswith("12 MP phone-like JPEG")]
+    report["fingerprints"] = fingerprints_run(phone_12, max(9, repeats))
     print("[blocklist] matching against 100,000 PDQ entries", file=sys.stderr, flush=True)
     report["blocklist"] = blocklist_run(matches=200 if repeats < 5 else 1000)
     report["targets"] = targets(report)
@@ -106,6 +111,8 @@ def main() -> None:
     print(render_readers(report["readers"]))
     print()
     print(render_hosts(report["hosts"]))
+    print()
+    print(render_fingerprints(report["fingerprints"]))
     print()
     print(render_blocklist(report["blocklist"]))
     print(f"\nwritten to {RESULTS}")
@@ -272,6 +279,9 @@ def targets(report: dict[str, Any]) -> list[Target]:
     for row in report["media"].get("rows", []):
         name = f"media GET, {row['file']} ({row['bytes']} B): media / static files"
         found.append(at_least(name, row["ratio"], 0.8))
+    for row in report["fingerprints"]["rows"]:
+        name = f"fingerprints, {row['case'].replace(' -> ', ' ')}: with / without"
+        found.append(at_most(name, row["ratio"], 1.1))
     for row in report["blocklist"]["rows"]:
         name = f"blocklist, {row['database']}: match among 100,000 entries, ms"
         found.append(at_most(name, row["match_ms"], 10))

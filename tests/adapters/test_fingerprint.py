@@ -131,3 +131,12 @@ def test_what_hides_under_transparent_pixels_does_not_change_the_perceptual_hash
     one, other = fingerprint_of(picture), fingerprint_of(repainted)
     assert (one.pdq, one.crops) == (other.pdq, other.crops)
     assert one.exact != other.exact  # the pixels, hidden ones too, are not the same
+
+
+def test_a_host_without_a_blocklist_may_skip_the_fingerprints() -> None:
+    still = PillowCodec(fingerprints=False).encode(photo(), BOX, ImageLimits())
+    frames = [images.quadrants((120, 90)).rotate(turn) for turn in (0, 90, 180)]
+    gif = images.encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=80)
+    animated = PillowCodec(fingerprints=False).encode(gif, BOX, ImageLimits())
+    assert still.fingerprint is None and animated.fingerprint is None
+    assert PillowCodec().encode(photo(), BOX, ImageLimits()).fingerprint is not None

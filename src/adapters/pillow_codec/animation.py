@@ -26,6 +26,7 @@ def animation(
     limits: ImageLimits,
     output: encoders.Format,
     orientation: int,
+    fingerprint: bool = True,
 ) -> EncodedImage:
     # An APNG's default image, when it is not the animation's first frame, is for viewers that
     # cannot animate: browsers never show it, and Pillow gives it as frame 0.
@@ -75,5 +76,5 @@ def animation(
             encoders.VARIANT_FORMATS[box.variant_type_of(animated=True)],
         ),
         still,
-        fingerprint_of(first),
+        fingerprint_of(first) if fingerprint else None,
     )

@@ -71,6 +71,9 @@ class PillowCodec(ImageCodec):
     every frame. How many decode at once is the caller's to bound: wrapped in a
     :class:`~imagecore.decode_limit.SlottedCodec`, as the HTTP app and the command do.
 
+    Each image carries its fingerprint (:mod:`.fingerprint`), for a blocklist to tell it again;
+    ``fingerprints=False`` spares a host that keeps no blocklist the few milliseconds it costs.
+
     Every limit of ``limits`` is checked before any pixel is decoded. The pixel limit is never
     taken above Pillow's own (``PIL.Image.MAX_IMAGE_PIXELS``, read on every call): between that
     and twice it Pillow only warns, so the codec's own check must refuse those images, whatever
@@ -89,11 +92,13 @@ class PillowCodec(ImageCodec):
         *,
         stills_as_webp: bool = False,
         memory_budget: int | None = None,
+        fingerprints: bool = True,
     ) -> None:
         if ImageFile.LOAD_TRUNCATED_IMAGES:
             raise ValueError("PIL.ImageFile.LOAD_TRUNCATED_IMAGES must stay off")
         self.stills_as_webp = stills_as_webp
         self.memory_budget = memory_budget
+        self.fingerprints = fingerprints
 
     def encode(self, data: bytes, box: Box, limits: ImageLimits) -> EncodedImage:
         if not data:
@@ -162,7 +167,7 @@ class PillowCodec(ImageCodec):
             if self.memory_budget is not None:
                 costs.check_memory(str(image.format), pixels, animated, self.memory_budget)
             if animated:
-                return animation(image, box, limits, output, orientation)
+                return animation(image, box, limits, output, orientation, self.fingerprints)
             if self.stills_as_webp:
                 output = encoders.WEBP
             still = self._still(image, data, box, orientation)
@@ -179,7 +184,7 @@ class PillowCodec(ImageCodec):
                     box.variant_widths(still.width),
                     encoders.VARIANT_FORMATS[box.variant_type_of(animated=False)],
                 ),
-                fingerprint=fingerprint_of(still),
+                fingerprint=fingerprint_of(still) if self.fingerprints else None,
             )
 
     @staticmethod
