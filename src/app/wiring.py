@@ -61,8 +61,8 @@ def open_wiring(
 ) -> Wiring:
     """The core service wired to the adapters ``settings`` name, or to the ones given.
 
-    With ``existing``, for `gc` and `check`, nothing is created or migrated: the database must
-    exist already.
+    With ``existing``, for the operators' commands, nothing is created: the database must exist
+    already (one of an older imagecore is brought up to date, as the server would).
 
     Raises :class:`SettingsError`, naming the variable, when a configured place is unusable.
     """
@@ -164,7 +164,7 @@ def _open_database(settings: Settings, *, existing: bool) -> _Database:
             from imagecore.adapters.sql import PostgresDatabase
 
             postgres = PostgresDatabase(
-                url, pool_size=settings.database_pool_size, create=not existing
+                url, pool_size=settings.database_pool_size, create=not existing, upgrade=True
             )
             return _Database(
                 postgres.repository,
@@ -175,7 +175,7 @@ def _open_database(settings: Settings, *, existing: bool) -> _Database:
                 postgres.close,
                 postgres.reader,
             )
-        sqlite = SqliteDatabase(url.removeprefix("sqlite:///"), create=not existing)
+        sqlite = SqliteDatabase(url.removeprefix("sqlite:///"), create=not existing, upgrade=True)
         return _Database(
             sqlite.repository,
             sqlite.rate_counter,

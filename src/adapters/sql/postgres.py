@@ -48,12 +48,19 @@ class PostgresDatabase:
     """The PostgreSQL database at ``url``: its :attr:`repository`, :attr:`rate_counter`,
     :attr:`audit_log` and :attr:`reports`.
 
-    With ``create`` (the default) the tables are created or migrated; without it nothing is
-    written: the database must hold the current imagecore tables already.
+    With ``create`` (the default) the tables are created or migrated; without it the database
+    must hold imagecore's tables already, and nothing is written unless ``upgrade`` lets an
+    older schema be brought up to date (as the operators' commands do).
     """
 
     def __init__(
-        self, url: str, *, pool_size: int = 10, timeout: float = 10.0, create: bool = True
+        self,
+        url: str,
+        *,
+        pool_size: int = 10,
+        timeout: float = 10.0,
+        create: bool = True,
+        upgrade: bool | None = None,
     ) -> None:
         #: Reads for an event loop, on connections of their own (opened on that loop).
         self.reader = AsyncPostgresReader(url, POSTGRES, pool_size=pool_size, timeout=timeout)
@@ -71,7 +78,7 @@ class PostgresDatabase:
         )
         try:
             self._pool.open(wait=True, timeout=timeout)
-            self._migrate(create=create)
+            self._migrate(create=create, upgrade=create if upgrade is None else upgrade)
         except POSTGRES.errors as error:
             self._pool.close()
             raise RepositoryError(f"cannot use the PostgreSQL database: {error}") from error
@@ -93,11 +100,11 @@ class PostgresDatabase:
         """Close the pool and its connections."""
         self._pool.close()
 
-    def _migrate(self, *, create: bool) -> None:
+    def _migrate(self, *, create: bool, upgrade: bool) -> None:
         with self._pool.connection() as connection, connection.transaction():
-            if create:
+            if create or upgrade:
                 connection.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
-            migrate(connection, POSTGRES, create=create)
+            migrate(connection, POSTGRES, create=create, upgrade=upgrade)
 
 
 class _PooledConnections:

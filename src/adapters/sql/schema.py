@@ -48,23 +48,28 @@ MIGRATIONS: dict[int, str | Callable[[Dialect], tuple[str, ...]]] = {
 }
 
 
-def migrate(connection: Connection, dialect: Dialect, *, create: bool) -> None:
-    """Bring the schema to :data:`SCHEMA_VERSION`; with ``create`` false, only check that it is.
+def migrate(
+    connection: Connection, dialect: Dialect, *, create: bool, upgrade: bool | None = None
+) -> None:
+    """Bring the schema to :data:`SCHEMA_VERSION`: create the tables (with ``create``) or bring
+    an older schema up to date (with ``upgrade``, which defaults to ``create``).
 
-    Refuses (RepositoryError) a schema newer than this imagecore knows and, without ``create``,
-    a database with no imagecore tables or an older schema: then it writes nothing at all.
+    Refuses (RepositoryError) a schema newer than this imagecore knows, and what it was not
+    allowed to do: a database with no imagecore tables without ``create``, an older schema
+    without ``upgrade``; then it writes nothing at all.
     """
+    upgrade = create if upgrade is None else upgrade
     found = schema_version(connection, dialect)
     if found > SCHEMA_VERSION:
         raise newer_schema(found)
     if found == SCHEMA_VERSION:
         return
-    if not create:
-        if found == 0:
-            raise RepositoryError(
-                f"no imagecore tables in this {dialect.name} database: is it the one the server "
-                "uses? (The server creates them when it starts.)"
-            )
+    if found == 0 and not create:
+        raise RepositoryError(
+            f"no imagecore tables in this {dialect.name} database: is it the one the server "
+            "uses? (The server creates them when it starts.)"
+        )
+    if not upgrade:
         raise RepositoryError(
             f"the database has schema version {found}; this imagecore needs {SCHEMA_VERSION}: "
             "open it with create=True (the server does when it starts) to migrate it"

@@ -55,10 +55,18 @@ class SqliteDatabase:
     :attr:`audit_log` and :attr:`reports`.
 
     With ``create`` (the default) a missing file is created and an older schema migrated; without
-    it nothing is written: the file must exist and hold the current imagecore tables.
+    it the file must exist and hold imagecore's tables, and nothing is written unless
+    ``upgrade`` lets an older schema be brought up to date (as the operators' commands do).
     """
 
-    def __init__(self, path: str | Path, *, create: bool = True, busy_timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        create: bool = True,
+        upgrade: bool | None = None,
+        busy_timeout: float = 5.0,
+    ) -> None:
         self.path = Path(path)
         self.busy_timeout = busy_timeout
         if not create and not self.path.is_file():
@@ -68,7 +76,11 @@ class SqliteDatabase:
             if create:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._use_wal(self._connections.get())
-            self._migrate(self._connections.get(), create=create)
+            self._migrate(
+                self._connections.get(),
+                create=create,
+                upgrade=create if upgrade is None else upgrade,
+            )
         except (OSError, sqlite3.Error) as error:
             self.close()
             raise RepositoryError(f"cannot open the database at {self.path}: {error}") from error
@@ -105,13 +117,13 @@ class SqliteDatabase:
                 time.sleep(0.01)
 
     @staticmethod
-    def _migrate(connection: sqlite3.Connection, *, create: bool) -> None:
+    def _migrate(connection: sqlite3.Connection, *, create: bool, upgrade: bool) -> None:
         # Only an exclusive transaction when it may write: checking works on a read-only file.
-        connection.execute("BEGIN IMMEDIATE" if create else "BEGIN")
+        connection.execute("BEGIN IMMEDIATE" if create or upgrade else "BEGIN")
         try:
-            _adopt_older_file(connection, create=create)
-            migrate(connection, SQLITE, create=create)
-            if create:
+            _adopt_older_file(connection, create=upgrade)
+            migrate(connection, SQLITE, create=create, upgrade=upgrade)
+            if create or upgrade:
                 connection.execute(f"PRAGMA user_version = {_OLDER_IMAGECORE_REFUSES}")
         except BaseException:
             if connection.in_transaction:
