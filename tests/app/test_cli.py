@@ -23,15 +23,8 @@ from imagecore.app.wiring import open_wiring
 from tests import images
 from tests.adapters.test_bearer_auth import pem_pair
 
-
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Each test runs with its own data dir and no other IMAGECORE_* variable."""
-    for name in list(os.environ):
-        if name.startswith("IMAGECORE_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("IMAGECORE_DATA_DIR", str(tmp_path))
-    return tmp_path
+#: Each test with a data dir of its own, and no other IMAGECORE_* variable.
+pytestmark = pytest.mark.usefixtures("data_dir")
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,18 +16,12 @@ from imagecore.app.wiring import Wiring, open_wiring
 from imagecore.audit import Action, Role
 from imagecore.errors import PictureBlocked
 
+#: Each test with a data dir of its own, and no other IMAGECORE_* variable.
+pytestmark = pytest.mark.usefixtures("data_dir")
+
 PHOTO = Path(__file__).parents[1] / "fixtures" / "pdq" / "bridge-1-original.jpg"
 OTHER = Path(__file__).parents[1] / "fixtures" / "pdq" / "q0122.jpg"
 PDQ_LINE = "f" * 64
-
-
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in list(os.environ):
-        if name.startswith("IMAGECORE_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("IMAGECORE_DATA_DIR", str(tmp_path))
-    return tmp_path
 
 
 @pytest.fixture
