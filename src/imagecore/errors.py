@@ -25,6 +25,7 @@ HTTP API reads is worded by that adapter.
     │   ├── AlreadyReported          the reporter's earlier report on that image is still open
     │   ├── OwnImage                 a report on one's own image
     │   ├── NoOpenReports            nothing to dismiss
+    │   ├── ImageReplaced            not the image a moderator saw: its owner replaced it since
     │   ├── InvalidModeration        a report, reason or hash list that cannot be taken
     │   └── RateLimited              too many requests; try again after a while
     ├── Busy                         no room for an upload now; try again in a moment
@@ -255,6 +256,16 @@ class NoOpenReports(RequestError):
     def __init__(self, slot: Slot) -> None:
         self.slot = slot
         super().__init__(f"no open report on this {slot.value}")
+
+
+class ImageReplaced(RequestError):
+    """The image in ``slot`` is not the one a moderator acted on (``key``): its owner replaced
+    or removed it since, so nothing was taken down."""
+
+    def __init__(self, slot: Slot, key: str) -> None:
+        self.slot = slot
+        self.key = key
+        super().__init__(f"the {slot.value} is no longer {key!r}")
 
 
 class InvalidModeration(RequestError):

@@ -71,11 +71,14 @@ class Moderation:
         """The images with open reports, the one reported first first."""
         return queue(self.reports.open())
 
-    def take_down(self, owner: str, slot: Slot, reason: str, actor: Actor) -> StoredImage:
+    def take_down(
+        self, owner: str, slot: Slot, reason: str, actor: Actor, key: str | None = None
+    ) -> StoredImage:
         """Remove ``owner``'s image in ``slot`` for ``reason``, block its picture, and close
-        the reports on it; the image taken down."""
+        the reports on it; the image taken down. With ``key``, only if the slot still holds
+        the image the moderator saw (:class:`ImageReplaced` if not)."""
         reason = _reason_text(reason)
-        image = self.slots.take_down(owner, slot, reason, actor)
+        image = self.slots.take_down(owner, slot, reason, actor, key)
         self.reports.close(owner, slot)
         return image
 

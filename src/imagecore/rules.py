@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Set
 
 import attrs
 
-from imagecore.errors import InvalidCrop, InvalidDescription, SlotEmpty
+from imagecore.errors import ImageReplaced, InvalidCrop, InvalidDescription, SlotEmpty
 from imagecore.model import (
     MEDIA_TYPES,
     EncodedImage,
@@ -200,8 +200,10 @@ def take_down(images: UserImages, slot: Slot, key: str) -> Change:
     """Empty the slot if it still holds the image at ``key`` (the one a moderator saw and
     blocked): an image the user put there since is not the one taken down."""
     old = images.get(slot)
-    if old is None or old.key != key:
+    if old is None:
         raise SlotEmpty(slot, "take down")
+    if old.key != key:
+        raise ImageReplaced(slot, key)
     return delete(images, slot)
 
 

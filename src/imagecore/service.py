@@ -21,6 +21,7 @@ from imagecore.audit import Action, Actor, AuditRecord
 from imagecore.blocking import BlockedPicture
 from imagecore.errors import (
     CropOutside,
+    ImageReplaced,
     ImageTooLarge,
     InvalidCrop,
     InvalidDescription,
@@ -174,14 +175,21 @@ class ImageSlots:
         with self._unit_of_work(user_id, actor) as work:
             return work.commit(lambda images: rules.delete(images, slot))
 
-    def take_down(self, user_id: str, slot: Slot, reason: str, actor: Actor) -> StoredImage:
+    def take_down(
+        self, user_id: str, slot: Slot, reason: str, actor: Actor, key: str | None = None
+    ) -> StoredImage:
         """A moderator's removal of the user's image in ``slot``, for ``reason``: the picture
         is blocked first (where a blocklist is kept), so that no upload brings it back
         meanwhile; then the slot is emptied and the image and its variants leave storage. The
-        image taken down."""
+        image taken down.
+
+        With ``key`` (the image the moderator saw), an image its owner put there since is left
+        alone: :class:`ImageReplaced`, and nothing blocked."""
         image = self.repository.get(user_id).get(slot)
         if image is None:
             raise SlotEmpty(slot, "take down")
+        if key is not None and image.key != key:
+            raise ImageReplaced(slot, key)
         if self.blocklist is not None and image.fingerprint is not None:
             blocked = AuditRecord(
                 self.clock(),

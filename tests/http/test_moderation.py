@@ -148,6 +148,33 @@ def test_a_report_reaches_the_queue_and_a_takedown_closes_it(
     assert history["history"][-1]["detail"] == "impersonation"
 
 
+def test_a_takedown_of_an_image_replaced_since_it_was_seen_is_refused(
+    client: TestClient,  # type: ignore[type-arg]
+    wiring: Wiring,
+    mallory: str,
+) -> None:
+    """The queue names the reported image's key; a takedown sending it, after the owner put
+    another picture there, takes nothing down (409)."""
+    about = {"user": "mallory", "type": "profile_image"}
+    client.post(REPORTS, json={**about, "reason": "spam"}, headers=bearer("bob"))
+    (item,) = client.get(f"{MODERATION}/reports", headers=moderator()).json()["reports"]
+    other = PHOTOS / "q0122.jpg"
+    client.post(IMAGES, files={"profile_image": other.read_bytes()}, headers=bearer("mallory"))
+    now = wiring.slots.current("mallory").profile_image
+    refused = client.post(
+        f"{MODERATION}/takedowns",
+        json={**about, "reason": "spam", "key": item["key"]},
+        headers=moderator(),
+    )
+    assert refused.status_code == 409
+    assert refused.json() == {
+        "error": "This profile image was replaced or removed by its owner since: nothing was "
+        "taken down. Look at the one shown now."
+    }
+    assert wiring.slots.current("mallory").profile_image == now
+    assert wiring.slots.blocklist is not None and list(wiring.slots.blocklist.entries()) == []
+
+
 def test_dismissing_keeps_the_image_and_closes_its_reports(
     client: TestClient,  # type: ignore[type-arg]
     wiring: Wiring,

@@ -30,6 +30,7 @@ EXAMPLES: list[ImageCoreError] = [
     errors.AlreadyReported(Slot.COVER),
     errors.OwnImage(Slot.PROFILE),
     errors.NoOpenReports(Slot.PROFILE),
+    errors.ImageReplaced(Slot.COVER, "resume/covers/cover_7_1.jpg"),
     errors.InvalidModeration("the note is longer than 500 characters"),
     errors.RateLimited("upload", 20, 3600, 1200),
     errors.Abandoned(),

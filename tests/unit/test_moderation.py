@@ -20,6 +20,7 @@ from imagecore.audit import Action, Actor, records_of
 from imagecore.blocking import BlockedPicture
 from imagecore.errors import (
     AlreadyReported,
+    ImageReplaced,
     InvalidModeration,
     NoOpenReports,
     OwnImage,
@@ -164,15 +165,21 @@ def test_a_takedown_needs_a_reason(moderation: Moderation) -> None:
 
 
 def test_a_takedown_leaves_alone_an_image_put_there_since(moderation: Moderation) -> None:
-    """What the moderator saw is what goes: a replace meanwhile is not taken down."""
-    from imagecore import rules
-
+    """What the moderator saw is what goes: after a replace, a takedown naming the image seen
+    is refused, and nothing is blocked or removed."""
+    slots = attrs.evolve(moderation.slots, codec=FingerprintingCodec())
+    moderation = attrs.evolve(moderation, slots=slots)
     with_photo(moderation)
-    seen = moderation.slots.current("mallory").profile_image
-    moderation.slots.upload("mallory", {Slot.PROFILE: image_bytes("another")})
-    assert seen is not None
-    with pytest.raises(SlotEmpty):
-        rules.take_down(moderation.slots.current("mallory"), Slot.PROFILE, seen.key)
+    seen = slots.current("mallory").profile_image
+    slots.upload("mallory", {Slot.PROFILE: image_bytes("another")})
+    now = slots.current("mallory").profile_image
+    assert seen is not None and now is not None
+    with pytest.raises(ImageReplaced):
+        moderation.take_down("mallory", Slot.PROFILE, "abuse", MO, key=seen.key)
+    assert slots.current("mallory").profile_image == now
+    assert slots.blocklist is not None and list(slots.blocklist.entries()) == []
+    moderation.take_down("mallory", Slot.PROFILE, "abuse", MO, key=now.key)
+    assert slots.current("mallory").profile_image is None
 
 
 def test_dismissing_closes_the_reports_and_records_it(moderation: Moderation) -> None:

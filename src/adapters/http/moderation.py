@@ -93,6 +93,7 @@ async def take_down(
         about.slot,
         about.reason,
         _moderator(request),
+        about.key,
     )
     return _json(bodies.taken_down(about.user, about.slot))
 

@@ -36,13 +36,15 @@ class AboutImage:
     slot: Slot
     reason: str = ""
     note: str = ""
+    #: The image the moderator saw, where they say (a takedown's ``key``).
+    key: str | None = None
 
 
 def about_image(raw: bytes, *, reason: bool) -> AboutImage:
     """The JSON object a moderation request sends: ``user`` and ``type`` (the slot), with
-    ``reason`` when ``reason`` is true, and an optional ``note``."""
+    ``reason`` when ``reason`` is true, and an optional ``note`` and ``key`` (the image seen)."""
     body = _object(raw)
-    allowed = {"user", "type", "note", *(["reason"] if reason else [])}
+    allowed = {"user", "type", "note", "key", *(["reason"] if reason else [])}
     unknown = sorted(set(body) - allowed)
     if unknown:
         raise FormError(f"Unknown field {unknown[0]!r}: send {_listed(sorted(allowed))}.")
@@ -57,10 +59,13 @@ def about_image(raw: bytes, *, reason: bool) -> AboutImage:
     for name, value in words.items():
         if not isinstance(value, str):
             raise FormError(f"The {name} must be text.")
+    key = body.get("key")
+    if key is not None and not isinstance(key, str):
+        raise FormError("The key must be text: the image's key, as the queue gives it.")
     if reason and not words["reason"].strip():
         reasons = ", ".join(reason.value for reason in ReportReason)
         raise FormError(f"Give a reason in 'reason' (a report's is one of {reasons}).")
-    return AboutImage(str(user), slot, words["reason"], words["note"])
+    return AboutImage(str(user), slot, words["reason"], words["note"], key)
 
 
 def reported() -> Body:
@@ -89,6 +94,7 @@ def queue(
             {
                 "user": image.owner,
                 "type": image.slot.value,
+                "key": image.key,
                 "image": url_of(image.key),
                 "still_shown": _shown_key(current.get(image.owner), image.slot) == image.key,
                 "since": image.since.isoformat(timespec="seconds"),

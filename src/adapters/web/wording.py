@@ -23,6 +23,7 @@ from imagecore.errors import (
     DecodeOverBudget,
     ImageCoreError,
     ImageRejected,
+    ImageReplaced,
     ImageTooLarge,
     InvalidCrop,
     InvalidDescription,
@@ -109,6 +110,11 @@ def sentence(error: ImageCoreError) -> str:
         case OwnImage(slot=slot):
             return (
                 f"You cannot report your own {LABELS[slot].lower()}: delete it if you want it gone."
+            )
+        case ImageReplaced(slot=slot):
+            return (
+                f"This {LABELS[slot].lower()} was replaced or removed by its owner since: "
+                "nothing was taken down. Look at the one shown now."
             )
         case NoOpenReports(slot=slot):
             return f"There is no open report on this {LABELS[slot].lower()}."

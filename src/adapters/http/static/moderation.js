@@ -79,7 +79,7 @@
     takedown.append(reasonLabel, reason, down);
     takedown.addEventListener('submit', (event) => {
       event.preventDefault();
-      act(down, () => call('POST', '/takedowns', { user: item.user, type: item.type, reason: reason.value }));
+      act(down, () => call('POST', '/takedowns', { user: item.user, type: item.type, key: item.key, reason: reason.value }));
     });
 
     const actions = element('div', undefined, 'actions');
