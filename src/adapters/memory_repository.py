@@ -163,8 +163,9 @@ class MemoryBlocklist(Blocklist):
             return added
 
     def remove(self, entry: BlockedPicture, records: Sequence[AuditRecord] = ()) -> bool:
+        given = {entry.exact, entry.pdq} - {None}
         with self._lock:
-            kept = [kept for kept in self._entries if not _same(entry, kept)]
+            kept = [e for e in self._entries if not given & {e.exact, *e.perceptual}]
             if len(kept) == len(self._entries):
                 return False
             self._entries = kept
@@ -206,9 +207,19 @@ class MemoryReports(Reports):
         with self._lock:
             return sorted(self._open, key=lambda report: report.at)
 
-    def close(self, owner: str, slot: Slot, records: Sequence[AuditRecord] = ()) -> int:
+    def close(
+        self,
+        owner: str,
+        slot: Slot,
+        records: Sequence[AuditRecord] = (),
+        *,
+        key: str | None = None,
+    ) -> int:
+        def closing(report: Report) -> bool:
+            return (report.owner, report.slot) == (owner, slot) and key in (None, report.key)
+
         with self._lock:
-            kept = [r for r in self._open if (r.owner, r.slot) != (owner, slot)]
+            kept = [r for r in self._open if not closing(r)]
             closed, self._open = len(self._open) - len(kept), kept
             if closed:
                 self.audit_log.append(records)

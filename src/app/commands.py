@@ -31,7 +31,7 @@ from imagecore.audit import Actor, AuditRecord
 from imagecore.decode_limit import SlottedCodec
 from imagecore.errors import RequestError, SweepRefused
 from imagecore.housekeeping import Housekeeping
-from imagecore.moderation import hash_list, parse_hash_list
+from imagecore.moderation import hash_list, parse_hash_list, parse_hashes
 
 DEMO_USER = "demo"
 #: How long a stopping server lets requests in flight finish.
@@ -329,10 +329,10 @@ def blocklist(settings: Settings, args: argparse.Namespace) -> int:
                 text = sys.stdin.read() if name == "-" else Path(name).read_text()
                 entries = parse_hash_list(text, f"imported from {name}")
                 added += wiring.moderation.block(entries, actor, f"imported from {name}")
-            print(f"{added} hashes added to the blocklist")
+            print(f"{added} entries added to the blocklist")
             return 0
-        entries = parse_hash_list("\n".join(args.values))
-        print(f"{wiring.moderation.unblock(entries, actor)} hashes removed from the blocklist")
+        hashes = parse_hashes("\n".join(args.values))
+        print(f"{wiring.moderation.unblock(hashes, actor)} entries removed from the blocklist")
         return 0
     except (RequestError, OSError) as refused:
         print(f"imagecore blocklist: {refused}", file=sys.stderr)

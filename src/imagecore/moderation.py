@@ -13,7 +13,7 @@ import attrs
 
 from imagecore.audit import Action, Actor, AuditRecord
 from imagecore.blocking import BlockedPicture
-from imagecore.errors import InvalidModeration, NoOpenReports, OwnImage, SlotEmpty
+from imagecore.errors import ImageReplaced, InvalidModeration, NoOpenReports, OwnImage, SlotEmpty
 from imagecore.model import Slot, StoredImage
 from imagecore.ports import AuditLog, Blocklist, Reports
 from imagecore.reports import MAX_NOTE, Report, ReportedImage, ReportReason, queue
@@ -39,24 +39,38 @@ class Moderation:
     throttle: Throttle | None = None
     report_limit: Limit | None = REPORTS_PER_HOUR
 
-    def report(self, reporter: str, owner: str, slot: Slot, reason: str, note: str = "") -> Report:
-        """``reporter``'s report on ``owner``'s image in ``slot``: ``reason`` one of
+    def report(
+        self,
+        reporter: str,
+        owner: str,
+        slot: Slot,
+        reason: str,
+        note: str = "",
+        key: str | None = None,
+    ) -> Report:
+        """``reporter``'s report on ``owner``'s image in ``slot`` (the one at ``key``, where
+        given: :class:`ImageReplaced` if it is not there now): ``reason`` one of
         :class:`ReportReason`'s values, ``note`` optional. One open report per reporter and
-        image, and at most ``report_limit`` a reporter."""
+        image, and at most ``report_limit`` a reporter; a report on an empty slot counts too,
+        so that nobody can ask freely who keeps an image."""
         why = _reason(reason)
         note = note.strip()
         if len(note) > MAX_NOTE:
             raise InvalidModeration(f"the note is longer than {MAX_NOTE} characters")
         if reporter == owner:
             raise OwnImage(slot)
-        image = self.slots.current(owner).get(slot)
-        if image is None:
-            raise SlotEmpty(slot, "report")
         take_back = (
             self.throttle.check("report", [(reporter, self.report_limit)])
             if self.throttle is not None
             else None
         )
+        image = self.slots.current(owner).get(slot)
+        if image is None:
+            raise SlotEmpty(slot, "report")
+        if key is not None and key != image.key:
+            if take_back is not None:
+                take_back()
+            raise ImageReplaced(slot, key)
         report = Report(reporter, owner, slot, image.key, why, note, self.slots.clock())
         record = self._record(Actor.user(reporter), Action.REPORT, owner, slot, image, why.value)
         try:
@@ -79,14 +93,20 @@ class Moderation:
         the image the moderator saw (:class:`ImageReplaced` if not)."""
         reason = _reason_text(reason)
         image = self.slots.take_down(owner, slot, reason, actor, key)
-        self.reports.close(owner, slot)
+        # The reports on the image taken down: one filed on a new upload since stays open.
+        self.reports.close(owner, slot, key=image.key)
         return image
 
-    def dismiss(self, owner: str, slot: Slot, actor: Actor, note: str = "") -> int:
-        """Close the open reports on ``owner``'s image in ``slot``, the image kept; how many."""
+    def dismiss(
+        self, owner: str, slot: Slot, actor: Actor, note: str = "", key: str | None = None
+    ) -> int:
+        """Close the open reports on ``owner``'s image in ``slot`` (those on the image at
+        ``key`` alone, where given: the one the moderator saw), the image kept; how many."""
         image = self.slots.current(owner).get(slot)
         record = self._record(actor, Action.DISMISS, owner, slot, image, note.strip())
-        closed = self.reports.close(owner, slot, [record])
+        if key is not None:
+            record = attrs.evolve(record, before_key=key, after_key=key)
+        closed = self.reports.close(owner, slot, [record], key=key)
         if not closed:
             raise NoOpenReports(slot)
         return closed
@@ -104,17 +124,20 @@ class Moderation:
         )
         return self._blocklist().add_all(entries, [record])
 
-    def unblock(self, entries: Iterable[BlockedPicture], actor: Actor) -> int:
-        """Remove ``entries`` from the blocklist; how many were there."""
+    def unblock(self, hashes: Iterable[str], actor: Actor) -> int:
+        """Remove from the blocklist every entry holding one of ``hashes`` (an exact hash, a
+        PDQ hash or a crop's: any of a takedown's unblocks it); how many entries went."""
         blocklist = self._blocklist()
-        return sum(
-            blocklist.remove(entry, [self._list_record(actor, Action.UNBLOCK, entry)])
-            for entry in entries
-        )
+        removed = 0
+        for digest in dict.fromkeys(hashes):
+            entry = BlockedPicture(exact=digest, pdq=digest, reason="unblocked")
+            record = AuditRecord(self.slots.clock(), actor, Action.UNBLOCK, before_hash=digest)
+            removed += blocklist.remove(entry, [record])
+        return removed
 
     def _blocklist(self) -> Blocklist:
         if self.slots.blocklist is None:
-            raise ValueError("this service keeps no blocklist")
+            raise InvalidModeration("this service keeps no blocklist")
         return self.slots.blocklist
 
     def _list_record(self, actor: Actor, action: Action, entry: BlockedPicture) -> AuditRecord:
@@ -152,20 +175,26 @@ class Moderation:
         )
 
 
-def parse_hash_list(text: str, reason: str = "imported") -> list[BlockedPicture]:
-    """The entries of a list of PDQ hashes, one a line as ThreatExchange writes them (a line
-    may carry more after a comma, such as the quality, which is ignored; blank lines and lines
-    starting with ``#`` are skipped). A line that is no PDQ hash raises
+def parse_hashes(text: str) -> list[str]:
+    """The hashes of a list, one a line as ThreatExchange writes them (a line may carry more
+    after a comma, such as the quality, which is ignored; blank lines and lines starting with
+    ``#`` are skipped), in lower case. A line that is no 64 hex digits raises
     :class:`InvalidModeration` naming it."""
-    entries = []
+    hashes = []
     for number, line in enumerate(text.splitlines(), 1):
         digits = line.split(",", 1)[0].strip().lower()
         if not digits or digits.startswith("#"):
             continue
         if len(digits) != PDQ_DIGITS or any(c not in "0123456789abcdef" for c in digits):
             raise InvalidModeration(f"line {number} is not a PDQ hash of {PDQ_DIGITS} hex digits")
-        entries.append(BlockedPicture(pdq=digits, reason=reason))
-    return entries
+        hashes.append(digits)
+    return hashes
+
+
+def parse_hash_list(text: str, reason: str = "imported") -> list[BlockedPicture]:
+    """The entries of a list of PDQ hashes (see :func:`parse_hashes`), each blocked by its
+    hash alone, for ``reason``."""
+    return [BlockedPicture(pdq=digest, reason=reason) for digest in parse_hashes(text)]
 
 
 def hash_list(entries: Iterable[BlockedPicture]) -> str:

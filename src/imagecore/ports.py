@@ -182,9 +182,9 @@ class Blocklist(Protocol):
         ...
 
     def remove(self, entry: BlockedPicture, records: Sequence[AuditRecord] = ()) -> bool:
-        """Unblock the entry with ``entry``'s hashes and append ``records``, in one
-        transaction; removing what is not there is no error and appends nothing. Whether it
-        was there."""
+        """Unblock every entry holding ``entry``'s exact or PDQ hash (as its own, or as one of
+        its crops'), and append ``records``, in one transaction; removing what is not there is
+        no error and appends nothing. Whether one was there."""
         ...
 
     def match(self, fingerprint: Fingerprint) -> BlockedPicture | None:
@@ -228,9 +228,17 @@ class Reports(Protocol):
         """Every open report, oldest first."""
         ...
 
-    def close(self, owner: str, slot: Slot, records: Sequence[AuditRecord] = ()) -> int:
-        """Close every open report on ``owner``'s image in ``slot`` and append ``records``, in
-        one transaction (none if no report was open); how many closed."""
+    def close(
+        self,
+        owner: str,
+        slot: Slot,
+        records: Sequence[AuditRecord] = (),
+        *,
+        key: str | None = None,
+    ) -> int:
+        """Close every open report on ``owner``'s image in ``slot`` (only those on the image at
+        ``key``, where given) and append ``records``, in one transaction (none if no report was
+        open); how many closed."""
         ...
 
 

@@ -143,7 +143,41 @@ class ImageSlots:
                     still=still,
                     fingerprint=image.fingerprint,
                 )
-            return work.commit(lambda images: rules.replace(images, uploads))
+            return work.commit(lambda images: self._replace(images, encoded, uploads))
+
+    def _block_record(
+        self,
+        action: Action,
+        actor: Actor,
+        user_id: str,
+        slot: Slot,
+        image: StoredImage,
+        detail: str,
+    ) -> AuditRecord:
+        exact = image.fingerprint.exact if image.fingerprint else None
+        return AuditRecord(
+            self.clock(),
+            actor,
+            action,
+            user_id,
+            slot,
+            before_key=image.key,
+            before_hash=exact,
+            detail=detail,
+        )
+
+    def _replace(
+        self,
+        images: UserImages,
+        encoded: Mapping[Slot, EncodedImage],
+        uploads: Mapping[Slot, StoredImage],
+    ) -> rules.Change:
+        # Checked again at the commit: a takedown of this picture may have blocked it since
+        # the check before the writes (the files are then discarded). What is left is the
+        # moment between this read and the save.
+        for slot, image in encoded.items():
+            self._check_not_blocked(slot, image)
+        return rules.replace(images, uploads)
 
     def _check_not_blocked(self, slot: Slot, image: EncodedImage) -> None:
         """Refuses a picture that was taken down, before anything of the upload is written."""
@@ -190,22 +224,27 @@ class ImageSlots:
             raise SlotEmpty(slot, "take down")
         if key is not None and image.key != key:
             raise ImageReplaced(slot, key)
+        entry = None
         if self.blocklist is not None and image.fingerprint is not None:
-            blocked = AuditRecord(
-                self.clock(),
-                actor,
-                Action.BLOCK,
-                user_id,
-                slot,
-                before_key=image.key,
-                before_hash=image.fingerprint.exact,
-                detail=reason,
-            )
-            self.blocklist.add(BlockedPicture.taken_down(image.fingerprint, reason), [blocked])
-        with self._unit_of_work(user_id, actor) as work:
-            work.commit(
-                lambda images: rules.take_down(images, slot, image.key), Action.TAKEDOWN, reason
-            )
+            entry = BlockedPicture.taken_down(image.fingerprint, reason)
+            record = self._block_record(Action.BLOCK, actor, user_id, slot, image, reason)
+            if not self.blocklist.add(entry, [record]):
+                entry = None  # blocked before: not this takedown's to take back
+        try:
+            with self._unit_of_work(user_id, actor) as work:
+                work.commit(
+                    lambda images: rules.take_down(images, slot, image.key),
+                    Action.TAKEDOWN,
+                    reason,
+                )
+        except ImageReplaced:
+            # Replaced between the read and the commit: nothing was taken down, so neither is
+            # the picture blocked by this takedown.
+            if self.blocklist is not None and entry is not None:
+                why = "the takedown found another image"
+                undo = self._block_record(Action.UNBLOCK, actor, user_id, slot, image, why)
+                self.blocklist.remove(BlockedPicture(exact=entry.exact), [undo])
+            raise
         return image
 
     def is_upload(self, key: str) -> bool:

@@ -186,19 +186,28 @@ def test_a_pdq_hash_of_another_shape_is_refused_and_nothing_stored(open_database
 
 def test_matches_in_threads_while_another_worker_adds(open_database: Open) -> None:
     """Threads matching through one index while another worker adds entries each see every
-    entry added before their match began."""
+    entry added before their match began: they match until the writer is done, and each has
+    matched while it wrote."""
     rng = random.Random(5)
     entries = [BlockedPicture(pdq=pdq_hash(rng), reason=str(n)) for n in range(200)]
     writer, reader = open_database().blocklist, open_database().blocklist
     added = 0
+    written = threading.Event()
     missed: list[int] = []
+    matched_while_writing: list[int] = []
 
     def match_added() -> None:
-        for _ in range(100):
+        picks = random.Random(threading.get_ident())
+        done = 0
+        while not written.is_set():
             count = added
-            n = rng.randrange(count) if count else None
-            if n is not None and reader.match(upload(entries[n].pdq or "")) != entries[n]:
+            if not count:
+                continue
+            n = picks.randrange(count)
+            if reader.match(upload(entries[n].pdq or "")) != entries[n]:
                 missed.append(n)
+            done += 1
+        matched_while_writing.append(done)
 
     threads = [threading.Thread(target=match_added) for _ in range(4)]
     for thread in threads:
@@ -206,7 +215,9 @@ def test_matches_in_threads_while_another_worker_adds(open_database: Open) -> No
     for entry in entries:
         writer.add(entry)
         added += 1
+    written.set()
     for thread in threads:
         thread.join()
     assert missed == []
+    assert len(matched_while_writing) == 4 and min(matched_while_writing) > 0
     assert all(reader.match(upload(e.pdq or "")) == e for e in entries)

@@ -16,7 +16,7 @@ from litestar.testing import TestClient
 from imagecore.adapters.fsspec_storage import FsspecStorage
 from imagecore.adapters.http import HttpConfig, create_app, issue_token
 from imagecore.adapters.http.moderation import MODERATORS_ONLY
-from imagecore.adapters.web.caller import Caller
+from imagecore.adapters.web.signed_in import SignedIn
 from imagecore.app.server import build_app
 from imagecore.app.settings import Settings
 from imagecore.app.wiring import Wiring, open_wiring
@@ -76,12 +76,14 @@ def test_an_ordinary_user_reaches_no_moderator_route(
 ) -> None:
     """Each route, found by walking the app, answers a user's token 403 and changes nothing;
     without a token, 401."""
-    client.post(
+    seeded = client.post(
         REPORTS,
         json={"user": "mallory", "type": "profile_image", "reason": "spam"},
         headers=bearer("bob"),
     )
+    assert seeded.status_code == 200
     before = (wiring.slots.current("mallory"), wiring.moderation.queue())
+    assert len(before[1]) == 1
     body: dict[str, Any] = {"user": "mallory", "type": "profile_image", "reason": "spam"}
     for method, path in moderator_routes(client):
         url = f"{path}?user=mallory&hash={'0' * 64}"
@@ -136,6 +138,15 @@ def test_a_report_reaches_the_queue_and_a_takedown_closes_it(
     assert again_up.status_code == 400
     assert again_up.json() == {"error": "This picture cannot be used here."}
 
+    # Any one of the takedown's hashes, exported, unblocks it: here the last crop's.
+    exported = client.get(f"{MODERATION}/blocklist", headers=moderator()).text.split()
+    assert len(exported) == 10
+    unblocked = client.delete(f"{MODERATION}/blocklist?hash={exported[-1]}", headers=moderator())
+    assert unblocked.json()["count"] == 1
+    assert client.get(f"{MODERATION}/blocklist", headers=moderator()).text == ""
+    no_user = client.get(f"{MODERATION}/history", headers=moderator())
+    assert no_user.status_code == 400 and "?user=" in no_user.json()["error"]
+
     history = client.get(f"{MODERATION}/history?user=mallory", headers=moderator()).json()
     actions = [(h["action"], h["by"]["role"]) for h in history["history"]]
     assert actions == [
@@ -173,6 +184,32 @@ def test_a_takedown_of_an_image_replaced_since_it_was_seen_is_refused(
     }
     assert wiring.slots.current("mallory").profile_image == now
     assert wiring.slots.blocklist is not None and list(wiring.slots.blocklist.entries()) == []
+
+
+def test_dismissing_by_key_leaves_the_reports_on_a_newer_image_open(
+    client: TestClient,  # type: ignore[type-arg]
+    wiring: Wiring,
+    mallory: str,
+) -> None:
+    """bob reported one picture, mallory replaced it, cy reported the new one: dismissing the
+    first (by its key, as the page does) leaves cy's report in the queue."""
+    about = {"user": "mallory", "type": "profile_image"}
+    client.post(REPORTS, json={**about, "reason": "spam"}, headers=bearer("bob"))
+    (first,) = client.get(f"{MODERATION}/reports", headers=moderator()).json()["reports"]
+    other = (PHOTOS / "q0122.jpg").read_bytes()
+    client.post(IMAGES, files={"profile_image": other}, headers=bearer("mallory"))
+    stale = client.post(
+        REPORTS, json={**about, "reason": "spam", "key": first["key"]}, headers=bearer("cy")
+    )
+    assert stale.status_code == 409  # the image cy saw is gone: nothing filed
+    client.post(REPORTS, json={**about, "reason": "abuse"}, headers=bearer("cy"))
+    done = client.post(
+        f"{MODERATION}/dismissals", json={**about, "key": first["key"]}, headers=moderator()
+    )
+    assert done.json()["message"] == "1 report on the profile image of user mallory dismissed."
+    (left,) = client.get(f"{MODERATION}/reports", headers=moderator()).json()["reports"]
+    assert left["key"] != first["key"] and left["still_shown"] is True
+    assert [r["reporter"] for r in left["reports"]] == ["cy"]
 
 
 def test_dismissing_keeps_the_image_and_closes_its_reports(
@@ -245,12 +282,14 @@ def test_the_blocklist_imports_exports_and_removes_hex_lists(
 ) -> None:
     listed = f"# shared\n{'a' * 64},100\n{'b' * 64}\n"
     added = client.post(f"{MODERATION}/blocklist", content=listed.encode(), headers=moderator())
-    assert added.json() == {"message": "2 hashes added.", "count": 2}
+    assert added.json() == {"message": "2 blocklist entries added.", "count": 2}
     exported = client.get(f"{MODERATION}/blocklist", headers=moderator())
     assert exported.headers["content-type"].startswith("text/plain")
     assert sorted(exported.text.splitlines()) == ["a" * 64, "b" * 64]
     removed = client.delete(f"{MODERATION}/blocklist?hash={'a' * 64}", headers=moderator())
-    assert removed.json() == {"message": "1 hash removed.", "count": 1}
+    assert removed.json() == {"message": "1 blocklist entry removed.", "count": 1}
+    nothing = client.delete(f"{MODERATION}/blocklist", headers=moderator())
+    assert nothing.status_code == 400 and "?hash=" in nothing.json()["error"]
     bad = client.post(f"{MODERATION}/blocklist", content=b"zz\n", headers=moderator())
     assert bad.status_code == 400
     assert bad.json() == {"error": "Line 1 is not a PDQ hash of 64 hex digits."}
@@ -259,12 +298,12 @@ def test_the_blocklist_imports_exports_and_removes_hex_lists(
 def test_an_embedding_host_names_its_moderators_with_its_identity_callable(
     wiring: Wiring,
 ) -> None:
-    """A host's identity callable answers a Caller: its moderators reach the queue, its other
+    """A host's identity callable answers a SignedIn: its moderators reach the queue, its other
     users are refused."""
 
-    async def identity(connection: ASGIConnection[Any, Any, Any, Any]) -> Caller | None:
+    async def identity(connection: ASGIConnection[Any, Any, Any, Any]) -> SignedIn | None:
         user = connection.headers.get("x-user")
-        return None if user is None else Caller(user, moderator=user == "staff")
+        return None if user is None else SignedIn(user, moderator=user == "staff")
 
     app = create_app(wiring.slots, HttpConfig(identity=identity), moderation=wiring.moderation)
     with TestClient(app) as client:

@@ -3,6 +3,7 @@ what the audit log records, and the hash lists moderators trade."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import attrs
@@ -213,3 +214,38 @@ class FingerprintingCodec(FakeCodec):
 
     def encode(self, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
         return attrs.evolve(super().encode(*args, **kwargs), fingerprint=PRINT)  # type: ignore[arg-type]
+
+
+class ReplacedOnSecondRead(MemoryRepository):
+    """The owner replaces the image between the takedown's first read and its commit."""
+
+    def __init__(self, log: MemoryAuditLog) -> None:
+        super().__init__(log)
+        self.reads = 0
+        self.replace: Callable[[], object] | None = None
+
+    def get(self, user_id: str) -> UserImages:
+        self.reads += 1
+        if self.reads == 2 and self.replace is not None:
+            self.replace()
+        return super().get(user_id)
+
+
+def test_a_takedown_that_meets_a_replace_at_its_commit_unblocks_again() -> None:
+    """Nothing taken down, so nothing kept blocked: the block it added is taken back, and the
+    log says both."""
+    log = MemoryAuditLog()
+    repository = ReplacedOnSecondRead(log)
+    slots = ImageSlots(
+        DictStorage(), repository, FingerprintingCodec(), blocklist=MemoryBlocklist(audit_log=log)
+    )
+    slots.upload("mallory", {Slot.PROFILE: image_bytes("first")})
+    plain = attrs.evolve(slots, codec=FakeCodec())
+    repository.reads = 0
+    repository.replace = lambda: plain.upload("mallory", {Slot.PROFILE: image_bytes("second")})
+    with pytest.raises(ImageReplaced):
+        slots.take_down("mallory", Slot.PROFILE, "abuse", MO)
+    assert slots.blocklist is not None and list(slots.blocklist.entries()) == []
+    assert slots.current("mallory").profile_image is not None
+    actions = [r.action for r in log.history("mallory")]
+    assert actions == [Action.UPLOAD, Action.BLOCK, Action.REPLACE, Action.UNBLOCK]

@@ -41,12 +41,12 @@ class DjangoRepository:
     def save(
         self, user_id: str, images: UserImages, records: Sequence[AuditRecord] = ()
     ) -> UserImages:
-        with transaction.atomic(using=self.using):
-            committed = self._save(user_id, images)
-            try:
+        try:
+            with transaction.atomic(using=self.using):
+                committed = self._save(user_id, images)
                 AuditEntry.objects.using(self.using).bulk_create(map(_entry, records))
-            except DatabaseError as error:
-                raise RepositoryError(f"cannot write the audit log: {error}") from error
+        except DatabaseError as error:  # the audit log's insert, or the commit itself
+            raise RepositoryError(f"cannot save images of a user: {error}") from error
         return committed
 
     def _save(self, user_id: str, images: UserImages) -> UserImages:

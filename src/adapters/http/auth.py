@@ -18,8 +18,13 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from litestar.types import ASGIApp
 
 from imagecore.adapters.web import edge_wording
-from imagecore.adapters.web.caller import MODERATOR_CLAIM, MODERATOR_SCOPE, Caller, is_moderator
 from imagecore.adapters.web.errors import Forbidden, NotSignedIn
+from imagecore.adapters.web.signed_in import (
+    MODERATOR_CLAIM,
+    MODERATOR_SCOPE,
+    SignedIn,
+    is_moderator,
+)
 
 HMAC_ALGORITHMS = ("HS256",)
 #: The claims that are times: JSON numbers of seconds since 1970 (RFC 7519's NumericDate).
@@ -117,8 +122,8 @@ class Verified:
     moderator: bool = False
 
     @property
-    def caller(self) -> Caller:
-        return Caller(self.user_id, self.moderator)
+    def signed_in(self) -> SignedIn:
+        return SignedIn(self.user_id, self.moderator)
 
 
 def user_id_from_token(token: str, policy: TokenPolicy) -> str:
@@ -192,9 +197,9 @@ class VerifiedTokens:
         self._verified: dict[str, Verified] = {}
 
     def user_id(self, token: str, now: float | None = None) -> str:
-        return self.caller(token, now).user_id
+        return self.signed_in(token, now).user_id
 
-    def caller(self, token: str, now: float | None = None) -> Caller:
+    def signed_in(self, token: str, now: float | None = None) -> SignedIn:
         now = time.time() if now is None else now
         known = self._verified.get(token)
         if known is not None:
@@ -203,12 +208,12 @@ class VerifiedTokens:
                 raise InvalidToken(edge_wording.TOKEN_EXPIRED)
             if known.not_before is not None and now < known.not_before - self.policy.leeway:
                 raise InvalidToken(edge_wording.TOKEN_INVALID)
-            return known.caller
+            return known.signed_in
         verified = verify(token, self.policy)
         if len(self._verified) >= self.size:
             del self._verified[next(iter(self._verified))]
         self._verified[token] = verified
-        return verified.caller
+        return verified.signed_in
 
 
 def token_from_header(authorization: str | None) -> str:
@@ -244,11 +249,11 @@ def issue_token(
     return jwt.encode(claims, policy.key, algorithm=policy.algorithms[0])
 
 
-#: A host's own way of telling who asks: the user id of a request's connection (or a Caller,
+#: A host's own way of telling who asks: the user id of a request's connection (or a SignedIn,
 #: to say that they are a moderator), or None for nobody signed in (answered 401; or it raises
 #: NotSignedIn, saying why, or Forbidden, a 403). It may read the host's session, cookies, or
 #: headers.
-Identity = Callable[[ASGIConnection[Any, Any, Any, Any]], Awaitable[str | Caller | None]]
+Identity = Callable[[ASGIConnection[Any, Any, Any, Any]], Awaitable[str | SignedIn | None]]
 
 
 class IdentityMiddleware(AbstractAuthenticationMiddleware):
@@ -270,8 +275,8 @@ class IdentityMiddleware(AbstractAuthenticationMiddleware):
             raise PermissionDeniedException(detail=str(refused)) from None
         if user_id is None:
             raise NotAuthorizedException(detail=edge_wording.NOT_SIGNED_IN)
-        caller = user_id if isinstance(user_id, Caller) else Caller(user_id)
-        return AuthenticationResult(user=caller.user_id, auth=caller)
+        who = user_id if isinstance(user_id, SignedIn) else SignedIn(user_id)
+        return AuthenticationResult(user=who.user_id, auth=who)
 
 
 class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
@@ -286,7 +291,7 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
     ) -> AuthenticationResult:
         try:
             token = token_from_header(connection.headers.get("authorization"))
-            caller = self.tokens.caller(token)
+            who = self.tokens.signed_in(token)
         except InvalidToken as error:
             raise NotAuthorizedException(detail=str(error)) from None
-        return AuthenticationResult(user=caller.user_id, auth=caller)
+        return AuthenticationResult(user=who.user_id, auth=who)

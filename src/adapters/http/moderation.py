@@ -23,9 +23,10 @@ from litestar.status_codes import HTTP_200_OK
 from imagecore.adapters.http.forms import read_bounded
 from imagecore.adapters.web import moderation as bodies
 from imagecore.adapters.web.answers import Body
-from imagecore.adapters.web.caller import Caller
+from imagecore.adapters.web.errors import FormError
+from imagecore.adapters.web.signed_in import SignedIn
 from imagecore.audit import Actor
-from imagecore.moderation import Moderation, hash_list, parse_hash_list
+from imagecore.moderation import Moderation, hash_list, parse_hash_list, parse_hashes
 
 REPORTS = "/reports"
 MODERATION = "/moderation"
@@ -43,8 +44,8 @@ class ModerationApi:
 
 
 def moderators_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    caller = connection.auth
-    if not (isinstance(caller, Caller) and caller.moderator):
+    who = connection.auth
+    if not (isinstance(who, SignedIn) and who.moderator):
         raise PermissionDeniedException(detail=MODERATORS_ONLY)
 
 
@@ -67,6 +68,7 @@ async def report_image(
         about.slot,
         about.reason,
         about.note,
+        about.key,
     )
     return _json(bodies.reported())
 
@@ -103,14 +105,21 @@ async def dismiss(
 ) -> Response[Body]:
     about = bodies.about_image(await read_bounded(request, bodies.MAX_REQUEST_BODY), reason=False)
     closed = await sync_to_thread(
-        moderation_api.moderation.dismiss, about.user, about.slot, _moderator(request), about.note
+        moderation_api.moderation.dismiss,
+        about.user,
+        about.slot,
+        _moderator(request),
+        about.note,
+        about.key,
     )
     return _json(bodies.dismissed(about.user, about.slot, closed))
 
 
 async def user_history(
-    moderation_api: NamedDependency[ModerationApi], user: FromQuery[str]
+    moderation_api: NamedDependency[ModerationApi], user: FromQuery[str | None] = None
 ) -> Response[Body]:
+    if not user:
+        raise FormError("Name the user whose history to show: ?user=<their id>.")
     records = await sync_to_thread(moderation_api.moderation.history, user)
     return _json(bodies.history(user, records))
 
@@ -125,7 +134,7 @@ async def import_blocklist(
     request: Request[str, Any, Any], moderation_api: NamedDependency[ModerationApi]
 ) -> Response[Body]:
     text = bodies.hash_list_text(await read_bounded(request, bodies.MAX_HASH_LIST))
-    entries = parse_hash_list(text, f"imported by moderator {request.user}")
+    entries = await sync_to_thread(parse_hash_list, text, f"imported by moderator {request.user}")
     added = await sync_to_thread(
         moderation_api.moderation.block, entries, _moderator(request), "imported over the API"
     )
@@ -135,8 +144,11 @@ async def import_blocklist(
 async def unblock(
     request: Request[str, Any, Any], moderation_api: NamedDependency[ModerationApi]
 ) -> Response[Body]:
-    entries = parse_hash_list("\n".join(request.query_params.getall("hash", [])))
-    removed = await sync_to_thread(moderation_api.moderation.unblock, entries, _moderator(request))
+    given = request.query_params.getall("hash", [])
+    if not given:
+        raise FormError("Name the hashes to remove: ?hash=<64 hex digits>, once for each.")
+    hashes = parse_hashes("\n".join(given))
+    removed = await sync_to_thread(moderation_api.moderation.unblock, hashes, _moderator(request))
     return _json(bodies.blocklist_changed("removed", removed))
 
 

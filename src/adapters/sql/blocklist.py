@@ -49,6 +49,8 @@ BLOCKLIST_CHANGES = "imagecore_blocklist_changes"
 _PDQ = re.compile(r"[0-9a-fA-F]{64}")
 #: PDQ hashes separated by spaces.
 _PDQS = re.compile(r"[0-9a-fA-F]{64}(?: [0-9a-fA-F]{64})*")
+#: A value no hash column holds.
+_NONE = "-"
 #: Entries written by one INSERT statement of :meth:`SqlBlocklist.add_all`.
 _BATCH = 500
 _ROW_PARAMS = 6
@@ -111,9 +113,11 @@ class SqlBlocklist(Blocklist):
         )
         self._number = f"SELECT change_number FROM {BLOCKLIST_CHANGES}"
         self._row = f"({', '.join([p] * _ROW_PARAMS)})"
+        # Any hash of an entry unblocks it: its exact hash, its PDQ hash, or one of its crops'
+        # (a crop's hash, 64 hex digits, matches within the space-separated list only whole).
         self._remove = (
             f"UPDATE {BLOCKLIST} SET removed_at = {p}, change_number = {p} "
-            f"WHERE exact = {p} AND pdq = {p} AND removed_at IS NULL"
+            f"WHERE removed_at IS NULL AND (exact = {p} OR pdq = {p} OR crops LIKE {p})"
         )
         self._entry = (
             f"SELECT exact, pdq, crops, reason FROM {BLOCKLIST} "
@@ -163,11 +167,13 @@ class SqlBlocklist(Blocklist):
         return added
 
     def remove(self, entry: BlockedPicture, records: Sequence[AuditRecord] = ()) -> bool:
-        exact, pdq = _key(entry)
+        # A hash no column holds stands for a hash not given.
+        exact, pdq = entry.exact or _NONE, entry.pdq or _NONE
+        crop = f"%{entry.pdq}%" if entry.pdq else _NONE
         try:
             with self._connections.transaction() as connection:
                 number = self._next_number(connection)
-                done = connection.execute(self._remove, (_now(), number, exact, pdq))
+                done = connection.execute(self._remove, (_now(), number, exact, pdq, crop))
                 if not done.rowcount:
                     raise _Unchanged()
                 audit_log.append(connection, self._connections.dialect, records)
@@ -267,8 +273,9 @@ class PdqIndex:
         self._owners: npt.NDArray[np.int64] = numpy.full(1024, -1, numpy.int64)
         self._rows = 0
         self._dead = 0
-        self._max_id = 0
         self._exact: dict[str, tuple[int, ...]] = {}
+        #: The ids of the live entries it holds.
+        self._live: set[int] = set()
         self._view = (self._words[:, :0], self._owners[:0])
 
     @classmethod
@@ -284,19 +291,26 @@ class PdqIndex:
         return self._rows - self._dead
 
     def apply(self, rows: Iterable[Sequence[Any]], *, replacing: bool = True) -> None:
-        """Apply rows ``(id, exact, pdq, crops, removed_at)``: an entry's row replaces what the
-        index held of it; a removed one (``removed_at`` set) takes it out. Without
-        ``replacing``, the rows are of entries it does not hold yet."""
+        """Apply rows ``(id, exact, pdq, crops, removed_at)``: a removed one (``removed_at``
+        set) takes its entry out; a live one of an entry it holds already changes nothing (an
+        entry's hashes never change: blocking a picture again is a new row), so that a row
+        applied twice never leaves a moment when its entry is missing. Without ``replacing``,
+        the rows are of entries it does not hold yet."""
         np = self._np
-        changed: list[int] = []
+        gone: list[int] = []
         owners: list[int] = []
         texts: list[str] = []  # each entry's PDQ hashes, separated by spaces
         for entry_id, exact, pdq, crops, removed_at in rows:
-            changed.append(entry_id)
             if removed_at is not None:
+                if entry_id in self._live:
+                    self._live.discard(entry_id)
+                    gone.append(entry_id)
                 if exact:
                     self._forget_exact(exact, entry_id)
                 continue
+            if replacing and entry_id in self._live:
+                continue
+            self._live.add(entry_id)
             if exact:
                 ids = self._exact.get(exact, ())
                 if entry_id not in ids:
@@ -305,13 +319,11 @@ class PdqIndex:
             if text:
                 owners.append(entry_id)
                 texts.append(text)
-        # Only ids up to the highest it holds can be among its rows.
-        held = [entry_id for entry_id in changed if entry_id <= self._max_id]
         _, published = self._view
-        if replacing and held and len(published):
-            gone = np.isin(published, np.array(held, np.int64))
-            self._dead += int(gone.sum())
-            published[gone] = -1
+        if gone and len(published):
+            dead = np.isin(published, np.array(gone, np.int64))
+            self._dead += int(dead.sum())
+            published[dead] = -1
         if self._dead > max(self._rows // 2, 4096):
             self._compact()
         if texts:
@@ -371,7 +383,6 @@ class PdqIndex:
         self._words[:, start:end] = hashes.T
         self._owners[start:end] = np.repeat(np.array(owners, np.int64), counts)
         self._rows = end
-        self._max_id = max(self._max_id, max(owners))
         self._view = (self._words[:, :end], self._owners[:end])
 
     def _compact(self) -> None:

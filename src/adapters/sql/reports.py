@@ -65,6 +65,7 @@ class SqlReports(Reports):
             f"UPDATE {REPORTS} SET closed_at = {p} "
             f"WHERE owner = {p} AND slot = {p} AND closed_at IS NULL"
         )
+        self._close_key = f"{self._close} AND image_key = {p}"
 
     def file(self, report: Report, records: Sequence[AuditRecord] = ()) -> None:
         try:
@@ -83,11 +84,23 @@ class SqlReports(Reports):
             raise RepositoryError(f"cannot read the reports: {error}") from error
         return [_report(row) for row in rows]
 
-    def close(self, owner: str, slot: Slot, records: Sequence[AuditRecord] = ()) -> int:
+    def close(
+        self,
+        owner: str,
+        slot: Slot,
+        records: Sequence[AuditRecord] = (),
+        *,
+        key: str | None = None,
+    ) -> int:
         now = datetime.now(UTC).isoformat(timespec="microseconds")
+        statement, params = (
+            (self._close, (now, owner, slot.value))
+            if key is None
+            else (self._close_key, (now, owner, slot.value, key))
+        )
         try:
             with self._connections.transaction() as connection:
-                closed = connection.execute(self._close, (now, owner, slot.value)).rowcount
+                closed = connection.execute(statement, params).rowcount
                 if closed:
                     audit_log.append(connection, self._connections.dialect, records)
         except self._errors as error:

@@ -134,7 +134,9 @@ def history(user: str, records: list[AuditRecord]) -> Body:
 
 
 def blocklist_changed(verb: str, count: int) -> Body:
-    return {"message": f"{count} {'hash' if count == 1 else 'hashes'} {verb}.", "count": count}
+    """``count`` entries of the blocklist ``verb`` (added, removed)."""
+    entries = "entry" if count == 1 else "entries"
+    return {"message": f"{count} blocklist {entries} {verb}.", "count": count}
 
 
 def hash_list_text(raw: bytes) -> str:

@@ -73,3 +73,19 @@ class BlocklistContract:
         assert blocklist.add_all(listed) == 1
         assert blocklist.add_all(listed) == 0
         assert sorted(e.pdq or "" for e in blocklist.entries()) == sorted([SEEN.pdq, FAR.pdq])
+
+    def test_any_hash_of_an_entry_unblocks_it(self, blocklist: Blocklist) -> None:
+        """A takedown's entry goes by its exact hash, its PDQ hash or any crop's; an entry
+        holding none of them stays."""
+        crops = (NEAR.pdq, "0f" * 32)
+        for given in (
+            BlockedPicture(exact=SEEN.exact),
+            BlockedPicture(pdq=SEEN.pdq),
+            BlockedPicture(pdq=crops[1]),
+        ):
+            blocklist.add(BlockedPicture(SEEN.exact, SEEN.pdq, "abuse", crops))
+            blocklist.add(BlockedPicture(pdq=FAR.pdq))
+            assert blocklist.remove(given)
+            assert not blocklist.remove(given)
+            assert [e.pdq for e in blocklist.entries()] == [FAR.pdq]
+            assert blocklist.remove(BlockedPicture(pdq=FAR.pdq))

@@ -136,6 +136,19 @@ class ReportsContract:
         reports.file(report("bob"))
         assert reports.open() == [report("bob")]
 
+    def test_closing_by_key_closes_that_image_s_reports_alone(
+        self, stores: Stores, reports: Reports
+    ) -> None:
+        newer = report("cy", key="resume/images/profile_ann_new.jpg")
+        other_slot = attrs.evolve(report("bob"), slot=Slot.COVER)
+        other_owner = attrs.evolve(report("bob"), owner="zoe")
+        for filed in (report("bob"), newer, other_slot, other_owner):
+            reports.file(filed)
+        assert reports.close("ann", Slot.PROFILE, key=PROFILE.key) == 1
+        assert reports.open() == [newer, other_slot, other_owner]
+        assert reports.close("ann", Slot.PROFILE) == 1
+        assert reports.open() == [other_slot, other_owner]
+
     def test_racing_reports_by_one_reporter_open_one(self, reports: Reports) -> None:
         refused: list[AlreadyReported] = []
 

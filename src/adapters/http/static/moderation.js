@@ -86,7 +86,7 @@
     const dismiss = element('button', 'Dismiss the reports');
     dismiss.type = 'button';
     dismiss.addEventListener('click', () => {
-      act(dismiss, () => call('POST', '/dismissals', { user: item.user, type: item.type }));
+      act(dismiss, () => call('POST', '/dismissals', { user: item.user, type: item.type, key: item.key }));
     });
     const history = element('button', `Show the history of user ${item.user}`);
     history.type = 'button';

@@ -1,4 +1,4 @@
-"""Who asks, as the host says: a user, and whether they are a moderator."""
+"""Who is signed in, as the host says: a user, and whether they are a moderator."""
 
 from __future__ import annotations
 
@@ -13,21 +13,26 @@ MODERATOR_SCOPE = "imagecore:moderate"
 
 
 @attrs.frozen
-class Caller:
+class SignedIn:
     """A signed-in user; ``moderator`` if the host counts them one (a token's scope, a staff
     flag): only then do the moderation routes answer them."""
 
-    user_id: str
-    moderator: bool = False
+    user_id: str = attrs.field(validator=attrs.validators.instance_of(str))
+    #: Strictly a bool: a host's "false" or 0 must not pass for a moderator.
+    moderator: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
+
+
+#: Claims that list scopes: ``true`` in one of them names nothing.
+SCOPE_CLAIMS = frozenset({"scope", "scp"})
 
 
 def is_moderator(claims: Mapping[str, Any], claim: str, scope: str) -> bool:
     """Whether ``claims`` name a moderator: ``claim`` is a space-separated string (OAuth's
-    ``scope``) or a list of strings (``scp``, ``roles``) holding ``scope``, or is ``true`` (a
-    flag such as ``is_staff``)."""
+    ``scope``) or a list of strings (``scp``, ``roles``) holding ``scope``, or, for a claim
+    that is not a list of scopes, ``true`` (a flag such as ``is_staff``)."""
     value = claims.get(claim)
     if value is True:
-        return True
+        return claim not in SCOPE_CLAIMS
     if isinstance(value, str):
         return scope in value.split()
     if isinstance(value, list):
