@@ -7,6 +7,7 @@ finer error classes) stays reachable in its module.
 """
 
 from imagecore.audit import Action, Actor, AuditRecord, Role
+from imagecore.avatars import Avatar, AvatarPolicy, AvatarStyle
 from imagecore.blocking import BlockedPicture
 from imagecore.decode_limit import SlottedCodec, ThreadSlots
 from imagecore.errors import (
@@ -26,6 +27,7 @@ from imagecore.model import (
     EncodedImage,
     Fingerprint,
     MediaFile,
+    Owner,
     Placeholder,
     Shown,
     Slot,
@@ -56,6 +58,9 @@ __all__ = [
     "AuditLog",
     "AuditRecord",
     "AuditReport",
+    "Avatar",
+    "AvatarPolicy",
+    "AvatarStyle",
     "BackendError",
     "BlockedPicture",
     "Blocklist",
@@ -77,6 +82,7 @@ __all__ = [
     "MediaFile",
     "MediaNotFound",
     "Moderation",
+    "Owner",
     "Placeholder",
     "RebuildReport",
     "Report",

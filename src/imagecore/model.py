@@ -154,14 +154,22 @@ DEFAULT_IMAGES: Mapping[str, StoredImage] = MappingProxyType(
 
 @attrs.frozen
 class DefaultImage:
-    """What an empty slot shows when its policy names a fallback: one of the core's defaults."""
+    """What an empty slot shows when its policy names a fallback: one of the core's defaults,
+    or an avatar drawn for its user (imagecore.avatars), described as an upload would be."""
 
     key: str
+    image: StoredImage = attrs.field(
+        default=attrs.Factory(lambda self: DEFAULT_IMAGES[self.key], takes_self=True)
+    )
 
-    @property
-    def image(self) -> StoredImage:
-        """The default image, described as an upload would be."""
-        return DEFAULT_IMAGES[self.key]
+
+@attrs.frozen
+class Owner:
+    """Whose images are shown: a default avatar of one's own is drawn from these (the display
+    name, where the host gives one, for initials)."""
+
+    user_id: str
+    display_name: str | None = None
 
 
 #: What a slot shows: the user's own image, the slot's default, or nothing at all.

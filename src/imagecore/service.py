@@ -18,6 +18,7 @@ import attrs
 
 from imagecore import rules
 from imagecore.audit import Action, Actor, AuditRecord
+from imagecore.avatars import AVATAR_TYPE, Avatar, AvatarPolicy, AvatarStyle
 from imagecore.blocking import BlockedPicture
 from imagecore.errors import (
     CropOutside,
@@ -37,6 +38,7 @@ from imagecore.model import (
     DefaultImage,
     EncodedImage,
     MediaFile,
+    Owner,
     Shown,
     Slot,
     StoredImage,
@@ -75,6 +77,9 @@ class ImageSlots:
     blocklist: Blocklist | None = None
     #: The time the audit log's records are stamped with.
     clock: Callable[[], datetime] = utc_now
+    #: Default avatars of one's own for empty profile slots; None (or the image style): the
+    #: profile policy's fallback picture for everyone.
+    avatars: AvatarPolicy | None = None
 
     def __attrs_post_init__(self) -> None:
         if max(self.limits.max_pixels, self.limits.max_declared_pixels) > self.codec.max_pixels:
@@ -89,9 +94,10 @@ class ImageSlots:
         """The user's images, as stored; :meth:`shown` says what each slot displays."""
         return self.repository.get(user_id)
 
-    def shown(self, images: UserImages) -> dict[Slot, Shown]:
-        """What each slot displays: the user's image, else the slot's fallback, else nothing."""
-        return {slot: self._shown(images, slot) for slot in Slot}
+    def shown(self, images: UserImages, owner: Owner | None = None) -> dict[Slot, Shown]:
+        """What each slot displays: the user's image, else the slot's fallback (for the profile,
+        ``owner``'s own avatar where the service draws them), else nothing."""
+        return {slot: self._shown(images, slot, owner) for slot in Slot}
 
     def upload(
         self,
@@ -255,7 +261,12 @@ class ImageSlots:
 
     def media(self, key: str) -> MediaFile:
         """The file at ``key``, if it is one the media route may serve: an upload from storage,
-        or a default image from the core's own files."""
+        a default image from the core's own files, or a default avatar, drawn."""
+        avatar = Avatar.from_key(key)
+        if avatar is not None:
+            # Drawn from its key, which changes whenever the picture does: never stale.
+            data = avatar.svg()
+            return MediaFile(key, AVATAR_TYPE, True, StoredStream(len(data), (data,)))
         if rules.is_servable(key, {DEFAULTS_FOLDER}):
             data = _default_image(key)
             stream, immutable = StoredStream(len(data), (data,)), False
@@ -272,10 +283,15 @@ class ImageSlots:
             self.storage, self.repository, user_id, self.max_attempts, actor, self.clock
         )
 
-    def _shown(self, images: UserImages, slot: Slot) -> Shown:
+    def _shown(self, images: UserImages, slot: Slot, owner: Owner | None) -> Shown:
         image = images.get(slot)
         if image is not None:
             return image
+        drawn = self.avatars is not None and self.avatars.style is not AvatarStyle.IMAGE
+        if slot is Slot.PROFILE and owner is not None and drawn:
+            assert self.avatars is not None
+            avatar = self.avatars.avatar(owner.user_id, owner.display_name)
+            return DefaultImage(avatar.key, avatar.image())
         fallback = self.policies[slot].fallback
         return DefaultImage(fallback) if fallback is not None else None
 

@@ -90,3 +90,15 @@ def test_pictures_of_any_shape_get_a_sound_placeholder(size: tuple[int, int]) ->
     for channel in range(3):
         values = [pixel[channel] for pixel in shown]
         assert max(values) - min(values) <= 32
+
+
+def test_a_generated_avatar_s_placeholder_decodes_to_its_background() -> None:
+    """The avatars' BlurHash is written by hand (one colour, no detail): a decoder reads it back
+    as that colour."""
+    from imagecore.avatars import PALETTE, Avatar
+
+    for colour, background in enumerate(PALETTE):
+        placeholder = Avatar(colour, pattern=4).image().placeholder
+        assert placeholder is not None
+        decoded = blurhash.decode(placeholder.blurhash, 2, 2)
+        assert "#" + "".join(f"{channel:02x}" for channel in decoded[0][0]) == background

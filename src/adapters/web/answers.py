@@ -16,7 +16,7 @@ import attrs
 from imagecore import DefaultImage, ImageSlots, Shown, Slot, StoredImage, UserImages
 from imagecore.adapters.web import guide_wording
 from imagecore.adapters.web.rates import RATED_ACTIONS, RateRules
-from imagecore.model import MEDIA_TYPES
+from imagecore.model import MEDIA_TYPES, Owner
 from imagecore.throttle import Limit
 
 #: A JSON object, as the bodies are.
@@ -97,17 +97,24 @@ def _under(base: str) -> Callable[[str], str]:
     return lambda key: prefix + key
 
 
-def current(slots: ImageSlots, urls: Urls, images: UserImages) -> Body:
-    """GET's answer: each slot's URL, as the guide has it, and its details."""
-    shown = slots.shown(images)
+def current(slots: ImageSlots, urls: Urls, images: UserImages, owner: Owner | None = None) -> Body:
+    """GET's answer: each slot's URL, as the guide has it, and its details; ``owner``'s, where
+    empty slots show avatars of one's own."""
+    shown = slots.shown(images, owner)
     return {"images": urls.images(shown), "details": urls.details(shown)}
 
 
-def uploaded(slots: ImageSlots, urls: Urls, images: UserImages, files: Collection[Slot]) -> Body:
+def uploaded(
+    slots: ImageSlots,
+    urls: Urls,
+    images: UserImages,
+    files: Collection[Slot],
+    owner: Owner | None = None,
+) -> Body:
     """POST's answer: the guide's message and the URL of each new image, and the details."""
     body: Body = {
         "message": guide_wording.uploaded(files),
-        "details": urls.details(slots.shown(images)),
+        "details": urls.details(slots.shown(images, owner)),
     }
     for slot in Slot:
         if slot in files:
@@ -116,12 +123,16 @@ def uploaded(slots: ImageSlots, urls: Urls, images: UserImages, files: Collectio
 
 
 def described(
-    slots: ImageSlots, urls: Urls, images: UserImages, descriptions: Collection[Slot]
+    slots: ImageSlots,
+    urls: Urls,
+    images: UserImages,
+    descriptions: Collection[Slot],
+    owner: Owner | None = None,
 ) -> Body:
     """PATCH's answer."""
     return {
         "message": guide_wording.described(descriptions),
-        "details": urls.details(slots.shown(images)),
+        "details": urls.details(slots.shown(images, owner)),
     }
 
 

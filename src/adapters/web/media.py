@@ -55,10 +55,10 @@ def media_answer(
             file.stream.close()
             return _not_modified(headers)
         return _sent(file, headers, head=head)
-    file = slots.media(key)  # a default: the core's own small file
+    file = slots.media(key)  # a default: the core's own small file, or an avatar it draws
     data = file.read()
     etag = _tag(data)
-    headers = _headers(etag, A_DAY, policy)
+    headers = _headers(etag, FOREVER if file.immutable else A_DAY, policy)
     if etag in wanted or "*" in wanted:
         return _not_modified(headers)
     headers["Content-Length"] = str(len(data))
