@@ -112,6 +112,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with the moderator scope (IMAGECORE_MODERATOR_CLAIM, IMAGECORE_MODERATOR_SCOPE)",
     )
+    token_parser.add_argument(
+        "--name",
+        help="the user's display name (IMAGECORE_DISPLAY_NAME_CLAIM): the initials of a default "
+        "avatar of their own, with IMAGECORE_DEFAULT_PROFILE=initials",
+    )
     token_parser.set_defaults(command="token")
 
     gc_parser = commands.add_parser(

@@ -81,6 +81,11 @@ def log_level(name: str, raw: str) -> str:
     return _choice(name, raw, ("DEBUG", "INFO", "WARNING", "ERROR"))
 
 
+def avatar_style(name: str, raw: str) -> str:
+    """``image`` (the shipped picture), ``initials`` or ``identicon``."""
+    return _choice(name, raw, ("IMAGE", "INITIALS", "IDENTICON")).lower()
+
+
 def box_mode(name: str, raw: str) -> str:
     return _choice(name, raw, ("FIT", "FILL"))
 

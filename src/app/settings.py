@@ -138,6 +138,13 @@ class Settings:
     report_rate_per_user: Limit | None = setting(
         "IMAGECORE_REPORT_RATE_PER_USER", REPORTS_PER_HOUR, parsers.rate
     )
+    #: What an empty profile slot shows: the shipped picture, or an avatar of the user's own.
+    default_profile: str = setting("IMAGECORE_DEFAULT_PROFILE", "image", parsers.avatar_style)
+    #: The token claim holding a user's display name, for the initials of their avatar.
+    display_name_claim: str = setting("IMAGECORE_DISPLAY_NAME_CLAIM", "name", parsers.text)
+    #: What the avatars' colours and patterns are keyed with: the same on every machine of a
+    #: deployment, or each draws its own (unset: a secret kept in the data dir).
+    avatar_secret: str | None = setting("IMAGECORE_AVATAR_SECRET", None, parsers.secret, repr=False)
     #: How long the audit log keeps a record: ``gc`` removes older ones.
     audit_days: int = setting("IMAGECORE_AUDIT_DAYS", 365, parsers.positive_int)
     log_level: str = setting("IMAGECORE_LOG_LEVEL", "INFO", parsers.log_level)

@@ -24,6 +24,7 @@ def token_policy(settings: Settings) -> TokenPolicy:
         "audience": settings.jwt_audience,
         "moderator_claim": settings.moderator_claim,
         "moderator_scope": settings.moderator_scope,
+        "display_name_claim": settings.display_name_claim,
     }
     if settings.jwt_public_key is not None:
         try:
@@ -34,10 +35,11 @@ def token_policy(settings: Settings) -> TokenPolicy:
     return TokenPolicy.shared_secret(secret, **options)
 
 
-def stored_secret(data_dir: Path) -> str:
-    """The secret kept in the data dir, created (mode 600) the first time it is needed; one
-    found shorter than a secret may be (emptied or cut short) is refused, not used as a key."""
-    path = data_dir / SECRET_FILE
+def stored_secret(data_dir: Path, name: str = SECRET_FILE) -> str:
+    """The secret kept in the data dir under ``name``, created (mode 600) the first time it is
+    needed; one found shorter than a secret may be (emptied or cut short) is refused, not used
+    as a key."""
+    path = data_dir / name
     try:
         secret = _read_or_create_secret(path)
     except OSError as error:
@@ -77,7 +79,11 @@ def token(settings: Settings, args: argparse.Namespace) -> int:
     """`imagecore token`: a token for ``args.subject``, valid ``args.ttl`` seconds."""
     policy = token_policy(settings)
     try:
-        print(issue_token(args.subject, policy, ttl=args.ttl, moderator=args.moderator))
+        print(
+            issue_token(
+                args.subject, policy, ttl=args.ttl, moderator=args.moderator, name=args.name
+            )
+        )
     except ValueError as error:
         print(f"imagecore token: {error}", file=sys.stderr)
         return 2

@@ -27,10 +27,15 @@ from imagecore.adapters.memory_repository import (
 from imagecore.adapters.pillow_codec import PillowCodec
 from imagecore.adapters.sql import SqliteDatabase
 from imagecore.app.settings import Settings, SettingsError
+from imagecore.app.tokens import stored_secret
+from imagecore.avatars import AvatarPolicy, AvatarStyle
 from imagecore.decode_limit import SlottedCodec
 from imagecore.moderation import Moderation
 from imagecore.ports import AsyncImageReader, AuditLog, Blocklist, RateCounter, Reports
 from imagecore.throttle import Throttle
+
+#: The data dir's file of the secret the avatars are keyed with, where none is configured.
+AVATAR_SECRET_FILE = "avatar-secret"
 
 
 @attrs.define
@@ -93,6 +98,7 @@ def open_wiring(
             policies=settings.policies,
             limits=settings.limits,
             blocklist=database.blocklist,
+            avatars=avatar_policy(settings),
         )
         moderation = Moderation(
             slots,
@@ -102,6 +108,15 @@ def open_wiring(
             settings.report_rate_per_user,
         )
         return Wiring(slots, database.rate_counter, moderation, database.reader, opened.pop_all())
+
+
+def avatar_policy(settings: Settings) -> AvatarPolicy | None:
+    """The default avatars the settings ask for; None for the shipped picture."""
+    style = AvatarStyle(settings.default_profile)
+    if style is AvatarStyle.IMAGE:
+        return None
+    secret = settings.avatar_secret or stored_secret(settings.data_dir, AVATAR_SECRET_FILE)
+    return AvatarPolicy(style, secret.encode())
 
 
 def build_codec(settings: Settings) -> IsolatedCodec:

@@ -158,8 +158,11 @@ class DefaultImage:
     or an avatar drawn for its user (imagecore.avatars), described as an upload would be."""
 
     key: str
+    #: Told by the key (it is the key's picture), so neither compared nor shown.
     image: StoredImage = attrs.field(
-        default=attrs.Factory(lambda self: DEFAULT_IMAGES[self.key], takes_self=True)
+        default=attrs.Factory(lambda self: DEFAULT_IMAGES[self.key], takes_self=True),
+        eq=False,
+        repr=False,
     )
 
 

@@ -20,9 +20,11 @@ from litestar.types import ASGIApp
 from imagecore.adapters.web import edge_wording
 from imagecore.adapters.web.errors import Forbidden, NotSignedIn
 from imagecore.adapters.web.signed_in import (
+    DISPLAY_NAME_CLAIM,
     MODERATOR_CLAIM,
     MODERATOR_SCOPE,
     SignedIn,
+    display_name,
     is_moderator,
 )
 
@@ -51,6 +53,8 @@ class TokenPolicy:
     #: The claim that names a moderator, and the scope in it that does (see is_moderator).
     moderator_claim: str = MODERATOR_CLAIM
     moderator_scope: str = MODERATOR_SCOPE
+    #: The claim holding the user's display name (initials on a default avatar).
+    display_name_claim: str = DISPLAY_NAME_CLAIM
 
     @property
     def can_issue(self) -> bool:
@@ -120,10 +124,11 @@ class Verified:
     expires: float
     not_before: float | None
     moderator: bool = False
+    display_name: str | None = None
 
     @property
     def signed_in(self) -> SignedIn:
-        return SignedIn(self.user_id, self.moderator)
+        return SignedIn(self.user_id, self.moderator, self.display_name)
 
 
 def user_id_from_token(token: str, policy: TokenPolicy) -> str:
@@ -171,6 +176,7 @@ def verify(token: str, policy: TokenPolicy) -> Verified:
         float(claims["exp"]),
         float(not_before) if isinstance(not_before, int | float) else None,
         is_moderator(claims, policy.moderator_claim, policy.moderator_scope),
+        display_name(claims, policy.display_name_claim),
     )
 
 
@@ -233,15 +239,19 @@ def issue_token(
     ttl: int,
     now: float | None = None,
     moderator: bool = False,
+    name: str | None = None,
 ) -> str:
     """A signed access token for ``subject`` that ``policy`` accepts for ``ttl`` seconds; a
-    ``moderator``'s carries the policy's moderator scope."""
+    ``moderator``'s carries the policy's moderator scope, and ``name`` goes in the policy's
+    display name claim."""
     if not policy.can_issue:
         raise ValueError("tokens can only be issued with a shared secret, not a public key")
     issued = int(time.time() if now is None else now)
     claims: dict[str, Any] = {"sub": subject, "iat": issued, "exp": issued + ttl}
     if moderator:
         claims[policy.moderator_claim] = policy.moderator_scope
+    if name is not None:
+        claims[policy.display_name_claim] = name
     if policy.issuer is not None:
         claims["iss"] = policy.issuer
     if policy.audience is not None:

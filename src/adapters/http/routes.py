@@ -31,6 +31,8 @@ from imagecore.adapters.web.admission import UploadGate
 from imagecore.adapters.web.answers import Urls
 from imagecore.adapters.web.body_budget import BodyBudget, declared_length
 from imagecore.adapters.web.forms import UploadForm, slot_to_delete
+from imagecore.adapters.web.signed_in import SignedIn
+from imagecore.model import Owner
 from imagecore.ports import AsyncImageReader
 
 API_PATH = "/api/resume"
@@ -74,6 +76,12 @@ class ThreadedReader:
 _ENCODER = msgspec.json.Encoder()
 
 
+def owner(request: Request[str, Any, Any]) -> Owner:
+    """Whose images a request is about, with the name the host gives them."""
+    who = request.auth
+    return Owner(request.user, who.display_name if isinstance(who, SignedIn) else None)
+
+
 def _json(body: answers.Body | bytes) -> Response[bytes]:
     encoded = body if isinstance(body, bytes) else _ENCODER.encode(body)
     return Response(encoded, media_type=MediaType.JSON)
@@ -83,7 +91,7 @@ async def current_images(
     request: Request[str, Any, Any], api: NamedDependency[Api]
 ) -> Response[bytes]:
     images = await api.reader.get(request.user)
-    return _json(answers.current(api.slots, api.urls, images))
+    return _json(answers.current(api.slots, api.urls, images, owner(request)))
 
 
 async def upload_form(
@@ -109,7 +117,7 @@ async def upload_images(
             pass
 
     images = await api.gate.run(upload, request.user, disconnected)
-    return _json(answers.uploaded(api.slots, api.urls, images, form.files))
+    return _json(answers.uploaded(api.slots, api.urls, images, form.files, owner(request)))
 
 
 def describe_images(
@@ -118,7 +126,7 @@ def describe_images(
     descriptions: NamedDependency[dict[Slot, str]],
 ) -> Response[bytes]:
     images = api.slots.describe(request.user, descriptions)
-    return _json(answers.described(api.slots, api.urls, images, descriptions))
+    return _json(answers.described(api.slots, api.urls, images, descriptions, owner(request)))
 
 
 def delete_image(

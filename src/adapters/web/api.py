@@ -41,6 +41,7 @@ from imagecore.adapters.web.rates import (
     warn_if_proxied_unknowingly,
 )
 from imagecore.decode_limit import SlottedCodec, ThreadSlots
+from imagecore.model import Owner
 from imagecore.ports import AsyncImageReader
 
 log = logging.getLogger("imagecore.http")
@@ -54,6 +55,12 @@ class Caller:
     user: str
     peer: str | None = None
     forwarded_for: Sequence[str] = ()
+    #: The name the host shows for the user, for initials on a default avatar of their own.
+    display_name: str | None = None
+
+    @property
+    def owner(self) -> Owner:
+        return Owner(self.user, self.display_name)
 
 
 @attrs.frozen
@@ -110,7 +117,7 @@ class GuideApi:
     # --- Blocking, for a WSGI host -------------------------------------------------------------
 
     def current(self, caller: Caller) -> bytes:
-        return self._current(self.slots.repository.get(caller.user))
+        return self._current(caller, self.slots.repository.get(caller.user))
 
     def upload(
         self,
@@ -127,7 +134,7 @@ class GuideApi:
                     content_type, read, account, self.slots.limits.max_bytes
                 )
                 images = self.gate.run_blocking(self._uploading(caller, form), caller.user)
-            return self._uploaded(images, form)
+            return self._uploaded(caller, images, form)
 
     def upload_parsed(
         self,
@@ -153,7 +160,7 @@ class GuideApi:
                 form.add(name, filename, content)
             read = form.form()
             images = self.gate.run_blocking(self._uploading(caller, read), caller.user)
-            return self._uploaded(images, read)
+            return self._uploaded(caller, images, read)
 
     def describe(self, caller: Caller, body: bytes) -> bytes:
         """A PATCH of descriptions, whose body is ``body`` (at most MAX_DESCRIPTIONS_BODY)."""
@@ -162,7 +169,9 @@ class GuideApi:
                 raise descriptions_too_large()
             descriptions = descriptions_from_json(body)
             images = self.slots.describe(caller.user, descriptions)
-            return answers.encode(answers.described(self.slots, self.urls, images, descriptions))
+            return answers.encode(
+                answers.described(self.slots, self.urls, images, descriptions, caller.owner)
+            )
 
     def delete(self, caller: Caller, types: Sequence[str]) -> bytes:
         """A DELETE, ``types`` holding each value of its ``type`` parameter."""
@@ -187,8 +196,9 @@ class GuideApi:
 
     async def current_async(self, caller: Caller) -> bytes:
         if self.reader is not None:
-            return self._current(await self.reader.get(caller.user))
-        return self._current(await asyncio.to_thread(self.slots.repository.get, caller.user))
+            return self._current(caller, await self.reader.get(caller.user))
+        images = await asyncio.to_thread(self.slots.repository.get, caller.user)
+        return self._current(caller, images)
 
     async def upload_async(
         self,
@@ -206,7 +216,7 @@ class GuideApi:
                 form = await read_upload(content_type, chunks, account, self.slots.limits.max_bytes)
                 uploading = self._uploading(caller, form)
                 images = await self.gate.run(uploading, caller.user, disconnected)
-            return self._uploaded(images, form)
+            return self._uploaded(caller, images, form)
 
     async def describe_async(self, caller: Caller, chunks: AsyncIterator[bytes]) -> bytes:
         """A PATCH of descriptions; a larger body than they can be is refused at its first
@@ -219,7 +229,9 @@ class GuideApi:
                     raise descriptions_too_large()
             descriptions = descriptions_from_json(bytes(raw))
             images = await asyncio.to_thread(self.slots.describe, caller.user, descriptions)
-            return answers.encode(answers.described(self.slots, self.urls, images, descriptions))
+            return answers.encode(
+                answers.described(self.slots, self.urls, images, descriptions, caller.owner)
+            )
 
     async def delete_async(self, caller: Caller, types: Sequence[str]) -> bytes:
         async with self.rated_async("delete", caller):
@@ -240,8 +252,8 @@ class GuideApi:
 
     # --- Shared --------------------------------------------------------------------------------
 
-    def _current(self, images: UserImages) -> bytes:
-        return answers.encode(answers.current(self.slots, self.urls, images))
+    def _current(self, caller: Caller, images: UserImages) -> bytes:
+        return answers.encode(answers.current(self.slots, self.urls, images, caller.owner))
 
     def _check(self, action: str, caller: Caller) -> Callable[[], None] | None:
         rules = self.rate_rules
@@ -268,8 +280,9 @@ class GuideApi:
 
         return upload
 
-    def _uploaded(self, images: UserImages, form: UploadForm) -> bytes:
-        return answers.encode(answers.uploaded(self.slots, self.urls, images, form.files))
+    def _uploaded(self, caller: Caller, images: UserImages, form: UploadForm) -> bytes:
+        body = answers.uploaded(self.slots, self.urls, images, form.files, caller.owner)
+        return answers.encode(body)
 
 
 def _declared(content_length: str | None) -> int:

@@ -20,10 +20,20 @@ class SignedIn:
     user_id: str = attrs.field(validator=attrs.validators.instance_of(str))
     #: Strictly a bool: a host's "false" or 0 must not pass for a moderator.
     moderator: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
+    #: The name the host shows for the user: initials on a default avatar are drawn from it.
+    display_name: str | None = None
 
 
+#: The claim a display name is read from unless a host says otherwise (OpenID Connect's).
+DISPLAY_NAME_CLAIM = "name"
 #: Claims that list scopes: ``true`` in one of them names nothing.
 SCOPE_CLAIMS = frozenset({"scope", "scp"})
+
+
+def display_name(claims: Mapping[str, Any], claim: str) -> str | None:
+    """The display name ``claim`` holds, if it is text."""
+    value = claims.get(claim)
+    return value if isinstance(value, str) and value.strip() else None
 
 
 def is_moderator(claims: Mapping[str, Any], claim: str, scope: str) -> bool:

@@ -1,0 +1,91 @@
+"""Default avatars of one's own over HTTP: with IMAGECORE_DEFAULT_PROFILE set, a user without a
+profile image is shown initials from the token's name, or an identicon, the same each time,
+served as SVG and cached as uploads are; the guide's flows are unchanged."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import closing
+from typing import Any
+
+import attrs
+import pytest
+from litestar.testing import TestClient
+
+from imagecore.adapters.fsspec_storage import FsspecStorage
+from imagecore.adapters.http import issue_token
+from imagecore.app.server import build_app
+from imagecore.app.settings import Settings
+from imagecore.app.wiring import open_wiring
+from tests import images
+from tests.http.support import TOKENS
+
+IMAGES = "/api/resume/user-images/"
+GENERATED = "/media/resume/defaults/generated/"
+
+
+def signed(user: str, name: str | None = None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issue_token(user, TOKENS, ttl=600, name=name)}"}
+
+
+@pytest.fixture
+def client_for(settings: Settings, media: FsspecStorage) -> Iterator[Callable[[str], TestClient]]:  # type: ignore[type-arg]
+    """A client of a server whose empty profile slots show the given style."""
+    opened: list[Any] = []
+
+    def make(style: str) -> TestClient:  # type: ignore[type-arg]
+        configured = attrs.evolve(settings, default_profile=style)
+        wiring = open_wiring(configured, storage=media)
+        opened.append(closing(wiring))
+        client = TestClient(build_app(configured, wiring=wiring))
+        opened.append(client)
+        return client.__enter__()
+
+    yield make
+    for thing in reversed(opened):
+        thing.__exit__(None, None, None)
+
+
+def test_initials_from_the_token_s_name_the_same_every_time(client_for: Any) -> None:
+    client = client_for("initials")
+    body = client.get(IMAGES, headers=signed("42", "Ada Lovelace")).json()
+    url = body["images"]["profile_image"]
+    assert url.startswith(GENERATED + "initials-") and url.endswith("-414c.svg")  # "AL"
+    detail = body["details"]["profile_image"]
+    assert detail["default"] is True and detail["media_type"] == "image/svg+xml"
+    assert detail["placeholder"]["color"].startswith("#")
+    assert client.get(IMAGES, headers=signed("42", "Ada Lovelace")).json() == body
+    served = client.get(url)
+    assert served.headers["content-type"].startswith("image/svg+xml")
+    assert served.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert served.headers["content-security-policy"] == "default-src 'none'"
+    assert b">AL</text>" in served.content
+    # No cover default, as before; another user gets their own initials.
+    assert body["images"]["cover_image"] is None
+    other = client.get(IMAGES, headers=signed("43", "Grace Hopper")).json()
+    assert other["images"]["profile_image"].endswith("-4748.svg")  # "GH"
+
+
+def test_an_identicon_without_a_name_and_the_upload_replaces_it(client_for: Any) -> None:
+    client = client_for("initials")
+    shown = client.get(IMAGES, headers=signed("7")).json()["images"]["profile_image"]
+    assert shown.startswith(GENERATED + "identicon-")
+    uploaded = client.post(
+        IMAGES, files={"profile_image": images.png((300, 300))}, headers=signed("7")
+    ).json()
+    assert uploaded["details"]["profile_image"]["default"] is False
+    deleted = client.delete(f"{IMAGES}?type=profile_image", headers=signed("7"))
+    assert deleted.json() == {"message": "Profile image deleted successfully"}
+    assert client.get(IMAGES, headers=signed("7")).json()["images"]["profile_image"] == shown
+
+
+def test_the_image_style_keeps_the_shipped_picture(client_for: Any) -> None:
+    client = client_for("image")
+    shown = client.get(IMAGES, headers=signed("7", "Ada")).json()["images"]["profile_image"]
+    assert shown == "/media/resume/defaults/profile.png"
+
+
+def test_a_key_that_is_no_avatar_is_not_found(client_for: Any) -> None:
+    client = client_for("identicon")
+    assert client.get(GENERATED + "initials-03-3c.svg").status_code == 404
+    assert client.get(GENERATED + "identicon-99-0004.svg").status_code == 404
