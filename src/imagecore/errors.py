@@ -16,6 +16,7 @@ HTTP API reads is worded by that adapter.
     │   │   └── PictureBlocked       a picture taken down before, and kept down
     │   ├── InvalidDescription       a description that cannot be stored
     │   ├── InvalidCrop              a crop that cannot frame the picture
+    │   ├── InvalidFocus             a focal point that is no point of the picture
     │   ├── CropOutside              the codec's finding: a crop reaching outside the picture
     │   ├── UnknownSlot              no slot has that name
     │   ├── NothingToUpload          an upload named no slot
@@ -177,6 +178,16 @@ class InvalidCrop(RequestError):
         self.problem = problem
         self.picture = picture
         super().__init__(f"the {slot.value} crop is not acceptable: {problem}")
+
+
+class InvalidFocus(RequestError):
+    """The focal point given for ``slot`` is ``problem`` ("not two numbers", "outside the
+    picture")."""
+
+    def __init__(self, slot: Slot, problem: str) -> None:
+        self.slot = slot
+        self.problem = problem
+        super().__init__(f"the {slot.value} focus is {problem}")
 
 
 class CropOutside(RequestError):

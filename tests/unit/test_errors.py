@@ -22,6 +22,7 @@ EXAMPLES: list[ImageCoreError] = [
     errors.InvalidDescription(Slot.COVER, "stacked marks", 8),
     errors.InvalidCrop(Slot.PROFILE, "outside", (640, 480)),
     errors.CropOutside((640, 480)),
+    errors.InvalidFocus(Slot.COVER, "outside the picture"),
     errors.UnknownSlot("avatar"),
     errors.NothingToUpload(),
     errors.SlotEmpty(Slot.PROFILE, "describe"),

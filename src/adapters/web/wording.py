@@ -27,6 +27,7 @@ from imagecore.errors import (
     ImageTooLarge,
     InvalidCrop,
     InvalidDescription,
+    InvalidFocus,
     InvalidImage,
     InvalidModeration,
     MediaNotFound,
@@ -102,6 +103,12 @@ def sentence(error: ImageCoreError) -> str:
             return f"The image type must be {SLOT_NAMES} ({given})."
         case NothingToUpload():
             return f"No image was sent: send a {SLOT_NAMES} file."
+        case InvalidFocus(slot=slot, problem=problem):
+            field = f"{slot.value}_focus"
+            return (
+                f"{field} must be x,y: two fractions from 0 to 1 of the picture's width and "
+                f"height from its top left corner, like 0.5,0.3 ({problem})."
+            )
         case AlreadyReported(slot=slot):
             return (
                 f"You have reported this {LABELS[slot].lower()} already: "
