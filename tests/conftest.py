@@ -36,6 +36,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "adapters/test_false_blocks.py": ("PIL", "numpy"),
     "adapters/test_fingerprint.py": ("PIL", "numpy"),
     "adapters/test_focus.py": ("PIL", "numpy"),
+    "adapters/test_focus_crop.py": ("PIL", "numpy"),
     "adapters/test_pdq.py": ("PIL", "numpy"),
     "adapters/test_phone_formats.py": ("PIL", "pillow_heif"),
     "adapters/test_pillow_pipeline.py": ("PIL",),

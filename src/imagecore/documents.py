@@ -4,7 +4,8 @@ The SQL repositories keep one such document per slot (NULL for an empty one), an
 repository can do the same. A document is ``attrs.asdict`` of the :class:`StoredImage`: every
 field under its own name, ``placeholder`` an object or null, ``variants`` a list of objects,
 ``still`` an object or null, ``fingerprint`` an object (``exact``, ``pdq``, ``quality``,
-``crops``) or null for an image stored before fingerprints were taken. For example::
+``crops``) or null for an image stored before fingerprints were taken, ``focus`` an object
+(``x``, ``y``, ``suggested``) or null. For example::
 
     {"key": "resume/images/profile_7_3f2a.jpg", "media_type": "image/jpeg", "width": 800,
      "height": 600, "size": 48213, "alt": "Me", "placeholder": {"blurhash": "LEHV6n...",
@@ -24,7 +25,7 @@ from typing import Any
 
 import attrs
 
-from imagecore.model import Fingerprint, Placeholder, StoredImage, Variant
+from imagecore.model import Fingerprint, Focus, Placeholder, StoredImage, Variant
 
 
 def image_to_json(image: StoredImage | None) -> str | None:
@@ -48,6 +49,7 @@ def image_from_document(document: Mapping[str, Any]) -> StoredImage:
     variants = fields.pop("variants", None) or ()
     still = fields.pop("still", None)
     fingerprint = fields.pop("fingerprint", None)
+    focus = fields.pop("focus", None)
     kept = {name: value for name, value in fields.items() if name in _IMAGE_FIELDS}
     return StoredImage(
         **kept,
@@ -55,6 +57,7 @@ def image_from_document(document: Mapping[str, Any]) -> StoredImage:
         variants=tuple(_variant(variant) for variant in variants),
         still=_variant(still) if still else None,
         fingerprint=_fingerprint(fingerprint) if fingerprint else None,
+        focus=Focus(focus["x"], focus["y"], bool(focus.get("suggested"))) if focus else None,
     )
 
 

@@ -10,29 +10,8 @@ from __future__ import annotations
 
 import math
 
-import attrs
-
 from imagecore.errors import InvalidFocus
-from imagecore.model import Slot
-
-
-def _fraction(_: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not (isinstance(value, int | float) and math.isfinite(value) and 0 <= value <= 1):
-        raise ValueError(f"{attribute.name} must be a fraction from 0 to 1, got {value!r}")
-
-
-@attrs.frozen
-class Focus:
-    """The point to keep in view; ``suggested`` when the codec chose it (no one gave one)."""
-
-    x: float = attrs.field(converter=float, validator=_fraction)
-    y: float = attrs.field(converter=float, validator=_fraction)
-    suggested: bool = False
-
-    @property
-    def object_position(self) -> str:
-        """The point as CSS's ``object-position`` has it: ``37.5% 20%``."""
-        return f"{_percent(self.x)} {_percent(self.y)}"
+from imagecore.model import Focus, Slot
 
 
 def parse_focus(slot: Slot, text: str) -> Focus:
@@ -63,7 +42,3 @@ def fill_window(
     left = min(max(x * width - window_width / 2, 0.0), width - window_width)
     top = min(max(y * height - window_height / 2, 0.0), height - window_height)
     return left, top, left + window_width, top + window_height
-
-
-def _percent(value: float) -> str:
-    return f"{round(value * 100, 2):g}%"

@@ -6,6 +6,7 @@ Everything here is a frozen attrs class or an enum; a change is a new value (``a
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 
@@ -54,6 +55,29 @@ def hashes(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(values)
 
 
+def _fraction(_: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not (isinstance(value, int | float) and math.isfinite(value) and 0 <= value <= 1):
+        raise ValueError(f"{attribute.name} must be a fraction from 0 to 1, got {value!r}")
+
+
+@attrs.frozen
+class Focus:
+    """The point to keep in view; ``suggested`` when the codec chose it (no one gave one)."""
+
+    x: float = attrs.field(converter=float, validator=_fraction)
+    y: float = attrs.field(converter=float, validator=_fraction)
+    suggested: bool = False
+
+    @property
+    def object_position(self) -> str:
+        """The point as CSS's ``object-position`` has it: ``37.5% 20%``."""
+        return f"{_percent(self.x)} {_percent(self.y)}"
+
+
+def _percent(value: float) -> str:
+    return f"{round(value * 100, 2):g}%"
+
+
 @attrs.frozen
 class Fingerprint:
     """What a picture is, for telling it again once it was taken down: a hash of its pixels as
@@ -85,6 +109,9 @@ class EncodedImage:
     still: EncodedImage | None = None
     #: None from a codec that makes none.
     fingerprint: Fingerprint | None = None
+    #: The point to keep in view, in this image (as given with the upload, or suggested by the
+    #: codec); None from a codec that gives none.
+    focus: Focus | None = None
 
     @property
     def media_type(self) -> str:
@@ -121,6 +148,9 @@ class StoredImage:
     #: What the picture is (of its first frame, for an animation); None for images stored
     #: before fingerprints were taken, or by a codec that takes none.
     fingerprint: Fingerprint | None = None
+    #: The point to keep in view wherever the image is shown cropped; None for images stored
+    #: before focal points, or by a codec that gives none.
+    focus: Focus | None = None
 
     @property
     def keys(self) -> tuple[str, ...]:

@@ -11,7 +11,7 @@ from types import MappingProxyType
 
 import attrs
 
-from imagecore.model import DEFAULTS_FOLDER, Slot
+from imagecore.model import DEFAULTS_FOLDER, Focus, Slot
 
 #: The media types variants may be written as, and whether each can animate.
 VARIANT_TYPES: Mapping[str, bool] = MappingProxyType(
@@ -58,6 +58,9 @@ class Box:
     #: The part of the picture to bring to the box, in place of the whole (one upload's framing,
     #: never a slot's policy): fit fits it, fill crops its centre to the box's shape.
     crop: Crop | None = None
+    #: The point of the upright picture to keep in view (one upload's, as crop is): fill crops
+    #: around it rather than around the centre.
+    focus: Focus | None = None
 
     def variant_type_of(self, *, animated: bool) -> str:
         """The media type of an image's variants: an animation's stay animated, as WebP where

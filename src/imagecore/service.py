@@ -148,6 +148,7 @@ class ImageSlots:
                     variants=variants,
                     still=still,
                     fingerprint=image.fingerprint,
+                    focus=image.focus,
                 )
             return work.commit(lambda images: self._replace(images, encoded, uploads))
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from imagecore import documents
 from imagecore.documents import image_from_document, image_from_json, image_to_json
-from imagecore.model import Fingerprint, Placeholder, StoredImage, Variant
+from imagecore.model import Fingerprint, Focus, Placeholder, StoredImage, Variant
 
 IMAGE = StoredImage(
     "resume/images/profile_7_3f2a.jpg",
@@ -25,6 +25,7 @@ IMAGE = StoredImage(
     variants=(Variant("resume/images/profile_7_3f2a_w48.webp", "image/webp", 48, 36, 900),),
     still=Variant("resume/images/profile_7_3f2a_still.webp", "image/webp", 800, 600, 9000),
     fingerprint=Fingerprint("ab" * 32, "d8f8f0cc" * 8, 100),
+    focus=Focus(0.375, 0.2, suggested=True),
 )
 
 
@@ -98,3 +99,9 @@ def test_a_fingerprint_from_before_crops_reads_with_none() -> None:
     del document["fingerprint"]["crops"]
     image = image_from_document(document)
     assert image == IMAGE and image.fingerprint is not None and image.fingerprint.crops == ()
+
+
+def test_a_document_from_before_focal_points_reads_with_none() -> None:
+    document = json.loads(image_to_json(IMAGE) or "")
+    del document["focus"]
+    assert image_from_document(document) == attrs.evolve(IMAGE, focus=None)

@@ -8,8 +8,11 @@ from PIL import ImageFile, ImageSequence
 from imagecore import Box, EncodedImage, ImageLimits
 from imagecore.adapters.pillow_codec import encoders
 from imagecore.adapters.pillow_codec.fingerprint import fingerprint_of
+from imagecore.adapters.pillow_codec.focus import suggested_focus
 from imagecore.adapters.pillow_codec.orientation import UPRIGHT
 from imagecore.adapters.pillow_codec.pixels import (
+    QUARTER_TURNS,
+    focus_within,
     resize,
     stored_box,
     stored_region,
@@ -18,6 +21,7 @@ from imagecore.adapters.pillow_codec.pixels import (
 from imagecore.adapters.pillow_codec.placeholder import placeholder
 from imagecore.adapters.pillow_codec.variants import animated_variants
 from imagecore.errors import ImageTooLarge
+from imagecore.model import Focus
 
 
 def animation(
@@ -54,6 +58,7 @@ def animation(
         frames.append(rgba.transpose(method) if method is not None else rgba)
     data = encoders.encode_animation(frames, durations, loop, output)
     first = frames[0]
+    upright = (image.height, image.width) if orientation in QUARTER_TURNS else image.size
     # A still of the first frame, for places that must not move (Mastodon's avatar_static).
     variant_format = encoders.VARIANT_FORMATS[box.variant_type_of(animated=False)]
     still = EncodedImage(
@@ -77,4 +82,5 @@ def animation(
         ),
         still,
         fingerprint_of(first) if fingerprint else None,
+        focus_within(box, *upright) or Focus(*suggested_focus(first), suggested=True),
     )

@@ -28,11 +28,13 @@ from imagecore import Box, EncodedImage, ImageCodec, ImageLimits, ImageRejected
 from imagecore.adapters.pillow_codec import costs, encoders, heic, heif, jpeg
 from imagecore.adapters.pillow_codec.animation import animation
 from imagecore.adapters.pillow_codec.fingerprint import fingerprint_of
+from imagecore.adapters.pillow_codec.focus import suggested_focus
 from imagecore.adapters.pillow_codec.formats import ACCEPTED, DECODERS, damage, mended
 from imagecore.adapters.pillow_codec.jpeg import UNCHECKABLE_SAMPLING, jpeg_damage
 from imagecore.adapters.pillow_codec.orientation import UPRIGHT, shown_orientation
 from imagecore.adapters.pillow_codec.pixels import (
     QUARTER_TURNS,
+    focus_within,
     jpeg_decoded_size,
     jpeg_scale,
     match_transparent_colour,
@@ -50,6 +52,7 @@ from imagecore.errors import (
     InvalidImage,
     UnsupportedImageType,
 )
+from imagecore.model import Focus
 
 log = logging.getLogger(__name__)
 
@@ -171,6 +174,8 @@ class PillowCodec(ImageCodec):
             if self.stills_as_webp:
                 output = encoders.WEBP
             still = self._still(image, data, box, orientation)
+            upright = (image.height, image.width) if orientation in QUARTER_TURNS else image.size
+            focus = focus_within(box, *upright) or _suggested(still)
             if still.mode == "RGBA" and not output.alpha:
                 output = encoders.WEBP  # a HEIC or AVIF with transparency: JPEG would lose it
             return EncodedImage(
@@ -185,6 +190,7 @@ class PillowCodec(ImageCodec):
                     encoders.VARIANT_FORMATS[box.variant_type_of(animated=False)],
                 ),
                 fingerprint=fingerprint_of(still) if self.fingerprints else None,
+                focus=focus,
             )
 
     @staticmethod
@@ -213,6 +219,12 @@ class PillowCodec(ImageCodec):
         # Turned once it is small (see stored_box): the same picture, for far less memory.
         method = UPRIGHT.get(orientation)
         return shown.transpose(method) if method is not None else shown
+
+
+def _suggested(still: Image.Image) -> Focus:
+    """The point the picture's detail, colour and skin draw the eye to (see focus)."""
+    x, y = suggested_focus(still)
+    return Focus(x, y, suggested=True)
 
 
 def _jpeg(image: ImageFile.ImageFile, data: bytes, scale: int) -> Image.Image:

@@ -10,6 +10,7 @@ import attrs
 from PIL import Image, ImageCms, ImageFile
 
 from imagecore import Box
+from imagecore.model import Focus
 
 #: Orientations 5 to 8 turn the picture a quarter: its stored width is its shown height.
 QUARTER_TURNS = frozenset({5, 6, 7, 8})
@@ -45,13 +46,18 @@ def plan(width: int, height: int, box: Box, region: Region | None = None) -> Pla
         scale = min(box.width / width_, box.height / height_, 1.0)
         size = (max(1, round(width_ * scale)), max(1, round(height_ * scale)))
         return Plan((x0, y0, x1, y1), size)
-    # Crop the largest centred part with the box's aspect ratio, then scale it down to the box
-    # (or keep it, if it is smaller than the box: never scale up).
+    # Crop the largest part with the box's aspect ratio, centred on the focus as far as the
+    # region allows (on its centre without one), then scale it down to the box (or keep it, if
+    # it is smaller than the box: never scale up).
     aspect = box.width / box.height
     crop_w, crop_h = (
         (height_ * aspect, height_) if width_ / height_ > aspect else (width_, width_ / aspect)
     )
-    left, top = x0 + (width_ - crop_w) / 2, y0 + (height_ - crop_h) / 2
+    if box.focus is None:
+        left, top = x0 + (width_ - crop_w) / 2, y0 + (height_ - crop_h) / 2
+    else:
+        left = min(max(box.focus.x * width - crop_w / 2, x0), x1 - crop_w)
+        top = min(max(box.focus.y * height - crop_h / 2, y0), y1 - crop_h)
     scale = min(box.width / crop_w, 1.0)
     size = (max(1, round(crop_w * scale)), max(1, round(crop_h * scale)))
     return Plan((left, top, left + crop_w, top + crop_h), size)
@@ -109,16 +115,46 @@ def jpeg_decoded_size(width: int, height: int, orientation: int, box: Box) -> tu
 
 
 def stored_box(box: Box, orientation: int) -> Box:
-    """The box as the stored pixels see it: a picture turned a quarter fits the box turned too.
+    """The box as the stored pixels see it: a picture turned a quarter fits the box turned too,
+    and its focus is where the stored pixels have that point.
 
     Scaling and centring are symmetric, so sizing the stored pixels into this box and then
     turning them gives the same size and crop as turning first and sizing into ``box``, for a
     fraction of the memory. The pixels may differ by a few levels where fine detail meets an
     edge: the whole-factor reduction's last partial block falls on the other side.
     """
+    focus = None if box.focus is None else stored_focus(box.focus, orientation)
     if orientation in QUARTER_TURNS:
-        return attrs.evolve(box, width=box.height, height=box.width)
-    return box
+        return attrs.evolve(box, width=box.height, height=box.width, focus=focus)
+    return attrs.evolve(box, focus=focus)
+
+
+def stored_focus(focus: Focus, orientation: int) -> Focus:
+    """Where a point of the upright picture lies in the stored pixels (as stored_region maps
+    a rectangle), as fractions of the stored width and height."""
+    u, v = focus.x, focus.y
+    x, y = {
+        1: (u, v),
+        2: (1 - u, v),
+        3: (1 - u, 1 - v),
+        4: (u, 1 - v),
+        5: (v, u),
+        6: (v, 1 - u),
+        7: (1 - v, 1 - u),
+        8: (1 - v, u),
+    }[orientation]
+    return attrs.evolve(focus, x=x, y=y)
+
+
+def focus_within(box: Box, width: int, height: int) -> Focus | None:
+    """Where the box's focus lies in the image :func:`plan` cuts from an upright ``width`` x
+    ``height`` picture, as fractions of that image (kept inside it); None without a focus."""
+    if box.focus is None:
+        return None
+    left, top, right, bottom = plan(width, height, box, box.region(width, height)).crop
+    x = (box.focus.x * width - left) / (right - left)
+    y = (box.focus.y * height - top) / (bottom - top)
+    return attrs.evolve(box.focus, x=min(max(x, 0.0), 1.0), y=min(max(y, 0.0), 1.0))
 
 
 def resize(image: Image.Image, box: Box, region: Region | None = None) -> Image.Image:
