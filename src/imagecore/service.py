@@ -26,6 +26,7 @@ from imagecore.errors import (
     ImageTooLarge,
     InvalidCrop,
     InvalidDescription,
+    InvalidFocus,
     MediaNotFound,
     NothingToUpload,
     PictureBlocked,
@@ -37,6 +38,7 @@ from imagecore.model import (
     MEDIA_TYPES,
     DefaultImage,
     EncodedImage,
+    Focus,
     MediaFile,
     Owner,
     Shown,
@@ -106,11 +108,13 @@ class ImageSlots:
         descriptions: Mapping[Slot, str] | None = None,
         crops: Mapping[Slot, Crop] | None = None,
         actor: Actor | None = None,
+        focuses: Mapping[Slot, Focus] | None = None,
     ) -> UserImages:
         """Replace the image in each given slot, all or nothing, each with its description from
         ``descriptions`` (none given: none, since the old one described the old picture), and
-        framed by its crop from ``crops`` (none given: the whole picture). ``actor`` is who
-        does it, for the audit log: the user, unless said.
+        framed by its crop from ``crops`` (none given: the whole picture), with its focal point
+        from ``focuses`` (a point of the upright picture to keep in view; none given: one the
+        codec suggests). ``actor`` is who does it, for the audit log: the user, unless said.
 
         Every file, description and crop is checked before anything is written, so one bad
         file changes nothing.
@@ -123,11 +127,15 @@ class ImageSlots:
         framing = {slot: rules.crop(slot, region) for slot, region in (crops or {}).items()}
         for slot in framing.keys() - files.keys():
             raise InvalidCrop(slot, "without its image")
+        focus = dict(focuses or {})
+        for slot in focus.keys() - files.keys():
+            raise InvalidFocus(slot, "sent without its image")
         for data in files.values():
             if len(data) > self.limits.max_bytes:
                 raise ImageTooLarge("file", len(data), self.limits.max_bytes, "bytes")
         encoded = {
-            slot: self._encode(slot, data, framing.get(slot)) for slot, data in files.items()
+            slot: self._encode(slot, data, framing.get(slot), focus.get(slot))
+            for slot, data in files.items()
         }
         for slot, image in encoded.items():
             self._check_not_blocked(slot, image)
@@ -193,10 +201,12 @@ class ImageSlots:
         if self.blocklist.match(image.fingerprint) is not None:
             raise PictureBlocked(slot)
 
-    def _encode(self, slot: Slot, data: bytes, crop: Crop | None) -> EncodedImage:
+    def _encode(
+        self, slot: Slot, data: bytes, crop: Crop | None, focus: Focus | None = None
+    ) -> EncodedImage:
         box = self.policies[slot].box
         try:
-            return self.codec.encode(data, attrs.evolve(box, crop=crop), self.limits)
+            return self.codec.encode(data, attrs.evolve(box, crop=crop, focus=focus), self.limits)
         except CropOutside as outside:
             raise InvalidCrop(slot, "outside", outside.picture) from None
 

@@ -33,14 +33,15 @@ def test_the_guide_s_operations_and_the_limits(schema: dict[str, Any]) -> None:
 
 def test_the_upload_body_is_multipart_with_both_file_fields(schema: dict[str, Any]) -> None:
     """POST takes multipart/form-data with optional binary profile_image and cover_image, each
-    with an optional description and crop."""
+    with an optional description, crop and focal point."""
     body = schema["paths"][PATH]["post"]["requestBody"]
     assert body["required"] is True
     form = body["content"]["multipart/form-data"]["schema"]
     assert form["type"] == "object"
     files, descriptions = {"profile_image", "cover_image"}, {"profile_image_alt", "cover_image_alt"}
     crops = {"profile_image_crop", "cover_image_crop"}
-    assert set(form["properties"]) == files | descriptions | crops
+    focuses = {"profile_image_focus", "cover_image_focus"}
+    assert set(form["properties"]) == files | descriptions | crops | focuses
     for name in files:
         assert {"type": "string", "format": "binary"}.items() <= form["properties"][name].items()
     for name in descriptions:

@@ -17,7 +17,13 @@ from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
 
 from imagecore import Slot
 from imagecore.adapters.web.forms import MAX_CROP_BYTES
-from imagecore.adapters.web.guide_wording import LABELS, crop_field, description_field, new_image
+from imagecore.adapters.web.guide_wording import (
+    LABELS,
+    crop_field,
+    description_field,
+    focus_field,
+    new_image,
+)
 from imagecore.rules import HIDDEN, MAX_DESCRIPTION, MAX_MARKS_IN_A_ROW
 
 
@@ -63,6 +69,7 @@ def upload_operation(formats: Sequence[str]) -> type[Operation]:
                                 },
                                 **description_properties(),
                                 **crop_properties(),
+                                **focus_properties(),
                             },
                         )
                     )
@@ -109,6 +116,23 @@ def crop_properties() -> dict[str, Schema | Reference]:
             "of, as x,y,width,height in whole pixels of the picture as it is shown (its "
             "orientation applied), from its top left corner. The box fits it (fit mode) or "
             "crops its centre to the box's shape (fill mode). Without it, the whole picture.",
+        )
+        for slot in Slot
+    }
+
+
+def focus_properties() -> dict[str, Schema | Reference]:
+    """The ``<slot>_focus`` fields of an upload form."""
+    return {
+        focus_field(slot): Schema(
+            type=OpenAPIType.STRING,
+            max_length=MAX_CROP_BYTES,
+            examples=["0.5,0.3"],
+            description=f"The point of the {LABELS[slot].lower()} to keep in view wherever it "
+            "is shown cropped, as x,y: fractions of the picture's width and height (as it is "
+            "shown, its orientation applied) from its top left corner, each 0 to 1. Fill mode "
+            "crops around it; details give it back as focus and object_position. Without it, "
+            "a point the server suggests (marked suggested).",
         )
         for slot in Slot
     }

@@ -110,7 +110,9 @@ async def upload_images(
     form: NamedDependency[UploadForm],
 ) -> Response[bytes]:
     def upload() -> UserImages:
-        return api.slots.upload(request.user, form.files, form.descriptions, form.crops)
+        return api.slots.upload(
+            request.user, form.files, form.descriptions, form.crops, focuses=form.focuses
+        )
 
     async def disconnected() -> None:
         while (await request.receive())["type"] != "http.disconnect":

@@ -89,6 +89,12 @@ class Urls:
             "variants": variants,
             "static_url": None if image.still is None else url_of(image.still.key),
             "srcset": ", ".join(srcset),
+            # The point to keep in view where the image is shown cropped, and the same as CSS
+            # takes it: style="object-fit: cover; object-position: ...".
+            "focus": None
+            if image.focus is None
+            else {"x": image.focus.x, "y": image.focus.y, "suggested": image.focus.suggested},
+            "object_position": None if image.focus is None else image.focus.object_position,
         }
 
 

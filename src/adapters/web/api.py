@@ -276,7 +276,9 @@ class GuideApi:
 
     def _uploading(self, caller: Caller, form: UploadForm) -> Callable[[], UserImages]:
         def upload() -> UserImages:
-            return self.slots.upload(caller.user, form.files, form.descriptions, form.crops)
+            return self.slots.upload(
+                caller.user, form.files, form.descriptions, form.crops, focuses=form.focuses
+            )
 
         return upload
 

@@ -30,7 +30,9 @@ from imagecore import Crop, Slot
 from imagecore.adapters.web import edge_wording, guide_wording, wording
 from imagecore.adapters.web.body_budget import BodyAccount
 from imagecore.adapters.web.errors import BodyTooLarge, FormError
-from imagecore.errors import InvalidCrop, InvalidDescription, UnknownSlot
+from imagecore.errors import InvalidCrop, InvalidDescription, InvalidFocus, UnknownSlot
+from imagecore.focus import parse_focus
+from imagecore.model import Focus
 from imagecore.rules import MAX_DESCRIPTION
 
 #: More parts than this is not an image upload.
@@ -55,6 +57,7 @@ class UploadForm:
     files: dict[Slot, bytes]
     descriptions: dict[Slot, str]
     crops: dict[Slot, Crop] = attrs.field(factory=dict)
+    focuses: dict[Slot, Focus] = attrs.field(factory=dict)
 
 
 #: The text parts an upload form may carry, by name: the most bytes each may have, and what
@@ -71,6 +74,13 @@ _TEXT_PARTS: dict[str, tuple[int, str]] = {
         guide_wording.crop_field(slot): (
             MAX_CROP_BYTES,
             wording.sentence(InvalidCrop(slot, "malformed")),
+        )
+        for slot in Slot
+    },
+    **{
+        guide_wording.focus_field(slot): (
+            MAX_CROP_BYTES,
+            wording.sentence(InvalidFocus(slot, "not two numbers")),
         )
         for slot in Slot
     },
@@ -126,7 +136,12 @@ class UploadParts:
             raw = parts.get(guide_wording.crop_field(slot))
             if raw is not None and raw.strip():
                 crops[slot] = parse_crop(slot, raw)
-        return UploadForm(files, descriptions, crops)
+        focuses: dict[Slot, Focus] = {}
+        for slot in Slot:
+            raw = parts.get(guide_wording.focus_field(slot))
+            if raw is not None and raw.strip():
+                focuses[slot] = parse_focus(slot, raw.decode("utf-8", errors="replace"))
+        return UploadForm(files, descriptions, crops, focuses)
 
 
 def parse_crop(slot: Slot, raw: bytes) -> Crop:

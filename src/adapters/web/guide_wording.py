@@ -24,6 +24,11 @@ def description_field(slot: Slot) -> str:
     return f"{slot.value}_alt"
 
 
+def focus_field(slot: Slot) -> str:
+    """The form field, and the JSON key, of a slot's focal point: ``cover_image_focus``."""
+    return f"{slot.value}_focus"
+
+
 def crop_field(slot: Slot) -> str:
     """The form field of a slot's crop: ``profile_image_crop``."""
     return f"{slot.value}_crop"
