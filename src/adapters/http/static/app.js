@@ -64,6 +64,8 @@
     if (!img || !detail || inFlight.has(slot)) return;
     img.srcset = detail.srcset;
     img.sizes = spec.sizes;
+    // Shown cropped at every width (object-fit: cover): its subject kept in view.
+    img.style.objectPosition = detail.object_position || '';
     if (detail.alt) img.alt = detail.alt;
     byId(spec.zone).style.backgroundColor = detail.placeholder ? detail.placeholder.color : '';
   }
