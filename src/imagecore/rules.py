@@ -15,6 +15,7 @@ from imagecore.errors import ImageReplaced, InvalidCrop, InvalidDescription, Slo
 from imagecore.model import (
     MEDIA_TYPES,
     EncodedImage,
+    Focus,
     Slot,
     StoredFile,
     StoredImage,
@@ -112,14 +113,26 @@ def crop(slot: Slot, region: Crop) -> Crop:
     return region
 
 
-def describe(images: UserImages, descriptions: Mapping[Slot, str]) -> Change:
-    """Give each slot's uploaded image its new description; no file changes."""
+def describe(
+    images: UserImages,
+    descriptions: Mapping[Slot, str],
+    focuses: Mapping[Slot, Focus] | None = None,
+) -> Change:
+    """Give each slot's uploaded image its new description, and its new focal point (a point
+    of the image as stored, given by a person: no longer suggested); no file changes."""
     after = images
     for slot, text in descriptions.items():
-        image = images.get(slot)
+        image = after.get(slot)
         if image is None:
             raise SlotEmpty(slot, "describe")
         after = after.with_image(slot, attrs.evolve(image, alt=text))
+    for slot, focus in (focuses or {}).items():
+        image = after.get(slot)
+        if image is None:
+            raise SlotEmpty(slot, "focus")
+        after = after.with_image(
+            slot, attrs.evolve(image, focus=attrs.evolve(focus, suggested=False))
+        )
     return Change(after, frozenset())
 
 

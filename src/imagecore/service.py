@@ -211,15 +211,19 @@ class ImageSlots:
             raise InvalidCrop(slot, "outside", outside.picture) from None
 
     def describe(
-        self, user_id: str, descriptions: Mapping[Slot, str], actor: Actor | None = None
+        self,
+        user_id: str,
+        descriptions: Mapping[Slot, str],
+        actor: Actor | None = None,
+        focuses: Mapping[Slot, Focus] | None = None,
     ) -> UserImages:
         """Change the descriptions of the user's uploaded images; :class:`SlotEmpty` for a slot
         without one (a default image's description is not the user's to change)."""
-        if not descriptions:
-            raise ValueError("no description to change")
+        if not descriptions and not focuses:
+            raise ValueError("no description or focus to change")
         alts = {slot: rules.description(slot, text) for slot, text in descriptions.items()}
         with self._unit_of_work(user_id, actor) as work:
-            return work.commit(lambda images: rules.describe(images, alts))
+            return work.commit(lambda images: rules.describe(images, alts, focuses))
 
     def delete(self, user_id: str, slot: Slot, actor: Actor | None = None) -> UserImages:
         """Empty the slot, then remove its file."""

@@ -72,3 +72,28 @@ def test_a_bad_focus_is_refused_naming_its_field_and_nothing_is_stored(
     assert answer.json()["error"].startswith(f"{field} must be x,y")
     assert problem in answer.json()["error"]
     assert media_files() == set()
+
+
+def test_patch_sets_the_current_image_s_focus(
+    client: TestClient,  # type: ignore[type-arg]
+    auth: dict[str, str],
+) -> None:
+    client.post(API, files={"cover_image": ("b.png", banner())}, headers=auth)
+    answer = client.patch(API, json={"cover_image_focus": "0.25,0.75"}, headers=auth)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["message"] == "Cover image focus updated successfully"
+    detail = answer.json()["details"]["cover_image"]
+    assert detail["focus"] == {"x": 0.25, "y": 0.75, "suggested": False}
+    assert detail["object_position"] == "25% 75%"
+    both = client.patch(
+        API, json={"cover_image_alt": "A red square", "cover_image_focus": "0.5,0.5"}, headers=auth
+    )
+    assert both.json()["message"] == "Cover image description updated successfully"
+    assert both.json()["details"]["cover_image"]["alt"] == "A red square"
+    refused = client.patch(API, json={"cover_image_focus": "2,2"}, headers=auth)
+    assert refused.status_code == 400 and "cover_image_focus" in refused.json()["error"]
+    empty = client.patch(API, json={"profile_image_focus": "0.5,0.5"}, headers=auth)
+    assert empty.status_code == 404
+    assert client.get(API, headers=auth).json()["details"]["cover_image"]["object_position"] == (
+        "50% 50%"
+    )

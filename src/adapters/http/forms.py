@@ -9,14 +9,14 @@ from typing import Any
 from litestar import Request
 from litestar.exceptions import InternalServerException
 
-from imagecore import Slot
 from imagecore.adapters.web.body_budget import BodyAccount
 from imagecore.adapters.web.errors import ClientGone, FormError
 from imagecore.adapters.web.forms import (
     MAX_DESCRIPTIONS_BODY,
+    Patch,
     UploadForm,
-    descriptions_from_json,
     descriptions_too_large,
+    patch_from_json,
     read_upload,
 )
 
@@ -26,15 +26,15 @@ async def read_image_form(request: Request[Any, Any, Any], account: BodyAccount)
     return await read_upload(request.headers.get("content-type", ""), _chunks(request), account)
 
 
-async def read_descriptions(request: Request[Any, Any, Any]) -> dict[Slot, str]:
-    """The descriptions a PATCH sends; a larger body than they can be is refused at its first
-    byte too many."""
+async def read_descriptions(request: Request[Any, Any, Any]) -> Patch:
+    """The descriptions and focal points a PATCH sends; a larger body than they can be is
+    refused at its first byte too many."""
     raw = bytearray()
     async for chunk in _chunks(request):
         raw += chunk
         if len(raw) > MAX_DESCRIPTIONS_BODY:
             raise descriptions_too_large()
-    return descriptions_from_json(bytes(raw))
+    return patch_from_json(bytes(raw))
 
 
 async def read_bounded(request: Request[Any, Any, Any], limit: int) -> bytes:

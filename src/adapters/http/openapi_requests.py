@@ -153,7 +153,7 @@ class DescribeOperation(Operation):
                         type=OpenAPIType.OBJECT,
                         min_properties=1,
                         additional_properties=False,
-                        properties=description_properties(),
+                        properties={**description_properties(), **focus_properties()},
                     ),
                     examples={"profile": Example(value=example)},
                 )

@@ -30,7 +30,7 @@ from imagecore.adapters.web import answers
 from imagecore.adapters.web.admission import UploadGate
 from imagecore.adapters.web.answers import Urls
 from imagecore.adapters.web.body_budget import BodyBudget, declared_length
-from imagecore.adapters.web.forms import UploadForm, slot_to_delete
+from imagecore.adapters.web.forms import Patch, UploadForm, slot_to_delete
 from imagecore.adapters.web.signed_in import SignedIn
 from imagecore.model import Owner
 from imagecore.ports import AsyncImageReader
@@ -125,10 +125,14 @@ async def upload_images(
 def describe_images(
     request: Request[str, Any, Any],
     api: NamedDependency[Api],
-    descriptions: NamedDependency[dict[Slot, str]],
+    descriptions: NamedDependency[Patch],
 ) -> Response[bytes]:
-    images = api.slots.describe(request.user, descriptions)
-    return _json(answers.described(api.slots, api.urls, images, descriptions, owner(request)))
+    patch = descriptions
+    images = api.slots.describe(request.user, patch.descriptions, focuses=patch.focuses)
+    body = answers.described(
+        api.slots, api.urls, images, patch.descriptions, owner(request), patch.focuses
+    )
+    return _json(body)
 
 
 def delete_image(

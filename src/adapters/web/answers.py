@@ -134,10 +134,11 @@ def described(
     images: UserImages,
     descriptions: Collection[Slot],
     owner: Owner | None = None,
+    focused: Collection[Slot] = (),
 ) -> Body:
     """PATCH's answer."""
     return {
-        "message": guide_wording.described(descriptions),
+        "message": guide_wording.described(descriptions, focused),
         "details": urls.details(slots.shown(images, owner)),
     }
 

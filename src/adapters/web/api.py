@@ -25,10 +25,11 @@ from imagecore.adapters.web.errors import BodyTooLarge, FormError
 from imagecore.adapters.web.forms import (
     MAX_DESCRIPTIONS_BODY,
     MAX_PARTS,
+    Patch,
     UploadForm,
     UploadParts,
-    descriptions_from_json,
     descriptions_too_large,
+    patch_from_json,
     read_upload,
     read_upload_blocking,
     slot_to_delete,
@@ -167,11 +168,9 @@ class GuideApi:
         with self.rated("describe", caller):
             if len(body) > MAX_DESCRIPTIONS_BODY:
                 raise descriptions_too_large()
-            descriptions = descriptions_from_json(body)
-            images = self.slots.describe(caller.user, descriptions)
-            return answers.encode(
-                answers.described(self.slots, self.urls, images, descriptions, caller.owner)
-            )
+            patch = patch_from_json(body)
+            images = self.slots.describe(caller.user, patch.descriptions, focuses=patch.focuses)
+            return self._described(caller, images, patch)
 
     def delete(self, caller: Caller, types: Sequence[str]) -> bytes:
         """A DELETE, ``types`` holding each value of its ``type`` parameter."""
@@ -227,11 +226,11 @@ class GuideApi:
                 raw += chunk
                 if len(raw) > MAX_DESCRIPTIONS_BODY:
                     raise descriptions_too_large()
-            descriptions = descriptions_from_json(bytes(raw))
-            images = await asyncio.to_thread(self.slots.describe, caller.user, descriptions)
-            return answers.encode(
-                answers.described(self.slots, self.urls, images, descriptions, caller.owner)
+            patch = patch_from_json(bytes(raw))
+            images = await asyncio.to_thread(
+                self.slots.describe, caller.user, patch.descriptions, None, patch.focuses
             )
+            return self._described(caller, images, patch)
 
     async def delete_async(self, caller: Caller, types: Sequence[str]) -> bytes:
         async with self.rated_async("delete", caller):
@@ -251,6 +250,12 @@ class GuideApi:
             raise
 
     # --- Shared --------------------------------------------------------------------------------
+
+    def _described(self, caller: Caller, images: UserImages, patch: Patch) -> bytes:
+        body = answers.described(
+            self.slots, self.urls, images, patch.descriptions, caller.owner, patch.focuses
+        )
+        return answers.encode(body)
 
     def _current(self, caller: Caller, images: UserImages) -> bytes:
         return answers.encode(answers.current(self.slots, self.urls, images, caller.owner))

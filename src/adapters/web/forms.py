@@ -232,9 +232,27 @@ def read_upload_blocking(
     return reader.form()
 
 
+@attrs.frozen
+class Patch:
+    """What a PATCH changes of the current images: descriptions, focal points, or both."""
+
+    descriptions: dict[Slot, str] = attrs.field(factory=dict)
+    focuses: dict[Slot, Focus] = attrs.field(factory=dict)
+
+
 def descriptions_from_json(raw: bytes) -> dict[Slot, str]:
-    """The descriptions a PATCH sends: a JSON object of ``<slot>_alt`` strings, one or both.
-    (A binding checks the body's size as it arrives: see MAX_DESCRIPTIONS_BODY.)"""
+    """The descriptions a PATCH sends (see :func:`patch_from_json`), without focal points."""
+    patch = patch_from_json(raw)
+    if patch.focuses:
+        name = guide_wording.focus_field(next(iter(patch.focuses)))
+        raise FormError(edge_wording.unknown_description_field(name))
+    return patch.descriptions
+
+
+def patch_from_json(raw: bytes) -> Patch:
+    """What a PATCH sends: a JSON object of ``<slot>_alt`` strings and ``<slot>_focus`` points
+    (``"x,y"``), one or more. (A binding checks the body's size as it arrives: see
+    MAX_DESCRIPTIONS_BODY.)"""
     try:
         # Strictly UTF-8, as JSON on the wire is (json.loads would guess UTF-16 from the bytes),
         # and no NaN or Infinity.
@@ -246,15 +264,22 @@ def descriptions_from_json(raw: bytes) -> dict[Slot, str]:
     if not isinstance(body, dict) or not body:
         raise FormError(edge_wording.NOT_DESCRIPTIONS)
     fields = {guide_wording.description_field(slot): slot for slot in Slot}
-    descriptions: dict[Slot, str] = {}
+    focus_fields = {guide_wording.focus_field(slot): slot for slot in Slot}
+    patch = Patch()
     for name, value in body.items():
         slot = fields.get(name)
+        focused = focus_fields.get(name)
+        if focused is not None:
+            if not isinstance(value, str):
+                raise InvalidFocus(focused, "not two numbers")
+            patch.focuses[focused] = parse_focus(focused, value)
+            continue
         if slot is None:
             raise FormError(edge_wording.unknown_description_field(name))
         if not isinstance(value, str):
             raise FormError(edge_wording.description_not_text(slot))
-        descriptions[slot] = value
-    return descriptions
+        patch.descriptions[slot] = value
+    return patch
 
 
 def _no_constant(name: str) -> None:

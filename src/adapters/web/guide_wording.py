@@ -46,11 +46,15 @@ def uploaded(slots: Collection[Slot]) -> str:
     )
 
 
-def described(slots: Collection[Slot]) -> str:
-    """``Profile image description updated successfully``, or both joined as uploads are."""
-    labels = [LABELS[slot] for slot in Slot if slot in slots]
+def described(slots: Collection[Slot], focused: Collection[Slot] = ()) -> str:
+    """``Profile image description updated successfully``, or both joined as uploads are;
+    ``Cover image focus updated successfully`` for a focal point alone."""
+    what = "description" if slots else "focus"
+    changed = slots or focused
+    labels = [LABELS[slot] for slot in Slot if slot in changed]
     joined = " and ".join([labels[0], *(label.lower() for label in labels[1:])])
-    return f"{joined} description{'s' if len(labels) > 1 else ''} updated successfully"
+    plural = {"description": "descriptions", "focus": "focuses"}[what]
+    return f"{joined} {what if len(labels) == 1 else plural} updated successfully"
 
 
 def deleted(slot: Slot) -> str:
