@@ -64,3 +64,59 @@ def test_the_banner_shows_its_focus_at_390_and_1280_pixels(
         assert focused > 0.02, (width, focused)
         assert centred == 0, (width, centred)
     assert page.problems == []  # type: ignore[attr-defined]
+
+
+def wide_picture() -> dict[str, object]:
+    picture = Image.new("RGB", (1200, 600), (90, 120, 160))
+    picture.paste((240, 200, 40), (900, 120, 1020, 240))
+    return {"name": "wide.png", "mimeType": "image/png", "buffer": images.encode(picture, "PNG")}
+
+
+def cover_focus(page: Page, server: Server) -> dict[str, object]:
+    answer = page.request.get(
+        server.base_url + API, headers={"Authorization": f"Bearer {server.token}"}
+    )
+    focus: dict[str, object] = answer.json()["details"]["cover_image"]["focus"]
+    return focus
+
+
+def test_the_crop_dialog_keeps_a_marked_point_in_view_by_pointer_and_by_keyboard(
+    page: Page, server: Server, audit: Callable[[], list[str]]
+) -> None:
+    page.goto(f"{server.base_url}/#token={server.token}")
+    expect(page.get_by_role("status")).to_have_text("")
+    dialog = page.get_by_role("dialog", name="Frame the cover image")
+
+    # By pointer: mark the yellow square, at 80 % across and 30 % down.
+    page.get_by_label("Choose a cover image").set_input_files(wide_picture())
+    expect(dialog).to_be_visible()
+    dialog.get_by_label("Keep this part in view").check()
+    frame = dialog.get_by_role("application", name="The picture in its frame")
+    box = frame.bounding_box()
+    assert box is not None
+    frame.click(position={"x": box["width"] * 0.8, "y": box["height"] * 0.3})
+    expect(page.locator("#crop-marker")).to_be_visible()
+    assert audit() == []
+    dialog.get_by_role("button", name="Use this").click()
+    expect(page.get_by_role("status")).to_have_text("Cover image uploaded successfully")
+    focus = cover_focus(page, server)
+    assert focus["suggested"] is False
+    assert abs(float(focus["x"]) - 0.8) < 0.02 and abs(float(focus["y"]) - 0.3) < 0.02  # type: ignore[arg-type]
+
+    # By keyboard: the mark starts in the middle; five steps right move it 50 frame pixels.
+    page.get_by_label("Choose a cover image").set_input_files(wide_picture())
+    expect(dialog).to_be_visible()
+    keep = dialog.get_by_label("Keep this part in view")
+    keep.focus()
+    page.keyboard.press("Space")
+    expect(keep).to_be_checked()
+    frame.focus()
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")
+    width = page.evaluate("document.getElementById('crop-frame').getBoundingClientRect().width")
+    dialog.get_by_role("button", name="Use this").click()
+    expect(page.get_by_role("status")).to_have_text("Cover image uploaded successfully")
+    focus = cover_focus(page, server)
+    assert abs(float(focus["x"]) - (0.5 + 50 / width)) < 0.02  # type: ignore[arg-type]
+    assert abs(float(focus["y"]) - 0.5) < 0.02  # type: ignore[arg-type]
+    assert page.problems == []  # type: ignore[attr-defined]

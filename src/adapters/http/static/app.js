@@ -170,10 +170,11 @@
   }
 
   // The guide's client has no crop: a framed upload is the same form, with its crop field.
-  async function uploadFramed(slot, file, crop) {
+  async function uploadFramed(slot, file, { crop, focus }) {
     const form = new FormData();
     form.append(slot, file);
     form.append(`${slot}_crop`, crop);
+    if (focus) form.append(`${slot}_focus`, focus);
     const response = await fetch(`${service.baseUrl}user-images/`, {
       method: 'POST',
       headers: { 'Authorization': `Bearer ${service.token}` },

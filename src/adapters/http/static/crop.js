@@ -14,6 +14,33 @@ window.CropDialog = (() => {
 
   const scale = () => view.fit * view.zoom;
 
+  // The point to keep in view, in frame pixels, while "keep this part in view" is checked.
+  let mark = null;
+  const keeping = () => byId('crop-keep').checked;
+
+  function drawMark() {
+    const marker = byId('crop-marker');
+    marker.hidden = mark === null;
+    if (mark !== null) Object.assign(marker.style, { left: `${mark.x}px`, top: `${mark.y}px` });
+  }
+
+  function setMark(x, y) {
+    mark = {
+      x: Math.min(view.frameWidth, Math.max(0, x)),
+      y: Math.min(view.frameHeight, Math.max(0, y)),
+    };
+    drawMark();
+  }
+
+  // The marked point as the upload's focus: "x,y", fractions of the whole picture.
+  function focus() {
+    if (mark === null) return null;
+    const s = scale();
+    const x = Math.min(1, Math.max(0, (mark.x - view.x) / s / view.width));
+    const y = Math.min(1, Math.max(0, (mark.y - view.y) / s / view.height));
+    return `${x.toFixed(4)},${y.toFixed(4)}`;
+  }
+
   function clamp() {
     const s = scale();
     view.x = Math.min(0, Math.max(view.frameWidth - view.width * s, view.x));
@@ -69,7 +96,10 @@ window.CropDialog = (() => {
     const moves = {
       ArrowLeft: [step, 0], ArrowRight: [-step, 0], ArrowUp: [0, step], ArrowDown: [0, -step],
     };
-    if (moves[event.key]) {
+    if (moves[event.key] && keeping()) {
+      const [dx, dy] = moves[event.key];
+      setMark(mark.x - dx, mark.y - dy); // the mark moves the key's way
+    } else if (moves[event.key]) {
       moveBy(...moves[event.key]); // the picture moves so that the frame moves the key's way
     } else if (event.key === '+' || event.key === '=') {
       zoomTo(view.zoom * 1.25);
@@ -98,6 +128,11 @@ window.CropDialog = (() => {
   let pinch = null;
 
   function onPointerDown(event) {
+    if (keeping()) {
+      const box = byId('crop-frame').getBoundingClientRect();
+      setMark(event.clientX - box.left, event.clientY - box.top);
+      return;
+    }
     try {
       event.currentTarget.setPointerCapture(event.pointerId); // moves outside the frame count
     } catch {
@@ -169,11 +204,17 @@ window.CropDialog = (() => {
     frame.addEventListener('pointercancel', onPointerUp);
     frame.addEventListener('wheel', onWheel, { passive: false });
     byId('crop-zoom').addEventListener('input', (event) => zoomTo(Number(event.target.value)));
+    byId('crop-keep').addEventListener('change', () => {
+      mark = null;
+      if (keeping()) setMark(view.frameWidth / 2, view.frameHeight / 2);
+      drawMark();
+    });
   }
 
   // Shows `file` in the dialog, framed as `aspect` (width / height) and `round` (a circle, for
-  // the profile image). Resolves the crop, null when cancelled, or 'whole' when this browser
-  // cannot show the file (a HEIC, in most): then it goes up whole, and the server frames it.
+  // the profile image). Resolves { crop, focus } (focus null unless a point was marked), null
+  // when cancelled, or 'whole' when this browser cannot show the file (a HEIC, in most): then
+  // it goes up whole, and the server frames it.
   async function frame(file, { title, aspect, round }) {
     wire();
     const dialog = byId('crop');
@@ -194,6 +235,9 @@ window.CropDialog = (() => {
     pointers.clear();
     pinch = null;
     byId('crop-position').textContent = '';
+    byId('crop-keep').checked = false;
+    mark = null;
+    drawMark();
     dialog.showModal();
     place(aspect);
     byId('crop-frame').focus();
@@ -205,7 +249,7 @@ window.CropDialog = (() => {
         dialog.close();
         resolve(value);
       };
-      byId('crop-use').onclick = () => finish(crop());
+      byId('crop-use').onclick = () => finish({ crop: crop(), focus: focus() });
       byId('crop-cancel').onclick = () => finish(null);
       dialog.oncancel = (event) => { event.preventDefault(); finish(null); }; // Escape
     });
