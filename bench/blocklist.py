@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from imagecore.adapters.sql import SqliteDatabase
-from imagecore.adapters.sql.blocklist import PdqIndex, SqlBlocklist
+from imagecore.adapters.sql.blocklist import SqlBlocklist
+from imagecore.adapters.sql.pdq_index import PdqIndex
 from imagecore.blocking import BlockedPicture, Matching
 from imagecore.model import Fingerprint
 

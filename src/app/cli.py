@@ -31,14 +31,19 @@ EXTRA_OF = {
 }
 
 
+#: Where a subcommand lives, where not in imagecore.app.commands: `token` needs only the token
+#: policy, not the codec, the database or the server.
+MODULE_OF = {
+    "token": "imagecore.app.tokens",
+    **dict.fromkeys(("takedown", "audit", "blocklist"), "imagecore.app.moderation_commands"),
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        # `token` needs only the token policy: not the codec, the database or the server.
-        commands = importlib.import_module(
-            "imagecore.app.tokens" if args.command == "token" else "imagecore.app.commands"
-        )
+        commands = importlib.import_module(MODULE_OF.get(args.command, "imagecore.app.commands"))
         from imagecore.app.settings import Settings, SettingsError
     except ModuleNotFoundError as error:
         missing = (error.name or "").partition(".")[0]

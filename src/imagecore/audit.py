@@ -82,6 +82,23 @@ class AuditRecord:
     detail: str = ""
 
 
+def record_on(
+    image: StoredImage | None,
+    *,
+    at: datetime,
+    actor: Actor,
+    action: Action,
+    user_id: str,
+    slot: Slot,
+    detail: str = "",
+) -> AuditRecord:
+    """A record of ``action`` on ``image`` that leaves it where it is (a report, a block, a
+    dismissal): its key and exact hash both before and after."""
+    key = image.key if image else None
+    exact = _hash(image)
+    return AuditRecord(at, actor, action, user_id, slot, key, key, exact, exact, detail)
+
+
 def records_of(
     before: UserImages,
     after: UserImages,

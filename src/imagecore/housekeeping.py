@@ -17,7 +17,7 @@ from imagecore import rules
 from imagecore.audit import Actor
 from imagecore.errors import ImageCoreError, MediaNotFound, SweepRefused
 from imagecore.model import Slot, StoredFile, StoredImage
-from imagecore.service import ImageSlots, write_renditions
+from imagecore.service import ImageSlots
 from imagecore.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -181,7 +181,7 @@ class Housekeeping:
                     continue
                 # New names: the old files serve until the commit, and a name never changes
                 # its bytes (caches keep them for a year).
-                variants, still = write_renditions(work, image.key, made, slots.unique())
+                variants, still = work.write_renditions(image.key, made, slots.unique())
                 placeholder = made.placeholder or image.placeholder
                 rebuilt[slot] = attrs.evolve(
                     image, variants=variants, still=still, placeholder=placeholder

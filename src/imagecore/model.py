@@ -8,11 +8,12 @@ from __future__ import annotations
 import enum
 import math
 from collections.abc import Callable, Iterable, Mapping
+from importlib.resources import files
 from types import MappingProxyType
 
 import attrs
 
-from imagecore.errors import UnknownSlot
+from imagecore.errors import MediaNotFound, UnknownSlot
 
 #: The folder of the images an empty slot shows; they ship with the core, and no user owns them.
 DEFAULTS_FOLDER = "resume/defaults/"
@@ -180,6 +181,14 @@ DEFAULT_IMAGES: Mapping[str, StoredImage] = MappingProxyType(
         )
     }
 )
+
+
+def shipped_default(key: str) -> bytes:
+    """A default image's bytes, from the files that ship with the core."""
+    try:
+        return (files(__package__) / "defaults" / key.removeprefix(DEFAULTS_FOLDER)).read_bytes()
+    except (FileNotFoundError, IsADirectoryError):
+        raise MediaNotFound(key) from None
 
 
 @attrs.frozen

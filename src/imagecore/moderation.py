@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
-from imagecore.audit import Action, Actor, AuditRecord
+from imagecore.audit import Action, Actor, AuditRecord, record_on
 from imagecore.blocking import BlockedPicture
 from imagecore.errors import ImageReplaced, InvalidModeration, NoOpenReports, OwnImage, SlotEmpty
 from imagecore.model import Slot, StoredImage
@@ -159,19 +159,9 @@ class Moderation:
         image: StoredImage | None,
         detail: str,
     ) -> AuditRecord:
-        key = image.key if image else None
-        exact = image.fingerprint.exact if image and image.fingerprint else None
-        return AuditRecord(
-            self.slots.clock(),
-            actor,
-            action,
-            owner,
-            slot,
-            before_key=key,
-            after_key=key,
-            before_hash=exact,
-            after_hash=exact,
-            detail=detail,
+        at = self.slots.clock()
+        return record_on(
+            image, at=at, actor=actor, action=action, user_id=owner, slot=slot, detail=detail
         )
 
 

@@ -11,7 +11,7 @@ from types import MappingProxyType
 
 import attrs
 
-from imagecore.model import DEFAULTS_FOLDER, Focus, Slot
+from imagecore.model import DEFAULT_IMAGES, DEFAULTS_FOLDER, Focus, Slot
 
 #: The media types variants may be written as, and whether each can animate.
 VARIANT_TYPES: Mapping[str, bool] = MappingProxyType(
@@ -114,6 +114,18 @@ DEFAULT_POLICIES: Mapping[Slot, SlotPolicy] = MappingProxyType(
         ),
     }
 )
+
+
+def check_policies(policies: Mapping[Slot, SlotPolicy]) -> None:
+    """Every slot has a policy, and every fallback is a default image the core ships."""
+    if set(policies) != set(Slot):
+        raise ValueError(f"policies must name every slot, got {sorted(s.value for s in policies)}")
+    for slot, policy in policies.items():
+        if policy.fallback is not None and policy.fallback not in DEFAULT_IMAGES:
+            raise ValueError(
+                f"the {slot.value} fallback {policy.fallback!r} is not one of the default images "
+                f"in {DEFAULTS_FOLDER}"
+            )
 
 
 @attrs.frozen

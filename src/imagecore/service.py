@@ -12,12 +12,11 @@ import secrets
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from datetime import datetime
-from importlib.resources import files
 
 import attrs
 
 from imagecore import rules
-from imagecore.audit import Action, Actor, AuditRecord
+from imagecore.audit import Action, Actor, AuditRecord, record_on
 from imagecore.avatars import AVATAR_TYPE, Avatar, AvatarPolicy, AvatarStyle
 from imagecore.blocking import BlockedPicture
 from imagecore.errors import (
@@ -33,7 +32,6 @@ from imagecore.errors import (
     SlotEmpty,
 )
 from imagecore.model import (
-    DEFAULT_IMAGES,
     DEFAULTS_FOLDER,
     MEDIA_TYPES,
     DefaultImage,
@@ -46,9 +44,9 @@ from imagecore.model import (
     StoredImage,
     StoredStream,
     UserImages,
-    Variant,
+    shipped_default,
 )
-from imagecore.policies import DEFAULT_POLICIES, Crop, ImageLimits, SlotPolicy
+from imagecore.policies import DEFAULT_POLICIES, Crop, ImageLimits, SlotPolicy, check_policies
 from imagecore.ports import Blocklist, ImageCodec, ImageRepository, ImageStorage, UniqueNames
 from imagecore.unit_of_work import MAX_ATTEMPTS, UnitOfWork, unit_of_work, utc_now
 
@@ -69,7 +67,7 @@ class ImageSlots:
     codec: ImageCodec
     #: Each slot's folder, box and fallback.
     policies: Mapping[Slot, SlotPolicy] = attrs.field(
-        default=DEFAULT_POLICIES, validator=lambda _, __, value: _check_policies(value)
+        default=DEFAULT_POLICIES, validator=lambda _, __, value: check_policies(value)
     )
     limits: ImageLimits = attrs.field(factory=ImageLimits)
     unique: UniqueNames = random_unique
@@ -144,7 +142,7 @@ class ImageSlots:
             for slot, image in encoded.items():
                 key = rules.image_key(self.policies[slot], user_id, self.unique(), image.extension)
                 work.write(key, image.data)
-                variants, still = write_renditions(work, key, image)
+                variants, still = work.write_renditions(key, image)
                 uploads[slot] = StoredImage(
                     key=key,
                     media_type=image.media_type,
@@ -160,25 +158,12 @@ class ImageSlots:
                 )
             return work.commit(lambda images: self._replace(images, encoded, uploads))
 
-    def _block_record(
-        self,
-        action: Action,
-        actor: Actor,
-        user_id: str,
-        slot: Slot,
-        image: StoredImage,
-        detail: str,
+    def _on(
+        self, image: StoredImage, action: Action, actor: Actor, user_id: str, slot: Slot, why: str
     ) -> AuditRecord:
-        exact = image.fingerprint.exact if image.fingerprint else None
-        return AuditRecord(
-            self.clock(),
-            actor,
-            action,
-            user_id,
-            slot,
-            before_key=image.key,
-            before_hash=exact,
-            detail=detail,
+        at = self.clock()
+        return record_on(
+            image, at=at, actor=actor, action=action, user_id=user_id, slot=slot, detail=why
         )
 
     def _replace(
@@ -248,7 +233,7 @@ class ImageSlots:
         entry = None
         if self.blocklist is not None and image.fingerprint is not None:
             entry = BlockedPicture.taken_down(image.fingerprint, reason)
-            record = self._block_record(Action.BLOCK, actor, user_id, slot, image, reason)
+            record = self._on(image, Action.BLOCK, actor, user_id, slot, reason)
             if not self.blocklist.add(entry, [record]):
                 entry = None  # blocked before: not this takedown's to take back
         try:
@@ -263,7 +248,7 @@ class ImageSlots:
             # the picture blocked by this takedown.
             if self.blocklist is not None and entry is not None:
                 why = "the takedown found another image"
-                undo = self._block_record(Action.UNBLOCK, actor, user_id, slot, image, why)
+                undo = self._on(image, Action.UNBLOCK, actor, user_id, slot, why)
                 self.blocklist.remove(BlockedPicture(exact=entry.exact), [undo])
             raise
         return image
@@ -283,7 +268,7 @@ class ImageSlots:
             data = avatar.svg()
             return MediaFile(key, AVATAR_TYPE, True, StoredStream(len(data), (data,)))
         if rules.is_servable(key, {DEFAULTS_FOLDER}):
-            data = _default_image(key)
+            data = shipped_default(key)
             stream, immutable = StoredStream(len(data), (data,)), False
         elif self.is_upload(key):
             stream, immutable = self.storage.stream(key), True
@@ -309,42 +294,3 @@ class ImageSlots:
             return DefaultImage(avatar.key, avatar.image())
         fallback = self.policies[slot].fallback
         return DefaultImage(fallback) if fallback is not None else None
-
-
-def write_renditions(
-    work: UnitOfWork, key: str, image: EncodedImage, tag: str = ""
-) -> tuple[tuple[Variant, ...], Variant | None]:
-    """Write ``image``'s variants and still beside ``key``, their names marked with ``tag``
-    when not empty."""
-    mark = f"{tag}_" if tag else ""
-
-    def write(suffix: str, variant: EncodedImage) -> Variant:
-        variant_key = rules.variant_key(key, suffix, variant.extension)
-        work.write(variant_key, variant.data)
-        return Variant(
-            variant_key, variant.media_type, variant.width, variant.height, len(variant.data)
-        )
-
-    variants = tuple(write(f"{mark}w{variant.width}", variant) for variant in image.variants)
-    still = None if image.still is None else write(f"{mark}still", image.still)
-    return variants, still
-
-
-def _check_policies(policies: Mapping[Slot, SlotPolicy]) -> None:
-    """Every slot has a policy, and every fallback is a default image the core ships."""
-    if set(policies) != set(Slot):
-        raise ValueError(f"policies must name every slot, got {sorted(s.value for s in policies)}")
-    for slot, policy in policies.items():
-        if policy.fallback is not None and policy.fallback not in DEFAULT_IMAGES:
-            raise ValueError(
-                f"the {slot.value} fallback {policy.fallback!r} is not one of the default images "
-                f"in {DEFAULTS_FOLDER}"
-            )
-
-
-def _default_image(key: str) -> bytes:
-    """A default image's bytes, from the files that ship with the core."""
-    try:
-        return (files(__package__) / "defaults" / key.removeprefix(DEFAULTS_FOLDER)).read_bytes()
-    except (FileNotFoundError, IsADirectoryError):
-        raise MediaNotFound(key) from None

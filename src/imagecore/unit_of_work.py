@@ -23,7 +23,7 @@ import attrs
 from imagecore import rules
 from imagecore.audit import Action, Actor, records_of
 from imagecore.errors import ConcurrentUpdate, ImageCoreError, RepositoryError, VersionConflict
-from imagecore.model import UserImages
+from imagecore.model import EncodedImage, UserImages, Variant
 from imagecore.ports import ImageRepository, ImageStorage
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,24 @@ class UnitOfWork:
     def write(self, key: str, data: bytes) -> None:
         self.written.append(key)
         self.storage.write(key, data)
+
+    def write_renditions(
+        self, key: str, image: EncodedImage, tag: str = ""
+    ) -> tuple[tuple[Variant, ...], Variant | None]:
+        """Write ``image``'s variants and still beside ``key``, their names marked with ``tag``
+        when not empty."""
+        mark = f"{tag}_" if tag else ""
+
+        def write(suffix: str, variant: EncodedImage) -> Variant:
+            variant_key = rules.variant_key(key, suffix, variant.extension)
+            self.write(variant_key, variant.data)
+            return Variant(
+                variant_key, variant.media_type, variant.width, variant.height, len(variant.data)
+            )
+
+        variants = tuple(write(f"{mark}w{v.width}", v) for v in image.variants)
+        still = None if image.still is None else write(f"{mark}still", image.still)
+        return variants, still
 
     def commit(
         self,

@@ -20,8 +20,8 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.datastructures import MultiValueDict
 
 from imagecore.adapters.django.conf import setting
-from imagecore.adapters.web.api import Caller
 from imagecore.adapters.web.errors import Forbidden, NotSignedIn
+from imagecore.adapters.web.signed_in import Caller
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 

@@ -12,12 +12,12 @@ reads, and the status of every error, is the framework-free web layer's
 from imagecore.adapters.http.access_log import AccessLog
 from imagecore.adapters.http.app import HttpConfig, create_app, lifespan
 from imagecore.adapters.http.auth import (
-    Identity,
     InvalidToken,
     TokenPolicy,
     issue_token,
     user_id_from_token,
 )
+from imagecore.adapters.http.middleware import Identity
 
 __all__ = [
     "AccessLog",

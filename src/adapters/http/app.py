@@ -19,16 +19,12 @@ from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 
 from imagecore import ImageSlots
-from imagecore.adapters.http.auth import (
-    BearerAuthMiddleware,
-    Identity,
-    IdentityMiddleware,
-    TokenPolicy,
-)
+from imagecore.adapters.http.auth import TokenPolicy
 from imagecore.adapters.http.cors import CrossOrigin, OptionsRouter
 from imagecore.adapters.http.docs import docs_headers, openapi_config
 from imagecore.adapters.http.errors import exception_handlers, refund_unavailable
 from imagecore.adapters.http.media import MEDIA_PATH, media_router
+from imagecore.adapters.http.middleware import BearerAuthMiddleware, Identity, IdentityMiddleware
 from imagecore.adapters.http.moderation import ModerationApi, moderator_handlers, report_handlers
 from imagecore.adapters.http.openapi import operations
 from imagecore.adapters.http.pages import page_routes

@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute, Route
 from imagecore import ImageSlots
 from imagecore.adapters.web import answers
 from imagecore.adapters.web.answers import DecodeBudget, Urls
-from imagecore.adapters.web.api import Caller, GuideApi
+from imagecore.adapters.web.api import GuideApi
 from imagecore.adapters.web.body_budget import BodyBudget
 from imagecore.adapters.web.errors import (
     IMAGES_METHODS,
@@ -32,6 +32,7 @@ from imagecore.adapters.web.errors import (
 )
 from imagecore.adapters.web.media import MEDIA_PATH, media_answer
 from imagecore.adapters.web.rates import RateRules
+from imagecore.adapters.web.signed_in import Caller
 from imagecore.decode_limit import once
 from imagecore.ports import AsyncImageReader
 

@@ -41,27 +41,11 @@ from imagecore.adapters.web.rates import (
     refunded,
     warn_if_proxied_unknowingly,
 )
+from imagecore.adapters.web.signed_in import Caller
 from imagecore.decode_limit import SlottedCodec, ThreadSlots
-from imagecore.model import Owner
 from imagecore.ports import AsyncImageReader
 
 log = logging.getLogger("imagecore.http")
-
-
-@attrs.frozen
-class Caller:
-    """Who asks, and from where: the user id the host vouches for, the peer's address and the
-    request's X-Forwarded-For header values (read only behind trusted proxies)."""
-
-    user: str
-    peer: str | None = None
-    forwarded_for: Sequence[str] = ()
-    #: The name the host shows for the user, for initials on a default avatar of their own.
-    display_name: str | None = None
-
-    @property
-    def owner(self) -> Owner:
-        return Owner(self.user, self.display_name)
 
 
 @attrs.frozen

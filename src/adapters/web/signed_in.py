@@ -1,11 +1,30 @@
-"""Who is signed in, as the host says: a user, and whether they are a moderator."""
+"""Who asks, as the host says: a user, whether they are a moderator, and from where."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
+
+from imagecore.model import Owner
+
+
+@attrs.frozen
+class Caller:
+    """Who asks, and from where: the user id the host vouches for, the peer's address and the
+    request's X-Forwarded-For header values (read only behind trusted proxies)."""
+
+    user: str
+    peer: str | None = None
+    forwarded_for: Sequence[str] = ()
+    #: The name the host shows for the user, for initials on a default avatar of their own.
+    display_name: str | None = None
+
+    @property
+    def owner(self) -> Owner:
+        return Owner(self.user, self.display_name)
+
 
 #: The claim, and the scope in it, that name a moderator unless a host says otherwise.
 MODERATOR_CLAIM = "scope"
