@@ -5,12 +5,12 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check --quiet
 AXE    := tests/browser/axe/node_modules/axe-core/axe.min.js
 
-.PHONY: run test lint typecheck chromium bench load availability fuzz clean FORCE
+.PHONY: run test lint typecheck chromium fonts bench load availability fuzz clean FORCE
 
 run: $(VENV)/.run
 	$(BIN)/imagecore serve $(ARGS)
 
-test: lint typecheck chromium $(AXE) corpus
+test: lint typecheck chromium fonts $(AXE) corpus
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # axe-core, from npm as the lock file pins it: the browser tests audit the page with it.
@@ -28,6 +28,13 @@ chromium:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	} || echo "could not install chromium (not root?): the browser tests will be skipped"
+
+# The font the tests draw avatars' initials in (IMAGECORE_AVATAR_FONTS lists what a server tries).
+fonts:
+	@dpkg -s fonts-dejavu-core >/dev/null 2>&1 || { \
+	  echo "installing Debian's fonts-dejavu-core for the avatar tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core >/dev/null; \
+	} || echo "could not install fonts-dejavu-core (not root?): the avatar painter's tests will be skipped"
 
 lint: $(VENV)/.dev
 	$(BIN)/lint-imports

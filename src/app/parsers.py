@@ -135,6 +135,11 @@ def _items(raw: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in raw.split(",") if part.strip())
 
 
+def names(name: str, raw: str) -> tuple[str, ...]:
+    """Comma-separated names, like DejaVuSans-Bold.ttf,NotoSans-Bold.ttf."""
+    return _items(raw)
+
+
 def networks(name: str, raw: str) -> tuple[Network, ...]:
     """Comma-separated addresses or networks, like 127.0.0.1,10.0.0.0/8."""
     found = []

@@ -39,6 +39,17 @@ def setting(variable: str, default: Any, parse: Callable[[str, str], Any], **opt
     return attrs.field(default=default, metadata={"variable": variable, "parse": parse}, **options)
 
 
+#: DejaVu has Latin, Greek, Cyrillic, Armenian, Georgian, Hebrew and Arabic (Debian's
+#: fonts-dejavu-core); Noto adds Devanagari (fonts-noto-core), and Chinese, Japanese and Korean
+#: (fonts-noto-cjk).
+AVATAR_FONTS = (
+    "DejaVuSans-Bold.ttf",
+    "NotoSans-Bold.ttf",
+    "NotoSansDevanagari-Bold.ttf",
+    "NotoSansCJK-Bold.ttc",
+)
+
+
 @attrs.frozen
 class Settings:
     """Everything a deployment may set. See the README for each variable's meaning."""
@@ -145,6 +156,9 @@ class Settings:
     #: What the avatars' colours and patterns are keyed with: the same on every machine of a
     #: deployment, or each draws its own (unset: a secret kept in the data dir).
     avatar_secret: str | None = setting("IMAGECORE_AVATAR_SECRET", None, parsers.secret, repr=False)
+    #: The fonts the avatars' initials are drawn in as WebP, tried first to last: font files, or
+    #: file names in the system's font folders. Initials no font has are served as SVG alone.
+    avatar_fonts: tuple[str, ...] = setting("IMAGECORE_AVATAR_FONTS", AVATAR_FONTS, parsers.names)
     #: How long the audit log keeps a record: ``gc`` removes older ones.
     audit_days: int = setting("IMAGECORE_AUDIT_DAYS", 365, parsers.positive_int)
     log_level: str = setting("IMAGECORE_LOG_LEVEL", "INFO", parsers.log_level)

@@ -25,6 +25,7 @@ from imagecore.adapters.memory_repository import (
     MemoryRepository,
 )
 from imagecore.adapters.pillow_codec import PillowCodec
+from imagecore.adapters.pillow_codec.avatar_painter import PillowAvatarPainter
 from imagecore.adapters.sql import SqliteDatabase
 from imagecore.app.settings import Settings, SettingsError
 from imagecore.app.tokens import stored_secret
@@ -91,6 +92,7 @@ def open_wiring(
         locks = LockFileSlots(
             settings.data_dir.resolve() / "locks", settings.max_concurrent_decodes
         )
+        avatars = avatar_policy(settings)
         slots = ImageSlots(
             storage=storage,
             repository=database.repository,
@@ -98,7 +100,10 @@ def open_wiring(
             policies=settings.policies,
             limits=settings.limits,
             blocklist=database.blocklist,
-            avatars=avatar_policy(settings),
+            avatars=avatars,
+            painter=None
+            if avatars is None
+            else PillowAvatarPainter.with_fonts(settings.avatar_fonts),
         )
         moderation = Moderation(
             slots,

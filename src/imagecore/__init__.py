@@ -41,6 +41,7 @@ from imagecore.moderation import Moderation
 from imagecore.policies import DEFAULT_POLICIES, Box, Crop, ImageLimits, SlotPolicy
 from imagecore.ports import (
     AuditLog,
+    AvatarPainter,
     Blocklist,
     DecodeSlots,
     ImageCodec,
@@ -60,6 +61,7 @@ __all__ = [
     "AuditRecord",
     "AuditReport",
     "Avatar",
+    "AvatarPainter",
     "AvatarPolicy",
     "AvatarStyle",
     "BackendError",

@@ -1,10 +1,12 @@
 """Default avatars of one's own: a user without a profile image gets initials on a colour, or an
-identicon, the same every time, drawn as SVG.
+identicon, the same every time, drawn as SVG and, by an :class:`~imagecore.ports.AvatarPainter`,
+as WebP at the profile's variant widths.
 
-What an avatar shows is all in its key (``resume/defaults/generated/<kind>-<colour>-<data>.svg``),
-so it is drawn from the key alone, and its URL changes exactly when what it shows does: it may be
-cached as an upload is. An identicon's pattern and every colour come from a keyed hash of the user
-id (HMAC-SHA256 with the deployment's secret), so neither the key nor the picture tells the id.
+What an avatar shows is all in its key (``resume/defaults/generated/<kind>-<colour>-<data>.svg``,
+and ``..._w<width>.webp`` for a variant), so it is drawn from the key alone, and its URL changes
+exactly when what it shows does: it may be cached as an upload is. An identicon's pattern and
+every colour come from a keyed hash of the user id (HMAC-SHA256 with the deployment's secret),
+so neither the key nor the picture tells the id.
 """
 
 from __future__ import annotations
@@ -17,12 +19,13 @@ import unicodedata
 
 import attrs
 
-from imagecore.model import DEFAULTS_FOLDER, Placeholder, StoredImage
+from imagecore.model import DEFAULTS_FOLDER, Placeholder, StoredImage, Variant
 
 #: Where the generated avatars' keys live (never in storage: they are drawn on request).
 GENERATED_FOLDER = DEFAULTS_FOLDER + "generated/"
-#: What the avatars are served as.
+#: What the avatars are served as, and their variants.
 AVATAR_TYPE = "image/svg+xml"
+VARIANT_TYPE = "image/webp"
 #: The side of the square an avatar is drawn on, in SVG user units (and its stated size).
 SIDE = 256
 
@@ -65,35 +68,56 @@ class Avatar:
 
     @property
     def key(self) -> str:
+        return self._stem + ".svg"
+
+    def variant_key(self, width: int) -> str:
+        """The key of the avatar drawn ``width`` pixels wide, as WebP."""
+        return f"{self._stem}_w{width}.webp"
+
+    @property
+    def _stem(self) -> str:
         if self.initials:
-            data = self.initials.encode().hex()
-            return f"{GENERATED_FOLDER}initials-{self.colour:02d}-{data}.svg"
-        return f"{GENERATED_FOLDER}identicon-{self.colour:02d}-{self.pattern:04x}.svg"
+            return f"{GENERATED_FOLDER}initials-{self.colour:02d}-{self.initials.encode().hex()}"
+        return f"{GENERATED_FOLDER}identicon-{self.colour:02d}-{self.pattern:04x}"
 
     @classmethod
-    def from_key(cls, key: str) -> Avatar | None:
-        """The avatar ``key`` names; None for anything else (a key must be exactly the key an
-        avatar gives, so that one picture has one URL)."""
+    def from_key(cls, key: str) -> tuple[Avatar, int | None] | None:
+        """The avatar ``key`` names, and the width of the variant it names (None for the SVG);
+        None for anything else (a key must be exactly the key an avatar gives, so that one
+        picture has one URL)."""
         match = _KEY.fullmatch(key)
         if match is None:
             return None
-        kind, colour, data = match.group(1), int(match.group(2)), match.group(3)
-        if colour >= len(PALETTE):
+        kind, colour, data, width = match.groups()
+        if int(colour) >= len(PALETTE):
             return None
         try:
             avatar = (
-                cls(colour, initials=bytes.fromhex(data).decode())
+                cls(int(colour), initials=bytes.fromhex(data).decode())
                 if kind == "initials"
-                else cls(colour, pattern=int(data, 16))
+                else cls(int(colour), pattern=int(data, 16))
             )
         except (ValueError, UnicodeDecodeError):
             return None
-        canonical = not avatar.initials or _canonical(avatar.initials)
-        return avatar if canonical and avatar.key == key else None
+        if avatar.initials and not _canonical(avatar.initials):
+            return None
+        named = avatar.key if width is None else avatar.variant_key(int(width))
+        return (avatar, None if width is None else int(width)) if named == key else None
 
     @property
     def background(self) -> str:
         return PALETTE[self.colour]
+
+    @property
+    def font_size(self) -> int:
+        """The initials' font size, in SVG user units."""
+        return 112 if len(self.initials) < 2 else 100
+
+    @property
+    def baseline(self) -> float:
+        """Where the initials' baseline is, from the top, in SVG user units (the text is
+        centred on the middle, lowered by 0.35 em as the SVG's ``dy`` does)."""
+        return SIDE / 2 + 0.35 * self.font_size
 
     def svg(self) -> bytes:
         """The picture, as SVG."""
@@ -103,21 +127,25 @@ class Avatar:
             f'<rect width="{SIDE}" height="{SIDE}" fill="{self.background}"/>',
         ]
         if self.initials:
-            size = 112 if len(self.initials) < 2 else 100
             # Letters only (initials_of keeps nothing else), so no markup can come through.
             parts.append(
-                f'<text x="128" y="128" dy="0.35em" text-anchor="middle" fill="{FOREGROUND}" '
+                f'<text x="{SIDE // 2}" y="{SIDE // 2}" dy="0.35em" text-anchor="middle" '
+                f'fill="{FOREGROUND}" '
                 f'font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif" '
-                f'font-size="{size}" font-weight="600">{self.initials}</text>'
+                f'font-size="{self.font_size}" font-weight="600">{self.initials}</text>'
             )
         else:
-            for row, column in self.cells():
-                x, y = _MARGIN + column * _CELL, _MARGIN + row * _CELL
+            for x, y in self.squares():
                 parts.append(
-                    f'<rect x="{x}" y="{y}" width="{_CELL}" height="{_CELL}" fill="{FOREGROUND}"/>'
+                    f'<rect x="{x}" y="{y}" width="{CELL}" height="{CELL}" fill="{FOREGROUND}"/>'
                 )
         parts.append("</svg>")
         return "".join(parts).encode()
+
+    def squares(self) -> list[tuple[int, int]]:
+        """The identicon's filled cells' top left corners, in SVG user units; each is
+        :data:`CELL` wide."""
+        return [(_MARGIN + column * CELL, _MARGIN + row * CELL) for row, column in self.cells()]
 
     def cells(self) -> list[tuple[int, int]]:
         """The filled cells of the identicon's grid, as (row, column)."""
@@ -130,8 +158,8 @@ class Avatar:
                     filled.append((row, 4 - column))
         return sorted(filled)
 
-    def image(self) -> StoredImage:
-        """The avatar, described as an upload is."""
+    def image(self, variants: tuple[Variant, ...] = ()) -> StoredImage:
+        """The avatar, described as an upload is, with the ``variants`` drawn of it."""
         return StoredImage(
             key=self.key,
             media_type=AVATAR_TYPE,
@@ -139,14 +167,17 @@ class Avatar:
             height=SIDE,
             size=len(self.svg()),
             placeholder=Placeholder(_flat_blurhash(self.background), self.background),
+            variants=variants,
         )
 
 
 _KEY = re.compile(
-    re.escape(GENERATED_FOLDER) + r"(initials|identicon)-([0-9]{2})-([0-9a-f]{2,24})\.svg"
+    re.escape(GENERATED_FOLDER)
+    + r"(initials|identicon)-([0-9]{2})-([0-9a-f]{2,24})(?:\.svg|_w([1-9][0-9]{0,3})\.webp)"
 )
-_CELL = 40
-_MARGIN = (SIDE - 5 * _CELL) // 2
+#: The side of an identicon's cell, in SVG user units.
+CELL = 40
+_MARGIN = (SIDE - 5 * CELL) // 2
 
 
 @attrs.frozen

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Protocol
 
 from imagecore.audit import AuditRecord
+from imagecore.avatars import Avatar
 from imagecore.blocking import BlockedPicture
 from imagecore.model import (
     EncodedImage,
@@ -127,6 +128,20 @@ class ImageCodec(Protocol):
         With ``box.crop``, only that part of the upright picture is brought to the box; a crop
         reaching outside the picture raises :class:`~imagecore.errors.CropOutside`.
         """
+        ...
+
+
+class AvatarPainter(Protocol):
+    """Draws default avatars as pictures of pixels, for the places an SVG does not go (mail,
+    native apps, link previews) and for small sizes."""
+
+    def can_paint(self, avatar: Avatar) -> bool:
+        """Whether it draws ``avatar`` as its SVG shows it (initials need a font that has their
+        letters); where it cannot, the avatar is served as SVG alone."""
+        ...
+
+    def paint(self, avatar: Avatar, width: int) -> bytes:
+        """``avatar`` as a WebP square ``width`` pixels wide, the same bytes every time."""
         ...
 
 

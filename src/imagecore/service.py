@@ -17,7 +17,7 @@ import attrs
 
 from imagecore import rules
 from imagecore.audit import Action, Actor, AuditRecord, record_on
-from imagecore.avatars import AVATAR_TYPE, Avatar, AvatarPolicy, AvatarStyle
+from imagecore.avatars import AVATAR_TYPE, SIDE, VARIANT_TYPE, Avatar, AvatarPolicy, AvatarStyle
 from imagecore.blocking import BlockedPicture
 from imagecore.errors import (
     CropOutside,
@@ -44,10 +44,18 @@ from imagecore.model import (
     StoredImage,
     StoredStream,
     UserImages,
+    Variant,
     shipped_default,
 )
 from imagecore.policies import DEFAULT_POLICIES, Crop, ImageLimits, SlotPolicy, check_policies
-from imagecore.ports import Blocklist, ImageCodec, ImageRepository, ImageStorage, UniqueNames
+from imagecore.ports import (
+    AvatarPainter,
+    Blocklist,
+    ImageCodec,
+    ImageRepository,
+    ImageStorage,
+    UniqueNames,
+)
 from imagecore.unit_of_work import MAX_ATTEMPTS, UnitOfWork, unit_of_work, utc_now
 
 log = logging.getLogger(__name__)
@@ -80,6 +88,8 @@ class ImageSlots:
     #: Default avatars of one's own for empty profile slots; None (or the image style): the
     #: profile policy's fallback picture for everyone.
     avatars: AvatarPolicy | None = None
+    #: Draws those avatars as WebP at the profile's variant widths; None: SVG alone.
+    painter: AvatarPainter | None = None
 
     def __attrs_post_init__(self) -> None:
         if max(self.limits.max_pixels, self.limits.max_declared_pixels) > self.codec.max_pixels:
@@ -262,11 +272,17 @@ class ImageSlots:
     def media(self, key: str) -> MediaFile:
         """The file at ``key``, if it is one the media route may serve: an upload from storage,
         a default image from the core's own files, or a default avatar, drawn."""
-        avatar = Avatar.from_key(key)
-        if avatar is not None:
+        named = Avatar.from_key(key)
+        if named is not None:
             # Drawn from its key, which changes whenever the picture does: never stale.
-            data = avatar.svg()
-            return MediaFile(key, AVATAR_TYPE, True, StoredStream(len(data), (data,)))
+            avatar, width = named
+            if width is None:
+                data, media_type = avatar.svg(), AVATAR_TYPE
+            elif self.painter is not None and width in self._avatar_widths(avatar):
+                data, media_type = self.painter.paint(avatar, width), VARIANT_TYPE
+            else:
+                raise MediaNotFound(key)
+            return MediaFile(key, media_type, True, StoredStream(len(data), (data,)))
         if rules.is_servable(key, {DEFAULTS_FOLDER}):
             data = shipped_default(key)
             stream, immutable = StoredStream(len(data), (data,)), False
@@ -283,6 +299,21 @@ class ImageSlots:
             self.storage, self.repository, user_id, self.max_attempts, actor, self.clock
         )
 
+    def _avatar_widths(self, avatar: Avatar) -> tuple[int, ...]:
+        """The widths ``avatar`` is drawn at as WebP: the profile's variant widths, where the
+        painter can draw it."""
+        if self.painter is None or not self.painter.can_paint(avatar):
+            return ()
+        return self.policies[Slot.PROFILE].box.variant_widths(SIDE)
+
+    def _avatar_variants(self, avatar: Avatar) -> tuple[Variant, ...]:
+        painter = self.painter
+        return tuple(
+            Variant(avatar.variant_key(w), VARIANT_TYPE, w, w, len(painter.paint(avatar, w)))
+            for w in self._avatar_widths(avatar)
+            if painter is not None
+        )
+
     def _shown(self, images: UserImages, slot: Slot, owner: Owner | None) -> Shown:
         image = images.get(slot)
         if image is not None:
@@ -291,6 +322,6 @@ class ImageSlots:
         if slot is Slot.PROFILE and owner is not None and drawn:
             assert self.avatars is not None
             avatar = self.avatars.avatar(owner.user_id, owner.display_name)
-            return DefaultImage(avatar.key, avatar.image())
+            return DefaultImage(avatar.key, avatar.image(self._avatar_variants(avatar)))
         fallback = self.policies[slot].fallback
         return DefaultImage(fallback) if fallback is not None else None

@@ -8,14 +8,18 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from PIL import Image
+import httpx
+import pytest
+from PIL import Image, ImageChops, ImageStat
 from playwright.sync_api import Page, expect
 
 from imagecore.adapters.http import TokenPolicy, issue_token
 from imagecore.app.tokens import stored_secret
 from imagecore.avatars import PALETTE
+from tests.fonts import FONT, painter_or_skip
 from tests.servers import serving
 
+API = "/api/resume/user-images/"
 GENERATED = re.compile(r"/media/resume/defaults/generated/initials-\d\d-414c\.svg$")
 
 
@@ -31,8 +35,10 @@ def test_the_page_shows_the_user_s_initials_drawn(
             avatar = page.get_by_alt_text("Profile image (default)")
             expect(avatar).to_have_attribute("src", GENERATED)
             page.wait_for_function("document.getElementById('profile-img').complete")
-            # srcset's 256w shown in a 96 or 132 pixel portrait: drawn at that width.
+            # A 96 or 132 pixel portrait: srcset's WebP of the next width up, or the SVG.
             assert page.evaluate("document.getElementById('profile-img').naturalWidth") > 0
+            chosen = page.evaluate("document.getElementById('profile-img').currentSrc")
+            assert chosen.endswith(("_w96.webp", "_w192.webp", ".svg")), chosen
             # Drawn: near the top of the circle, a colour of the palette; across its middle,
             # the letters' white.
             shot = Image.open(io.BytesIO(avatar.screenshot())).convert("RGB")
@@ -46,3 +52,52 @@ def test_the_page_shows_the_user_s_initials_drawn(
         page.reload()
         expect(avatar).to_have_attribute("src", first or "")
     assert page.problems == []  # type: ignore[attr-defined]
+
+
+SIDE_BY_SIDE = """<!doctype html><body style="margin:0;background:#fff">
+<img id="svg" src="{svg}" width="192" height="192" alt="SVG">
+<img id="webp" src="{webp}" width="192" height="192" alt="WebP"></body>"""
+
+
+@pytest.mark.parametrize(
+    ("user", "name"), [("42", "Ada Lovelace"), ("43", "Жанна Ωmega"), ("7", None)]
+)
+def test_the_webp_shows_what_chromium_draws_of_the_svg(
+    page: Page, tmp_path: Path, user: str, name: str | None, artifacts: Path
+) -> None:
+    """The server's WebP at 192 and Chromium's drawing of the SVG at 192, side by side: the
+    same colour to the pixel, the letters or cells in the same place (a pixel or two, as two
+    rasterisers' edges differ), little difference over all."""
+    env = {"IMAGECORE_DEFAULT_PROFILE": "initials", "IMAGECORE_AVATAR_FONTS": FONT}
+    painter_or_skip()
+    with serving(tmp_path / "data", env=env) as server:
+        policy = TokenPolicy.shared_secret(stored_secret(server.data_dir))
+        token = issue_token(user, policy, ttl=600, name=name)
+        auth = {"Authorization": f"Bearer {token}"}
+        detail = httpx.get(f"{server.base_url}{API}", headers=auth).json()["details"]
+        profile = detail["profile_image"]
+        (webp,) = [v["url"] for v in profile["variants"] if v["width"] == 192]
+        # A page of the server's origin (its media are same-origin resources), made up here.
+        html = SIDE_BY_SIDE.format(svg=profile["url"], webp=webp)
+        page.route(f"{server.base_url}/side-by-side", lambda route: route.fulfill(body=html))
+        page.goto(f"{server.base_url}/side-by-side")
+        page.wait_for_function("[...document.images].every(i => i.complete && i.naturalWidth)")
+        drawn = {
+            kind: Image.open(io.BytesIO(page.locator(f"#{kind}").screenshot())).convert("RGB")
+            for kind in ("svg", "webp")
+        }
+        page.screenshot(path=artifacts / f"avatar-webp-vs-svg-{user}.png")
+    svg, ours = drawn["svg"], drawn["webp"]
+    assert svg.size == ours.size == (192, 192)
+    assert svg.getpixel((3, 3)) == ours.getpixel((3, 3))
+    assert "#{:02x}{:02x}{:02x}".format(*ours.getpixel((3, 3))) == profile["placeholder"]["color"]
+    boxes = [white(picture) for picture in (svg, ours)]
+    assert all(abs(a - b) <= 2 for a, b in zip(*boxes, strict=True)), boxes
+    difference = ImageStat.Stat(ImageChops.difference(svg, ours).convert("L")).mean[0]
+    assert difference < 4, difference
+
+
+def white(picture: Image.Image) -> tuple[int, int, int, int]:
+    box = Image.eval(picture.convert("L"), lambda v: 255 if v > 160 else 0).getbbox()
+    assert box is not None
+    return box

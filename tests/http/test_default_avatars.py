@@ -1,9 +1,11 @@
 """Default avatars of one's own over HTTP: with IMAGECORE_DEFAULT_PROFILE set, a user without a
 profile image is shown initials from the token's name, or an identicon, the same each time,
-served as SVG and cached as uploads are; the guide's flows are unchanged."""
+served as SVG, and as WebP at the profile's variant widths, and cached as uploads are; the
+guide's flows are unchanged."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from typing import Any
@@ -11,6 +13,7 @@ from typing import Any
 import attrs
 import pytest
 from litestar.testing import TestClient
+from PIL import Image
 
 from imagecore.adapters.fsspec_storage import FsspecStorage
 from imagecore.adapters.http import issue_token
@@ -18,6 +21,7 @@ from imagecore.app.server import build_app
 from imagecore.app.settings import Settings
 from imagecore.app.wiring import open_wiring
 from tests import images
+from tests.fonts import FONT, painter_or_skip
 from tests.http.support import TOKENS
 
 IMAGES = "/api/resume/user-images/"
@@ -34,7 +38,8 @@ def client_for(settings: Settings, media: FsspecStorage) -> Iterator[Callable[[s
     opened: list[Any] = []
 
     def make(style: str) -> TestClient:  # type: ignore[type-arg]
-        configured = attrs.evolve(settings, default_profile=style)
+        # DejaVu alone: no font with Chinese, on any machine.
+        configured = attrs.evolve(settings, default_profile=style, avatar_fonts=(FONT,))
         wiring = open_wiring(configured, storage=media)
         opened.append(closing(wiring))
         client = TestClient(build_app(configured, wiring=wiring))
@@ -89,3 +94,33 @@ def test_a_key_that_is_no_avatar_is_not_found(client_for: Any) -> None:
     client = client_for("identicon")
     assert client.get(GENERATED + "initials-03-3c.svg").status_code == 404
     assert client.get(GENERATED + "identicon-99-0004.svg").status_code == 404
+    assert client.get(GENERATED + "identicon-03-0004_w64.webp").status_code == 404
+
+
+def test_the_avatar_comes_as_webp_at_the_profile_s_variant_widths(client_for: Any) -> None:
+    """details lists a WebP of the avatar at each profile variant width narrower than the SVG,
+    in srcset too; each is served as an upload's variant is, and decodes at its width."""
+    painter_or_skip()
+    client = client_for("initials")
+    body = client.get(IMAGES, headers=signed("42", "Ada Lovelace")).json()
+    detail = body["details"]["profile_image"]
+    svg = detail["url"]
+    variants = detail["variants"]
+    assert [(v["media_type"], v["width"], v["height"]) for v in variants] == [
+        ("image/webp", width, width) for width in (48, 96, 192)
+    ]
+    for variant in variants:
+        assert variant["url"] == svg.removesuffix(".svg") + f"_w{variant['width']}.webp"
+        served = client.get(variant["url"])
+        assert served.status_code == 200
+        assert served.headers["content-type"] == "image/webp"
+        assert served.headers["cache-control"] == "public, max-age=31536000, immutable"
+        picture = Image.open(io.BytesIO(served.content))
+        assert (picture.format, picture.size) == ("WEBP", (variant["width"],) * 2)
+    assert detail["srcset"] == ", ".join(
+        [*(f"{v['url']} {v['width']}w" for v in variants), f"{svg} 256w"]
+    )
+    # Initials no font of the server has: the SVG alone, drawn in the browser's fonts.
+    chinese = client.get(IMAGES, headers=signed("43", "李小龍")).json()["details"]["profile_image"]
+    assert chinese["variants"] == [] and chinese["srcset"] == f"{chinese['url']} 256w"
+    assert client.get(chinese["url"].removesuffix(".svg") + "_w48.webp").status_code == 404

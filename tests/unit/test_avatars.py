@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ElementTree
 
 import pytest
 
-from imagecore import DefaultImage, ImageSlots, Owner, Slot, UserImages
+from imagecore import DefaultImage, ImageSlots, MediaNotFound, Owner, Slot, UserImages
 from imagecore.adapters.memory_repository import MemoryRepository
 from imagecore.avatars import (
     FOREGROUND,
@@ -90,8 +90,10 @@ def test_initials_fall_back_to_an_identicon_without_a_name_or_letters() -> None:
 
 def test_keys_round_trip_and_nothing_else_is_an_avatar() -> None:
     for avatar in (INITIALS.avatar("7", "Ada Lovelace"), IDENTICON.avatar("7")):
-        assert Avatar.from_key(avatar.key) == avatar
+        assert Avatar.from_key(avatar.key) == (avatar, None)
+        assert Avatar.from_key(avatar.variant_key(48)) == (avatar, 48)
         assert avatar.key.startswith(GENERATED_FOLDER)
+        assert avatar.variant_key(96).startswith(avatar.key.removesuffix(".svg"))
     for key in (
         GENERATED_FOLDER + "initials-03-61.svg",  # "a": not a capital
         GENERATED_FOLDER + "initials-03-3c.svg",  # "<"
@@ -101,6 +103,10 @@ def test_keys_round_trip_and_nothing_else_is_an_avatar() -> None:
         GENERATED_FOLDER + "identicon-3-00ab.svg",
         GENERATED_FOLDER + "../identicon-03-00ab.svg",
         "resume/images/identicon-03-00ab.svg",
+        GENERATED_FOLDER + "identicon-03-00ab_w048.webp",  # one width, one key
+        GENERATED_FOLDER + "identicon-03-00ab_w0.webp",
+        GENERATED_FOLDER + "identicon-03-00ab_w48.svg",
+        GENERATED_FOLDER + "identicon-03-00ab_w48.png",
     ):
         assert Avatar.from_key(key) is None, key
 
@@ -126,7 +132,9 @@ def test_an_empty_profile_slot_shows_the_owner_s_avatar_and_the_cover_nothing() 
     owner = Owner("42", "Ada Lovelace")
     shown = slots.shown(UserImages(), owner)
     avatar = INITIALS.avatar("42", "Ada Lovelace")
+    # Without a painter, as SVG alone.
     assert shown == {Slot.PROFILE: DefaultImage(avatar.key, avatar.image()), Slot.COVER: None}
+    assert avatar.image().variants == ()
     served = slots.media(avatar.key)
     assert (served.media_type, served.immutable, served.read()) == (
         "image/svg+xml",
@@ -140,3 +148,43 @@ def test_an_empty_profile_slot_shows_the_owner_s_avatar_and_the_cover_nothing() 
     placeholder = avatar.image().placeholder
     assert placeholder is not None and placeholder.color == avatar.background
     assert placeholder.blurhash.startswith("00") and len(placeholder.blurhash) == 6
+
+
+class LatinPainter:
+    """Draws identicons and Latin initials, as bytes that name what was asked for."""
+
+    def can_paint(self, avatar: Avatar) -> bool:
+        return all(c.isascii() for c in avatar.initials)
+
+    def paint(self, avatar: Avatar, width: int) -> bytes:
+        return f"{avatar.key} at {width}".encode()
+
+
+def test_a_painter_s_avatars_come_at_the_profile_s_variant_widths_as_webp() -> None:
+    """Variants narrower than the SVG's 256, as an upload's are narrower than the upload;
+    served from the painter, and nothing at another width or of an avatar it cannot draw."""
+    slots = ImageSlots(
+        DictStorage(), MemoryRepository(), FakeCodec(), avatars=INITIALS, painter=LatinPainter()
+    )
+    avatar = INITIALS.avatar("42", "Ada Lovelace")
+    shown = slots.shown(UserImages(), Owner("42", "Ada Lovelace"))[Slot.PROFILE]
+    assert isinstance(shown, DefaultImage) and shown.image is not None
+    variants = shown.image.variants
+    assert [(v.key, v.media_type, v.width, v.height) for v in variants] == [
+        (avatar.variant_key(width), "image/webp", width, width) for width in (48, 96, 192)
+    ]
+    for variant in variants:
+        served = slots.media(variant.key)
+        assert (served.media_type, served.immutable) == ("image/webp", True)
+        assert served.read() == f"{avatar.key} at {variant.width}".encode()
+        assert variant.size == len(served.read())
+    for width in (384, 64, 256):
+        with pytest.raises(MediaNotFound):
+            slots.media(avatar.variant_key(width))
+
+    chinese = INITIALS.avatar("42", "李小龍")
+    shown = slots.shown(UserImages(), Owner("42", "李小龍"))[Slot.PROFILE]
+    assert isinstance(shown, DefaultImage) and shown.image == chinese.image()
+    with pytest.raises(MediaNotFound):
+        slots.media(chinese.variant_key(48))
+    assert slots.media(chinese.key).read() == chinese.svg()
