@@ -1,10 +1,11 @@
 """The banner keeps its subject in view at a phone's and a desktop's width: shown cropped
 (object-fit: cover) at the focus its details give, in Chromium, checked by pixels; centred
-instead, the subject is cut off."""
+instead, the subject is cut off. The crop dialog sets the focus by pointer and by keyboard."""
 
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,8 +13,10 @@ import httpx
 from PIL import Image
 from playwright.sync_api import Page, expect
 
+from imagecore.adapters.http import TokenPolicy, issue_token
+from imagecore.app.tokens import stored_secret
 from tests import images
-from tests.servers import Server
+from tests.servers import Server, serving
 
 API = "/api/resume/user-images/"
 
@@ -34,35 +37,42 @@ def red_share(png: bytes) -> float:
 
 
 def test_the_banner_shows_its_focus_at_390_and_1280_pixels(
-    page: Page, server: Server, audit: Callable[[], list[str]], artifacts: Path
+    page: Page, tmp_path: Path, audit: Callable[[], list[str]], artifacts: Path
 ) -> None:
-    answer = httpx.post(
-        server.base_url + API,
-        files={"cover_image": ("photo.png", tall_photo_with_a_subject_low_down())},
-        data={"cover_image_focus": "0.5,0.88"},
-        headers={"Authorization": f"Bearer {server.token}"},
-        timeout=30,
-    )
-    assert answer.status_code == 200, answer.text
-    assert answer.json()["details"]["cover_image"]["object_position"] == "50% 88%"
-    page.goto(f"{server.base_url}/#token={server.token}")
-    cover = page.get_by_alt_text("Cover image", exact=True)
-    expect(cover).to_have_attribute("style", "object-position: 50% 88%;")
-    for width, height in ((390, 844), (1280, 900)):
-        page.set_viewport_size({"width": width, "height": height})
-        page.wait_for_function(
-            "document.getElementById('cover-img').complete"
-            " && document.getElementById('cover-img').naturalWidth > 0"
+    """With a generated default avatar beside it, as a new user's page shows them both."""
+    with serving(tmp_path / "data", env={"IMAGECORE_DEFAULT_PROFILE": "initials"}) as server:
+        policy = TokenPolicy.shared_secret(stored_secret(server.data_dir))
+        token = issue_token("42", policy, ttl=600, name="Ada Lovelace")
+        answer = httpx.post(
+            server.base_url + API,
+            files={"cover_image": ("photo.png", tall_photo_with_a_subject_low_down())},
+            data={"cover_image_focus": "0.5,0.88"},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
         )
-        focused = red_share(page.locator("#cover").screenshot())
-        page.screenshot(path=artifacts / f"focus-{width}.png", full_page=True)
-        assert audit() == []
-        # The same banner centred, as without a focus: the subject is out of the frame.
-        page.evaluate("document.getElementById('cover-img').style.objectPosition = '50% 50%'")
-        centred = red_share(page.locator("#cover").screenshot())
-        page.evaluate("document.getElementById('cover-img').style.objectPosition = '50% 88%'")
-        assert focused > 0.02, (width, focused)
-        assert centred == 0, (width, centred)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["details"]["cover_image"]["object_position"] == "50% 88%"
+        page.goto(f"{server.base_url}/#token={token}")
+        cover = page.get_by_alt_text("Cover image", exact=True)
+        expect(cover).to_have_attribute("style", "object-position: 50% 88%;")
+        expect(page.get_by_alt_text("Profile image (default)")).to_have_attribute(
+            "src", re.compile(r"/generated/initials-\d\d-414c\.svg$")
+        )
+        for width, height in ((390, 844), (1280, 900)):
+            page.set_viewport_size({"width": width, "height": height})
+            page.wait_for_function(
+                "[...document.querySelectorAll('#cover-img, #profile-img')]"
+                ".every(i => i.complete && i.naturalWidth > 0)"
+            )
+            focused = red_share(page.locator("#cover").screenshot())
+            page.screenshot(path=artifacts / f"focus-{width}.png", full_page=True)
+            assert audit() == []
+            # The same banner centred, as without a focus: the subject is out of the frame.
+            page.evaluate("document.getElementById('cover-img').style.objectPosition = '50% 50%'")
+            centred = red_share(page.locator("#cover").screenshot())
+            page.evaluate("document.getElementById('cover-img').style.objectPosition = '50% 88%'")
+            assert focused > 0.02, (width, focused)
+            assert centred == 0, (width, centred)
     assert page.problems == []  # type: ignore[attr-defined]
 
 
