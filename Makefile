@@ -10,8 +10,11 @@ AXE    := tests/browser/axe/node_modules/axe-core/axe.min.js
 run: $(VENV)/.run
 	$(BIN)/imagecore serve $(ARGS)
 
+# Two runs: the tests that share the machine well on two workers, then those marked serial alone
+# (pytest's 5 is "none selected": PYTEST_ARGS may name tests of one kind only).
 test: lint typecheck chromium fonts $(AXE) corpus
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 -m "not serial" $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(BIN)/pytest -m serial $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 # axe-core, from npm as the lock file pins it: the browser tests audit the page with it.
 $(AXE): tests/browser/axe/package-lock.json

@@ -23,6 +23,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "adapters/test_bearer_auth.py": ("jwt",),
     "adapters/test_codec_fuzz.py": ("PIL",),
     "adapters/test_apng.py": ("PIL",),
+    "adapters/test_avatar_painter.py": ("PIL",),
     "adapters/test_corpus.py": ("PIL",),
     "adapters/test_crop.py": ("PIL",),
     "adapters/test_default_images.py": ("PIL",),
@@ -93,6 +94,24 @@ def pytest_ignore_collect(collection_path: Path) -> bool | None:
         f"{', '.join(missing)} (pip install 'imagecore[{extras}]')"
     )
     return True
+
+
+#: What runs alone, after the rest (`make test` runs the rest on two workers): live servers,
+#: browsers and fresh environments, and the decodes stopped by the wall clock, whose timing
+#: another worker's load would change.
+SERIAL = (
+    "e2e/",
+    "browser/",
+    "packaging/",
+    "adapters/test_isolated_codec.py",
+    "adapters/test_fork_server.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.relative_to(TESTS).as_posix().startswith(SERIAL):
+            item.add_marker(pytest.mark.serial)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
