@@ -98,7 +98,8 @@ def pytest_ignore_collect(collection_path: Path) -> bool | None:
 
 #: What runs alone, after the rest (`make test` runs the rest on two workers): live servers,
 #: browsers and fresh environments, and the decodes stopped by the wall clock, whose timing
-#: another worker's load would change.
+#: another worker's load would change. A test that disturbs what others share (ending the
+#: database's connections) is marked serial itself.
 SERIAL = (
     "e2e/",
     "browser/",

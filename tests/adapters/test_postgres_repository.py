@@ -116,6 +116,8 @@ def test_an_unreachable_server_is_a_repository_error() -> None:
         PostgresDatabase("postgresql://nobody@127.0.0.1:1/none", timeout=2)
 
 
+# Ends every imagecore connection to the server: no other test's may be open meanwhile.
+@pytest.mark.serial
 def test_connections_the_server_dropped_are_replaced(postgres_url: str) -> None:
     """After the server ends the pool's connections (a restart, a failover), reads still work."""
     with closing(PostgresDatabase(postgres_url, pool_size=3)) as database:
@@ -224,6 +226,8 @@ def in_a_thread(run: Callable[[], Coroutine[Any, Any, T]]) -> T:
         return pool.submit(asyncio.run, run()).result()
 
 
+# Ends every imagecore connection to the server: no other test's may be open meanwhile.
+@pytest.mark.serial
 def test_the_async_reader_reads_on_after_its_connections_are_dropped(
     database: PostgresDatabase, postgres_url: str
 ) -> None:
