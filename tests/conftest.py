@@ -7,6 +7,7 @@ import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -111,8 +112,23 @@ SERIAL = (
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if item.path.relative_to(TESTS).as_posix().startswith(SERIAL):
+        path = item.path.relative_to(TESTS) if item.path.is_relative_to(TESTS) else item.path
+        if path.as_posix().startswith(SERIAL):
             item.add_marker(pytest.mark.serial)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    # An xdist worker collects, and hands what it left out to the controller, which reports.
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["left_out"] = _left_out
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    for line in getattr(node, "workeroutput", {}).get("left_out", []):
+        if line not in _left_out:
+            _left_out.append(line)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

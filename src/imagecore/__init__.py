@@ -7,7 +7,7 @@ finer error classes) stays reachable in its module.
 """
 
 from imagecore.audit import Action, Actor, AuditRecord, Role
-from imagecore.avatars import Avatar, AvatarPolicy, AvatarStyle
+from imagecore.avatars import Avatar, AvatarFile, AvatarPolicy, AvatarStyle
 from imagecore.blocking import BlockedPicture
 from imagecore.decode_limit import SlottedCodec, ThreadSlots
 from imagecore.errors import (
@@ -61,6 +61,7 @@ __all__ = [
     "AuditRecord",
     "AuditReport",
     "Avatar",
+    "AvatarFile",
     "AvatarPainter",
     "AvatarPolicy",
     "AvatarStyle",

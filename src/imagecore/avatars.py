@@ -3,10 +3,10 @@ identicon, the same every time, drawn as SVG and, by an :class:`~imagecore.ports
 as WebP at the profile's variant widths.
 
 What an avatar shows is all in its key (``resume/defaults/generated/<kind>-<colour>-<data>.svg``,
-and ``..._w<width>.webp`` for a variant), so it is drawn from the key alone, and its URL changes
-exactly when what it shows does: it may be cached as an upload is. An identicon's pattern and
-every colour come from a keyed hash of the user id (HMAC-SHA256 with the deployment's secret),
-so neither the key nor the picture tells the id.
+and ``..._w<width>_<edition>.webp`` for a variant), so it is drawn from the key alone, and its
+URL changes exactly when what it shows does: it may be cached as an upload is. An identicon's
+pattern and every colour come from a keyed hash of the user id (HMAC-SHA256 with the
+deployment's secret), so neither the key nor the picture tells the id.
 """
 
 from __future__ import annotations
@@ -68,41 +68,14 @@ class Avatar:
 
     @property
     def key(self) -> str:
-        return self._stem + ".svg"
-
-    def variant_key(self, width: int) -> str:
-        """The key of the avatar drawn ``width`` pixels wide, as WebP."""
-        return f"{self._stem}_w{width}.webp"
+        return self.stem + ".svg"
 
     @property
-    def _stem(self) -> str:
+    def stem(self) -> str:
+        """What every key of this avatar's files starts with."""
         if self.initials:
             return f"{GENERATED_FOLDER}initials-{self.colour:02d}-{self.initials.encode().hex()}"
         return f"{GENERATED_FOLDER}identicon-{self.colour:02d}-{self.pattern:04x}"
-
-    @classmethod
-    def from_key(cls, key: str) -> tuple[Avatar, int | None] | None:
-        """The avatar ``key`` names, and the width of the variant it names (None for the SVG);
-        None for anything else (a key must be exactly the key an avatar gives, so that one
-        picture has one URL)."""
-        match = _KEY.fullmatch(key)
-        if match is None:
-            return None
-        kind, colour, data, width = match.groups()
-        if int(colour) >= len(PALETTE):
-            return None
-        try:
-            avatar = (
-                cls(int(colour), initials=bytes.fromhex(data).decode())
-                if kind == "initials"
-                else cls(int(colour), pattern=int(data, 16))
-            )
-        except (ValueError, UnicodeDecodeError):
-            return None
-        if avatar.initials and not _canonical(avatar.initials):
-            return None
-        named = avatar.key if width is None else avatar.variant_key(int(width))
-        return (avatar, None if width is None else int(width)) if named == key else None
 
     @property
     def background(self) -> str:
@@ -173,11 +146,52 @@ class Avatar:
 
 _KEY = re.compile(
     re.escape(GENERATED_FOLDER)
-    + r"(initials|identicon)-([0-9]{2})-([0-9a-f]{2,24})(?:\.svg|_w([1-9][0-9]{0,3})\.webp)"
+    + r"(initials|identicon)-([0-9]{2})-([0-9a-f]{2,24})"
+    + r"(?:\.svg|_w([1-9][0-9]{0,3})_([0-9a-f]{8})\.webp)"
 )
 #: The side of an identicon's cell, in SVG user units.
 CELL = 40
 _MARGIN = (SIDE - 5 * CELL) // 2
+
+
+@attrs.frozen
+class AvatarFile:
+    """One file of an avatar: its SVG, or (with a ``width``) the WebP a painter of ``edition``
+    draws of it that wide. The edition is in the key because the painter's fonts and libraries
+    shape the WebP: another edition, another URL, so a cached file never goes stale."""
+
+    avatar: Avatar
+    width: int | None = None
+    edition: str = ""
+
+    @property
+    def key(self) -> str:
+        if self.width is None:
+            return self.avatar.key
+        return f"{self.avatar.stem}_w{self.width}_{self.edition}.webp"
+
+    @classmethod
+    def from_key(cls, key: str) -> AvatarFile | None:
+        """The file ``key`` names; None for anything else (a key must be exactly the key a file
+        gives, so that one picture has one URL)."""
+        match = _KEY.fullmatch(key)
+        if match is None:
+            return None
+        kind, colour, data, width, edition = match.groups()
+        if int(colour) >= len(PALETTE):
+            return None
+        try:
+            avatar = (
+                Avatar(int(colour), initials=bytes.fromhex(data).decode())
+                if kind == "initials"
+                else Avatar(int(colour), pattern=int(data, 16))
+            )
+        except (ValueError, UnicodeDecodeError):
+            return None
+        if avatar.initials and not _canonical(avatar.initials):
+            return None
+        named = cls(avatar) if width is None else cls(avatar, int(width), edition)
+        return named if named.key == key else None
 
 
 @attrs.frozen
@@ -216,11 +230,17 @@ def initials_of(name: str) -> str:
 
 
 def _canonical(initials: str) -> bool:
-    """Whether ``initials`` are what :func:`initials_of` gives: one or two letters, capitals
-    where a letter has a one-character capital."""
-    return 1 <= len(initials) <= 2 and all(
-        unicodedata.category(c).startswith("L") and c == (c.upper() if len(c.upper()) == 1 else c)
-        for c in initials
+    """Whether ``initials`` are what :func:`initials_of` gives: one or two letters, in NFC (no
+    second spelling of one picture, as the Kelvin sign's of K), capitals where a letter has a
+    one-character capital."""
+    return (
+        1 <= len(initials) <= 2
+        and unicodedata.is_normalized("NFC", initials)
+        and all(
+            unicodedata.category(c).startswith("L")
+            and c == (c.upper() if len(c.upper()) == 1 else c)
+            for c in initials
+        )
     )
 
 

@@ -135,6 +135,13 @@ class AvatarPainter(Protocol):
     """Draws default avatars as pictures of pixels, for the places an SVG does not go (mail,
     native apps, link previews) and for small sizes."""
 
+    @property
+    def edition(self) -> str:
+        """Eight hex digits naming everything besides the avatar that shapes its drawings
+        (fonts, library versions): they go into the WebPs' keys, which must change whenever
+        their bytes would."""
+        ...
+
     def can_paint(self, avatar: Avatar) -> bool:
         """Whether it draws ``avatar`` as its SVG shows it (initials need a font that has their
         letters); where it cannot, the avatar is served as SVG alone."""

@@ -17,7 +17,15 @@ import attrs
 
 from imagecore import rules
 from imagecore.audit import Action, Actor, AuditRecord, record_on
-from imagecore.avatars import AVATAR_TYPE, SIDE, VARIANT_TYPE, Avatar, AvatarPolicy, AvatarStyle
+from imagecore.avatars import (
+    AVATAR_TYPE,
+    SIDE,
+    VARIANT_TYPE,
+    Avatar,
+    AvatarFile,
+    AvatarPolicy,
+    AvatarStyle,
+)
 from imagecore.blocking import BlockedPicture
 from imagecore.errors import (
     CropOutside,
@@ -272,16 +280,11 @@ class ImageSlots:
     def media(self, key: str) -> MediaFile:
         """The file at ``key``, if it is one the media route may serve: an upload from storage,
         a default image from the core's own files, or a default avatar, drawn."""
-        named = Avatar.from_key(key)
-        if named is not None:
+        drawn = AvatarFile.from_key(key)
+        if drawn is not None:
             # Drawn from its key, which changes whenever the picture does: never stale.
-            avatar, width = named
-            if width is None:
-                data, media_type = avatar.svg(), AVATAR_TYPE
-            elif self.painter is not None and width in self._avatar_widths(avatar):
-                data, media_type = self.painter.paint(avatar, width), VARIANT_TYPE
-            else:
-                raise MediaNotFound(key)
+            data = self._avatar_file(drawn)
+            media_type = AVATAR_TYPE if drawn.width is None else VARIANT_TYPE
             return MediaFile(key, media_type, True, StoredStream(len(data), (data,)))
         if rules.is_servable(key, {DEFAULTS_FOLDER}):
             data = shipped_default(key)
@@ -309,10 +312,28 @@ class ImageSlots:
     def _avatar_variants(self, avatar: Avatar) -> tuple[Variant, ...]:
         painter = self.painter
         return tuple(
-            Variant(avatar.variant_key(w), VARIANT_TYPE, w, w, len(painter.paint(avatar, w)))
+            Variant(
+                AvatarFile(avatar, w, painter.edition).key,
+                VARIANT_TYPE,
+                w,
+                w,
+                len(painter.paint(avatar, w)),
+            )
             for w in self._avatar_widths(avatar)
             if painter is not None
         )
+
+    def _avatar_file(self, drawn: AvatarFile) -> bytes:
+        if drawn.width is None:
+            return drawn.avatar.svg()
+        painter = self.painter
+        if (
+            painter is None
+            or drawn.edition != painter.edition
+            or drawn.width not in self._avatar_widths(drawn.avatar)
+        ):
+            raise MediaNotFound(drawn.key)
+        return painter.paint(drawn.avatar, drawn.width)
 
     def _shown(self, images: UserImages, slot: Slot, owner: Owner | None) -> Shown:
         image = images.get(slot)

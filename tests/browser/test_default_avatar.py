@@ -38,7 +38,7 @@ def test_the_page_shows_the_user_s_initials_drawn(
             # A 96 or 132 pixel portrait: srcset's WebP of the next width up, or the SVG.
             assert page.evaluate("document.getElementById('profile-img').naturalWidth") > 0
             chosen = page.evaluate("document.getElementById('profile-img').currentSrc")
-            assert chosen.endswith(("_w96.webp", "_w192.webp", ".svg")), chosen
+            assert re.search(r"(_w96_\w{8}\.webp|_w192_\w{8}\.webp|\.svg)$", chosen), chosen
             # Drawn: near the top of the circle, a colour of the palette; across its middle,
             # the letters' white.
             shot = Image.open(io.BytesIO(avatar.screenshot())).convert("RGB")
@@ -60,7 +60,14 @@ SIDE_BY_SIDE = """<!doctype html><body style="margin:0;background:#fff">
 
 
 @pytest.mark.parametrize(
-    ("user", "name"), [("42", "Ada Lovelace"), ("43", "Жанна Ωmega"), ("7", None)]
+    ("user", "name"),
+    [
+        ("42", "Ada Lovelace"),
+        ("43", "Жанна Ωmega"),
+        ("44", "علي كريم"),  # two Arabic letters, joined, right to left
+        ("45", "דוד בן"),  # two Hebrew letters, right to left
+        ("7", None),
+    ],
 )
 def test_the_webp_shows_what_chromium_draws_of_the_svg(
     page: Page, tmp_path: Path, user: str, name: str | None, artifacts: Path
@@ -94,7 +101,9 @@ def test_the_webp_shows_what_chromium_draws_of_the_svg(
     boxes = [white(picture) for picture in (svg, ours)]
     assert all(abs(a - b) <= 2 for a, b in zip(*boxes, strict=True)), boxes
     difference = ImageStat.Stat(ImageChops.difference(svg, ours).convert("L")).mean[0]
-    assert difference < 4, difference
+    # Seen: 0.3 to 1.3. Two Hebrew letters in the wrong order differ by 3.3, Arabic ones
+    # unjoined by 13.6.
+    assert difference < 2.5, difference
 
 
 def white(picture: Image.Image) -> tuple[int, int, int, int]:

@@ -14,6 +14,7 @@ from imagecore.avatars import (
     GENERATED_FOLDER,
     PALETTE,
     Avatar,
+    AvatarFile,
     AvatarPolicy,
     AvatarStyle,
     contrast,
@@ -90,10 +91,11 @@ def test_initials_fall_back_to_an_identicon_without_a_name_or_letters() -> None:
 
 def test_keys_round_trip_and_nothing_else_is_an_avatar() -> None:
     for avatar in (INITIALS.avatar("7", "Ada Lovelace"), IDENTICON.avatar("7")):
-        assert Avatar.from_key(avatar.key) == (avatar, None)
-        assert Avatar.from_key(avatar.variant_key(48)) == (avatar, 48)
+        assert AvatarFile.from_key(avatar.key) == AvatarFile(avatar)
+        webp = AvatarFile(avatar, 48, "0123abcd")
+        assert AvatarFile.from_key(webp.key) == webp
         assert avatar.key.startswith(GENERATED_FOLDER)
-        assert avatar.variant_key(96).startswith(avatar.key.removesuffix(".svg"))
+        assert webp.key == avatar.key.removesuffix(".svg") + "_w48_0123abcd.webp"
     for key in (
         GENERATED_FOLDER + "initials-03-61.svg",  # "a": not a capital
         GENERATED_FOLDER + "initials-03-3c.svg",  # "<"
@@ -103,12 +105,19 @@ def test_keys_round_trip_and_nothing_else_is_an_avatar() -> None:
         GENERATED_FOLDER + "identicon-3-00ab.svg",
         GENERATED_FOLDER + "../identicon-03-00ab.svg",
         "resume/images/identicon-03-00ab.svg",
-        GENERATED_FOLDER + "identicon-03-00ab_w048.webp",  # one width, one key
-        GENERATED_FOLDER + "identicon-03-00ab_w0.webp",
-        GENERATED_FOLDER + "identicon-03-00ab_w48.svg",
-        GENERATED_FOLDER + "identicon-03-00ab_w48.png",
+        GENERATED_FOLDER + "identicon-03-00ab_w048_0123abcd.webp",  # one width, one key
+        GENERATED_FOLDER + "identicon-03-00ab_w0_0123abcd.webp",
+        GENERATED_FOLDER + "identicon-03-00ab_w48.webp",  # no edition
+        GENERATED_FOLDER + "identicon-03-00ab_w48_0123ABCD.webp",
+        GENERATED_FOLDER + "identicon-03-00ab_w48_0123abcd.png",
+        # One picture, one key: letters another spelling of which is NFC (the Kelvin sign
+        # for K, the ohm sign for Omega, the angstrom sign for A with a ring).
+        GENERATED_FOLDER + "initials-03-e284aa.svg",
+        GENERATED_FOLDER + "initials-03-e284a6.svg",
+        GENERATED_FOLDER + "initials-03-e284ab.svg",
     ):
-        assert Avatar.from_key(key) is None, key
+        assert AvatarFile.from_key(key) is None, key
+    assert AvatarFile.from_key(GENERATED_FOLDER + "initials-03-4b.svg") is not None  # K
 
 
 def test_the_pictures_are_well_formed_svg() -> None:
@@ -153,6 +162,8 @@ def test_an_empty_profile_slot_shows_the_owner_s_avatar_and_the_cover_nothing() 
 class LatinPainter:
     """Draws identicons and Latin initials, as bytes that name what was asked for."""
 
+    edition = "0123abcd"
+
     def can_paint(self, avatar: Avatar) -> bool:
         return all(c.isascii() for c in avatar.initials)
 
@@ -171,7 +182,8 @@ def test_a_painter_s_avatars_come_at_the_profile_s_variant_widths_as_webp() -> N
     assert isinstance(shown, DefaultImage) and shown.image is not None
     variants = shown.image.variants
     assert [(v.key, v.media_type, v.width, v.height) for v in variants] == [
-        (avatar.variant_key(width), "image/webp", width, width) for width in (48, 96, 192)
+        (AvatarFile(avatar, width, "0123abcd").key, "image/webp", width, width)
+        for width in (48, 96, 192)
     ]
     for variant in variants:
         served = slots.media(variant.key)
@@ -180,11 +192,14 @@ def test_a_painter_s_avatars_come_at_the_profile_s_variant_widths_as_webp() -> N
         assert variant.size == len(served.read())
     for width in (384, 64, 256):
         with pytest.raises(MediaNotFound):
-            slots.media(avatar.variant_key(width))
+            slots.media(AvatarFile(avatar, width, "0123abcd").key)
+    # Another painter's edition (other fonts, other libraries): not what this one draws.
+    with pytest.raises(MediaNotFound):
+        slots.media(AvatarFile(avatar, 48, "ffffffff").key)
 
     chinese = INITIALS.avatar("42", "李小龍")
     shown = slots.shown(UserImages(), Owner("42", "李小龍"))[Slot.PROFILE]
     assert isinstance(shown, DefaultImage) and shown.image == chinese.image()
     with pytest.raises(MediaNotFound):
-        slots.media(chinese.variant_key(48))
+        slots.media(AvatarFile(chinese, 48, "0123abcd").key)
     assert slots.media(chinese.key).read() == chinese.svg()

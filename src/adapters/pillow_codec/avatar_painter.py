@@ -2,22 +2,29 @@
 
 Initials need a font with their letters; the painter takes a list and uses the first that has
 every one of them. FreeType gives no way to ask for a character's glyph, so a letter counts as
-missing when it draws as the font's "missing" box does.
+missing when it draws as the font's "missing" box does. Text is laid out by libraqm, as a
+browser lays out the SVG's (two Arabic initials join, two Hebrew ones read right to left);
+a Pillow without it draws no two initials where one is written right to left.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 import logging
+import unicodedata
 from collections.abc import Sequence
+from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
+import PIL
+from PIL import Image, ImageDraw, ImageFont, features
 
 from imagecore.avatars import CELL, FOREGROUND, SIDE, Avatar
 
 log = logging.getLogger(__name__)
 
+_LAYOUT = ImageFont.Layout.RAQM if features.check("raqm") else ImageFont.Layout.BASIC
 #: A code point no font maps: what it draws is the font's "missing" box.
 _UNMAPPED = "\U0010fffd"
 #: Avatars kept drawn: a page of users asks for the same few widths of each.
@@ -30,6 +37,7 @@ class PillowAvatarPainter:
 
     def __init__(self, fonts: Sequence[ImageFont.FreeTypeFont] = ()) -> None:
         self._fonts = tuple(fonts)
+        self.edition = _edition(self._fonts)
         self._paint = functools.lru_cache(maxsize=_KEPT)(self._draw)
         self._font_for = functools.lru_cache(maxsize=_KEPT)(self._find_font)
         self._sized = functools.lru_cache(maxsize=64)(_sized)
@@ -41,7 +49,7 @@ class PillowAvatarPainter:
         fonts, missing = [], []
         for name in names:
             try:
-                fonts.append(ImageFont.truetype(name, SIDE, layout_engine=ImageFont.Layout.BASIC))
+                fonts.append(ImageFont.truetype(name, SIDE, layout_engine=_LAYOUT))
             except OSError:
                 missing.append(name)
         if missing:
@@ -52,7 +60,13 @@ class PillowAvatarPainter:
         return cls(fonts)
 
     def can_paint(self, avatar: Avatar) -> bool:
-        return not avatar.initials or self._font_for(avatar.initials) is not None
+        if not avatar.initials:
+            return True
+        # Without libraqm, letters are drawn left to right, unjoined.
+        unordered = _LAYOUT is ImageFont.Layout.BASIC and len(avatar.initials) > 1
+        if unordered and any(unicodedata.bidirectional(c) in ("R", "AL") for c in avatar.initials):
+            return False
+        return self._font_for(avatar.initials) is not None
 
     def paint(self, avatar: Avatar, width: int) -> bytes:
         return self._paint(avatar, width)
@@ -89,6 +103,18 @@ class PillowAvatarPainter:
 
 def _sized(font: ImageFont.FreeTypeFont, size: int) -> ImageFont.FreeTypeFont:
     return font.font_variant(size=size)
+
+
+def _edition(fonts: Sequence[ImageFont.FreeTypeFont]) -> str:
+    """What shapes the drawings besides the avatar: each font's bytes, and the versions of
+    Pillow and of the libraries it draws, lays out and encodes with."""
+    digest = hashlib.sha256()
+    for library in ("freetype2", "raqm", "webp"):
+        digest.update(f"{library} {features.version(library)}\n".encode())
+    digest.update(f"Pillow {PIL.__version__} {_LAYOUT.name}\n".encode())
+    for font in fonts:
+        digest.update(Path(str(font.path)).read_bytes())
+    return digest.hexdigest()[:8]
 
 
 def _has(font: ImageFont.FreeTypeFont, letter: str) -> bool:
