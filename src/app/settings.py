@@ -16,6 +16,7 @@ import attrs
 
 from imagecore import Box, ImageLimits, Slot, SlotPolicy
 from imagecore.app import parsers
+from imagecore.avatars import FONTS
 from imagecore.moderation import REPORTS_PER_HOUR
 from imagecore.policies import DEFAULT_POLICIES
 from imagecore.throttle import Limit
@@ -37,17 +38,6 @@ SettingsError = parsers.SettingsError
 def setting(variable: str, default: Any, parse: Callable[[str, str], Any], **options: Any) -> Any:
     """A field read from ``variable`` by ``parse(variable, raw)``; ``default`` when unset."""
     return attrs.field(default=default, metadata={"variable": variable, "parse": parse}, **options)
-
-
-#: DejaVu has Latin, Greek, Cyrillic, Armenian, Georgian, Hebrew and Arabic (Debian's
-#: fonts-dejavu-core); Noto adds Devanagari (fonts-noto-core), and Chinese, Japanese and Korean
-#: (fonts-noto-cjk).
-AVATAR_FONTS = (
-    "DejaVuSans-Bold.ttf",
-    "NotoSans-Bold.ttf",
-    "NotoSansDevanagari-Bold.ttf",
-    "NotoSansCJK-Bold.ttc",
-)
 
 
 @attrs.frozen
@@ -158,7 +148,7 @@ class Settings:
     avatar_secret: str | None = setting("IMAGECORE_AVATAR_SECRET", None, parsers.secret, repr=False)
     #: The fonts the avatars' initials are drawn in as WebP, tried first to last: font files, or
     #: file names in the system's font folders. Initials no font has are served as SVG alone.
-    avatar_fonts: tuple[str, ...] = setting("IMAGECORE_AVATAR_FONTS", AVATAR_FONTS, parsers.names)
+    avatar_fonts: tuple[str, ...] = setting("IMAGECORE_AVATAR_FONTS", FONTS, parsers.names)
     #: How long the audit log keeps a record: ``gc`` removes older ones.
     audit_days: int = setting("IMAGECORE_AUDIT_DAYS", 365, parsers.positive_int)
     log_level: str = setting("IMAGECORE_LOG_LEVEL", "INFO", parsers.log_level)

@@ -47,6 +47,16 @@ PALETTE: tuple[str, ...] = (
     "#475569",
 )
 FOREGROUND = "#ffffff"
+#: The fonts a painter draws initials in unless told otherwise, first to last: file names it
+#: finds in the system's font folders. DejaVu has Latin, Greek, Cyrillic, Armenian, Georgian,
+#: Hebrew and Arabic (Debian's fonts-dejavu-core); Noto adds Devanagari (fonts-noto-core), and
+#: Chinese, Japanese and Korean (fonts-noto-cjk).
+FONTS = (
+    "DejaVuSans-Bold.ttf",
+    "NotoSans-Bold.ttf",
+    "NotoSansDevanagari-Bold.ttf",
+    "NotoSansCJK-Bold.ttc",
+)
 
 
 class AvatarStyle(enum.Enum):

@@ -11,6 +11,7 @@ import pytest
 
 from tests import images
 from tests.embedding.test_django_adapters import _form
+from tests.fonts import FONT, painter_or_skip
 
 pytestmark = pytest.mark.usefixtures("django_in_process")
 
@@ -83,3 +84,49 @@ def test_a_session_s_delete_needs_the_token_and_a_read_does_not(signed_in: Any) 
     assert signed_in.delete(API + "?type=cover_image").status_code == 403
     deleted = signed_in.delete(API + "?type=cover_image", headers={"X-CSRFToken": TOKEN})
     assert deleted.status_code == 404  # the check passed: there is no cover to delete
+
+
+def test_a_user_without_a_profile_image_gets_their_initials_from_their_full_name() -> None:
+    """DEFAULT_PROFILE = "initials": the user's full name gives the initials, the project's
+    SECRET_KEY (hashed) the colour; the media view serves the SVG and its WebPs."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client, override_settings
+
+    from imagecore.adapters.django.apps import service
+
+    painter_or_skip()
+    imagecore = {"DEFAULT_PROFILE": "initials", "AVATAR_FONTS": [FONT], "RATE_LIMITS": None}
+    with override_settings(
+        IMAGECORE=imagecore,
+        MIDDLEWARE=[
+            "django.contrib.sessions.middleware.SessionMiddleware",
+            "django.contrib.auth.middleware.AuthenticationMiddleware",
+        ],
+        SESSION_ENGINE="django.contrib.sessions.backends.signed_cookies",
+        REST_FRAMEWORK={
+            "DEFAULT_AUTHENTICATION_CLASSES": [
+                "rest_framework.authentication.SessionAuthentication"
+            ]
+        },
+    ):
+        try:
+            client = Client()
+            users = get_user_model().objects
+            ada, _ = users.get_or_create(username="ada", first_name="Ada", last_name="Lovelace")
+            client.force_login(ada)
+            detail = client.get(API).json()["details"]["profile_image"]
+            assert detail["default"] is True
+            assert detail["url"].endswith("-414c.svg")  # "AL"
+            svg = client.get(detail["url"])
+            assert svg["Content-Type"] == "image/svg+xml" and b">AL</text>" in svg.content
+            widths = [v["width"] for v in detail["variants"]]
+            assert widths == [48, 96, 192]
+            webp = client.get(detail["variants"][0]["url"])
+            assert webp["Content-Type"] == "image/webp" and webp.content[8:12] == b"WEBP"
+
+            nameless, _ = users.get_or_create(username="nameless")
+            client.force_login(nameless)
+            shown = client.get(API).json()["images"]["profile_image"]
+            assert "/generated/identicon-" in shown
+        finally:
+            service().close()

@@ -35,7 +35,13 @@ def caller(request: HttpRequest) -> Caller:
     if user is None or not user.is_authenticated:
         raise NotSignedIn()
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
-    return Caller(str(user.pk), request.META.get("REMOTE_ADDR"), [forwarded] if forwarded else [])
+    full_name = getattr(user, "get_full_name", lambda: "")()
+    return Caller(
+        str(user.pk),
+        request.META.get("REMOTE_ADDR"),
+        [forwarded] if forwarded else [],
+        display_name=full_name or None,
+    )
 
 
 def _drf_user(request: HttpRequest) -> Any:

@@ -23,6 +23,13 @@ service built from them.
 ``AUTHENTICATION``      Who decides who asks: ``"drf"``, REST framework's authentication
                         classes, or ``"session"``, Django's own; by default ``"drf"`` where
                         ``rest_framework`` is installed.
+``DEFAULT_PROFILE``     What an empty profile slot shows: ``"image"``, the shipped picture
+                        (the default), or an avatar of the user's own: ``"initials"`` (of
+                        ``user.get_full_name()``, else an identicon) or ``"identicon"``.
+``AVATAR_SECRET``       What the avatars' colours and patterns are keyed with (bytes or str;
+                        by default derived from ``SECRET_KEY``).
+``AVATAR_FONTS``        The fonts initials are drawn in as WebP, first to last: font files, or
+                        file names in the system's font folders.
 ======================  =====================================================================
 """
 
@@ -30,6 +37,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
+import hmac
 import ipaddress
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -50,8 +59,9 @@ from imagecore.adapters.web.answers import DecodeBudget, Urls
 from imagecore.adapters.web.api import GuideApi
 from imagecore.adapters.web.body_budget import BODY_BYTES, BodyBudget
 from imagecore.adapters.web.rates import RATED_ACTIONS, RateRules
+from imagecore.avatars import FONTS, AvatarPolicy, AvatarStyle
 from imagecore.decode_limit import SlottedCodec, ThreadSlots
-from imagecore.ports import DecodeSlots, ImageCodec
+from imagecore.ports import AvatarPainter, DecodeSlots, ImageCodec
 from imagecore.throttle import Limit, Throttle
 
 DEFAULTS: Mapping[str, Any] = {
@@ -74,6 +84,9 @@ DEFAULTS: Mapping[str, Any] = {
     },
     "TRUSTED_PROXIES": [],
     "AUTHENTICATION": None,
+    "DEFAULT_PROFILE": AvatarStyle.IMAGE.value,
+    "AVATAR_SECRET": None,
+    "AVATAR_FONTS": FONTS,
 }
 
 
@@ -99,11 +112,14 @@ def build() -> Service:
     with contextlib.ExitStack() as opened:
         storage = DjangoStorage(storages[setting("STORAGE")])
         codec, budget = _codec(opened)
+        avatars = _avatars()
         slots = ImageSlots(
             storage,
             DjangoRepository(setting("DATABASE")),
             SlottedCodec(codec, _slots()),
             limits=ImageLimits(max_bytes=setting("MAX_UPLOAD_BYTES")),
+            avatars=avatars,
+            painter=None if avatars is None else _painter(),
         )
         total = setting("BODY_MEMORY_BYTES")
         per_address = setting("BODY_MEMORY_PER_ADDRESS") or max(total // 4, slots.limits.max_bytes)
@@ -132,6 +148,24 @@ def _codec(opened: contextlib.ExitStack) -> tuple[ImageCodec, DecodeBudget | Non
     )
     opened.callback(codec.close)
     return codec, DecodeBudget(cpu_seconds=seconds, memory_bytes=memory)
+
+
+def _avatars() -> AvatarPolicy | None:
+    style = AvatarStyle(setting("DEFAULT_PROFILE"))
+    if style is AvatarStyle.IMAGE:
+        return None
+    secret = setting("AVATAR_SECRET")
+    if secret is None:
+        # The project's own secret, never shown: a keyed hash of it, for this use alone.
+        key = settings.SECRET_KEY.encode()
+        secret = hmac.new(key, b"imagecore default avatars", hashlib.sha256).digest()
+    return AvatarPolicy(style, secret if isinstance(secret, bytes) else secret.encode())
+
+
+def _painter() -> AvatarPainter:
+    from imagecore.adapters.pillow_codec.avatar_painter import PillowAvatarPainter
+
+    return PillowAvatarPainter.with_fonts(setting("AVATAR_FONTS"))
 
 
 def _slots() -> DecodeSlots:

@@ -20,7 +20,7 @@ from pathlib import Path
 import PIL
 from PIL import Image, ImageDraw, ImageFont, features
 
-from imagecore.avatars import CELL, FOREGROUND, SIDE, Avatar
+from imagecore.avatars import CELL, FONTS, FOREGROUND, SIDE, Avatar
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class PillowAvatarPainter:
         self._sized = functools.lru_cache(maxsize=64)(_sized)
 
     @classmethod
-    def with_fonts(cls, names: Sequence[str]) -> PillowAvatarPainter:
+    def with_fonts(cls, names: Sequence[str] = FONTS) -> PillowAvatarPainter:
         """A painter with those of the fonts ``names`` (files, or file names in the system's
         font folders) that are there; the others are logged and left out."""
         fonts, missing = [], []
