@@ -56,6 +56,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "e2e": ("litestar", "httpx"),
     "embedding": ("litestar",),
     "embedding/test_guide_contract.py": ("fastapi", "httpx"),
+    "embedding/test_starlette_avatars.py": ("fastapi", "httpx"),
     "embedding/test_django_host.py": ("django", "rest_framework_simplejwt", "gunicorn", "httpx"),
     "http": ("litestar",),
     "packaging": ("build",),

@@ -112,7 +112,9 @@ def test_a_user_without_a_profile_image_gets_their_initials_from_their_full_name
         try:
             client = Client()
             users = get_user_model().objects
-            ada, _ = users.get_or_create(username="ada", first_name="Ada", last_name="Lovelace")
+            ada, _ = users.update_or_create(
+                username="avatar-ada", defaults={"first_name": "Ada", "last_name": "Lovelace"}
+            )
             client.force_login(ada)
             detail = client.get(API).json()["details"]["profile_image"]
             assert detail["default"] is True
@@ -124,7 +126,7 @@ def test_a_user_without_a_profile_image_gets_their_initials_from_their_full_name
             webp = client.get(detail["variants"][0]["url"])
             assert webp["Content-Type"] == "image/webp" and webp.content[8:12] == b"WEBP"
 
-            nameless, _ = users.get_or_create(username="nameless")
+            nameless, _ = users.get_or_create(username="avatar-nameless")
             client.force_login(nameless)
             shown = client.get(API).json()["images"]["profile_image"]
             assert "/generated/identicon-" in shown

@@ -32,7 +32,7 @@ from imagecore.adapters.web.errors import (
 )
 from imagecore.adapters.web.media import MEDIA_PATH, media_answer
 from imagecore.adapters.web.rates import RateRules
-from imagecore.adapters.web.signed_in import Caller
+from imagecore.adapters.web.signed_in import Caller, SignedIn
 from imagecore.decode_limit import once
 from imagecore.ports import AsyncImageReader
 
@@ -41,8 +41,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("imagecore.http")
 
-#: The host's authentication: the user id of the request, or None for nobody signed in.
-Identity = Callable[[Request], Awaitable[str | None]]
+#: The host's authentication: the user id of the request, or None for nobody signed in; or a
+#: SignedIn, which may carry the user's display name (for initials on a default avatar).
+Identity = Callable[[Request], Awaitable[str | SignedIn | None]]
 
 #: The guide's paths under the API's prefix.
 IMAGES = "/user-images"
@@ -160,11 +161,13 @@ class ImageRoutes:
         user = await self.identity(request)
         if user is None:
             raise NotSignedIn()
+        signed_in = user if isinstance(user, SignedIn) else SignedIn(str(user))
         client = request.client
         return Caller(
-            str(user),
+            signed_in.user_id,
             None if client is None else client.host,
             request.headers.getlist("x-forwarded-for"),
+            display_name=signed_in.display_name,
         )
 
 
