@@ -28,12 +28,14 @@ def test_the_page_shows_the_user_s_initials_drawn(
 ) -> None:
     with serving(tmp_path / "data", env={"IMAGECORE_DEFAULT_PROFILE": "initials"}) as server:
         policy = TokenPolicy.shared_secret(stored_secret(server.data_dir))
-        token = issue_token("42", policy, ttl=600, name="Ada Lovelace")
+        token = issue_token("42", policy, ttl=600, name="Ada Lövelace")
         for width, height in ((390, 844), (1280, 900)):
             page.set_viewport_size({"width": width, "height": height})
             page.goto(f"{server.base_url}/?w={width}#token={token}")
             avatar = page.get_by_alt_text("Profile image (default)")
             expect(avatar).to_have_attribute("src", GENERATED)
+            # The token's name, as UTF-8 (the initials are "AL": ö is not a word's first).
+            expect(page.locator("#signed-in")).to_have_text("Signed in as Ada Lövelace")
             page.wait_for_function("document.getElementById('profile-img').complete")
             # A 96 or 132 pixel portrait: srcset's WebP of the next width up, or the SVG.
             assert page.evaluate("document.getElementById('profile-img').naturalWidth") > 0

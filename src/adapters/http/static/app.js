@@ -214,16 +214,30 @@
     }
   }
 
-  // Whom a token names: its `sub` (or `user_id`), read from its payload. Only shown, never
-  // trusted: the server checks the signature.
-  function userOf(token) {
+  // A token's payload, read to be shown, never trusted: the server checks the signature.
+  function claimsOf(token) {
     try {
       const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
-      const claims = JSON.parse(atob(part.padEnd(Math.ceil(part.length / 4) * 4, '=')));
-      return String(claims.sub ?? claims.user_id ?? '');
+      const text = atob(part.padEnd(Math.ceil(part.length / 4) * 4, '='));
+      const bytes = Uint8Array.from(text, (c) => c.charCodeAt(0));
+      const claims = JSON.parse(new TextDecoder().decode(bytes));
+      return claims && typeof claims === 'object' ? claims : {};
     } catch {
-      return '';
+      return {};
     }
+  }
+
+  // Whom a token names: its `sub` (or `user_id`).
+  function userOf(token) {
+    const claims = claimsOf(token);
+    return String(claims.sub ?? claims.user_id ?? '');
+  }
+
+  // What to call them: the token's display name (OpenID Connect's `name`, the claim the
+  // initials of a default avatar come from), else the user id.
+  function nameOf(token) {
+    const name = claimsOf(token).name;
+    return (typeof name === 'string' && name.trim()) || userOf(token);
   }
 
   // Not in the guide: a description changes without an upload, with PATCH.
@@ -276,7 +290,7 @@
     service = new UserImagesService(token);
     sessionStorage.setItem(TOKEN_KEY, token);
     byId('token-form').hidden = true;
-    byId('user').textContent = userOf(token) || 'an unnamed user';
+    byId('user').textContent = nameOf(token) || 'an unnamed user';
     byId('signed-in').hidden = false;
     showFormats();
     return load();
