@@ -19,22 +19,12 @@ API = "/api/resume/user-images/"
 TOKEN = "a" * 32  # a CSRF secret, as the csrftoken cookie holds it
 
 
-@pytest.fixture(params=["drf", "session"])
-def signed_in(request: pytest.FixtureRequest) -> Iterator[Any]:
-    """A client signed in by the session, with its CSRF cookie; through DRF's session
-    authentication, or Django's own."""
-    from django.contrib.auth import get_user_model
-    from django.test import Client, override_settings
+def signed_by_session(imagecore: dict[str, Any]) -> Any:
+    """Settings whose users are signed in by Django's session (through DRF's session
+    authentication where it decides), with ``imagecore`` as IMAGECORE."""
+    from django.test import override_settings
 
-    from imagecore.adapters.django.apps import service
-
-    imagecore = {
-        "AUTHENTICATION": request.param,
-        "ISOLATE_DECODES": False,
-        "MAX_UPLOAD_BYTES": 2**20,
-        "RATE_LIMITS": None,
-    }
-    with override_settings(
+    return override_settings(
         IMAGECORE=imagecore,
         MIDDLEWARE=[
             "django.contrib.sessions.middleware.SessionMiddleware",
@@ -46,7 +36,25 @@ def signed_in(request: pytest.FixtureRequest) -> Iterator[Any]:
                 "rest_framework.authentication.SessionAuthentication"
             ]
         },
-    ):
+    )
+
+
+@pytest.fixture(params=["drf", "session"])
+def signed_in(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A client signed in by the session, with its CSRF cookie; through DRF's session
+    authentication, or Django's own."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from imagecore.adapters.django.apps import service
+
+    imagecore = {
+        "AUTHENTICATION": request.param,
+        "ISOLATE_DECODES": False,
+        "MAX_UPLOAD_BYTES": 2**20,
+        "RATE_LIMITS": None,
+    }
+    with signed_by_session(imagecore):
         client = Client(enforce_csrf_checks=True)
         user, _ = get_user_model().objects.get_or_create(username=f"session-{request.param}")
         client.force_login(user)
@@ -90,25 +98,13 @@ def test_a_user_without_a_profile_image_gets_their_initials_from_their_full_name
     """DEFAULT_PROFILE = "initials": the user's full name gives the initials, the project's
     SECRET_KEY (hashed) the colour; the media view serves the SVG and its WebPs."""
     from django.contrib.auth import get_user_model
-    from django.test import Client, override_settings
+    from django.test import Client
 
     from imagecore.adapters.django.apps import service
 
     painter_or_skip()
     imagecore = {"DEFAULT_PROFILE": "initials", "AVATAR_FONTS": [FONT], "RATE_LIMITS": None}
-    with override_settings(
-        IMAGECORE=imagecore,
-        MIDDLEWARE=[
-            "django.contrib.sessions.middleware.SessionMiddleware",
-            "django.contrib.auth.middleware.AuthenticationMiddleware",
-        ],
-        SESSION_ENGINE="django.contrib.sessions.backends.signed_cookies",
-        REST_FRAMEWORK={
-            "DEFAULT_AUTHENTICATION_CLASSES": [
-                "rest_framework.authentication.SessionAuthentication"
-            ]
-        },
-    ):
+    with signed_by_session(imagecore):
         try:
             client = Client()
             users = get_user_model().objects
