@@ -21,9 +21,10 @@ from imagecore import (
 )
 from imagecore.adapters.memory_repository import MemoryRepository
 from imagecore.audit import AuditRecord
-from imagecore.errors import CropOutside, InvalidImage, UnsupportedImageType
+from imagecore.errors import CropOutside
 from imagecore.model import MEDIA_TYPES, Slot
 from imagecore.policies import DEFAULT_POLICIES, SlotPolicy
+from imagecore.rejections import InvalidImage, UnsupportedImageType
 
 #: What FakeCodec accepts: bytes that start with this.
 IMAGE = b"IMG:"

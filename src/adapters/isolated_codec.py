@@ -23,7 +23,8 @@ from imagecore import Box, EncodedImage, ImageCodec, ImageCoreError, ImageLimits
 from imagecore.adapters.decode_child import Usage
 from imagecore.adapters.fork_server import Child, ForkServer
 from imagecore.cancellation import current
-from imagecore.errors import Abandoned, Busy, DecodeOverBudget, InvalidImage
+from imagecore.errors import Abandoned, Busy
+from imagecore.rejections import DecodeOverBudget, InvalidImage
 
 log = logging.getLogger(__name__)
 

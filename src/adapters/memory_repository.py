@@ -16,8 +16,8 @@ import attrs
 from imagecore import ImageRepository, UserImages, VersionConflict
 from imagecore.audit import AuditRecord
 from imagecore.blocking import BlockedPicture, Matching
-from imagecore.errors import AlreadyReported
 from imagecore.model import Fingerprint, Slot
+from imagecore.moderation_errors import AlreadyReported
 from imagecore.ports import AuditLog, Blocklist, RateCounter, Reports
 from imagecore.reports import Report
 

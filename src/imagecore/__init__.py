@@ -14,7 +14,6 @@ from imagecore.errors import (
     BackendError,
     ConcurrentUpdate,
     ImageCoreError,
-    ImageRejected,
     MediaNotFound,
     RepositoryError,
     RequestError,
@@ -50,6 +49,7 @@ from imagecore.ports import (
     Reports,
     UniqueNames,
 )
+from imagecore.rejections import ImageRejected
 from imagecore.reports import Report, ReportedImage, ReportReason
 from imagecore.service import ImageSlots
 

@@ -8,12 +8,9 @@ HTTP API reads is worded by that adapter.
 
     ImageCoreError
     ├── RequestError                 the caller asked for something that cannot be done
-    │   ├── ImageRejected            an upload is not an acceptable image
-    │   │   ├── InvalidImage         not an image, or a damaged one
-    │   │   ├── UnsupportedImageType an image of a type we do not accept
-    │   │   ├── ImageTooLarge        too many bytes, pixels or frames
-    │   │   ├── DecodeOverBudget     decoding took more time or memory than it may
-    │   │   └── PictureBlocked       a picture taken down before, and kept down
+    │   ├── (rejections)             an upload is not an acceptable image: ImageRejected, and
+    │   │                            InvalidImage, UnsupportedImageType, ImageTooLarge,
+    │   │                            DecodeOverBudget, PictureBlocked under it
     │   ├── InvalidDescription       a description that cannot be stored
     │   ├── InvalidCrop              a crop that cannot frame the picture
     │   ├── InvalidFocus             a focal point that is no point of the picture
@@ -23,11 +20,8 @@ HTTP API reads is worded by that adapter.
     │   ├── SlotEmpty                nothing to delete or describe
     │   ├── MediaNotFound            no such media file
     │   ├── SweepRefused             a sweep would remove every image: a wrong database?
-    │   ├── AlreadyReported          the reporter's earlier report on that image is still open
-    │   ├── OwnImage                 a report on one's own image
-    │   ├── NoOpenReports            nothing to dismiss
-    │   ├── ImageReplaced            not the image a moderator saw: its owner replaced it since
-    │   ├── InvalidModeration        a report, reason or hash list that cannot be taken
+    │   ├── (moderation_errors)      a report or takedown that cannot be done: AlreadyReported,
+    │   │                            OwnImage, NoOpenReports, ImageReplaced, InvalidModeration
     │   └── RateLimited              too many requests; try again after a while
     ├── Busy                         no room for an upload now; try again in a moment
     ├── Abandoned                    stopped before it was done: the caller left, or shutdown
@@ -40,7 +34,6 @@ HTTP API reads is worded by that adapter.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
@@ -68,77 +61,6 @@ def _rebuilt(
 
 class RequestError(ImageCoreError):
     """The request cannot be done as asked; retrying it unchanged will not help."""
-
-
-class ImageRejected(RequestError):
-    """An upload is not an acceptable image."""
-
-
-#: Why bytes are no acceptable image: none at all, not an image, or an image that is damaged
-#: (truncated, corrupt, failing a checksum).
-InvalidReason = Literal["empty", "not an image", "damaged"]
-
-
-class InvalidImage(ImageRejected):
-    """The bytes are not an image we can decode, or the image is damaged; ``detail`` says how,
-    when it is known ("the checksum of an 'IDAT' chunk does not match")."""
-
-    def __init__(
-        self, reason: InvalidReason, accepted: Sequence[str] = (), detail: str | None = None
-    ) -> None:
-        self.reason = reason
-        self.accepted = tuple(accepted)
-        self.detail = detail
-        how = "" if detail is None else f": {detail}"
-        super().__init__(f"{reason}{how} (accepted formats: {', '.join(accepted) or 'any'})")
-
-
-class UnsupportedImageType(ImageRejected):
-    """The bytes are an image, or a document, of a type that is not accepted."""
-
-    def __init__(self, detected: str, accepted: Sequence[str]) -> None:
-        self.detected = detected
-        self.accepted = tuple(accepted)
-        super().__init__(f"{detected} is not an accepted format ({', '.join(accepted)} are)")
-
-
-class PictureBlocked(ImageRejected):
-    """The upload for ``slot`` is a picture a moderator took down: the same pixels, or a copy
-    near enough (re-encoded, resized) to be the same picture."""
-
-    def __init__(self, slot: Slot) -> None:
-        self.slot = slot
-        super().__init__(f"the {slot.value} upload is a picture that was taken down")
-
-
-class ImageTooLarge(ImageRejected):
-    """The upload exceeds a limit: ``what`` (file, image, animation) has more ``unit`` than
-    ``limit``; ``actual`` is ``None`` when it was not counted."""
-
-    def __init__(self, what: str, actual: int | None, limit: int, unit: str) -> None:
-        self.what = what
-        self.actual = actual
-        self.limit = limit
-        self.unit = unit
-        counted = "more" if actual is None else f"{actual}"
-        super().__init__(f"{what} over the limit: {counted} {unit}, at most {limit}")
-
-
-#: What a decode may use up: CPU time, or memory.
-Resource = Literal["seconds", "memory"]
-
-
-class DecodeOverBudget(ImageRejected):
-    """Decoding the image took more of ``resource`` than ``limit`` (seconds of CPU, or bytes of
-    memory) and was stopped: a file built to cost far more to decode than its size says."""
-
-    def __init__(self, resource: Resource, limit: float) -> None:
-        self.resource = resource
-        self.limit = limit
-        amount = (
-            f"{limit:g} s of CPU time" if resource == "seconds" else f"{limit:,.0f} bytes of memory"
-        )
-        super().__init__(f"decoding needed more than {amount}")
 
 
 #: Why a description cannot be stored.
@@ -243,49 +165,6 @@ class SweepRefused(RequestError):
             f"The database references no image, yet {files} image files are stored: is this "
             "the database the server uses? Refusing to remove them all."
         )
-
-
-class AlreadyReported(RequestError):
-    """The reporter reported the image in ``slot`` before, and that report is still open."""
-
-    def __init__(self, slot: Slot) -> None:
-        self.slot = slot
-        super().__init__(f"an open report on this {slot.value} by the same reporter exists")
-
-
-class OwnImage(RequestError):
-    """A user reported their own image in ``slot``: they may delete it instead."""
-
-    def __init__(self, slot: Slot) -> None:
-        self.slot = slot
-        super().__init__(f"a report on one's own {slot.value}")
-
-
-class NoOpenReports(RequestError):
-    """No report on the image in ``slot`` is open, so there is nothing to dismiss."""
-
-    def __init__(self, slot: Slot) -> None:
-        self.slot = slot
-        super().__init__(f"no open report on this {slot.value}")
-
-
-class ImageReplaced(RequestError):
-    """The image in ``slot`` is not the one a moderator acted on (``key``): its owner replaced
-    or removed it since, so nothing was taken down."""
-
-    def __init__(self, slot: Slot, key: str) -> None:
-        self.slot = slot
-        self.key = key
-        super().__init__(f"the {slot.value} is no longer {key!r}")
-
-
-class InvalidModeration(RequestError):
-    """A report, a takedown's reason or a hash list that cannot be taken: ``problem`` says
-    why, as a clause ("the note is longer than 500 characters")."""
-
-    def __init__(self, problem: str) -> None:
-        self.problem = problem
-        super().__init__(problem)
 
 
 class RateLimited(RequestError):

@@ -13,8 +13,9 @@ import attrs
 
 from imagecore.audit import Action, Actor, AuditRecord, record_on
 from imagecore.blocking import BlockedPicture
-from imagecore.errors import ImageReplaced, InvalidModeration, NoOpenReports, OwnImage, SlotEmpty
+from imagecore.errors import SlotEmpty
 from imagecore.model import Slot, StoredImage
+from imagecore.moderation_errors import ImageReplaced, InvalidModeration, NoOpenReports, OwnImage
 from imagecore.ports import AuditLog, Blocklist, Reports
 from imagecore.reports import MAX_NOTE, Report, ReportedImage, ReportReason, queue
 from imagecore.service import ImageSlots

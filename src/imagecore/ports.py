@@ -110,7 +110,7 @@ class ImageRepository(Protocol):
 class ImageCodec(Protocol):
     """Checks uploaded bytes and re-encodes them into a box.
 
-    Raises :class:`~imagecore.errors.ImageRejected` (or a subclass) for anything it will not
+    Raises :class:`~imagecore.rejections.ImageRejected` (or a subclass) for anything it will not
     store; never lets a decoding library's own exception through.
     """
 
@@ -243,7 +243,7 @@ class Reports(Protocol):
     def file(self, report: Report, records: Sequence[AuditRecord] = ()) -> None:
         """Open ``report`` and append ``records``, in one transaction; if its reporter's report
         on the same image (owner, slot and key) is open still, raise
-        :class:`~imagecore.errors.AlreadyReported` and change nothing."""
+        :class:`~imagecore.moderation_errors.AlreadyReported` and change nothing."""
         ...
 
     def open(self) -> list[Report]:

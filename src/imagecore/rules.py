@@ -11,7 +11,13 @@ from collections.abc import Iterable, Mapping, Set
 
 import attrs
 
-from imagecore.errors import ImageReplaced, InvalidCrop, InvalidDescription, SlotEmpty
+from imagecore.errors import (
+    InvalidCrop,
+    InvalidDescription,
+    InvalidFocus,
+    NothingToUpload,
+    SlotEmpty,
+)
 from imagecore.model import (
     MEDIA_TYPES,
     EncodedImage,
@@ -22,7 +28,9 @@ from imagecore.model import (
     UserImages,
     Variant,
 )
+from imagecore.moderation_errors import ImageReplaced
 from imagecore.policies import Box, Crop, SlotPolicy
+from imagecore.rejections import ImageTooLarge
 
 #: The user ids a file name may show: a short number, as the guide's own example has. Any other
 #: id (an e-mail address, a name) would put part of itself in every public image URL.
@@ -111,6 +119,32 @@ def crop(slot: Slot, region: Crop) -> Crop:
     if region.width == 0 or region.height == 0:
         raise InvalidCrop(slot, "empty")
     return region
+
+
+def upload_extras(
+    files: Mapping[Slot, bytes],
+    descriptions: Mapping[Slot, str],
+    crops: Mapping[Slot, Crop],
+    focuses: Mapping[Slot, Focus],
+    max_bytes: int,
+) -> tuple[dict[Slot, str], dict[Slot, Crop], dict[Slot, Focus]]:
+    """Checks an upload before anything is decoded: it has files, each description, crop and
+    focal point is valid and of a slot that has a file, and no file is over ``max_bytes``.
+    Gives the descriptions, crops and focal points."""
+    if not files:
+        raise NothingToUpload()
+    alts = {slot: description(slot, text) for slot, text in descriptions.items()}
+    for slot in alts.keys() - files.keys():
+        raise InvalidDescription(slot, "without its image", MAX_DESCRIPTION)
+    framing = {slot: crop(slot, region) for slot, region in crops.items()}
+    for slot in framing.keys() - files.keys():
+        raise InvalidCrop(slot, "without its image")
+    for slot in focuses.keys() - files.keys():
+        raise InvalidFocus(slot, "sent without its image")
+    for data in files.values():
+        if len(data) > max_bytes:
+            raise ImageTooLarge("file", len(data), max_bytes, "bytes")
+    return alts, framing, dict(focuses)
 
 
 def describe(

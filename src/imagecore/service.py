@@ -17,28 +17,10 @@ import attrs
 
 from imagecore import rules
 from imagecore.audit import Action, Actor, AuditRecord, record_on
-from imagecore.avatars import (
-    AVATAR_TYPE,
-    SIDE,
-    VARIANT_TYPE,
-    Avatar,
-    AvatarFile,
-    AvatarPolicy,
-    AvatarStyle,
-)
+from imagecore.avatar_drawings import AvatarDrawings
+from imagecore.avatars import SIDE, AvatarFile, AvatarPolicy, AvatarStyle
 from imagecore.blocking import BlockedPicture
-from imagecore.errors import (
-    CropOutside,
-    ImageReplaced,
-    ImageTooLarge,
-    InvalidCrop,
-    InvalidDescription,
-    InvalidFocus,
-    MediaNotFound,
-    NothingToUpload,
-    PictureBlocked,
-    SlotEmpty,
-)
+from imagecore.errors import CropOutside, InvalidCrop, MediaNotFound, SlotEmpty
 from imagecore.model import (
     DEFAULTS_FOLDER,
     MEDIA_TYPES,
@@ -52,9 +34,9 @@ from imagecore.model import (
     StoredImage,
     StoredStream,
     UserImages,
-    Variant,
     shipped_default,
 )
+from imagecore.moderation_errors import ImageReplaced
 from imagecore.policies import DEFAULT_POLICIES, Crop, ImageLimits, SlotPolicy, check_policies
 from imagecore.ports import (
     AvatarPainter,
@@ -64,6 +46,7 @@ from imagecore.ports import (
     ImageStorage,
     UniqueNames,
 )
+from imagecore.rejections import PictureBlocked
 from imagecore.unit_of_work import MAX_ATTEMPTS, UnitOfWork, unit_of_work, utc_now
 
 log = logging.getLogger(__name__)
@@ -135,20 +118,9 @@ class ImageSlots:
         Every file, description and crop is checked before anything is written, so one bad
         file changes nothing.
         """
-        if not files:
-            raise NothingToUpload()
-        alts = {slot: rules.description(slot, text) for slot, text in (descriptions or {}).items()}
-        for slot in alts.keys() - files.keys():
-            raise InvalidDescription(slot, "without its image", rules.MAX_DESCRIPTION)
-        framing = {slot: rules.crop(slot, region) for slot, region in (crops or {}).items()}
-        for slot in framing.keys() - files.keys():
-            raise InvalidCrop(slot, "without its image")
-        focus = dict(focuses or {})
-        for slot in focus.keys() - files.keys():
-            raise InvalidFocus(slot, "sent without its image")
-        for data in files.values():
-            if len(data) > self.limits.max_bytes:
-                raise ImageTooLarge("file", len(data), self.limits.max_bytes, "bytes")
+        alts, framing, focus = rules.upload_extras(
+            files, descriptions or {}, crops or {}, focuses or {}, self.limits.max_bytes
+        )
         encoded = {
             slot: self._encode(slot, data, framing.get(slot), focus.get(slot))
             for slot, data in files.items()
@@ -282,10 +254,7 @@ class ImageSlots:
         a default image from the core's own files, or a default avatar, drawn."""
         drawn = AvatarFile.from_key(key)
         if drawn is not None:
-            # Drawn from its key, which changes whenever the picture does: never stale.
-            data = self._avatar_file(drawn)
-            media_type = AVATAR_TYPE if drawn.width is None else VARIANT_TYPE
-            return MediaFile(key, media_type, True, StoredStream(len(data), (data,)))
+            return self._drawings().file(drawn)
         if rules.is_servable(key, {DEFAULTS_FOLDER}):
             data = shipped_default(key)
             stream, immutable = StoredStream(len(data), (data,)), False
@@ -302,38 +271,9 @@ class ImageSlots:
             self.storage, self.repository, user_id, self.max_attempts, actor, self.clock
         )
 
-    def _avatar_widths(self, avatar: Avatar) -> tuple[int, ...]:
-        """The widths ``avatar`` is drawn at as WebP: the profile's variant widths, where the
-        painter can draw it."""
-        if self.painter is None or not self.painter.can_paint(avatar):
-            return ()
-        return self.policies[Slot.PROFILE].box.variant_widths(SIDE)
-
-    def _avatar_variants(self, avatar: Avatar) -> tuple[Variant, ...]:
-        painter = self.painter
-        return tuple(
-            Variant(
-                AvatarFile(avatar, w, painter.edition).key,
-                VARIANT_TYPE,
-                w,
-                w,
-                len(painter.paint(avatar, w)),
-            )
-            for w in self._avatar_widths(avatar)
-            if painter is not None
-        )
-
-    def _avatar_file(self, drawn: AvatarFile) -> bytes:
-        if drawn.width is None:
-            return drawn.avatar.svg()
-        painter = self.painter
-        if (
-            painter is None
-            or drawn.edition != painter.edition
-            or drawn.width not in self._avatar_widths(drawn.avatar)
-        ):
-            raise MediaNotFound(drawn.key)
-        return painter.paint(drawn.avatar, drawn.width)
+    def _drawings(self) -> AvatarDrawings:
+        """How default avatars are drawn: WebPs at the profile's widths narrower than the SVG."""
+        return AvatarDrawings(self.painter, self.policies[Slot.PROFILE].box.variant_widths(SIDE))
 
     def _shown(self, images: UserImages, slot: Slot, owner: Owner | None) -> Shown:
         image = images.get(slot)
@@ -343,6 +283,6 @@ class ImageSlots:
         if slot is Slot.PROFILE and owner is not None and drawn:
             assert self.avatars is not None
             avatar = self.avatars.avatar(owner.user_id, owner.display_name)
-            return DefaultImage(avatar.key, avatar.image(self._avatar_variants(avatar)))
+            return DefaultImage(avatar.key, self._drawings().image(avatar))
         fallback = self.policies[slot].fallback
         return DefaultImage(fallback) if fallback is not None else None

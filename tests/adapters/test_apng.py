@@ -10,7 +10,7 @@ from PIL import Image
 
 from imagecore import Box, ImageLimits
 from imagecore.adapters.pillow_codec import PillowCodec
-from imagecore.errors import ImageTooLarge
+from imagecore.rejections import ImageTooLarge
 from tests import images
 from tests.corpus import apng
 

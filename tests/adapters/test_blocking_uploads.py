@@ -15,7 +15,7 @@ from imagecore import ImageSlots, Slot
 from imagecore.adapters.memory_repository import MemoryBlocklist, MemoryRepository
 from imagecore.adapters.pillow_codec import PillowCodec
 from imagecore.blocking import BlockedPicture
-from imagecore.errors import PictureBlocked
+from imagecore.rejections import PictureBlocked
 from tests import images
 from tests.fakes import DictStorage
 

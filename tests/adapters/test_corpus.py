@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from imagecore import Box, ImageLimits
 from imagecore.adapters.pillow_codec import PillowCodec
 from imagecore.adapters.pillow_codec.formats import damage, mended
-from imagecore.errors import InvalidImage, UnsupportedImageType
+from imagecore.rejections import InvalidImage, UnsupportedImageType
 from tests import images
 from tests.corpus import CASES, SIGNATURE, Case, apng, checksum_broken, chunks, looks
 

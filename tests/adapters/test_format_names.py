@@ -18,7 +18,7 @@ from PIL import Image
 from imagecore import Box, ImageLimits
 from imagecore.adapters.pillow_codec import ACCEPTED, PillowCodec
 from imagecore.adapters.pillow_codec.sniff import refusal
-from imagecore.errors import InvalidImage, UnsupportedImageType
+from imagecore.rejections import InvalidImage, UnsupportedImageType
 from tests import images
 
 BOX = Box(800, 800)

@@ -27,7 +27,8 @@ from imagecore.adapters import isolated_codec
 from imagecore.adapters.isolated_codec import IsolatedCodec
 from imagecore.adapters.pillow_codec import PillowCodec
 from imagecore.cancellation import cancelled_by
-from imagecore.errors import Abandoned, Busy, DecodeOverBudget, ImageTooLarge, InvalidImage
+from imagecore.errors import Abandoned, Busy
+from imagecore.rejections import DecodeOverBudget, ImageTooLarge, InvalidImage
 from tests import images
 
 BOX = Box(800, 800)

@@ -21,7 +21,7 @@ from imagecore.adapters.pillow_codec import PillowCodec, encoders, jpeg
 from imagecore.adapters.pillow_codec.formats import mended
 from imagecore.adapters.pillow_codec.jpeg import jpeg_wording
 from imagecore.adapters.pillow_codec.jpeg_segments import ICC_SIGNATURE
-from imagecore.errors import InvalidImage, UnsupportedImageType
+from imagecore.rejections import InvalidImage, UnsupportedImageType
 from tests import images
 from tests.corpus import (
     CHROMA_2X1_1X1,

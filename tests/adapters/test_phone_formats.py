@@ -21,7 +21,7 @@ from imagecore.adapters.pillow_codec.av1 import frame_pixels as av1_frame_pixels
 from imagecore.adapters.pillow_codec.codec import UPRIGHT
 from imagecore.adapters.pillow_codec.heif_boxes import HEADER_BYTES
 from imagecore.adapters.pillow_codec.heif_items import avif_mended, heif_work
-from imagecore.errors import ImageTooLarge, InvalidImage, UnsupportedImageType
+from imagecore.rejections import ImageTooLarge, InvalidImage, UnsupportedImageType
 from tests import images
 from tests.images import QUADRANT_COLOURS, quadrants
 

@@ -11,8 +11,8 @@ from PIL import Image
 
 from imagecore import Box, ImageLimits, Slot
 from imagecore.adapters.pillow_codec import ACCEPTED, MAX_PIXELS_SUPPORTED, PillowCodec
-from imagecore.errors import ImageTooLarge, InvalidImage, UnsupportedImageType
 from imagecore.policies import DEFAULT_POLICIES
+from imagecore.rejections import ImageTooLarge, InvalidImage, UnsupportedImageType
 from tests import images
 
 ACCEPTED_SENTENCE = "Accepted types: JPEG, PNG, GIF, WebP, AVIF, HEIC."

@@ -12,8 +12,8 @@ from imagecore import Box, EncodedImage, ImageLimits, Slot
 from imagecore.adapters.pillow_codec import PillowCodec
 from imagecore.adapters.pillow_codec.pixels import draft_size, flatten
 from imagecore.decode_limit import SlottedCodec, ThreadSlots
-from imagecore.errors import ImageTooLarge
 from imagecore.policies import DEFAULT_POLICIES
+from imagecore.rejections import ImageTooLarge
 from tests import containers, images
 
 PROFILE = DEFAULT_POLICIES[Slot.PROFILE].box

@@ -10,7 +10,7 @@ from imagecore import Box, ImageLimits
 from imagecore.adapters.pillow_codec import PillowCodec
 from imagecore.adapters.pillow_codec.gif import gif_canvas
 from imagecore.adapters.pillow_codec.jpeg_segments import jpeg_scans
-from imagecore.errors import ImageTooLarge, InvalidImage
+from imagecore.rejections import ImageTooLarge, InvalidImage
 from tests import images
 from tests.corpus import picture
 

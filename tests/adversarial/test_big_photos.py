@@ -14,7 +14,7 @@ from imagecore import Box, ImageLimits
 from imagecore.adapters.isolated_codec import IsolatedCodec
 from imagecore.adapters.pillow_codec import PillowCodec
 from imagecore.adapters.pillow_codec import codec as codec_module
-from imagecore.errors import ImageTooLarge
+from imagecore.rejections import ImageTooLarge
 from tests import images
 
 PROFILE, COVER = Box(800, 800), Box(2400, 1200)

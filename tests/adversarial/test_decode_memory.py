@@ -16,7 +16,7 @@ from PIL import Image
 from imagecore import Box, ImageLimits
 from imagecore.adapters.isolated_codec import IsolatedCodec
 from imagecore.adapters.pillow_codec import PillowCodec
-from imagecore.errors import DecodeOverBudget
+from imagecore.rejections import DecodeOverBudget
 from tests import images
 from tests.adversarial.support import BUDGET
 

@@ -10,8 +10,8 @@ import pytest
 
 from imagecore import ImageLimits, ImageRejected, Slot
 from imagecore.adapters.pillow_codec import PillowCodec
-from imagecore.errors import UnsupportedImageType
 from imagecore.policies import DEFAULT_POLICIES
+from imagecore.rejections import UnsupportedImageType
 from tests import images
 from tests.adversarial.support import Target, token
 from tests.http.hostile_files import ACCEPTED, REFUSED

@@ -14,7 +14,7 @@ from imagecore.app.cli import main
 from imagecore.app.settings import Settings
 from imagecore.app.wiring import Wiring, open_wiring
 from imagecore.audit import Action, Role
-from imagecore.errors import PictureBlocked
+from imagecore.rejections import PictureBlocked
 
 #: Each test with a data dir of its own, and no other IMAGECORE_* variable.
 pytestmark = pytest.mark.usefixtures("data_dir")

@@ -16,7 +16,7 @@ from imagecore.adapters.sql import SqlRepository
 from imagecore.app.settings import Settings, SettingsError
 from imagecore.app.tokens import stored_secret, token_policy
 from imagecore.app.wiring import open_wiring
-from imagecore.errors import ImageTooLarge
+from imagecore.rejections import ImageTooLarge
 from tests import images
 from tests.app.support import open_files_under
 from tests.fakes import DictStorage

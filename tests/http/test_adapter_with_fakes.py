@@ -21,9 +21,10 @@ from imagecore.adapters.memory_repository import MemoryRateCounter, MemoryReposi
 from imagecore.adapters.web.answers import DecodeBudget
 from imagecore.adapters.web.rates import RateRules
 from imagecore.audit import AuditRecord
-from imagecore.errors import Busy, InvalidImage, RepositoryError, UnsupportedImageType
+from imagecore.errors import Busy, RepositoryError
 from imagecore.model import UserImages
 from imagecore.policies import DEFAULT_POLICIES
+from imagecore.rejections import InvalidImage, UnsupportedImageType
 from imagecore.throttle import Limit, Throttle
 from tests import images
 from tests.fakes import DictStorage

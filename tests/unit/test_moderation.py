@@ -19,17 +19,16 @@ from imagecore.adapters.memory_repository import (
 )
 from imagecore.audit import Action, Actor, records_of
 from imagecore.blocking import BlockedPicture
-from imagecore.errors import (
+from imagecore.errors import RateLimited, SlotEmpty
+from imagecore.model import Fingerprint, Variant
+from imagecore.moderation import Moderation, hash_list, parse_hash_list
+from imagecore.moderation_errors import (
     AlreadyReported,
     ImageReplaced,
     InvalidModeration,
     NoOpenReports,
     OwnImage,
-    RateLimited,
-    SlotEmpty,
 )
-from imagecore.model import Fingerprint, Variant
-from imagecore.moderation import Moderation, hash_list, parse_hash_list
 from imagecore.testing.repository import COVER, PROFILE
 from imagecore.throttle import Limit, Throttle
 from tests.fakes import DictStorage, FakeCodec, image_bytes

@@ -25,15 +25,10 @@ from imagecore import (
 )
 from imagecore.adapters.memory_repository import MemoryRepository
 from imagecore.audit import AuditRecord
-from imagecore.errors import (
-    ImageTooLarge,
-    InvalidImage,
-    NothingToUpload,
-    SlotEmpty,
-    UnsupportedImageType,
-)
+from imagecore.errors import NothingToUpload, SlotEmpty
 from imagecore.model import DEFAULTS_FOLDER
 from imagecore.policies import DEFAULT_POLICIES
+from imagecore.rejections import ImageTooLarge, InvalidImage, UnsupportedImageType
 from tests.fakes import Counter, DictStorage, FakeCodec, Journal, JournalRepository, image_bytes
 
 #: The default profile image as it ships, in the repository's source tree.

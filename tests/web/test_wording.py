@@ -9,9 +9,6 @@ from imagecore.adapters.web import edge_wording, guide_wording, wording
 from imagecore.errors import (
     ConcurrentUpdate,
     ImageCoreError,
-    ImageRejected,
-    ImageTooLarge,
-    InvalidImage,
     MediaNotFound,
     NothingToUpload,
     RateLimited,
@@ -19,9 +16,9 @@ from imagecore.errors import (
     SlotEmpty,
     StorageError,
     UnknownSlot,
-    UnsupportedImageType,
     VersionConflict,
 )
+from imagecore.rejections import ImageRejected, ImageTooLarge, InvalidImage, UnsupportedImageType
 
 ACCEPTED = ("JPEG", "PNG", "GIF", "WebP", "AVIF", "HEIC")
 TYPES = "Accepted types: JPEG, PNG, GIF, WebP, AVIF, HEIC."

@@ -33,12 +33,12 @@ from imagecore.adapters.web.rates import RateRules
 from imagecore.errors import (
     Busy,
     ConcurrentUpdate,
-    InvalidImage,
     RateLimited,
     SlotEmpty,
     StorageError,
     UnknownSlot,
 )
+from imagecore.rejections import InvalidImage
 from imagecore.rules import image_key
 
 #: The user and the unique part of the stored names in the examples.

@@ -20,8 +20,8 @@ from imagecore.adapters.pillow_codec.pixels import (
 )
 from imagecore.adapters.pillow_codec.placeholder import placeholder
 from imagecore.adapters.pillow_codec.variants import animated_variants
-from imagecore.errors import ImageTooLarge
 from imagecore.model import Focus
+from imagecore.rejections import ImageTooLarge
 
 
 def animation(

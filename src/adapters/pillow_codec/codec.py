@@ -46,13 +46,9 @@ from imagecore.adapters.pillow_codec.pixels import (
 from imagecore.adapters.pillow_codec.placeholder import placeholder
 from imagecore.adapters.pillow_codec.sniff import refusal
 from imagecore.adapters.pillow_codec.variants import still_variants
-from imagecore.errors import (
-    CropOutside,
-    ImageTooLarge,
-    InvalidImage,
-    UnsupportedImageType,
-)
+from imagecore.errors import CropOutside
 from imagecore.model import Focus
+from imagecore.rejections import ImageTooLarge, InvalidImage, UnsupportedImageType
 
 log = logging.getLogger(__name__)
 

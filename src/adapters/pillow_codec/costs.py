@@ -11,7 +11,7 @@ from imagecore import ImageLimits
 from imagecore.adapters.pillow_codec.formats import BY_DECODER, FORMATS
 from imagecore.adapters.pillow_codec.heif_items import heif_work
 from imagecore.adapters.pillow_codec.profiles import needs_profile, profile_for
-from imagecore.errors import DecodeOverBudget, ImageTooLarge, InvalidImage
+from imagecore.rejections import DecodeOverBudget, ImageTooLarge, InvalidImage
 
 #: Peak memory per canvas pixel of an animation of any format, as measured in a fresh process
 #: (tests/adversarial/test_decode_memory.py) and rounded up: its frames are composed on

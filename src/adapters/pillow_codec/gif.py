@@ -8,7 +8,7 @@ import struct
 from collections.abc import Iterator
 
 from imagecore import ImageLimits
-from imagecore.errors import ImageTooLarge
+from imagecore.rejections import ImageTooLarge
 
 SIGNATURES = (b"GIF87a", b"GIF89a")
 

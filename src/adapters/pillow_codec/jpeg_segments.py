@@ -10,7 +10,7 @@ import struct
 from collections.abc import Iterator
 
 from imagecore import ImageLimits
-from imagecore.errors import ImageTooLarge, InvalidImage
+from imagecore.rejections import ImageTooLarge, InvalidImage
 
 #: Start-of-frame markers: SOF0 to SOF15 but for DHT (C4), JPG (C8) and DAC (CC). The frame
 #: header each begins gives the sample precision, then the height and the width.

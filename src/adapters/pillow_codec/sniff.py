@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from imagecore.adapters.pillow_codec import formats, other_formats
 from imagecore.adapters.pillow_codec.heif import brand_name
 from imagecore.adapters.pillow_codec.jpeg_segments import jpeg_precision
-from imagecore.errors import InvalidImage, UnsupportedImageType
+from imagecore.rejections import InvalidImage, UnsupportedImageType
 
 #: Signatures that name a file by themselves: (offset, bytes, name).
 _SIGNATURES: tuple[tuple[int, bytes, str], ...] = (

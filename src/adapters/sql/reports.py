@@ -13,8 +13,9 @@ from typing import Any
 from imagecore.adapters.sql import audit_log
 from imagecore.adapters.sql.seam import Connections, Dialect
 from imagecore.audit import AuditRecord
-from imagecore.errors import AlreadyReported, RepositoryError
+from imagecore.errors import RepositoryError
 from imagecore.model import Slot
+from imagecore.moderation_errors import AlreadyReported
 from imagecore.ports import Reports
 from imagecore.reports import Report, ReportReason
 

@@ -10,15 +10,8 @@ import attrs
 
 from imagecore import BackendError, ConcurrentUpdate, ImageCoreError, MediaNotFound, RequestError
 from imagecore.adapters.web import edge_wording, wording
-from imagecore.errors import (
-    Abandoned,
-    AlreadyReported,
-    Busy,
-    ImageReplaced,
-    NoOpenReports,
-    RateLimited,
-    SlotEmpty,
-)
+from imagecore.errors import Abandoned, Busy, RateLimited, SlotEmpty
+from imagecore.moderation_errors import AlreadyReported, ImageReplaced, NoOpenReports
 
 #: The core's errors and the status each one answers with; the most specific class wins.
 STATUS_OF: Mapping[type[ImageCoreError], int] = {

@@ -16,25 +16,15 @@ from imagecore.adapters.web.guide_wording import LABELS, SLOT_NAMES, crop_field,
 from imagecore.adapters.web.quoting import byte_size, echo
 from imagecore.errors import (
     Abandoned,
-    AlreadyReported,
     BackendError,
     Busy,
     ConcurrentUpdate,
-    DecodeOverBudget,
     ImageCoreError,
-    ImageRejected,
-    ImageReplaced,
-    ImageTooLarge,
     InvalidCrop,
     InvalidDescription,
     InvalidFocus,
-    InvalidImage,
-    InvalidModeration,
     MediaNotFound,
-    NoOpenReports,
     NothingToUpload,
-    OwnImage,
-    PictureBlocked,
     RateLimited,
     RepositoryError,
     RequestError,
@@ -42,6 +32,20 @@ from imagecore.errors import (
     StorageError,
     SweepRefused,
     UnknownSlot,
+)
+from imagecore.moderation_errors import (
+    AlreadyReported,
+    ImageReplaced,
+    InvalidModeration,
+    NoOpenReports,
+    OwnImage,
+)
+from imagecore.rejections import (
+    DecodeOverBudget,
+    ImageRejected,
+    ImageTooLarge,
+    InvalidImage,
+    PictureBlocked,
     UnsupportedImageType,
 )
 

@@ -15,8 +15,9 @@ import pytest
 
 from imagecore.audit import Action, Actor, AuditRecord
 from imagecore.blocking import BlockedPicture
-from imagecore.errors import AlreadyReported, VersionConflict
+from imagecore.errors import VersionConflict
 from imagecore.model import Slot, UserImages
+from imagecore.moderation_errors import AlreadyReported
 from imagecore.ports import AuditLog, Blocklist, ImageRepository, Reports
 from imagecore.reports import Report, ReportReason
 from imagecore.testing.repository import PROFILE
