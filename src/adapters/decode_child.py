@@ -7,7 +7,6 @@ import ctypes
 import logging
 import os
 import resource
-import signal
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 import attrs
 
 from imagecore import Box, ImageCodec, ImageCoreError, ImageLimits
-from imagecore.errors import InvalidImage
+from imagecore.rejections import InvalidImage
 
 #: nice(2)'s lowest priority: at 10, GETs answered while uploads were decoded on a 2-core
 #: machine had two to three times their idle p99 (make bench).
@@ -86,10 +85,8 @@ def run(
     log_level: int = logging.WARNING,
 ) -> None:
     # The parent decides when a decode ends: Ctrl+C or a stop signal sent to the whole process
-    # group must not turn into a "crashed" decode. One that lands before these lines ends the
-    # process by that signal, which the parent reads as abandoned, not as a crash.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # group must not turn into a "crashed" decode. This process is forked from the fork server,
+    # which ignores both, so it does from its first instruction.
     # Decoding is batch work beside a server's requests: a request's few hundred microseconds
     # go first on a busy machine, and a decode still gets every cycle nothing else wants.
     os.nice(DECODE_NICENESS)

@@ -135,7 +135,7 @@ class ForkServer:
         setup = pickle.dumps((sys.path, self._preload))
         try:
             process = subprocess.Popen(
-                [sys.executable, "-c", _MAIN, str(theirs.fileno()), setup.hex()],
+                [sys.executable, "-m", __name__, str(theirs.fileno()), setup.hex()],
                 pass_fds=[theirs.fileno()],
                 stdin=subprocess.DEVNULL,
             )
@@ -154,16 +154,9 @@ class ForkServer:
         self._stop, self._running = None, None
 
 
-_MAIN = "import sys; from imagecore.adapters.fork_server import serve; serve(*sys.argv[1:])"
-
-
 def serve(fd: str, setup: str) -> None:
-    """The fork server's loop. It runs only as the main of the fork server's own interpreter
-    (``_MAIN``), so its signal handling is that process's and its children's, never a host's."""
-    # Ctrl+C and a stop signal may reach the whole process group: the codec that owns this
-    # server decides when it ends (by closing the socket, as its process's exit does too).
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    """The fork server's loop. It runs only in the fork server's own interpreter (this module as
+    its main), so its signal handling is that process's and its children's, never a host's."""
     path, preload = pickle.loads(bytes.fromhex(setup))
     sys.path[:] = path
     for name in preload:
@@ -234,3 +227,12 @@ def _child(connection: int, inherited: list[int]) -> None:
         traceback.print_exc()
     finally:
         os._exit(code)
+
+
+if __name__ == "__main__":  # the fork server's own process, started by ForkServer._start
+    # Ctrl+C and a stop signal may reach the whole process group: the codec that owns this
+    # server decides when it and its decodes end (by closing the socket, as its process's exit
+    # does too). The decodes, forked from here, inherit both signals ignored.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    serve(*sys.argv[1:])
