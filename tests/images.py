@@ -400,3 +400,17 @@ def heif_exif_item(data: bytes) -> int:
     """The ID of a HEIF file's Exif item (its infe box of version 2: the ID, then the type)."""
     at = data.index(b"Exif", data.index(b"iinf"))
     return int(struct.unpack(">H", data[at - 4 : at - 2])[0])
+
+
+#: How each orientation's stored pixels are made from the upright picture: the inverse of the
+#: turn a viewer applies.
+STORED_BY = {
+    1: None,
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_90,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_270,
+}

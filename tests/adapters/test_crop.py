@@ -77,17 +77,7 @@ def test_a_crop_is_read_in_the_upright_picture(orientation: int) -> None:
     """The picture is stored turned so that, with its EXIF orientation applied, it shows the
     quadrants upright; a crop of the upright top right shows green for every orientation."""
     upright = quadrants((400, 400))
-    # The inverse of what the viewer applies: stored, so that applying `orientation` undoes it.
-    inverse = {
-        1: None,
-        2: Image.Transpose.FLIP_LEFT_RIGHT,
-        3: Image.Transpose.ROTATE_180,
-        4: Image.Transpose.FLIP_TOP_BOTTOM,
-        5: Image.Transpose.TRANSPOSE,
-        6: Image.Transpose.ROTATE_90,
-        7: Image.Transpose.TRANSVERSE,
-        8: Image.Transpose.ROTATE_270,
-    }[orientation]
+    inverse = images.STORED_BY[orientation]
     stored = upright.transpose(inverse) if inverse is not None else upright
     exif = Image.Exif()
     exif[ORIENTATION] = orientation

@@ -12,18 +12,6 @@ from imagecore.adapters.pillow_codec import PillowCodec
 from imagecore.model import Focus
 from tests import images
 
-#: How each orientation's stored pixels are made from the upright picture: the inverse of the
-#: turn a viewer applies.
-STORED_BY = {
-    1: None,
-    2: Image.Transpose.FLIP_LEFT_RIGHT,
-    3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_90,
-    7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_270,
-}
 SQUARE = Box(300, 300, fill=True)
 RED = (220, 30, 30)
 
@@ -37,7 +25,7 @@ def banner_with_a_subject(at: tuple[float, float]) -> Image.Image:
 
 
 def stored(picture: Image.Image, orientation: int) -> bytes:
-    method = STORED_BY[orientation]
+    method = images.STORED_BY[orientation]
     pixels = picture.transpose(method) if method is not None else picture
     exif = Image.Exif()
     exif[images.ORIENTATION] = orientation
